@@ -1,0 +1,2 @@
+// archive module: Node-only exports (file system, processes).
+export {};

@@ -1,0 +1,2 @@
+// archive module: public, browser-safe exports.
+export {};

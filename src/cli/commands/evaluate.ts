@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Registers the `evaluate` command (not yet built). */
+export function register(_program: Command): void {}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { AlmaClassifierError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import type { RegisterCommand } from './commands/types.js';
+import { register as inspect } from './commands/inspect.js';
+import { register as search } from './commands/search.js';
+import { register as files } from './commands/files.js';
+import { register as download } from './commands/download.js';
+import { register as prepare } from './commands/prepare.js';
+import { register as train } from './commands/train.js';
+import { register as evaluate } from './commands/evaluate.js';
+import { register as classify } from './commands/classify.js';
+import { register as classifyArchive } from './commands/classify-archive.js';
+import { register as report } from './commands/report.js';
+import { register as demo } from './commands/demo.js';
+
+const commands: RegisterCommand[] = [
+  inspect,
+  search,
+  files,
+  download,
+  prepare,
+  train,
+  evaluate,
+  classify,
+  classifyArchive,
+  report,
+  demo,
+];
+
+/**
+ * Build the `alma-classifier` program with every command registered. Exposed for tests and for
+ * the generated CLI reference.
+ */
+export function buildProgram(): Command {
+  const program = new Command('alma-classifier')
+    .description('Find rare phenomena in the ALMA Science Archive with a convolutional network.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+/**
+ * Run the CLI with `argv` (as `process.argv`). Errors of this library print their message (no
+ * stack trace) and set exit code 1; usage errors print commander's message and exit 2.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (
+      err instanceof AlmaClassifierError ||
+      err instanceof RangeError ||
+      err instanceof TypeError
+    ) {
+      process.stderr.write(`alma-classifier: ${err.message}\n`);
+      return 1;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`alma-classifier: unexpected error: ${message}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined &&
+  /(?:^|[\\/])(?:main\.(?:js|ts)|alma-classifier)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

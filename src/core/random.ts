@@ -1,0 +1,90 @@
+/**
+ * A seeded source of randomness. Every function in this library that needs randomness takes
+ * one, so the same seed gives the same dataset, split and augmentations on every machine.
+ */
+export interface Rng {
+  /** A uniform float in [0, 1). */
+  next(): number;
+  /** A uniform float in [min, max). */
+  uniform(min: number, max: number): number;
+  /** A uniform integer in [min, max] (both ends included). */
+  int(min: number, max: number): number;
+  /** A standard normal deviate (mean 0, standard deviation 1). */
+  normal(): number;
+  /** A new independent generator derived from this one (for parallel or nested streams). */
+  fork(): Rng;
+}
+
+/**
+ * Create a seeded {@link Rng}: sfc32 seeded through splitmix32, a small fast generator with a
+ * 128-bit state that passes PractRand; not cryptographic. The same `seed` always yields the
+ * same sequence, in Node and in the browser.
+ *
+ * @param seed - any integer (taken modulo 2^32)
+ */
+export function createRng(seed: number): Rng {
+  let s = seed >>> 0;
+  const splitmix = (): number => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = splitmix();
+  let b = splitmix();
+  let c = splitmix();
+  let d = splitmix();
+  let spare: number | undefined;
+  const u32 = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return t >>> 0;
+  };
+  for (let i = 0; i < 12; i++) u32();
+  const rng: Rng = {
+    next: () => u32() / 4294967296,
+    uniform: (min, max) => min + (max - min) * rng.next(),
+    int: (min, max) => min + Math.floor(rng.next() * (max - min + 1)),
+    normal: () => {
+      if (spare !== undefined) {
+        const v = spare;
+        spare = undefined;
+        return v;
+      }
+      let u = 0;
+      let v = 0;
+      let q = 0;
+      do {
+        u = 2 * rng.next() - 1;
+        v = 2 * rng.next() - 1;
+        q = u * u + v * v;
+      } while (q >= 1 || q === 0);
+      const f = Math.sqrt((-2 * Math.log(q)) / q);
+      spare = v * f;
+      return u * f;
+    },
+    fork: () => createRng(u32()),
+  };
+  return rng;
+}
+
+/**
+ * Shuffle `items` in place with the Fisher–Yates algorithm and return it.
+ *
+ * @param items - the array to shuffle (mutated)
+ * @param rng - the seeded generator
+ */
+export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    const t = items[i];
+    items[i] = items[j];
+    items[j] = t;
+  }
+  return items;
+}

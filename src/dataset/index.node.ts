@@ -1,0 +1,2 @@
+// dataset module: Node-only exports (file system, processes).
+export {};

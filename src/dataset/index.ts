@@ -1,0 +1,2 @@
+// dataset module: public, browser-safe exports.
+export {};

@@ -1,0 +1,2 @@
+// fits module: Node-only exports (file system, processes).
+export {};

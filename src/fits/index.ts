@@ -1,0 +1,2 @@
+// fits module: public, browser-safe exports.
+export {};

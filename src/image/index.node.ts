@@ -1,0 +1,2 @@
+// image module: Node-only exports (file system, processes).
+export {};

@@ -1,0 +1,2 @@
+// image module: public, browser-safe exports.
+export {};

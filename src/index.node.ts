@@ -1,0 +1,14 @@
+/**
+ * alma-classifier for Node: everything in the browser-safe entry point plus the functions that
+ * read and write files, download, and run worker threads.
+ *
+ * @packageDocumentation
+ */
+export * from './index.js';
+export * from './fits/index.node.js';
+export * from './image/index.node.js';
+export * from './archive/index.node.js';
+export * from './dataset/index.node.js';
+export * from './model/index.node.js';
+export * from './report/index.node.js';
+export * from './pipeline/index.node.js';

@@ -1,0 +1,2 @@
+// model module: Node-only exports (file system, processes).
+export {};

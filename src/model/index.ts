@@ -1,0 +1,2 @@
+// model module: public, browser-safe exports.
+export {};

@@ -1,0 +1,2 @@
+// pipeline module: Node-only exports (file system, processes).
+export {};

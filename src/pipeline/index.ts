@@ -1,0 +1,2 @@
+// pipeline module: public, browser-safe exports.
+export {};

@@ -1,0 +1,2 @@
+// report module: Node-only exports (file system, processes).
+export {};

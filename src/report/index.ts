@@ -1,0 +1,2 @@
+// report module: public, browser-safe exports.
+export {};
