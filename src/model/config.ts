@@ -1,0 +1,144 @@
+/**
+ * Configuration types of the model module. Names follow Keras / tfjs-layers so users carry their
+ * habits over; defaults reproduce the original pipeline (see {@link DEFAULT_MODEL_CONFIG} and
+ * {@link DEFAULT_TRAIN_CONFIG}).
+ */
+
+/** Activation functions a convolution or dense layer may use. */
+export type Activation = 'relu' | 'softmax' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'linear';
+
+/** One convolution block: Conv2D (valid padding, stride 1) followed by MaxPool. */
+export interface ConvBlockConfig {
+  /** Number of filters (output channels). */
+  filters: number;
+  /** Square kernel size in pixels. */
+  kernelSize: number;
+  /** Square max-pool size (and stride); 1 means no pooling. */
+  poolSize: number;
+  /** Activation of the convolution. */
+  activation: Activation;
+}
+
+/** Describes the CNN that {@link DEFAULT_MODEL_CONFIG} and `createModel` build. */
+export interface ModelConfig {
+  /** Input `[height, width, channels]`. */
+  inputShape: [number, number, number];
+  /** The convolution blocks, in order. */
+  convBlocks: ConvBlockConfig[];
+  /** Dropout rate after the last convolution block. */
+  convDropout: number;
+  /** Units of the hidden dense layer (ReLU). */
+  denseUnits: number;
+  /** Dropout rate after the hidden dense layer. */
+  denseDropout: number;
+  /** Number of classes. */
+  classes: number;
+  /** `softmax`: `classes` outputs; `sigmoid`: one output (requires `classes` = 2). */
+  output: 'softmax' | 'sigmoid';
+  /** Seed for the weight initialisers (same seed, same initial weights). */
+  seed: number;
+}
+
+/** Optimizers `trainModel` accepts (as in Keras). */
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax';
+
+/** Loss functions `trainModel` accepts. */
+export type LossName =
+  | 'binaryCrossentropy'
+  | 'categoricalCrossentropy'
+  | 'meanSquaredError'
+  | 'meanAbsoluteError'
+  | 'hinge'
+  | 'squaredHinge'
+  | 'kullbackLeiblerDivergence'
+  | 'poisson'
+  | 'cosineProximity';
+
+/** Early stopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */
+export interface EarlyStoppingConfig {
+  /** Quantity to watch. */
+  monitor: 'val_loss' | 'val_acc' | 'loss' | 'acc';
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** Smallest change that counts as an improvement. */
+  minDelta: number;
+}
+
+/** What a progress callback receives at the end of each epoch. */
+export interface EpochLog {
+  /** Epoch number, from 0. */
+  epoch: number;
+  /** Total epochs planned. */
+  epochs: number;
+  /** Training loss of the epoch. */
+  loss: number;
+  /** Training accuracy of the epoch. */
+  acc: number;
+  /** Validation loss, when validation data is given. */
+  valLoss?: number;
+  /** Validation accuracy, when validation data is given. */
+  valAcc?: number;
+  /** Wall time of the epoch in milliseconds. */
+  ms: number;
+}
+
+/** Training options (Keras names), defaults in {@link DEFAULT_TRAIN_CONFIG}. */
+export interface TrainConfig {
+  /** Optimizer name. */
+  optimizer: OptimizerName;
+  /** Learning rate. */
+  learningRate: number;
+  /** Loss function. */
+  loss: LossName;
+  /** Samples per gradient step. */
+  batchSize: number;
+  /** Passes over the training data. */
+  epochs: number;
+  /** Seed of the per-epoch shuffle. */
+  seed: number;
+  /** Shuffle the training samples each epoch. */
+  shuffle: boolean;
+  /** Weight per class index applied to the loss, e.g. `{0: 1, 1: 5}` for rare positives. */
+  classWeight?: Record<number, number>;
+  /** Stop early when the monitored quantity stops improving. */
+  earlyStopping?: EarlyStoppingConfig;
+}
+
+/**
+ * Images and labels in the layout the model takes: `images` is float32 `[n, height, width,
+ * channels]` in row-major order, `labels` holds one class index per image.
+ */
+export interface TensorData {
+  /** Pixels, `n * height * width * channels` values. */
+  images: Float32Array;
+  /** `[n, height, width, channels]`. */
+  shape: [number, number, number, number];
+  /** Class index of each image (0 = negative, 1 = positive for two classes). */
+  labels: Int32Array;
+}
+
+/** The original pipeline's network (see the model guide for why the first activation is ReLU). */
+export const DEFAULT_MODEL_CONFIG: ModelConfig = {
+  inputShape: [100, 100, 1],
+  convBlocks: [
+    { filters: 32, kernelSize: 3, poolSize: 2, activation: 'relu' },
+    { filters: 64, kernelSize: 3, poolSize: 2, activation: 'relu' },
+  ],
+  convDropout: 0.25,
+  denseUnits: 128,
+  denseDropout: 0.5,
+  classes: 2,
+  output: 'softmax',
+  seed: 1,
+};
+
+/** The original pipeline's training: Adam 1e-3, binary cross-entropy, batch 2, 30 epochs. */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  optimizer: 'adam',
+  learningRate: 1e-3,
+  loss: 'binaryCrossentropy',
+  batchSize: 2,
+  epochs: 30,
+  seed: 1,
+  shuffle: true,
+};
