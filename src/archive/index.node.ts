@@ -1,2 +1,2 @@
 // archive module: Node-only exports (file system, processes).
-export {};
+export * from './download.node.js';

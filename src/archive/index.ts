@@ -1,2 +1,10 @@
 // archive module: public, browser-safe exports.
-export {};
+export * from './adql.js';
+export * from './archive.js';
+export * from './datalink.js';
+export * from './download.js';
+export { DEFAULT_RETRY_OPTIONS, defaultFetch, type FetchLike, type RetryOptions } from './http.js';
+export * from './mirrors.js';
+export * from './observation.js';
+export * from './votable.js';
+export * from './vocabulary.js';

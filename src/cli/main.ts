@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .description('Find rare phenomena in the ALMA Science Archive with a convolutional network.')
     .version(VERSION)
     .showHelpAfterError()
+    .configureHelp({ helpWidth: 100 })
     .exitOverride();
   for (const register of commands) register(program);
   return program;

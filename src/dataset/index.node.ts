@@ -1,2 +1,3 @@
-// dataset module: Node-only exports (file system, processes).
-export {};
+// dataset module: Node-only exports (file system).
+export * from './files.node.js';
+export * from './persist.node.js';

@@ -1,2 +1,8 @@
 // dataset module: public, browser-safe exports.
-export {};
+export * from './profile.js';
+export * from './dataset.js';
+export * from './preprocess.js';
+export * from './build.js';
+export * from './augment.js';
+export * from './split.js';
+export * from './synthesize.js';

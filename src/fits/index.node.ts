@@ -1,2 +1,3 @@
 // fits module: Node-only exports (file system, processes).
-export {};
+export * from './io.node.js';
+export * from './npy.node.js';

@@ -1,2 +1,38 @@
-// image module: public, browser-safe exports.
-export {};
+// image module: pure 2-D operations on Image2D, browser-safe.
+export { cropCenterFraction, CROP_CENTER_FRACTION_DEFAULTS } from './crop-center-fraction.js';
+export type { CropCenterFractionOptions } from './crop-center-fraction.js';
+export { cropAroundMax, CROP_AROUND_MAX_DEFAULTS } from './crop-around-max.js';
+export type { CropAroundMaxOptions, CropAroundMaxResult } from './crop-around-max.js';
+export type { WindowPad } from './internal.js';
+export { cropCenter, CROP_CENTER_DEFAULTS } from './crop-center.js';
+export type { CropCenterOptions } from './crop-center.js';
+export { pad, PAD_DEFAULTS } from './pad.js';
+export type { PadOptions } from './pad.js';
+export { flip } from './flip.js';
+export type { FlipAxis } from './flip.js';
+export { rotate, rotatedShape, ROTATE_DEFAULTS } from './rotate.js';
+export type { RotateOptions, InterpolationOrder } from './rotate.js';
+export { resize, RESIZE_DEFAULTS } from './resize.js';
+export type { ResizeOptions } from './resize.js';
+export { gaussianBlur, GAUSSIAN_BLUR_DEFAULTS } from './gaussian-blur.js';
+export type { GaussianBlurOptions, BlurMode } from './gaussian-blur.js';
+export { geometricMean } from './geometric-mean.js';
+export { normalize, NORMALIZE_DEFAULTS } from './normalize.js';
+export type { NormalizeOptions, NormalizeMethod } from './normalize.js';
+export { addNoise, ADD_NOISE_DEFAULTS } from './add-noise.js';
+export type {
+  AddNoiseOptions,
+  GaussianNoiseOptions,
+  JitterNoiseOptions,
+  NeighbourNoiseOptions,
+} from './add-noise.js';
+export {
+  randomLinearTransform,
+  RANDOM_LINEAR_TRANSFORM_DEFAULTS,
+} from './random-linear-transform.js';
+export type { RandomLinearTransformOptions } from './random-linear-transform.js';
+export { findSources, FIND_SOURCES_DEFAULTS } from './find-sources.js';
+export type { FindSourcesOptions, Source } from './find-sources.js';
+export { principalAngle, PRINCIPAL_ANGLE_DEFAULTS } from './principal-angle.js';
+export type { PrincipalAngleOptions } from './principal-angle.js';
+export { robustStd, MAD_TO_STD } from './robust-std.js';

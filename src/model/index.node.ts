@@ -1,2 +1,4 @@
-// model module: Node-only exports (file system, processes).
-export {};
+// model module: Node-only exports (file system, worker threads, native backend).
+import './backend.node.js';
+export { saveModel, loadModel, fileSystemHandler } from './io.node.js';
+export { wasmBinaryDirectory } from './backend.node.js';

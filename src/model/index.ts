@@ -1,2 +1,18 @@
 // model module: public, browser-safe exports.
-export {};
+export * from './config.js';
+export { ORIGINAL_MODEL_CONFIG, createModel, resolveModelConfig } from './factory.js';
+export { trainModel, type TrainOptions, type TrainHistory } from './train.js';
+export { makeOptimizer, FusedAdamOptimizer } from './optimizers.js';
+export { evaluateModel, DEFAULT_EVALUATE_OPTIONS, type EvaluateOptions } from './evaluate.js';
+export { predict, DEFAULT_PREDICT_OPTIONS, type PredictOptions } from './predict.js';
+export * from './metrics.js';
+export type { ModelMeta } from './meta.js';
+export { MODEL_FILES } from './meta.js';
+export { loadModelFromUrl, loadModelFromFiles, type LoadedModel } from './io.js';
+export {
+  useFastBackend,
+  DEFAULT_BACKEND_OPTIONS,
+  type BackendName,
+  type BackendOptions,
+} from './backend.js';
+export { registerTrainingKernels, TRAINING_KERNELS } from './kernels.js';

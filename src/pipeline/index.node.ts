@@ -1,2 +1,15 @@
 // pipeline module: Node-only exports (file system, processes).
-export {};
+export { classify, type ClassifyFilesOptions } from './classify.node.js';
+export {
+  datasetParts,
+  trainFromDataset,
+  type TrainFlowOptions,
+  type TrainFlowResult,
+} from './train.node.js';
+export {
+  BUNDLED_IMAGES,
+  demoProfile,
+  runDemo,
+  type DemoOptions,
+  type DemoResult,
+} from './demo.node.js';

@@ -1,2 +1,17 @@
 // pipeline module: public, browser-safe exports.
-export {};
+export {
+  classifyImages,
+  profileForModel,
+  CLASSIFY_DEFAULTS,
+  type Candidate,
+  type CandidateProvenance,
+  type ClassifierModel,
+  type ClassifyOptions,
+  type NamedImage,
+} from './classify.js';
+export {
+  toReportData,
+  toReportEvaluation,
+  type CandidateContext,
+  type ReportInputs,
+} from './report-data.js';

@@ -1,2 +1,51 @@
 // report module: public, browser-safe exports.
-export {};
+export {
+  COLORMAP_NAMES,
+  COLORMAP_SIZE,
+  colormapColor,
+  colormapTable,
+  type ColormapName,
+} from './colormaps.js';
+export { DEFAULT_ZSCALE_OPTIONS, zscaleLimits, type ZScaleOptions } from './zscale.js';
+export {
+  DEFAULT_RENDER_OPTIONS,
+  DEFAULT_STRETCH_PARAMETERS,
+  STRETCH_NAMES,
+  parseColor,
+  renderPng,
+  renderRgba,
+  type Color,
+  type RenderOptions,
+  type RgbaImage,
+  type Stretch,
+} from './render.js';
+export type {
+  ConfusionCounts,
+  Decision,
+  DecisionEntry,
+  Decisions,
+  JsonValue,
+  PrPoint,
+  ReportCandidate,
+  ReportData,
+  ReportEpoch,
+  ReportEvaluation,
+  ReportImage,
+  ReviewItem,
+  RocPoint,
+} from './types.js';
+export { escapeHtml } from './html.js';
+export {
+  DEFAULT_REPORT_HTML_OPTIONS,
+  almaArchiveUrl,
+  buildReportHtml,
+  rankCandidates,
+  type ReportHtmlOptions,
+} from './report-html.js';
+export {
+  DEFAULT_REVIEW_GROUP,
+  DEFAULT_REVIEW_HTML_OPTIONS,
+  buildReviewHtml,
+  type ReviewHtmlOptions,
+} from './review-html.js';
+export { parseDecisions } from './decisions.js';

@@ -1,4 +1,281 @@
+import { readFile } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { parseBytes, type DataProduct, type SearchCriteria } from '../../archive/index.js';
+import { PipelineError } from '../../core/errors.js';
+import {
+  resolveProfile,
+  type TargetProfile,
+  type TargetProfileInput,
+} from '../../dataset/profile.js';
+import { loadModel } from '../../model/io.node.js';
+import {
+  classifyArchive,
+  type ArchiveProgress,
+  type ClassifyArchiveSummary,
+} from '../../pipeline/classify-archive.node.js';
+import { parseShard, shardFromEnv, type ShardSpec } from '../../pipeline/shard.js';
+import { productOptions, productOptionsFromFlags, type ProductFlags } from './files.js';
+import { archiveFromFlags, criteriaFromFlags, readFromFile } from './search.js';
 
-/** Registers the `classify-archive` command (not yet built). */
-export function register(_program: Command): void {}
+interface ClassifyArchiveFlags extends ProductFlags {
+  keyword: string[];
+  category: string[];
+  target: string[];
+  field: string[];
+  ra?: string;
+  dec?: string;
+  radius: string;
+  point?: boolean;
+  releasedAfter?: string;
+  maxResolution?: string;
+  band: string[];
+  rights: string;
+  published?: boolean;
+  unpublished?: boolean;
+  model: string;
+  profile?: string;
+  out: string;
+  shard?: string;
+  concurrency: string;
+  keepFiles?: boolean;
+  maxDisk?: string;
+  threshold?: string;
+  thumbnails: boolean;
+  progress?: boolean;
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function number(name: string, text: string, check: (v: number) => boolean, want: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !check(v))
+    throw new RangeError(`${name} must be ${want}, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+async function readProfile(path: string): Promise<TargetProfile> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new PipelineError(
+      `${path}: cannot read the profile JSON: ${(err as Error).message}`,
+      path,
+    );
+  }
+  return resolveProfile(json as TargetProfileInput);
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}
+
+/** One status line: products done / total, rate, ETA, positives so far. */
+export function formatArchiveProgress(p: ArchiveProgress): string {
+  const extra = [p.skipped ? `${p.skipped} done before` : '', p.failed ? `${p.failed} failed` : '']
+    .filter(Boolean)
+    .join(', ');
+  return (
+    `${p.done}/${p.total} products | ${p.rate.toFixed(2)}/s | ETA ${duration(p.etaSeconds)} | ` +
+    `${p.positives} positive${extra ? ` | ${extra}` : ''}`
+  );
+}
+
+/**
+ * Progress on stderr: a bar on a terminal; otherwise (a batch job's log) a status line at most
+ * every `intervalS` seconds, and always the last one.
+ */
+function progressReporter(
+  enabled: boolean,
+  intervalS = 30,
+): { update(p: ArchiveProgress): void; stop(): void } {
+  if (!enabled) return { update: () => undefined, stop: () => undefined };
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: '{bar} {percentage}% | {status}',
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update(p) {
+        const payload = { status: formatArchiveProgress(p) };
+        if (!started) {
+          bar.start(Math.max(p.total, 1), p.done, payload);
+          started = true;
+        } else bar.update(p.done, payload);
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  let last = 0;
+  let pending: ArchiveProgress | undefined;
+  return {
+    update(p) {
+      pending = p;
+      const now = Date.now();
+      if (now - last >= intervalS * 1000) {
+        last = now;
+        pending = undefined;
+        process.stderr.write(`alma-classifier: ${formatArchiveProgress(p)}\n`);
+      }
+    },
+    stop() {
+      if (pending) process.stderr.write(`alma-classifier: ${formatArchiveProgress(pending)}\n`);
+    },
+  };
+}
+
+function formatSummary(s: ClassifyArchiveSummary): string {
+  const lines = [
+    `Output: ${s.out}`,
+    `Shard: ${s.shard ? `${s.shard.index}/${s.shard.count}` : 'none (all products)'}`,
+    `Products listed = ${s.listed}, in this share = ${s.total}`,
+    `Classified now = ${s.classified}, done before = ${s.skipped}, failed = ${s.failed.length}`,
+    `Positives = ${s.positives}`,
+    `Time = ${duration(s.seconds)}${s.classified > 0 ? ` (${(s.classified / s.seconds).toFixed(2)} products/s)` : ''}`,
+    `Results: ${s.candidatesPath}`,
+  ];
+  for (const f of s.failed.slice(0, 10)) lines.push(`  failed: ${f.url}: ${f.error}`);
+  if (s.failed.length > 10)
+    lines.push(`  ... and ${s.failed.length - 10} more (see journal.jsonl)`);
+  if (s.aborted) lines.push('Stopped early; run the same command again to resume.');
+  else if (!s.complete)
+    lines.push('Incomplete; run the same command again to retry the failed products.');
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Registers `classify-archive`: search the archive (or read `--from`), take this shard's share,
+ * and stream each product through download → classify → delete, journaling as it goes.
+ */
+export function register(program: Command): void {
+  const cmd = program
+    .command('classify-archive')
+    .description(
+      'Classify every product of an archive search, streaming (download, classify, delete), resumable and shardable',
+    )
+    .requiredOption('--model <dir>', 'model directory written by train')
+    .requiredOption('--out <dir>', 'output directory (candidates.jsonl, journal.jsonl, thumbs/)')
+    .option('--keyword <text>', 'science_keyword (repeatable; values are ORed)', collect, [])
+    .option('--category <text>', 'scientific_category (repeatable)', collect, [])
+    .option('--target <name>', 'ALMA source name (repeatable)', collect, [])
+    .option('--field <column=value>', 'any ObsCore text column (repeatable)', collect, [])
+    .option('--ra <deg>', 'cone centre right ascension, degrees ICRS')
+    .option('--dec <deg>', 'cone centre declination, degrees ICRS')
+    .option('--radius <arcmin>', 'cone radius, arcminutes', '1')
+    .option('--point', 'only footprints containing the point')
+    .option('--released-after <YYYY-MM-DD>', 'released on or after this date')
+    .option('--max-resolution <arcsec>', 'angular resolution below this, arcseconds')
+    .option('--band <n>', 'ALMA band(s), e.g. 6 or 6,7 (repeatable)', collect, [])
+    .option('--rights <public|proprietary|any>', 'data rights', 'public')
+    .option('--published', 'published data only')
+    .option('--unpublished', 'unpublished data only')
+    .option('--profile <file.json>', 'target profile (default: the one saved with the model)')
+    .option(
+      '--shard <i/n>',
+      'process share i of n (0-based); default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT',
+    )
+    .option('--concurrency <n>', 'products in flight at once', '4')
+    .option('--keep-files', 'keep the downloaded FITS files in OUT/files/')
+    .option('--max-disk <size>', 'most bytes of downloads on disk at once, e.g. 20GB')
+    .option('--threshold <score>', 'score counted as positive (default: the profile threshold)')
+    .option('--no-thumbnails', 'do not save PNG thumbnails of positives')
+    .option('--no-progress', 'no progress output')
+    .option('--json', 'print the summary as JSON');
+  productOptions(cmd).action(async (flags: ClassifyArchiveFlags) => {
+    let source: SearchCriteria | DataProduct[];
+    if (flags.from) {
+      const from = await readFromFile(flags.from);
+      if (from.products) source = from.products;
+      else {
+        const archive = archiveFromFlags(flags);
+        source = (
+          await archive.dataProducts(from.observations ?? [], productOptionsFromFlags(flags))
+        ).products;
+      }
+    } else {
+      source = criteriaFromFlags(flags);
+    }
+    const concurrency = number(
+      '--concurrency',
+      flags.concurrency,
+      (v) => Number.isInteger(v) && v >= 1,
+      'a whole number ≥ 1',
+    );
+    const shard: ShardSpec | undefined = flags.shard ? parseShard(flags.shard) : shardFromEnv();
+    const [loaded, profile] = await Promise.all([
+      loadModel(flags.model),
+      flags.profile ? readProfile(flags.profile) : Promise.resolve(undefined),
+    ]);
+    const progress = progressReporter(flags.progress !== false);
+    const stop = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.stderr.write(
+        `\nalma-classifier: ${sig}: finishing the products in flight, then stopping\n`,
+      );
+      process.exitCode = sig === 'SIGINT' ? 130 : 143;
+      stop.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    let summary: ClassifyArchiveSummary;
+    try {
+      summary = await classifyArchive(source, {
+        model: loaded,
+        out: flags.out,
+        ...(profile ? { profile } : {}),
+        ...(flags.threshold !== undefined
+          ? {
+              threshold: number(
+                '--threshold',
+                flags.threshold,
+                (v) => v >= 0 && v <= 1,
+                'a score in [0, 1]',
+              ),
+            }
+          : {}),
+        concurrency,
+        keepFiles: Boolean(flags.keepFiles),
+        ...(flags.maxDisk !== undefined ? { maxDiskBytes: parseBytes(flags.maxDisk) } : {}),
+        shard: shard ?? null,
+        thumbnails: flags.thumbnails,
+        archive: archiveFromFlags(flags),
+        dataProducts: productOptionsFromFlags(flags),
+        retries: number(
+          '--retries',
+          flags.retries,
+          (v) => Number.isInteger(v) && v >= 0,
+          'a whole number ≥ 0',
+        ),
+        timeoutMs:
+          number('--timeout', flags.timeout, (v) => v > 0, 'a positive number of seconds') * 1000,
+        onProgress: (p) => progress.update(p),
+        onWarning: (m) => process.stderr.write(`alma-classifier: warning: ${m}\n`),
+        signal: stop.signal,
+      });
+    } finally {
+      progress.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    process.stdout.write(
+      flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary),
+    );
+    if (!summary.aborted && !summary.complete) process.exitCode = 1;
+  });
+}

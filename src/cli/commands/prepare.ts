@@ -1,4 +1,144 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { DatasetError } from '../../core/errors.js';
+import { createProgressBar } from '../progress.js';
+import { createRng } from '../../core/random.js';
+import {
+  buildNegativeSet,
+  classCounts,
+  concatDatasets,
+  dustInWind,
+  profileHash,
+  resolveProfile,
+  synthesize,
+} from '../../dataset/index.js';
+import type {
+  BuildOptions,
+  Dataset,
+  SourceImage,
+  TargetProfile,
+  TargetProfileInput,
+} from '../../dataset/index.js';
+import {
+  buildNegativeSetFromFiles,
+  buildPositiveSetFromFiles,
+  listFitsFiles,
+  readExcludeList,
+  saveDataset,
+} from '../../dataset/index.node.js';
 
-/** Registers the `prepare` command (not yet built). */
-export function register(_program: Command): void {}
+/** Options of `alma-classifier prepare`, as commander parses them. */
+interface PrepareFlags {
+  positives?: string;
+  negatives?: string;
+  profile?: string;
+  syntheticNegatives?: string;
+  out: string;
+  exclude?: string;
+  seed: string;
+}
+
+async function loadProfile(path: string | undefined): Promise<TargetProfile> {
+  if (path === undefined) return dustInWind;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new DatasetError(`${path}: cannot read the profile (${(err as Error).message})`, path, {
+      cause: err,
+    });
+  }
+  try {
+    return resolveProfile(parsed as TargetProfileInput);
+  } catch (err) {
+    throw new DatasetError(`${path}: ${(err as Error).message}`, path, { cause: err });
+  }
+}
+
+function* syntheticNegatives(
+  count: number,
+  profile: TargetProfile,
+  seed: number,
+): Generator<SourceImage> {
+  const rng = createRng(seed ^ 0x51a7);
+  // Twice the crop so the crop sits inside the image, as it would in a real 1000 px product.
+  const size = Math.max(128, 2 * profile.preprocess.cropSize);
+  for (let i = 0; i < count; i++) {
+    yield { image: synthesize(rng.fork(), { kind: 'disk', size }), source: `synthetic-disk-${i}` };
+  }
+}
+
+/** Registers `alma-classifier prepare`: FITS folders → a labelled dataset directory. */
+export function register(program: Command): void {
+  program
+    .command('prepare')
+    .description(
+      'Build a labelled dataset (images.npy, labels.npy, manifest.json) from folders of positive and negative FITS files.',
+    )
+    .option('--positives <dir>', 'folder of FITS images of the target phenomenon')
+    .option('--negatives <dir>', 'folder of FITS images without it')
+    .option('--profile <file.json>', 'target profile (JSON, fields over dust-in-wind)')
+    .option(
+      '--synthetic-negatives <n>',
+      'add N synthetic disk images as negatives (offline stand-in)',
+    )
+    .option('--exclude <decisions.json>', 'file names or sample ids rejected on review')
+    .option('--seed <n>', 'seed of augmentation and synthetic images', '0')
+    .requiredOption('--out <dir>', 'dataset directory to write')
+    .action(async (flags: PrepareFlags) => {
+      const profile = await loadProfile(flags.profile);
+      const seed = Number(flags.seed);
+      const synthetic =
+        flags.syntheticNegatives === undefined ? 0 : Number(flags.syntheticNegatives);
+      if (!Number.isInteger(seed))
+        throw new RangeError(`--seed must be an integer, got ${flags.seed}`);
+      if (!Number.isInteger(synthetic) || synthetic < 0) {
+        throw new RangeError(
+          `--synthetic-negatives must be a non-negative integer, got ${flags.syntheticNegatives}`,
+        );
+      }
+      if (flags.positives === undefined && flags.negatives === undefined && synthetic === 0) {
+        throw new RangeError('prepare needs --positives, --negatives or --synthetic-negatives');
+      }
+      const exclude = flags.exclude ? await readExcludeList(flags.exclude) : [];
+      const posPaths = flags.positives ? await listFitsFiles(flags.positives) : [];
+      const negPaths = flags.negatives ? await listFitsFiles(flags.negatives) : [];
+      const total = posPaths.length + negPaths.length + synthetic;
+      const bar = createProgressBar({ unit: 'files' });
+      const warnings: string[] = [];
+      let done = 0;
+      const opts: BuildOptions = {
+        exclude,
+        seed,
+        onWarning: (message) => warnings.push(message),
+        onSource: () => bar.update({ done: ++done, total }),
+      };
+      const parts: Dataset[] = [];
+      try {
+        if (negPaths.length > 0)
+          parts.push(await buildNegativeSetFromFiles(negPaths, profile, opts));
+        if (synthetic > 0)
+          parts.push(
+            await buildNegativeSet(syntheticNegatives(synthetic, profile, seed), profile, opts),
+          );
+        if (posPaths.length > 0)
+          parts.push(await buildPositiveSetFromFiles(posPaths, profile, opts));
+      } finally {
+        bar.stop();
+      }
+      const ds = concatDatasets(parts);
+      if (ds.shape[0] === 0)
+        throw new DatasetError(`no usable images: every one of the ${total} sources was skipped`);
+      await saveDataset(ds, flags.out);
+      const out = process.stdout;
+      out.write(
+        `prepared ${ds.shape[0]} samples (${profile.name}, profile ${profileHash(profile)}) in ${flags.out}\n`,
+      );
+      for (const [name, count] of Object.entries(classCounts(ds)))
+        out.write(`  ${name.padEnd(12)} ${count}\n`);
+      const excluded = ds.skipped.filter((s) => s.excluded).length;
+      const failed = ds.skipped.length - excluded;
+      out.write(`  skipped ${failed} unusable file(s), excluded ${excluded} on review\n`);
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    });
+}

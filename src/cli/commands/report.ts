@@ -1,4 +1,120 @@
+import { mkdir, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { PipelineError } from '../../core/errors.js';
+import { mergeResults, writeMergedResults } from '../../pipeline/merge.node.js';
+import type { ProductResult } from '../../pipeline/results.js';
+import { writeReport } from '../../report/report.node.js';
+import type { ReportCandidate } from '../../report/types.js';
 
-/** Registers the `report` command (not yet built). */
-export function register(_program: Command): void {}
+interface ReportFlags {
+  merge: string[];
+  out: string;
+  title: string;
+  positivesOnly?: boolean;
+  max: string;
+  images: string;
+  review: boolean;
+}
+
+async function thumbnail(r: ProductResult): Promise<Uint8Array | undefined> {
+  if (!r.thumbnail) return undefined;
+  try {
+    return new Uint8Array(await readFile(r.thumbnail));
+  } catch {
+    return undefined;
+  }
+}
+
+async function toCandidate(r: ProductResult): Promise<ReportCandidate> {
+  const image = await thumbnail(r);
+  const best = r.sources[0];
+  return {
+    id: r.url,
+    file: r.file,
+    score: r.score,
+    label: r.label,
+    ...(image ? { image } : {}),
+    ...(r.product.target ? { target: r.product.target } : {}),
+    ...(r.product.projectCode ? { projectCode: r.product.projectCode } : {}),
+    ...(r.product.memberOus ? { memberOus: r.product.memberOus } : {}),
+    provenance: {
+      url: r.url,
+      obsId: r.product.obsId,
+      sources: r.sources.length,
+      peak: best ? `[${best.peak[0]}, ${best.peak[1]}]` : undefined,
+      shard: r.shard ? `${r.shard.index}/${r.shard.count}` : undefined,
+    },
+  };
+}
+
+/**
+ * Registers `report`: merge the output directories of `classify-archive` runs (the shards of a
+ * job array, `--merge shard-*\/`) into one ranked list, written as `candidates.jsonl`,
+ * `candidates.json` and an HTML report with thumbnails of the positives.
+ */
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('Merge classify-archive output directories (shards) into one ranked HTML report')
+    .argument('[dirs...]', 'classify-archive output directories (same as --merge)')
+    .option('--merge <dirs...>', 'output directories to merge, e.g. shard-*/', [])
+    .option(
+      '--out <dir>',
+      'where to write candidates.jsonl, candidates.json and index.html',
+      'report',
+    )
+    .option('--title <text>', 'report title', 'ALMA archive candidates')
+    .option('--positives-only', 'keep only products at or above their run threshold')
+    .option('--max <n>', 'candidates listed in the HTML page (all are in candidates.json)', '1000')
+    .option(
+      '--images <inline|files>',
+      'thumbnails inside index.html or beside it in images/',
+      'inline',
+    )
+    .option('--no-review', 'do not write review.html')
+    .action(async (positional: string[], flags: ReportFlags) => {
+      const dirs = [...positional, ...flags.merge];
+      if (dirs.length === 0) {
+        throw new PipelineError(
+          'report: name the classify-archive output directories (e.g. --merge shard-*/)',
+        );
+      }
+      const max = Number(flags.max);
+      if (!Number.isInteger(max) || max < 1)
+        throw new RangeError(`--max must be a whole number ≥ 1, got ${flags.max}`);
+      if (flags.images !== 'inline' && flags.images !== 'files') {
+        throw new RangeError(`--images must be inline or files, got ${flags.images}`);
+      }
+      const merged = await mergeResults(dirs, { positivesOnly: Boolean(flags.positivesOnly) });
+      for (const w of merged.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
+      await mkdir(flags.out, { recursive: true });
+      await writeMergedResults(merged.results, flags.out);
+      const shown = merged.results.slice(0, max);
+      const candidates = await Promise.all(shown.map(toCandidate));
+      const positives = merged.results.filter((r) => r.positive).length;
+      const written = await writeReport(
+        {
+          title: flags.title,
+          description:
+            `${merged.results.length} products from ${dirs.length} run director${dirs.length === 1 ? 'y' : 'ies'}, ` +
+            `${positives} positive${merged.results.length > max ? `; the ${max} highest scores shown` : ''}`,
+          generatedAt: new Date().toISOString(),
+          candidates,
+        },
+        flags.out,
+        { images: flags.images, review: flags.review, maxCandidates: max },
+      );
+      process.stdout.write(
+        [
+          `Merged ${dirs.length} run director${dirs.length === 1 ? 'y' : 'ies'}: ${merged.results.length} products, ${positives} positive` +
+            (merged.duplicates ? ` (${merged.duplicates} duplicates dropped)` : ''),
+          ...merged.runs.map(
+            (r) =>
+              `  ${r.dir}: ${r.results} results${r.shard ? `, shard ${r.shard.index}/${r.shard.count}` : ''}` +
+              `${r.total !== undefined ? ` of ${r.total}` : ''}${r.complete ? '' : ' (incomplete)'}`,
+          ),
+          `Wrote ${flags.out}/candidates.jsonl, ${flags.out}/candidates.json, ${written.index}`,
+        ].join('\n') + '\n',
+      );
+    });
+}

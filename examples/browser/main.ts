@@ -1,0 +1,89 @@
+// A static page that classifies a dropped FITS file with a saved model, without Node APIs or a
+// server: bytes of a FITS file -> Image2D -> preprocessed crop -> score. Build it with
+//   npx tsx examples/browser/build.ts
+// then serve examples/browser/ over HTTP (the WASM backend fetches its .wasm files) and open it.
+// In your own code, import from 'alma-classifier' instead of '../../src/index.js'.
+import {
+  dustInWind,
+  loadModelFromFiles,
+  predict,
+  preprocess,
+  readFits,
+  renderPng,
+  requireImage,
+  resolveProfile,
+  toContiguous,
+  type LoadedModel,
+  type TargetProfile,
+  type TargetProfileInput,
+} from '../../src/index.js';
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+let loaded: LoadedModel | undefined;
+let profile: TargetProfile = dustInWind;
+
+function pngUrl(bytes: Uint8Array): string {
+  return URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
+}
+
+function showError(err: unknown): void {
+  $('error').textContent = err instanceof Error ? err.message : String(err);
+}
+
+async function onModelFiles(files: File[]): Promise<void> {
+  $('error').textContent = '';
+  loaded = await loadModelFromFiles(files);
+  // Preprocess exactly as the model's training data was: the profile travels in meta.json.
+  profile = resolveProfile((loaded.meta.profile ?? {}) as TargetProfileInput);
+  $('model-status').textContent =
+    `Model for "${loaded.meta.profileName}" loaded (classes: ${loaded.meta.classNames.join(', ')}).`;
+}
+
+async function onFitsFile(file: File): Promise<void> {
+  $('error').textContent = '';
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const image = requireImage(readFits(bytes, { name: file.name }));
+  const prepared = preprocess(image, profile, { source: file.name });
+
+  const [rows, cols] = image.shape;
+  $<HTMLImageElement>('full').src = pngUrl(renderPng(image, { stretch: 'asinh' }));
+  $('full-caption').textContent =
+    `${file.name}: ${cols} × ${rows} pixels, peak at row ${prepared.peak[0]}, column ${prepared.peak[1]}`;
+  $<HTMLImageElement>('crop').src = pngUrl(renderPng(prepared.input));
+  $('result').hidden = false;
+
+  if (!loaded) {
+    $('score').textContent = '–';
+    $('label').textContent = 'load a model to score this image';
+    return;
+  }
+  const [score] = await predict(loaded.model, Float32Array.from(toContiguous(prepared.input)), {
+    batchSize: 1,
+  });
+  const classes = loaded.meta.classNames;
+  $('score').textContent = score.toFixed(3);
+  $('label').textContent =
+    score >= profile.threshold ? classes[classes.length - 1] : `not ${classes[classes.length - 1]}`;
+}
+
+$<HTMLInputElement>('model-files').addEventListener('change', (ev) => {
+  const files = Array.from((ev.target as HTMLInputElement).files ?? []);
+  onModelFiles(files).catch(showError);
+});
+$<HTMLInputElement>('fits-file').addEventListener('change', (ev) => {
+  const file = (ev.target as HTMLInputElement).files?.[0];
+  if (file) onFitsFile(file).catch(showError);
+});
+const drop = $('drop');
+drop.addEventListener('dragover', (ev) => {
+  ev.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  drop.classList.remove('over');
+  const file = ev.dataTransfer?.files[0];
+  if (file) onFitsFile(file).catch(showError);
+});

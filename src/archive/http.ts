@@ -1,0 +1,203 @@
+import crossFetch from 'cross-fetch';
+import { ArchiveError } from '../core/errors.js';
+import { parseVOTable } from './votable.js';
+
+/**
+ * The part of the Fetch API this module uses. `cross-fetch` is the default; pass the platform's
+ * `fetch` or a test double instead. Bodies may be web `ReadableStream`s or Node readables
+ * (node-fetch); both are read as async iterables of bytes.
+ */
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+
+/** The default HTTP layer: `cross-fetch` (node-fetch in Node, the browser's fetch elsewhere). */
+export const defaultFetch: FetchLike = crossFetch as FetchLike;
+
+/** Retry and timeout settings shared by every request of the archive client. */
+export interface RetryOptions {
+  /** Extra attempts after a 5xx/429 answer, a timeout or a dropped connection. Default 3. */
+  retries?: number;
+  /** Wait before the first retry, ms; doubles each time. Default 1000. */
+  backoffMs?: number;
+  /** Longest wait for response headers, and longest silence while a body streams, ms. Default 60000. */
+  timeoutMs?: number;
+}
+
+/** Defaults of {@link RetryOptions}. */
+export const DEFAULT_RETRY_OPTIONS: Required<RetryOptions> = {
+  retries: 3,
+  backoffMs: 1000,
+  timeoutMs: 60_000,
+};
+
+// Failures of the connection itself (refused, reset, timed out) carry no HTTP status, like
+// service-reported errors; this set tells the two apart without widening ArchiveError.
+const connectionFailures = new WeakSet<ArchiveError>();
+
+/** An answer or failure that another attempt may fix (5xx, 429, timeout, network error). */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof ArchiveError)) return true;
+  if (err.status !== undefined) return err.status >= 500 || err.status === 429;
+  return connectionFailures.has(err);
+}
+
+/** Resolve after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A request with a deadline: the returned `signal` aborts when `timeoutMs` passes without
+ * `touch()` being called, so a stalled body read fails instead of hanging.
+ */
+export interface Deadline {
+  /** Abort signal to pass to fetch. */
+  signal: AbortSignal;
+  /** Restart the inactivity timer (call on every chunk received). */
+  touch(): void;
+  /** Stop the timer. */
+  clear(): void;
+  /** True once the timer fired. */
+  readonly expired: boolean;
+}
+
+/** Start an inactivity deadline of `timeoutMs`. */
+export function startDeadline(timeoutMs: number): Deadline {
+  const controller = new AbortController();
+  let expired = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      expired = true;
+      controller.abort();
+    }, timeoutMs);
+  };
+  arm();
+  return {
+    signal: controller.signal,
+    touch: arm,
+    clear: () => {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+    get expired() {
+      return expired;
+    },
+  };
+}
+
+/** The chunks of a response body, whichever stream flavour the fetch implementation returns. */
+export async function* bodyChunks(res: Response): AsyncGenerator<Uint8Array> {
+  const body = res.body as unknown;
+  if (body === null || body === undefined) return;
+  if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+      yield typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    }
+    return;
+  }
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** An `ArchiveError` about a broken transfer (short body, wrong size) that a retry may fix. */
+export function transferError(url: string, message: string): ArchiveError {
+  const e = new ArchiveError(`${url}: ${message}`, url);
+  connectionFailures.add(e);
+  return e;
+}
+
+/** Wrap a low-level failure (abort, socket reset) as an `ArchiveError` naming the URL. */
+export function networkError(
+  url: string,
+  err: unknown,
+  deadline?: Deadline,
+  timeoutMs?: number,
+): ArchiveError {
+  if (err instanceof ArchiveError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  const e = deadline?.expired
+    ? new ArchiveError(`${url}: no data for ${timeoutMs} ms (timed out)`, url, undefined, {
+        cause: err,
+      })
+    : new ArchiveError(`${url}: request failed: ${msg}`, url, undefined, { cause: err });
+  connectionFailures.add(e);
+  return e;
+}
+
+/**
+ * Fetch `url` and hand the response to `consume` (which reads the body, calling
+ * `deadline.touch()` per chunk), with the inactivity timeout, retrying transient failures with
+ * exponential backoff. A non-2xx answer is passed to `onHttpError` (default: `ArchiveError`
+ * with the status and the start of the body) and never to `consume`.
+ */
+export async function fetchWith<T>(
+  fetchImpl: FetchLike,
+  url: string,
+  init: RequestInit,
+  opts: Required<RetryOptions>,
+  consume: (res: Response, deadline: Deadline) => Promise<T>,
+  onRetry?: (attempt: number, err: ArchiveError) => void,
+): Promise<T> {
+  return withRetry(
+    async () => {
+      const deadline = startDeadline(opts.timeoutMs);
+      try {
+        const res = await fetchImpl(url, { ...init, signal: deadline.signal });
+        if (!res.ok) throw await httpError(url, res);
+        return await consume(res, deadline);
+      } catch (err) {
+        throw networkError(url, err, deadline, opts.timeoutMs);
+      } finally {
+        deadline.clear();
+      }
+    },
+    opts,
+    onRetry,
+  );
+}
+
+/** An `ArchiveError` for a non-2xx answer, quoting the start of its body. */
+export async function httpError(url: string, res: Response): Promise<ArchiveError> {
+  const body = await res.text().catch(() => '');
+  if (/<VOTABLE/i.test(body)) {
+    // TAP and DataLink services explain failures in a VOTable with QUERY_STATUS=ERROR.
+    try {
+      parseVOTable(body, { source: url });
+    } catch (e) {
+      if (e instanceof ArchiveError)
+        return new ArchiveError(`${e.message} (HTTP ${res.status})`, url, res.status);
+    }
+  }
+  const detail = body.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return new ArchiveError(
+    `${url}: HTTP ${res.status} ${res.statusText}${detail ? `: ${detail}` : ''}`,
+    url,
+    res.status,
+  );
+}
+
+/** Run `attempt` until it succeeds, a non-transient error occurs, or retries run out. */
+export async function withRetry<T>(
+  attempt: () => Promise<T>,
+  opts: Required<RetryOptions>,
+  onRetry?: (attempt: number, err: ArchiveError) => void,
+): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const e = err instanceof ArchiveError ? err : networkError('request', err);
+      if (i >= opts.retries || !isTransient(e)) throw e;
+      onRetry?.(i + 1, e);
+      await sleep(opts.backoffMs * 2 ** i);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatasetError } from '../core/errors.js';
+import { requireImage } from '../fits/index.js';
+import { readFitsFile } from '../fits/index.node.js';
+import { buildNegativeSet, buildPositiveSet } from './build.js';
+import type { BuildOptions, ImageInput } from './build.js';
+import type { Dataset } from './dataset.js';
+import type { TargetProfile } from './profile.js';
+
+/** File paths, sync or async, e.g. from a directory walk or an archive download stream. */
+export type PathInputs = Iterable<string> | AsyncIterable<string>;
+
+/** Options of {@link readSourceImages}. */
+export interface ReadSourceOptions {
+  /** HDU to read; default: the first image HDU with data. */
+  hdu?: number;
+}
+
+/**
+ * Read FITS files one at a time and yield each image with its source, or, for a file that
+ * cannot be read (missing, corrupt, no image), a skipped record with the reason. Only one
+ * image is alive at a time as long as the consumer drops it before asking for the next.
+ *
+ * @param paths - `.fits` / `.fits.gz` paths
+ * @param opts - see {@link ReadSourceOptions}
+ */
+export async function* readSourceImages(
+  paths: PathInputs,
+  opts: ReadSourceOptions = {},
+): AsyncGenerator<ImageInput> {
+  for await (const path of paths as AsyncIterable<string>) {
+    let item: ImageInput;
+    try {
+      const file = await readFitsFile(path, opts.hdu === undefined ? {} : { hdu: opts.hdu });
+      item = { image: requireImage(file), source: path };
+      if (file.imageHdu !== undefined) item.hdu = file.imageHdu;
+    } catch (err) {
+      item = { source: path, reason: (err as Error).message };
+    }
+    yield item;
+  }
+}
+
+/**
+ * The `.fits` and `.fits.gz` files directly inside `dir`, sorted by name (so builds are
+ * reproducible whatever order the file system lists them in).
+ *
+ * @param dir - the directory
+ * @throws DatasetError naming `dir` when it cannot be listed
+ */
+export async function listFitsFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    throw new DatasetError(`${dir}: cannot list FITS files (${(err as Error).message})`, dir, {
+      cause: err,
+    });
+  }
+  return names
+    .filter((n) => /\.fits?(\.gz)?$/i.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+/**
+ * {@link buildPositiveSet} over FITS files, streamed one at a time: a corrupt or unreadable file
+ * is skipped, named in `onWarning` and listed in the result's `skipped`.
+ *
+ * @param paths - FITS file paths (e.g. from {@link listFitsFiles})
+ * @param profile - a resolved profile
+ * @param opts - see {@link BuildOptions} and {@link ReadSourceOptions}
+ */
+export function buildPositiveSetFromFiles(
+  paths: PathInputs,
+  profile: TargetProfile,
+  opts: BuildOptions & ReadSourceOptions = {},
+): Promise<Dataset> {
+  return buildPositiveSet(readSourceImages(paths, opts), profile, opts);
+}
+
+/**
+ * {@link buildNegativeSet} over FITS files, streamed one at a time: only the model inputs stay
+ * in memory; a corrupt or unreadable file is skipped, named in `onWarning` and listed in
+ * `skipped`.
+ *
+ * @param paths - FITS file paths (e.g. from {@link listFitsFiles})
+ * @param profile - a resolved profile
+ * @param opts - see {@link BuildOptions} and {@link ReadSourceOptions}
+ */
+export function buildNegativeSetFromFiles(
+  paths: PathInputs,
+  profile: TargetProfile,
+  opts: BuildOptions & ReadSourceOptions = {},
+): Promise<Dataset> {
+  return buildNegativeSet(readSourceImages(paths, opts), profile, opts);
+}
+
+/**
+ * Read an exclude list: a JSON array of file names / sample ids, an object with an `exclude`
+ * (or `rejected`) array, or a review-decisions object mapping ids to a decision, of which those
+ * decided `'reject'`, `'rejected'` or `'exclude'` (or `false`) are taken.
+ *
+ * @param path - the JSON file
+ * @throws DatasetError naming `path` when it cannot be read or has none of those shapes
+ */
+export async function readExcludeList(path: string): Promise<string[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new DatasetError(
+      `${path}: cannot read the exclude list (${(err as Error).message})`,
+      path,
+      { cause: err },
+    );
+  }
+  const strings = (v: unknown): v is string[] =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (strings(parsed)) return parsed;
+  if (typeof parsed === 'object' && parsed !== null) {
+    const obj = parsed as Record<string, unknown>;
+    for (const key of ['exclude', 'rejected']) if (strings(obj[key])) return obj[key] as string[];
+    const decisions = (
+      typeof obj.decisions === 'object' && obj.decisions !== null ? obj.decisions : obj
+    ) as Record<string, unknown>;
+    const rejected = (d: unknown): boolean =>
+      d === false ||
+      (typeof d === 'string' && ['reject', 'rejected', 'exclude', 'excluded'].includes(d)) ||
+      (typeof d === 'object' && d !== null && rejected((d as { decision?: unknown }).decision));
+    if (Array.isArray(decisions)) {
+      return decisions
+        .filter((d) => rejected(d))
+        .map((d) => (d as { id?: unknown; file?: unknown }).id ?? (d as { file?: unknown }).file)
+        .filter((x): x is string => typeof x === 'string');
+    }
+    return Object.entries(decisions)
+      .filter(([, d]) => rejected(d))
+      .map(([k]) => k);
+  }
+  throw new DatasetError(
+    `${path}: an exclude list must be a JSON array of names or an object of decisions`,
+    path,
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * The one place this library talks to fitsjs 0.6.6, a browser library. fitsjs walks a file's
+ * HDUs through `Blob#slice` and a `FileReader`, builds data units through the global `astro`,
+ * and hands its result to a callback. Here it gets, for the length of one synchronous call only:
+ * a Blob-like view of the bytes, a `FileReader` that answers at once, an `astro` namespace that
+ * records each data unit's byte range, and a completion hook that captures its parser (its
+ * `FITS` wrapper reads the parser from a variable assigned only after a synchronous parse has
+ * finished). Everything is put back in a `finally`, so no other code sees these globals.
+ *
+ * Pixels are not decoded through fitsjs (see `decodePixels` in read.ts for why).
+ */
+import fitsjs from 'fitsjs';
+import { FitsError } from '../core/errors.js';
+import type { FitsHduSpan } from './layout.js';
+
+/** @internal One HDU as fitsjs sees it. */
+export interface FitsjsHdu {
+  /** The raw header text fitsjs parsed (cards up to the end of the block holding END). */
+  headerText: string;
+  /** fitsjs's data unit type: `Image`, `Table`, `BinaryTable`, `CompressedImage`, or null. */
+  dataType: string | null;
+  bitpix: number;
+  axes: number[];
+  /** Byte range of the data unit in the file (as fitsjs computed it); 0/0 without data. */
+  dataOffset: number;
+  dataBytes: number;
+}
+
+/** A read-only window on the file bytes with the Blob surface fitsjs calls. */
+class ByteWindow {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  slice(begin = 0, end = this.size): ByteWindow {
+    const b = Math.min(this.start + Math.max(0, begin), this.end);
+    const e = Math.min(this.start + Math.max(0, end), this.end);
+    return new ByteWindow(this.bytes, b, Math.max(b, e));
+  }
+
+  /** The window's bytes; past the end of the real bytes (missing final padding) reads zeros. */
+  read(): ArrayBuffer {
+    const out = new Uint8Array(this.size);
+    const stop = Math.min(this.end, this.bytes.length);
+    if (stop > this.start) out.set(this.bytes.subarray(this.start, stop));
+    return out.buffer;
+  }
+}
+
+type LoadEnd = (e: { target: { result: ArrayBuffer } }) => void;
+
+const fitsNs = fitsjs.astro.FITS;
+// Base.prototype, reached through the CoffeeScript `__super__` link fitsjs's classes carry.
+const base = (fitsNs as unknown as { __super__: { invoke: (...a: unknown[]) => unknown } })
+  .__super__;
+
+/**
+ * @internal Walk the HDUs of a file with fitsjs's parser, given the HDU spans our own layout
+ * reading found. fitsjs reads only header blocks, so any read outside those spans' headers
+ * means it disagrees (it misses an END followed by non-blank cards in the same block, and would
+ * then read the whole data unit as header, copying quadratically): that read throws a FitsError
+ * at once, bounding its work by the header bytes. It also throws whatever fitsjs throws (strings
+ * for headers it rejects).
+ */
+export function fitsjsWalk(
+  bytes: Uint8Array,
+  spans: readonly FitsHduSpan[],
+  name: string,
+): FitsjsHdu[] {
+  const window = new ByteWindow(bytes, 0, spans[spans.length - 1].paddedEnd);
+  class SyncFileReader {
+    onloadend: LoadEnd | null = null;
+    result: ArrayBuffer | null = null;
+    readAsArrayBuffer(blob: ByteWindow): void {
+      const inHeader = spans.some((s) => blob.start >= s.headerOffset && blob.end <= s.dataOffset);
+      if (!inHeader || blob.size === 0) {
+        throw new FitsError(
+          `${name}: fitsjs read outside the headers (at byte ${blob.start})`,
+          name,
+        );
+      }
+      this.result = blob.read();
+      this.onloadend?.({ target: { result: this.result } });
+    }
+  }
+  const units = new Map<object, { type: string; window: ByteWindow }>();
+  const recorder = (type: string) =>
+    function DataUnitRecord(this: object, header: object, blob: ByteWindow): void {
+      units.set(header, { type, window: blob });
+    };
+  const astro = {
+    FITS: {
+      Image: recorder('Image'),
+      Table: recorder('Table'),
+      BinaryTable: recorder('BinaryTable'),
+      CompressedImage: recorder('CompressedImage'),
+    },
+  };
+  let parser: { hdus: { header: FitsjsHeaderLike }[] } | undefined;
+  const verify = fitsNs.HeaderVerify.VerifyFns;
+  const g = globalThis as Record<string, unknown>;
+  const saved = {
+    astro: g.astro,
+    FileReader: g.FileReader,
+    bitpix: verify.BITPIX,
+    invoke: base.invoke,
+    warn: console.warn,
+  };
+  try {
+    g.astro = astro;
+    g.FileReader = SyncFileReader;
+    // FITS allows BITPIX 64 since 2005; fitsjs's check predates that.
+    verify.BITPIX = function (this: unknown, ...args: unknown[]): unknown {
+      const v = parseInt(String(args[0]), 10);
+      return v === 64 ? v : saved.bitpix.apply(this, args);
+    };
+    base.invoke = function (this: unknown, callback: unknown, opts: unknown, data: unknown) {
+      if (
+        data !== null &&
+        typeof data === 'object' &&
+        Array.isArray((data as { hdus?: unknown }).hdus)
+      ) {
+        parser = data as typeof parser;
+        return undefined;
+      }
+      return saved.invoke.call(this, callback, opts, data);
+    };
+    // fitsjs warns on the console about card order; the caller reports problems itself.
+    console.warn = () => {};
+    new fitsNs(window, () => {});
+  } finally {
+    if (saved.astro === undefined) delete g.astro;
+    else g.astro = saved.astro;
+    if (saved.FileReader === undefined) delete g.FileReader;
+    else g.FileReader = saved.FileReader;
+    verify.BITPIX = saved.bitpix;
+    base.invoke = saved.invoke;
+    console.warn = saved.warn;
+  }
+  if (parser === undefined) throw new FitsError(`${name}: fitsjs did not finish the file`, name);
+  return parser.hdus.map(({ header }) => {
+    const unit = units.get(header);
+    const naxis = Number(header.get('NAXIS')) || 0;
+    const axes: number[] = [];
+    for (let i = 1; i <= naxis; i++) axes.push(Number(header.get(`NAXIS${i}`)));
+    return {
+      headerText: header.block,
+      dataType: header.getDataType(),
+      bitpix: Number(header.get('BITPIX')),
+      axes,
+      dataOffset: unit?.window.start ?? 0,
+      dataBytes: unit?.window.size ?? 0,
+    };
+  });
+}
+
+interface FitsjsHeaderLike {
+  block: string;
+  get(key: string): unknown;
+  getDataType(): string | null;
+}

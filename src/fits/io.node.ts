@@ -1,0 +1,87 @@
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { Buffer, constants } from 'node:buffer';
+import os from 'node:os';
+import { FitsError } from '../core/errors.js';
+import type { Image2D } from '../core/image2d.js';
+import type { FitsCard, FitsHeader } from './header.js';
+import { readFitsBytes } from './read.js';
+import type { FitsFile, ReadFitsOptions } from './read.js';
+import { writeFits } from './write.js';
+import type { WriteFitsOptions } from './write.js';
+
+const gunzipAsync = promisify(gunzip);
+/** Largest ratio deflate can reach, so a gzip stream claiming more is corrupt. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * Read a FITS file (`.fits`, or gzip-compressed `.fits.gz`, recognised by its magic bytes) from
+ * disk with {@link readFits} (same values, same errors). Gzip is inflated by Node's zlib, never beyond what the compressed
+ * size allows.
+ *
+ * @param path - the file; it becomes {@link FitsFile.name} unless `opts.name` is given
+ * @param opts - see {@link ReadFitsOptions}
+ * @throws FitsError naming the path when the file cannot be read or is not valid FITS
+ */
+export async function readFitsFile(path: string, opts: ReadFitsOptions = {}): Promise<FitsFile> {
+  const name = opts.name ?? path;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : (err as Error).message;
+    throw new FitsError(`${name}: cannot read (${why})`, name, { cause: err });
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = await gunzipAsync(bytes, {
+        maxOutputLength: Math.min(constants.MAX_LENGTH, bytes.length * MAX_DEFLATE_RATIO),
+      });
+    } catch (err) {
+      throw new FitsError(`${name}: corrupt gzip stream (${(err as Error).message})`, name, {
+        cause: err,
+      });
+    }
+  }
+  // The buffer is ours alone, so big-endian float32 pixels may be swapped in place (natively).
+  return readFitsBytes(bytes, { ...opts, name }, swapInPlace);
+}
+
+function swapInPlace(bytes: Uint8Array): void {
+  if (os.endianness() === 'LE')
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).swap32();
+}
+
+/**
+ * Write `image` as a FITS file with {@link writeFits}. The bytes land in `path.part`, which is
+ * renamed to `path` once fully written, so no reader sees half a file.
+ *
+ * @param path - where to write
+ * @param image - the image
+ * @param header - cards to carry over (see {@link writeFits})
+ * @param opts - see {@link WriteFitsOptions}
+ * @throws FitsError when the image cannot be encoded or the file cannot be written
+ */
+export async function writeFitsFile(
+  path: string,
+  image: Image2D,
+  header?: FitsHeader | FitsCard[],
+  opts: WriteFitsOptions = {},
+): Promise<void> {
+  const bytes = writeFits(image, header, opts);
+  const part = `${path}.part`;
+  try {
+    await writeFile(part, bytes);
+    await rename(part, path);
+  } catch (err) {
+    await rm(part, { force: true });
+    throw new FitsError(`${path}: cannot write (${(err as Error).message})`, path, { cause: err });
+  }
+}

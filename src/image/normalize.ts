@@ -1,0 +1,115 @@
+import type { Image2D } from '../core/image2d.js';
+import {
+  assertImage,
+  assertNumber,
+  assertOneOf,
+  finitePixels,
+  imageLike,
+  percentileInPlace,
+  rowMajor,
+} from './internal.js';
+
+/**
+ * How {@link normalize} scales: `'minmax'` to [0, 1] by the finite minimum and maximum,
+ * `'zscore'` to mean 0 and standard deviation 1, `'percentile'` to [0, 1] between two
+ * percentiles (clipping beyond them), `'none'` leaves values alone (only NaN is replaced).
+ */
+export type NormalizeMethod = 'minmax' | 'zscore' | 'percentile' | 'none';
+
+/** Options of {@link normalize}. */
+export interface NormalizeOptions {
+  /** Scaling, see {@link NormalizeMethod}. Default `'minmax'`. */
+  method?: NormalizeMethod;
+  /** Value written where the input is NaN or ±Infinity. Default 0. */
+  nan?: number;
+  /** Lower and upper percentile (0–100) for `method: 'percentile'`. Default `[1, 99]`. */
+  percentiles?: [lower: number, upper: number];
+}
+
+/** Defaults of {@link NormalizeOptions}. */
+export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = {
+  method: 'minmax',
+  nan: 0,
+  percentiles: [1, 99],
+};
+
+/**
+ * Scale pixel values to a common range, so images whose Jy/beam levels differ by orders of
+ * magnitude look alike to the model, and replace every non-finite pixel.
+ *
+ * NaN: NaN and ±Infinity are left out of the statistics and become `nan` in the output, which
+ * therefore never holds NaN (unless `nan` itself is NaN). A constant image (zero range or
+ * zero standard deviation) maps to 0; an image with no finite pixel maps to all `nan`.
+ *
+ * @param img - the image, `[rows, cols]`
+ * @param opts - see {@link NormalizeOptions}
+ * @returns a new image of the same element type
+ * @throws RangeError on an unknown method or invalid percentiles
+ */
+export function normalize(img: Image2D, opts: NormalizeOptions = {}): Image2D {
+  const fn = 'normalize';
+  assertImage(img, fn);
+  const { method, nan, percentiles } = { ...NORMALIZE_DEFAULTS, ...opts };
+  assertOneOf(method, ['minmax', 'zscore', 'percentile', 'none'] as const, fn, 'method');
+  if (typeof nan !== 'number') {
+    throw new TypeError(`${fn}: option 'nan' must be a number, got ${String(nan)}`);
+  }
+  let shift = 0;
+  let scale = 1;
+  let clip = false;
+  if (method !== 'none') {
+    const finite = finitePixels(img);
+    let lo = 0;
+    let spread = 0;
+    if (method === 'minmax') {
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < finite.length; i++) {
+        const v = finite[i];
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      lo = min;
+      spread = max - min;
+    } else if (method === 'zscore') {
+      let sum = 0;
+      for (let i = 0; i < finite.length; i++) sum += finite[i];
+      const mean = sum / finite.length;
+      let sq = 0;
+      for (let i = 0; i < finite.length; i++) sq += (finite[i] - mean) ** 2;
+      lo = mean;
+      spread = Math.sqrt(sq / finite.length);
+    } else {
+      if (!Array.isArray(percentiles) || percentiles.length !== 2) {
+        throw new RangeError(`${fn}: option 'percentiles' must be [lower, upper]`);
+      }
+      assertNumber(percentiles[0], fn, 'percentiles', 0, 100);
+      assertNumber(percentiles[1], fn, 'percentiles', 0, 100);
+      if (!(percentiles[0] < percentiles[1])) {
+        throw new RangeError(
+          `${fn}: option 'percentiles' must be increasing, got [${percentiles.join(', ')}]`,
+        );
+      }
+      lo = percentileInPlace(finite, percentiles[0]);
+      spread = percentileInPlace(finite, percentiles[1]) - lo;
+      clip = true;
+    }
+    shift = lo;
+    scale = spread > 0 && Number.isFinite(spread) ? 1 / spread : 0;
+  }
+  const [R, C] = img.shape as [number, number];
+  const out = imageLike(img, R, C);
+  const o = out.data;
+  const { data, offset } = rowMajor(img);
+  for (let i = 0; i < o.length; i++) {
+    const v = data[offset + i];
+    if (!Number.isFinite(v)) {
+      o[i] = nan;
+      continue;
+    }
+    let y = (v - shift) * scale;
+    if (clip) y = y < 0 ? 0 : y > 1 ? 1 : y;
+    o[i] = y;
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+import type { ModelConfig, TrainConfig } from './config.js';
+
+/**
+ * What `saveModel` writes beside the weights as `meta.json`, so a saved model says what it finds
+ * and how its inputs must be prepared.
+ */
+export interface ModelMeta {
+  /** Name of the target profile the model was trained for, e.g. `dust-in-wind`. */
+  profileName: string;
+  /** The target profile itself, as JSON. */
+  profile?: Record<string, unknown>;
+  /** Class names by class index, e.g. `['negative', 'positive']`. */
+  classNames: string[];
+  /** How inputs were normalised (method and parameters), as JSON. */
+  normalisation?: Record<string, unknown>;
+  /** Validation figures at save time, e.g. `{ accuracy, recall, precision, f1, rocAuc }`. */
+  metrics?: Record<string, number>;
+  /** The model's architecture config. */
+  modelConfig?: ModelConfig;
+  /** The training config used. */
+  trainConfig?: Partial<TrainConfig>;
+  /** Library version that saved the model; `saveModel` fills it in. */
+  version?: string;
+  /** ISO 8601 time of saving; `saveModel` fills it in. */
+  createdAt?: string;
+}
+
+/** File names of a saved model directory. */
+export const MODEL_FILES = {
+  /** Topology and weight manifest (tfjs layers format). */
+  model: 'model.json',
+  /** The single weight shard. */
+  weights: 'weights.bin',
+  /** {@link ModelMeta} as JSON. */
+  meta: 'meta.json',
+} as const;

@@ -1,0 +1,236 @@
+import * as tf from '@tensorflow/tfjs';
+import { ModelError } from '../core/errors.js';
+import { createRng, shuffleInPlace } from '../core/random.js';
+import { ensureBackend } from './backend.js';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  type EpochLog,
+  type TensorData,
+  type TrainConfig,
+} from './config.js';
+import { checkImages, checkLabels, gather, modelClasses, targets } from './data.js';
+import { sampleCorrect, sampleLoss } from './losses.js';
+import { makeOptimizer } from './optimizers.js';
+
+/** Options of {@link trainModel}: a {@link TrainConfig} plus data and a progress callback. */
+export type TrainOptions = Partial<TrainConfig> & {
+  /** Held-out data scored after every epoch (`valLoss`, `valAcc`); needed to monitor `val_*`. */
+  validationData?: TensorData;
+  /** Called after every epoch, e.g. to print progress. */
+  onEpochEnd?: (log: EpochLog) => void;
+};
+
+/** What {@link trainModel} returns. */
+export interface TrainHistory {
+  /** One log per epoch run. */
+  epochs: EpochLog[];
+  /** True when early stopping ended training before `epochs`. */
+  stoppedEarly: boolean;
+  /** TensorFlow.js backend the training ran on. */
+  backend: string;
+  /** Training images per second over all epochs (validation time excluded). */
+  imagesPerSecond: number;
+}
+
+/** Per-sample loss weights from `classWeight` (1 for classes it omits). */
+function sampleWeights(labels: Int32Array, classWeight: Record<number, number> | undefined): Float32Array {
+  const w = new Float32Array(labels.length).fill(1);
+  if (classWeight !== undefined) {
+    for (let i = 0; i < labels.length; i++) w[i] = classWeight[labels[i]] ?? 1;
+  }
+  return w;
+}
+
+/**
+ * One optimisation step on the calling thread: loss = sum(w_i * loss_i) / batch size (Keras's
+ * reduction with class weights). Returns the weighted loss sum and the number classified right.
+ */
+export function localStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  loss: TrainConfig['loss'],
+  x: Float32Array,
+  shape: [number, number, number, number],
+  labels: Int32Array,
+  weights: Float32Array,
+): { loss: number; correct: number } {
+  const units = model.outputs[0].shape[1] as number;
+  const [lossT, correctT] = tf.tidy(() => {
+    const xs = tf.tensor4d(x, shape);
+    const ys = targets(labels, units);
+    const ws = tf.tensor1d(weights);
+    let correct: tf.Scalar | undefined;
+    const cost = optimizer.minimize(
+      () => {
+        const p = model.apply(xs, { training: true }) as tf.Tensor2D;
+        correct = tf.keep(tf.sum(sampleCorrect(ys, p)) as tf.Scalar);
+        return tf.div(tf.sum(tf.mul(sampleLoss(loss, ys, p), ws)), shape[0]) as tf.Scalar;
+      },
+      true,
+    ) as tf.Scalar;
+    return [tf.mul(cost, shape[0]) as tf.Scalar, correct as tf.Scalar];
+  });
+  const out = { loss: lossT.dataSync()[0], correct: correctT.dataSync()[0] };
+  lossT.dispose();
+  correctT.dispose();
+  return out;
+}
+
+/** Mean loss and accuracy of `model` on `data` in inference mode (dropout off, no class weights). */
+export function scoreLossAccuracy(
+  model: tf.LayersModel,
+  data: TensorData,
+  lossName: TrainConfig['loss'],
+  batchSize: number,
+): { loss: number; acc: number } {
+  const { pixels, shape } = checkImages(model, data, 'validation data');
+  const [n, h, w, c] = shape;
+  const per = h * w * c;
+  const units = model.outputs[0].shape[1] as number;
+  let loss = 0;
+  let correct = 0;
+  for (let s = 0; s < n; s += batchSize) {
+    const m = Math.min(batchSize, n - s);
+    const [l, k] = tf.tidy(() => {
+      const x = tf.tensor4d(pixels.subarray(s * per, (s + m) * per), [m, h, w, c]);
+      const y = targets(data.labels.subarray(s, s + m), units);
+      const p = model.predict(x) as tf.Tensor2D;
+      return [tf.sum(sampleLoss(lossName, y, p)), tf.sum(sampleCorrect(y, p))];
+    });
+    loss += l.dataSync()[0];
+    correct += k.dataSync()[0];
+    l.dispose();
+    k.dispose();
+  }
+  return { loss: loss / n, acc: correct / n };
+}
+
+/**
+ * A source of gradient steps. The default runs on the calling thread; the Node entry point
+ * installs one that splits each batch over worker threads.
+ */
+export interface StepRunner {
+  /** Runs one step on images `x` (`shape`) and returns the weighted loss sum and hits. */
+  step(
+    x: Float32Array,
+    shape: [number, number, number, number],
+    labels: Int32Array,
+    weights: Float32Array,
+  ): Promise<{ loss: number; correct: number }>;
+  /** Copies trained weights back into the model (if they live elsewhere) and frees resources. */
+  finish(): Promise<void>;
+}
+
+/** Makes a {@link StepRunner} for a model and config, or `undefined` to train locally. */
+export type StepRunnerFactory = (
+  model: tf.LayersModel,
+  config: TrainConfig,
+) => Promise<StepRunner | undefined>;
+
+let runnerFactory: StepRunnerFactory | undefined;
+
+/** Installs a multi-threaded step runner (called by `train.node.ts` when it loads). */
+export function setStepRunnerFactory(f: StepRunnerFactory | undefined): void {
+  runnerFactory = f;
+}
+
+function improved(monitor: string, value: number, best: number, minDelta: number): boolean {
+  return monitor.endsWith('acc') ? value > best + minDelta : value < best - minDelta;
+}
+
+/**
+ * Trains `model` in place on `data` (minibatch gradient descent, Keras semantics) and returns the
+ * per-epoch history. Each epoch reshuffles with one generator seeded from `seed`, so one seed gives
+ * one sample order. No tensors are left behind between epochs (the optimizer's
+ * state is created in the first step and reused).
+ *
+ * @throws ModelError on shape or label mismatches, NaN pixels, or a `val_*` early-stopping
+ *   monitor without validation data.
+ */
+export async function trainModel(
+  model: tf.LayersModel,
+  data: TensorData,
+  config: TrainOptions = {},
+): Promise<TrainHistory> {
+  const { validationData, onEpochEnd, ...rest } = config;
+  const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...rest };
+  const backend = await ensureBackend();
+  const { pixels, shape } = checkImages(model, data, 'training data');
+  const classes = modelClasses(model);
+  checkLabels(data, classes, 'training data');
+  if (validationData !== undefined) checkLabels(validationData, classes, 'validation data');
+  if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize >= 1)) {
+    throw new ModelError(`batchSize must be a positive integer, got ${cfg.batchSize}`);
+  }
+  const es = cfg.earlyStopping;
+  if (es?.monitor.startsWith('val_') && validationData === undefined) {
+    throw new ModelError(`early stopping monitors '${es.monitor}' but no validationData was given`);
+  }
+  const [n, h, w, c] = shape;
+  const per = h * w * c;
+  const weights = sampleWeights(data.labels, cfg.classWeight);
+  const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
+  const runner = (await runnerFactory?.(model, cfg)) ?? {
+    step: async (x: Float32Array, s: [number, number, number, number], l: Int32Array, wt: Float32Array) =>
+      localStep(model, optimizer, cfg.loss, x, s, l, wt),
+    finish: async () => undefined,
+  };
+  const order = Array.from({ length: n }, (_, i) => i);
+  const rng = createRng(cfg.seed);
+  const history: EpochLog[] = [];
+  let trainMs = 0;
+  let best = es?.monitor.endsWith('acc') ? -Infinity : Infinity;
+  let wait = 0;
+  let stoppedEarly = false;
+  try {
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      const t0 = performance.now();
+      if (cfg.shuffle) shuffleInPlace(order, rng);
+      let lossSum = 0;
+      let correct = 0;
+      for (let s = 0; s < n; s += cfg.batchSize) {
+        const idx = order.slice(s, Math.min(n, s + cfg.batchSize));
+        const m = idx.length;
+        const r = await runner.step(
+          gather(pixels, per, idx),
+          [m, h, w, c],
+          Int32Array.from(idx, (i) => data.labels[i]),
+          Float32Array.from(idx, (i) => weights[i]),
+        );
+        lossSum += r.loss;
+        correct += r.correct;
+      }
+      const ms = performance.now() - t0;
+      trainMs += ms;
+      const log: EpochLog = { epoch, epochs: cfg.epochs, loss: lossSum / n, acc: correct / n, ms };
+      if (validationData !== undefined) {
+        await runner.finish();
+        const v = scoreLossAccuracy(model, validationData, cfg.loss, Math.max(32, cfg.batchSize));
+        log.valLoss = v.loss;
+        log.valAcc = v.acc;
+      }
+      history.push(log);
+      onEpochEnd?.(log);
+      if (es !== undefined) {
+        const key = ({ val_loss: 'valLoss', val_acc: 'valAcc', loss: 'loss', acc: 'acc' } as const)[es.monitor];
+        const value = log[key] as number;
+        if (improved(es.monitor, value, best, es.minDelta)) {
+          best = value;
+          wait = 0;
+        } else if (++wait >= es.patience) {
+          stoppedEarly = epoch < cfg.epochs - 1;
+          break;
+        }
+      }
+    }
+  } finally {
+    await runner.finish();
+    optimizer.dispose();
+  }
+  return {
+    epochs: history,
+    stoppedEarly,
+    backend,
+    imagesPerSecond: trainMs > 0 ? (n * history.length * 1000) / trainMs : 0,
+  };
+}

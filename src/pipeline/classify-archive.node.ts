@@ -1,0 +1,518 @@
+/**
+ * Archive-scale classification (Node): stream every product of a search through download →
+ * classify → delete, with bounded memory and disk, a journal that makes a killed run resumable,
+ * and deterministic sharding so many machines (Slurm array tasks) split one search.
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { SearchCriteria } from '../archive/adql.js';
+import { AlmaArchive, type AlmaArchiveOptions } from '../archive/archive.js';
+import type { DataProduct, DataProductOptions } from '../archive/datalink.js';
+import { downloadProducts } from '../archive/download.node.js';
+import type { FetchLike } from '../archive/http.js';
+import type { Observation } from '../archive/observation.js';
+import { PipelineError } from '../core/errors.js';
+import type { Image2D } from '../core/image2d.js';
+import type { TargetProfile } from '../dataset/profile.js';
+import { readFitsFile } from '../fits/io.node.js';
+import { requireImage } from '../fits/read.js';
+import { renderPng } from '../report/render.js';
+import {
+  classifyImages,
+  profileForModel,
+  type Candidate,
+  type ClassifierModel,
+} from './classify.js';
+import {
+  Journal,
+  JsonLinesWriter,
+  filterJsonLines,
+  readJsonLines,
+  writeTextAtomic,
+} from './journal.node.js';
+import { RUN_FILES, type RunInfo } from './merge.node.js';
+import type { ProductInfo, ProductResult, SourceScore } from './results.js';
+import { selectShard, shardFromEnv, stableHash, type ShardSpec } from './shard.js';
+
+/** Progress of {@link classifyArchive}, reported after every product. */
+export interface ArchiveProgress {
+  /** Products in this run's share (its shard). */
+  total: number;
+  /** Products finished: done by an earlier run, classified now, or failed now. */
+  done: number;
+  /** Products an earlier run had already classified (skipped now). */
+  skipped: number;
+  /** Products classified by this run. */
+  classified: number;
+  /** Products that failed in this run (retried by the next one). */
+  failed: number;
+  /** Products at or above the threshold so far, earlier runs included. */
+  positives: number;
+  /** Products classified per second by this run (0 before the first). */
+  rate: number;
+  /** Estimated seconds until the share is done; `NaN` before the first product. */
+  etaSeconds: number;
+  /** File name of the product that just finished. */
+  file?: string;
+}
+
+/** Options of {@link classifyArchive}. `model` and `out` are required. */
+export interface ClassifyArchiveOptions {
+  /** The classifier, as `loadModel(dir)` returns it. */
+  model: ClassifierModel;
+  /** Output directory: `candidates.jsonl`, `journal.jsonl`, `run.json`, `thumbs/`, `files/`. */
+  out: string;
+  /**
+   * The target profile images are prepared with. Default: the profile saved with the model
+   * (`model.meta.profile`, completed from `dustInWind`).
+   */
+  profile?: TargetProfile;
+  /** Score at or above which a product is a positive. Default: `profile.threshold`. */
+  threshold?: number;
+  /** Products in flight at once (downloading or classifying). Default 4. */
+  concurrency?: number;
+  /** Keep the downloaded FITS files in `out/files/` instead of deleting each once classified. Default `false`. */
+  keepFiles?: boolean;
+  /**
+   * Most bytes of downloaded files on disk at once. A product whose size DataLink does not give
+   * is counted as the whole budget; a product larger than the budget fails without being
+   * downloaded. Default `Infinity` (bounded by `concurrency` x the largest file).
+   */
+  maxDiskBytes?: number;
+  /**
+   * This run's share of the product list. Default: from the Slurm array variables
+   * ({@link shardFromEnv}), else the whole list. `null` forces the whole list.
+   */
+  shard?: ShardSpec | null;
+  /** Save a PNG of the model input of each positive in `out/thumbs/` for the report. Default `true`. */
+  thumbnails?: boolean;
+  /** Archive client used for a search. Default: `new AlmaArchive(archiveOptions)`. */
+  archive?: AlmaArchive;
+  /** Options of the default archive client (mirror, retries, timeouts). */
+  archiveOptions?: AlmaArchiveOptions;
+  /** DataLink options for a search (`include`, `fitsOnly`, ...); the archive's defaults otherwise. */
+  dataProducts?: DataProductOptions;
+  /** HTTP layer for downloads (and the default archive client). Default `cross-fetch`. */
+  fetch?: FetchLike;
+  /** Download retries per product after a 5xx or dropped connection. Default 5. */
+  retries?: number;
+  /** First retry wait, ms (doubles each time). Default 1000. */
+  backoffMs?: number;
+  /** Longest silence from the server, ms. Default 60000. */
+  timeoutMs?: number;
+  /** Called after each product. */
+  onProgress?: (progress: ArchiveProgress) => void;
+  /** Called with warnings (search warnings, failed products). */
+  onWarning?: (message: string) => void;
+  /**
+   * Stops the run gracefully: no new product is started, those in flight finish and are
+   * journaled, and the promise resolves with `aborted: true`. A later run resumes.
+   */
+  signal?: AbortSignal;
+}
+
+/** Defaults of {@link ClassifyArchiveOptions}. */
+export const DEFAULT_CLASSIFY_ARCHIVE_OPTIONS = {
+  concurrency: 4,
+  keepFiles: false,
+  maxDiskBytes: Infinity,
+  thumbnails: true,
+  retries: 5,
+  backoffMs: 1000,
+  timeoutMs: 60_000,
+} as const;
+
+/** What {@link classifyArchive} did. */
+export interface ClassifyArchiveSummary {
+  /** The output directory (absolute). */
+  out: string;
+  /** The share that was processed, when sharded. */
+  shard?: ShardSpec;
+  /** Products the search (or the list given) held, before sharding. */
+  listed: number;
+  /** Products in this run's share. */
+  total: number;
+  /** Products already done by an earlier run. */
+  skipped: number;
+  /** Products classified by this run. */
+  classified: number;
+  /** Products that failed in this run, with the reason. A later run retries them. */
+  failed: { url: string; error: string }[];
+  /** Positives in `candidates.jsonl` (earlier runs included). */
+  positives: number;
+  /** Whether every product of the share is now done. */
+  complete: boolean;
+  /** Whether the run stopped early because `signal` aborted. */
+  aborted: boolean;
+  /** Wall time of this run, seconds. */
+  seconds: number;
+  /** Most bytes of downloaded files that were on disk at once (reserved sizes). */
+  peakDiskBytes: number;
+  /** Path of `candidates.jsonl`. */
+  candidatesPath: string;
+}
+
+/** Waits until a byte budget can hold a file; frees it when the file is gone. */
+class DiskBudget {
+  private used = 0;
+  peak = 0;
+  private waiters: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async reserve(bytes: number): Promise<void> {
+    // With nothing reserved a file always starts, so one that fits the budget cannot starve.
+    while (this.used > 0 && this.used + bytes > this.limit) {
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+    this.used += bytes;
+    this.peak = Math.max(this.peak, this.used);
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+function isProductList(x: SearchCriteria | readonly DataProduct[]): x is readonly DataProduct[] {
+  return Array.isArray(x);
+}
+
+/** A short, stable directory name per product, so equal file names of two OUSs never collide. */
+function productKey(url: string): string {
+  return stableHash(url).toString(16).padStart(8, '0');
+}
+
+function safeStem(name: string): string {
+  return name
+    .replace(/\.fits(\.gz)?$/i, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(0, 120);
+}
+
+function toSourceScore(c: Candidate): SourceScore {
+  return {
+    score: c.score,
+    label: c.label,
+    sourceIndex: c.sourceIndex,
+    peak: [c.peak[0], c.peak[1]],
+  };
+}
+
+/**
+ * Classify every product of an archive search (or a given product list) without keeping the
+ * archive on disk: each product is downloaded into `out/files/`, classified with `model`, its
+ * result appended to `out/candidates.jsonl` (one {@link ProductResult} line), recorded as done in
+ * `out/journal.jsonl`, and its file deleted (unless `keepFiles`). At most `concurrency` products
+ * are in flight, so memory and disk stay bounded by `concurrency` x the largest file however
+ * many products there are.
+ *
+ * Resuming: a run killed at any point and started again with the same `out` skips the products
+ * its journal lists as done and redoes the rest; a result line written just before the kill
+ * without its journal line is removed first, so `candidates.jsonl` ends with every product
+ * exactly once. Failed products (download or FITS errors) are journaled as failed, reported,
+ * and tried again by the next run.
+ *
+ * Sharding: with `shard` (or the Slurm array variables) only the products whose URL hashes to
+ * this shard are processed; `mergeResults` combines the shards' directories.
+ *
+ * @param source - search criteria (searched with `archive`, then listed through DataLink), or
+ *   the data products themselves
+ * @param opts - see {@link ClassifyArchiveOptions}; defaults {@link DEFAULT_CLASSIFY_ARCHIVE_OPTIONS}
+ * @throws ArchiveError when the search fails; PipelineError when the output files cannot be
+ *   written, when `out` holds a run of another shard, or when the first 10 products all fail
+ *   (the message quotes the first error)
+ */
+export async function classifyArchive(
+  source: SearchCriteria | readonly DataProduct[],
+  opts: ClassifyArchiveOptions,
+): Promise<ClassifyArchiveSummary> {
+  const started = performance.now();
+  const o = { ...DEFAULT_CLASSIFY_ARCHIVE_OPTIONS, ...opts };
+  if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${o.concurrency}`);
+  }
+  if (!(o.maxDiskBytes > 0))
+    throw new RangeError(`maxDiskBytes must be positive, got ${o.maxDiskBytes}`);
+  const profile = profileForModel(o.model, o.profile);
+  const threshold = o.threshold ?? profile.threshold;
+  const negativeLabel = profile.classes[0] ?? 'negative';
+  const warn = (m: string) => o.onWarning?.(m);
+  const out = resolve(o.out);
+  const filesDir = join(out, 'files');
+  const thumbsDir = join(out, 'thumbs');
+  await mkdir(out, { recursive: true });
+
+  // The work list: given, or searched. Observations give products their target and project.
+  let products: readonly DataProduct[];
+  const observations = new Map<string, Observation>();
+  if (isProductList(source)) {
+    products = source;
+  } else {
+    const archive =
+      o.archive ?? new AlmaArchive({ ...(o.fetch ? { fetch: o.fetch } : {}), ...o.archiveOptions });
+    const found = await archive.search(source);
+    for (const w of found.warnings) warn(w);
+    for (const ob of found.observations) observations.set(ob.obsId, ob);
+    const list = await archive.dataProducts(found.observations, o.dataProducts);
+    for (const w of list.warnings) warn(w);
+    products = list.products;
+  }
+  const unique = new Map<string, DataProduct>();
+  for (const p of products) if (!unique.has(p.url)) unique.set(p.url, p);
+  const asked = o.shard === null ? undefined : (o.shard ?? shardFromEnv());
+  // One shard of one is the whole list; naming it so keeps resumes of either form compatible.
+  const shard = asked && asked.count > 1 ? asked : undefined;
+  const share = shard ? selectShard([...unique.values()], shard) : [...unique.values()];
+
+  await checkSameShard(out, shard);
+  const info: RunInfo = {
+    version: 1,
+    ...(shard ? { shard } : {}),
+    total: share.length,
+    threshold,
+    startedAt: new Date().toISOString(),
+  };
+  await writeTextAtomic(join(out, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
+
+  // The journal is the truth: drop result lines it does not vouch for (kill between the two
+  // writes) and repeated ones, then append after what remains.
+  const journal = await Journal.open(join(out, RUN_FILES.journal));
+  const candidatesPath = join(out, RUN_FILES.candidates);
+  const kept = new Set<string>();
+  await filterJsonLines<ProductResult>(candidatesPath, (r) => {
+    if (!journal.isDone(r.url) || kept.has(r.url)) return false;
+    kept.add(r.url);
+    return true;
+  });
+  const existing = await readJsonLines<ProductResult>(candidatesPath);
+  let positives = existing.records.filter((r) => r.positive).length;
+  const results = await JsonLinesWriter.open(candidatesPath, existing.completeBytes);
+
+  const todo = share.filter((p) => !journal.isDone(p.url));
+  const skipped = share.length - todo.length;
+  if (!o.keepFiles) await removeLeftovers(filesDir, new Set(todo.map((p) => productKey(p.url))));
+
+  const budget = new DiskBudget(o.maxDiskBytes);
+  const failed: { url: string; error: string }[] = [];
+  let classified = 0;
+  let next = 0;
+  let fatal: unknown;
+  const report = (file?: string) => {
+    if (!o.onProgress) return;
+    const seconds = (performance.now() - started) / 1000;
+    const rate = classified > 0 ? classified / seconds : 0;
+    const remaining = todo.length - classified - failed.length;
+    o.onProgress({
+      total: share.length,
+      done: skipped + classified + failed.length,
+      skipped,
+      classified,
+      failed: failed.length,
+      positives,
+      rate,
+      etaSeconds: rate > 0 ? remaining / rate : remaining === 0 ? 0 : NaN,
+      ...(file !== undefined ? { file } : {}),
+    });
+  };
+  report();
+
+  const processOne = async (product: DataProduct): Promise<void> => {
+    const dir = join(filesDir, productKey(product.url));
+    const size = product.sizeBytes ?? o.maxDiskBytes;
+    let outcome: ProductResult | { error: string };
+    if (product.sizeBytes !== null && product.sizeBytes > o.maxDiskBytes) {
+      outcome = {
+        error: `${product.fileName}: ${product.sizeBytes} bytes exceed maxDiskBytes ${o.maxDiskBytes}`,
+      };
+    } else {
+      await budget.reserve(size);
+      try {
+        outcome = await downloadAndClassify(product, dir);
+      } finally {
+        if (!o.keepFiles) await rm(dir, { recursive: true, force: true });
+        budget.release(size);
+      }
+    }
+    if ('error' in outcome) {
+      failed.push({ url: product.url, error: outcome.error });
+      warn(`failed ${product.url}: ${outcome.error}`);
+      await journal.markFailed(product.url, outcome.error);
+      if (classified === 0 && failed.length >= 10) {
+        throw new PipelineError(
+          `the first ${failed.length} products all failed; stopping. First error: ${failed[0].error}`,
+          failed[0].url,
+        );
+      }
+    } else {
+      // Result line first, journal second: a kill in between leaves a line the next run drops.
+      await results.append(outcome);
+      await journal.markDone(product.url);
+      classified += 1;
+      if (outcome.positive) positives += 1;
+    }
+    report(product.fileName);
+  };
+
+  const downloadAndClassify = async (
+    product: DataProduct,
+    dir: string,
+  ): Promise<ProductResult | { error: string }> => {
+    let path: string;
+    try {
+      const got = await downloadProducts([product], {
+        dir,
+        concurrency: 1,
+        retries: o.retries,
+        backoffMs: o.backoffMs,
+        timeoutMs: o.timeoutMs,
+        ...(o.fetch ? { fetch: o.fetch } : {}),
+      });
+      const file = got.files[0];
+      if (!file || (file.status !== 'downloaded' && file.status !== 'present')) {
+        return {
+          error:
+            file?.error ?? `${product.fileName}: not downloaded (${file?.status ?? 'filtered'})`,
+        };
+      }
+      path = file.path;
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+    // Read here rather than through the Node `classify`, which skips unreadable files: a bad
+    // download must count as a failed product, to be retried.
+    let candidates: Candidate[];
+    try {
+      const fits = await readFitsFile(path);
+      const image = requireImage(fits);
+      candidates = await classifyImages(
+        o.model,
+        [
+          {
+            name: product.fileName,
+            image,
+            ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
+          },
+        ],
+        { profile, threshold, keepInputs: o.thumbnails },
+      );
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+    const sources = candidates.map(toSourceScore).sort((a, b) => b.score - a.score);
+    const best = sources[0];
+    const score = best?.score ?? 0;
+    const positive = score >= threshold;
+    const obs = product.obsId !== undefined ? observations.get(product.obsId) : undefined;
+    const productInfo: ProductInfo = {
+      ...(product.sizeBytes !== null ? { size: product.sizeBytes } : {}),
+      memberOus: product.memberOus,
+      ...(product.obsId !== undefined ? { obsId: product.obsId } : {}),
+      ...(obs ? { target: obs.sourceName, projectCode: obs.projectCode } : {}),
+    };
+    const result: ProductResult = {
+      url: product.url,
+      file: product.fileName,
+      score,
+      label: best?.label ?? negativeLabel,
+      positive,
+      sources,
+      product: productInfo,
+      ...(shard ? { shard } : {}),
+      at: new Date().toISOString(),
+    };
+    const bestInput = candidates.find((c) => c.sourceIndex === best?.sourceIndex)?.input;
+    if (positive && bestInput) {
+      try {
+        result.thumbnail = await writeThumbnail(bestInput, product);
+      } catch (err) {
+        warn(`no thumbnail for ${product.fileName}: ${(err as Error).message}`);
+      }
+    }
+    return result;
+  };
+
+  const writeThumbnail = async (input: Image2D, product: DataProduct): Promise<string> => {
+    await mkdir(thumbsDir, { recursive: true });
+    const name = `${productKey(product.url)}-${safeStem(product.fileName)}.png`;
+    await writeFile(join(thumbsDir, name), renderPng(input));
+    return `thumbs/${name}`;
+  };
+
+  const worker = async () => {
+    while (fatal === undefined && !o.signal?.aborted && next < todo.length) {
+      const product = todo[next++];
+      try {
+        await processOne(product);
+      } catch (err) {
+        fatal ??= err;
+      }
+    }
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(o.concurrency, Math.max(1, todo.length)) }, worker),
+    );
+  } finally {
+    await results.close();
+    await journal.close();
+    if (!o.keepFiles) await rm(filesDir, { recursive: true, force: true });
+  }
+  if (fatal !== undefined) throw fatal;
+  const aborted = o.signal?.aborted === true && next < todo.length;
+  return {
+    out,
+    ...(shard ? { shard } : {}),
+    listed: unique.size,
+    total: share.length,
+    skipped,
+    classified,
+    failed,
+    positives,
+    complete: skipped + classified === share.length,
+    aborted,
+    seconds: (performance.now() - started) / 1000,
+    peakDiskBytes: budget.peak,
+    candidatesPath,
+  };
+}
+
+const shardText = (s: ShardSpec | undefined) => (s ? `${s.index}/${s.count}` : 'unsharded');
+
+/**
+ * Refuse to resume a directory with another shard than the one it was started with (a lone
+ * resubmitted array task sees an array of one): its journal would not match its product list.
+ */
+async function checkSameShard(out: string, shard: ShardSpec | undefined): Promise<void> {
+  const path = join(out, RUN_FILES.run);
+  let before: RunInfo;
+  try {
+    before = JSON.parse(await readFile(path, 'utf8')) as RunInfo;
+  } catch {
+    return;
+  }
+  if (shardText(before.shard) !== shardText(shard)) {
+    throw new PipelineError(
+      `${out} holds a run of shard ${shardText(before.shard)}, but this run is ${shardText(shard)}; ` +
+        `pass --shard ${shardText(before.shard)} to resume it, or use another output directory`,
+      path,
+    );
+  }
+}
+
+/** Remove what a killed run left in `files/`, except partial downloads still to be resumed. */
+async function removeLeftovers(filesDir: string, resumable: ReadonlySet<string>): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(filesDir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    entries
+      .filter((e) => !resumable.has(e))
+      .map((e) => rm(join(filesDir, e), { recursive: true, force: true })),
+  );
+}

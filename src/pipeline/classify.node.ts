@@ -1,0 +1,83 @@
+/**
+ * `classify` for Node: FITS files and folders of them, read one at a time so memory holds one
+ * image plus the model inputs, whatever the number of files.
+ */
+import { stat } from 'node:fs/promises';
+import type { Image2D } from '../core/image2d.js';
+import { AlmaClassifierError } from '../core/errors.js';
+import { requireImage } from '../fits/index.js';
+import { readFitsFile } from '../fits/index.node.js';
+import type { LoadedModel } from '../model/io.js';
+import { listFitsFiles } from '../dataset/files.node.js';
+import {
+  classifyImages,
+  profileForModel,
+  type Candidate,
+  type ClassifyOptions,
+  type NamedImage,
+} from './classify.js';
+
+/** Options of {@link classify}: {@link ClassifyOptions} plus file handling. */
+export interface ClassifyFilesOptions extends ClassifyOptions {
+  /** Called for a file that cannot be read or prepared; it is skipped. Default: ignore. */
+  onWarning?: (file: string, message: string) => void;
+  /** Called after each file with the number done and the total. */
+  onProgress?: (done: number, total: number, file: string) => void;
+}
+
+/** Input paths with each folder replaced by the FITS files directly inside it. */
+async function expandFolders(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const st = await stat(p).catch(() => undefined);
+    // A missing path is kept so that reading it reports it, rather than it silently vanishing.
+    if (st?.isDirectory()) out.push(...(await listFitsFiles(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * Classify FITS files (paths or folders) and in-memory images with a loaded model. Files are
+ * read one at a time; each object in each image is scored (see {@link ClassifyOptions}). A file
+ * that cannot be read is skipped and reported through `onWarning`, never fatal.
+ *
+ * @param loaded - a model from `loadModel`
+ * @param inputs - FITS paths, folders (the FITS files directly inside), or {@link NamedImage}s / bare images (named `image-N`)
+ * @param opts - see {@link ClassifyFilesOptions}
+ * @returns the candidates of all images, highest score first
+ */
+export async function classify(
+  loaded: LoadedModel,
+  inputs: ReadonlyArray<string | NamedImage | Image2D>,
+  opts: ClassifyFilesOptions = {},
+): Promise<Candidate[]> {
+  const profile = profileForModel(loaded, opts.profile);
+  const options: ClassifyOptions = { ...opts, profile };
+  const paths = await expandFolders(inputs.filter((x): x is string => typeof x === 'string'));
+  const named: NamedImage[] = inputs
+    .filter((x): x is NamedImage | Image2D => typeof x !== 'string')
+    .map((x, i) => ('image' in x && 'name' in x ? x : { name: `image-${i}`, image: x as Image2D }));
+  const candidates: Candidate[] = [];
+  if (named.length > 0) {
+    candidates.push(...(await classifyImages(loaded, named, options)));
+  }
+  for (let i = 0; i < paths.length; i++) {
+    const file = paths[i];
+    try {
+      const fits = await readFitsFile(file);
+      const image = requireImage(fits);
+      candidates.push(
+        ...(await classifyImages(loaded, [{ name: file, image, hdu: fits.imageHdu }], options)),
+      );
+    } catch (err) {
+      if (!(err instanceof AlmaClassifierError) && !(err instanceof RangeError)) throw err;
+      opts.onWarning?.(file, err.message);
+    }
+    opts.onProgress?.(i + 1, paths.length, file);
+  }
+  candidates.sort(
+    (a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.sourceIndex - b.sourceIndex,
+  );
+  return candidates;
+}

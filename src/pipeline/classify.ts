@@ -1,0 +1,178 @@
+/**
+ * Classification of whole images: every object that {@link findSources} finds in the central
+ * search region is cut out the way the model's profile says and scored, so an image with several
+ * objects is not reduced to its brightest one. Browser-safe: images come in as {@link Image2D}s
+ * (read FITS bytes with `readFits`); the Node entry point adds file paths and folders.
+ */
+import type { Image2D } from '../core/image2d.js';
+import { cropCenterFraction, findSources } from '../image/index.js';
+import { centerFractionRange } from '../image/crop-center-fraction.js';
+import { preprocess } from '../dataset/preprocess.js';
+import { resolveProfile, type TargetProfile, type TargetProfileInput } from '../dataset/profile.js';
+import type { LoadedModel } from '../model/io.js';
+import { predict } from '../model/predict.js';
+
+/** A model ready to classify with: what `loadModel` / `loadModelFromUrl` return. */
+export type ClassifierModel = LoadedModel;
+
+/** One image to classify, with the name its candidates will carry. */
+export interface NamedImage {
+  /** File path or name, recorded in each candidate. */
+  name: string;
+  /** The image, `[rows, cols]`. */
+  image: Image2D;
+  /** HDU the image was read from, when it came from a FITS file. */
+  hdu?: number;
+}
+
+/** Options of {@link classifyImages} and `classify`. */
+export interface ClassifyOptions {
+  /**
+   * The target profile that prepares each image. Default: the profile saved with the model
+   * (`meta.json`), so images are prepared exactly as the training set was.
+   */
+  profile?: TargetProfile | TargetProfileInput;
+  /** Score at or above which a candidate is labelled with the target class. Default: the profile's. */
+  threshold?: number;
+  /** Images per forward pass. Default 32. */
+  batchSize?: number;
+  /**
+   * Score every object found by `findSources` (up to `maxSources` per image), not only the
+   * brightest. Default true.
+   */
+  allSources?: boolean;
+  /** Most objects scored per image, brightest first. Default 5. */
+  maxSources?: number;
+  /** Detection level of `findSources`, in robust standard deviations. Default 5. */
+  detectionThreshold?: number;
+  /** Keep the model input of each candidate in {@link Candidate.input} (for thumbnails). Default false. */
+  keepInputs?: boolean;
+}
+
+/** Defaults of {@link ClassifyOptions}. */
+export const CLASSIFY_DEFAULTS = {
+  batchSize: 32,
+  allSources: true,
+  maxSources: 5,
+  detectionThreshold: 5,
+  keepInputs: false,
+} as const;
+
+/** Where a candidate's pixels came from and how they were prepared. */
+export interface CandidateProvenance {
+  /** HDU index, when read from a FITS file. */
+  hdu?: number;
+  /** Name of the profile that prepared the input. */
+  profile: string;
+  /** Transforms applied, in order (as in dataset provenance). */
+  transforms: string[];
+  /** Rotation applied for alignment, degrees. */
+  angle: number;
+  /** Whether the crop reached past the image edge and was padded. */
+  padded: boolean;
+}
+
+/** One scored object of one image. */
+export interface Candidate {
+  /** The image's file path or name. */
+  file: string;
+  /** Model score of the target class, in [0, 1]. */
+  score: number;
+  /** Class name: the target class when `score >= threshold`, else the other. */
+  label: string;
+  /** Index of the object within its image (0 = brightest). */
+  sourceIndex: number;
+  /** `[row, col]` of the object's peak in the source image. */
+  peak: [number, number];
+  /** How the input was made. */
+  provenance: CandidateProvenance;
+  /** The model input (normalised crop), when `keepInputs` was set. */
+  input?: Image2D;
+}
+
+/** The profile a model should be used with: the caller's, else the one saved with it. */
+export function profileForModel(
+  loaded: LoadedModel,
+  profile?: TargetProfile | TargetProfileInput,
+): TargetProfile {
+  if (profile !== undefined) return resolveProfile(profile as TargetProfileInput);
+  return resolveProfile((loaded.meta.profile ?? {}) as TargetProfileInput);
+}
+
+/** Object peaks to score in `image`: found sources in the central search region, brightest first. */
+function peaksToScore(image: Image2D, profile: TargetProfile, opts: ClassifyOptions): ([number, number] | undefined)[] {
+  const allSources = opts.allSources ?? CLASSIFY_DEFAULTS.allSources;
+  if (!allSources) return [undefined];
+  const fraction = profile.preprocess.searchFraction;
+  const region = cropCenterFraction(image, { fraction });
+  const r0 = centerFractionRange(image.shape[0], fraction)[0];
+  const c0 = centerFractionRange(image.shape[1], fraction)[0];
+  const sources = findSources(region, {
+    threshold: opts.detectionThreshold ?? CLASSIFY_DEFAULTS.detectionThreshold,
+  });
+  if (sources.length === 0) return [undefined];
+  const max = opts.maxSources ?? CLASSIFY_DEFAULTS.maxSources;
+  return sources.slice(0, max).map((s) => [s.peak[0] + r0, s.peak[1] + c0] as [number, number]);
+}
+
+/**
+ * Classify images with a loaded model: each image is searched for objects (see
+ * {@link ClassifyOptions.allSources}), each object is prepared with the profile (crop around it,
+ * alignment, input crop, normalisation: NaN never reaches the model) and scored.
+ *
+ * @param loaded - a model from `loadModel` / `loadModelFromUrl`
+ * @param images - the images, each with its name
+ * @param opts - see {@link ClassifyOptions}
+ * @returns the candidates of all images, highest score first
+ */
+export async function classifyImages(
+  loaded: LoadedModel,
+  images: readonly NamedImage[],
+  opts: ClassifyOptions = {},
+): Promise<Candidate[]> {
+  const profile = profileForModel(loaded, opts.profile);
+  const threshold = opts.threshold ?? profile.threshold;
+  const size = profile.preprocess.inputSize;
+  const pending: Omit<Candidate, 'score' | 'label'>[] = [];
+  const inputs: Image2D[] = [];
+  for (const item of images) {
+    const peaks = peaksToScore(item.image, profile, opts);
+    peaks.forEach((center, sourceIndex) => {
+      const prep = preprocess(item.image, profile, { source: item.name, center });
+      inputs.push(prep.input);
+      pending.push({
+        file: item.name,
+        sourceIndex,
+        peak: prep.peak,
+        provenance: {
+          ...(item.hdu !== undefined ? { hdu: item.hdu } : {}),
+          profile: profile.name,
+          transforms: prep.transforms,
+          angle: prep.angle,
+          padded: prep.padded,
+        },
+        ...(opts.keepInputs ? { input: prep.input } : {}),
+      });
+    });
+  }
+  if (inputs.length === 0) return [];
+  const pixels = new Float32Array(inputs.length * size * size);
+  inputs.forEach((img, i) => {
+    let k = i * size * size;
+    for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) pixels[k++] = img.get(r, c);
+  });
+  const scores = await predict(
+    loaded.model,
+    { images: pixels, shape: [inputs.length, size, size, 1], labels: new Int32Array(inputs.length) },
+    { batchSize: opts.batchSize ?? CLASSIFY_DEFAULTS.batchSize },
+  );
+  const classes = profile.classes;
+  const target = classes[classes.length - 1];
+  const other = classes.length > 1 ? classes[0] : `not-${target}`;
+  const out: Candidate[] = pending.map((p, i) => ({
+    ...p,
+    score: scores[i],
+    label: scores[i] >= threshold ? target : other,
+  }));
+  return out.sort((a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.sourceIndex - b.sourceIndex);
+}

@@ -1,0 +1,297 @@
+import { lineChart, TRAIN_COLOR, VALIDATION_COLOR } from './charts.js';
+import { escapeHtml, fmt, page, pngDataUri } from './html.js';
+import type { RenderOptions } from './render.js';
+import type {
+  JsonValue,
+  ReportCandidate,
+  ReportData,
+  ReportEvaluation,
+  ReportEpoch,
+  ReportImage,
+} from './types.js';
+
+/** Options of {@link buildReportHtml}. Defaults in {@link DEFAULT_REPORT_HTML_OPTIONS}. */
+export interface ReportHtmlOptions {
+  /** How `Image2D` thumbnails are rendered. Default: {@link renderPng}'s defaults (CMRmap_r, linear). */
+  render?: RenderOptions;
+  /** List at most this many candidates (the highest scores); the page says how many were left out. Default 1000. */
+  maxCandidates?: number;
+  /** Displayed thumbnail edge in CSS pixels (the PNG keeps its own size). Default 96. */
+  thumbnailSize?: number;
+  /** Link target for a "Review" button (e.g. `'review.html'`); no button when omitted. */
+  reviewHref?: string;
+  /**
+   * The archive page of a member OUS. Default {@link almaArchiveUrl} (the ALMA Science Archive
+   * query page, `https://almascience.org/aq/?result_view=observation&mous=<uid>`).
+   */
+  archiveUrl?: (memberOus: string) => string;
+  /**
+   * Where a candidate's image comes from: by default a `data:` URI of its PNG (the page is one
+   * self-contained file). `writeReport` passes a function returning a relative file name when
+   * images are written beside the page.
+   */
+  imageSrc?: (image: ReportImage, candidate: ReportCandidate) => string;
+}
+
+/** Defaults of {@link ReportHtmlOptions}. */
+export const DEFAULT_REPORT_HTML_OPTIONS: Readonly<
+  Required<Pick<ReportHtmlOptions, 'maxCandidates' | 'thumbnailSize'>>
+> = Object.freeze({ maxCandidates: 1000, thumbnailSize: 96 });
+
+/**
+ * The ALMA Science Archive query page listing one member OUS, the link astronomers share
+ * (`https://almascience.org/aq/?result_view=observation&mous=uid:%2F%2FA001%2F...`).
+ *
+ * @param memberOus - a member OUS UID such as `uid://A001/X879/X8f1`
+ */
+export function almaArchiveUrl(memberOus: string): string {
+  return `https://almascience.org/aq/?result_view=observation&mous=${encodeURIComponent(memberOus)}`;
+}
+
+/**
+ * Candidates ordered for display: score descending, NaN scores last, ties kept in input order.
+ * Returns a new array; the input is not modified.
+ *
+ * @param candidates - candidates in any order
+ */
+export function rankCandidates<T extends Pick<ReportCandidate, 'score'>>(
+  candidates: readonly T[],
+): T[] {
+  const key = (s: number): number => (Number.isNaN(s) ? -Infinity : s);
+  return candidates
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => {
+      const d = key(b.c.score) - key(a.c.score);
+      if (d !== 0 && !Number.isNaN(d)) return d;
+      const nanA = Number.isNaN(a.c.score) ? 1 : 0;
+      const nanB = Number.isNaN(b.c.score) ? 1 : 0;
+      return nanA - nanB || a.i - b.i;
+    })
+    .map(({ c }) => c);
+}
+
+const REPORT_CSS = `
+nav.toc { display: flex; gap: 14px; flex-wrap: wrap; margin-top: 8px; }
+.review-link { display: inline-block; margin-left: 8px; padding: 3px 10px; border-radius: 6px;
+  background: var(--accent); color: #fff; text-decoration: none; font-weight: 600; }
+table.candidates { border-collapse: collapse; width: 100%; }
+table.candidates th, table.candidates td { border-bottom: 1px solid var(--line); padding: 6px 8px;
+  text-align: left; vertical-align: middle; }
+table.candidates th { background: var(--panel); position: sticky; top: 0; z-index: 1; font-weight: 600; }
+td.rank { color: var(--muted); width: 3em; }
+td.score { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.bar { height: 5px; background: #eaeef2; border-radius: 3px; margin-top: 3px; width: 80px; }
+.bar > span { display: block; height: 100%; background: var(--accent); border-radius: 3px; }
+td.file { word-break: break-all; max-width: 360px; }
+dl.prov { margin: 4px 0 0; font-size: 12px; color: var(--muted); display: grid;
+  grid-template-columns: auto 1fr; gap: 0 8px; }
+dl.prov dt { font-weight: 600; } dl.prov dd { margin: 0; word-break: break-all; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.chart { background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+table.confusion { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+table.confusion th, table.confusion td { border: 1px solid var(--line); padding: 8px 14px; text-align: center; }
+table.confusion td { font-size: 18px; font-weight: 600; min-width: 84px; }
+table.metrics td, table.metrics th { padding: 3px 12px 3px 0; text-align: left; font-variant-numeric: tabular-nums; }
+.eval { display: flex; gap: 28px; flex-wrap: wrap; align-items: flex-start; }
+`;
+
+/**
+ * The HTML of a candidate report: one document, no network access, no external files unless
+ * `imageSrc` points at some. Sections: candidates ranked by score (thumbnail, score, label,
+ * file, target, project code, link to the member OUS's archive page, provenance), training
+ * curves, confusion matrix and metrics, ROC and precision–recall curves, and the profile.
+ * Sections without data are left out. All text from `data` is HTML-escaped. Browser-safe.
+ *
+ * NaN scores and metrics are shown as `–` and ranked last.
+ *
+ * @param data - what to show (not modified)
+ * @param opts - presentation options; defaults in {@link DEFAULT_REPORT_HTML_OPTIONS}
+ * @returns the HTML text
+ * @throws RangeError when an image given as bytes is not a PNG, or rendering options are invalid
+ */
+export function buildReportHtml(data: ReportData, opts: ReportHtmlOptions = {}): string {
+  const o = { ...DEFAULT_REPORT_HTML_OPTIONS, ...opts };
+  const archiveUrl = o.archiveUrl ?? almaArchiveUrl;
+  const imageSrc =
+    o.imageSrc ?? ((image: ReportImage, c: ReportCandidate) => pngDataUri(image, c.id, o.render));
+  const ranked = rankCandidates(data.candidates);
+  const shown = ranked.slice(0, Math.max(0, o.maxCandidates));
+
+  const sections: string[] = [];
+  const toc: string[] = [];
+  const positives = data.candidates.filter((c) => c.label === 'positive').length;
+
+  toc.push('<a href="#candidates">Candidates</a>');
+  sections.push(candidatesSection(shown, ranked.length, o.thumbnailSize, archiveUrl, imageSrc));
+  if (data.history && data.history.length > 0) {
+    toc.push('<a href="#training">Training</a>');
+    sections.push(trainingSection(data.history));
+  }
+  if (data.evaluation) {
+    toc.push('<a href="#evaluation">Evaluation</a>');
+    sections.push(evaluationSection(data.evaluation));
+  }
+  if (data.profile !== undefined) {
+    toc.push('<a href="#profile">Profile</a>');
+    sections.push(
+      `<section id="profile"><h2>Profile</h2><pre class="profile">${escapeHtml(
+        JSON.stringify(data.profile, null, 2) ?? 'null',
+      )}</pre></section>`,
+    );
+  }
+
+  const review = o.reviewHref
+    ? `<a class="review-link" href="${escapeHtml(o.reviewHref)}">Review candidates</a>`
+    : '';
+  const header = `<header>
+<h1>${escapeHtml(data.title)}</h1>
+${data.description ? `<div class="muted description">${escapeHtml(data.description)}</div>` : ''}
+<div class="muted summary">${ranked.length} candidate${ranked.length === 1 ? '' : 's'}${
+    positives ? `, ${positives} labelled positive` : ''
+  }${data.generatedAt ? ` · ${escapeHtml(data.generatedAt)}` : ''}${review}</div>
+<nav class="toc">${toc.join('')}</nav>
+</header>`;
+  return page(data.title, REPORT_CSS, `${header}\n<main>\n${sections.join('\n')}\n</main>`);
+}
+
+function candidatesSection(
+  shown: ReportCandidate[],
+  total: number,
+  size: number,
+  archiveUrl: (mous: string) => string,
+  imageSrc: (image: ReportImage, c: ReportCandidate) => string,
+): string {
+  const rows = shown.map((c, i) => {
+    const thumb = c.image
+      ? `<img class="thumb" src="${escapeHtml(imageSrc(c.image, c))}" width="${size}" height="${size}" alt="${escapeHtml(c.file)}" loading="lazy">`
+      : `<div class="thumb placeholder" style="width:${size}px;height:${size}px">no image</div>`;
+    const pct = Number.isFinite(c.score) ? Math.max(0, Math.min(1, c.score)) * 100 : 0;
+    const mous = c.memberOus
+      ? `<a class="archive" href="${escapeHtml(archiveUrl(c.memberOus))}" rel="noopener">${escapeHtml(c.memberOus)}</a>`
+      : '';
+    const prov = c.provenance
+      ? Object.entries(c.provenance)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(provText(v))}</dd>`)
+          .join('')
+      : '';
+    return `<tr class="candidate" data-id="${escapeHtml(c.id)}" data-score="${escapeHtml(String(c.score))}">
+<td class="rank">${i + 1}</td>
+<td>${thumb}</td>
+<td class="score">${fmt(c.score)}<div class="bar"><span style="width:${pct.toFixed(1)}%"></span></div></td>
+<td class="label">${escapeHtml(c.label)}</td>
+<td class="file">${escapeHtml(c.file)}${prov ? `<dl class="prov">${prov}</dl>` : ''}</td>
+<td class="target">${escapeHtml(c.target ?? '')}</td>
+<td class="project">${escapeHtml(c.projectCode ?? '')}</td>
+<td class="mous">${mous}</td>
+</tr>`;
+  });
+  const note =
+    total > shown.length
+      ? `<p class="muted">Showing the ${shown.length} highest-scoring of ${total} candidates.</p>`
+      : '';
+  const body =
+    shown.length > 0
+      ? `<table class="candidates"><thead><tr><th>#</th><th>Image</th><th>Score</th><th>Label</th><th>File</th><th>Target</th><th>Project</th><th>Member OUS</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`
+      : '<p class="muted">No candidates.</p>';
+  return `<section id="candidates"><h2>Candidates</h2>${note}${body}</section>`;
+}
+
+function provText(v: JsonValue | undefined): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function trainingSection(history: ReportEpoch[]): string {
+  const pts = (f: (e: ReportEpoch) => number | undefined): [number, number][] =>
+    history.map((e) => [e.epoch, f(e) ?? NaN]);
+  const hasVal = (f: (e: ReportEpoch) => number | undefined): boolean =>
+    history.some((e) => f(e) !== undefined && Number.isFinite(f(e)));
+  const markers = history.length <= 40;
+  const loss = lineChart({
+    title: 'Loss',
+    xLabel: 'epoch',
+    yLabel: 'loss',
+    markers,
+    series: [
+      { name: 'training', points: pts((e) => e.loss), color: TRAIN_COLOR },
+      ...(hasVal((e) => e.valLoss)
+        ? [{ name: 'validation', points: pts((e) => e.valLoss), color: VALIDATION_COLOR }]
+        : []),
+    ],
+  });
+  const acc = lineChart({
+    title: 'Accuracy',
+    xLabel: 'epoch',
+    yLabel: 'accuracy',
+    markers,
+    series: [
+      { name: 'training', points: pts((e) => e.acc), color: TRAIN_COLOR },
+      ...(hasVal((e) => e.valAcc)
+        ? [{ name: 'validation', points: pts((e) => e.valAcc), color: VALIDATION_COLOR }]
+        : []),
+    ],
+  });
+  const last = history[history.length - 1];
+  const summary = `<p class="muted">${history.length} epoch${history.length === 1 ? '' : 's'}; last: loss ${fmt(last.loss)}, accuracy ${fmt(last.acc)}${
+    last.valLoss !== undefined ? `, validation loss ${fmt(last.valLoss)}` : ''
+  }${last.valAcc !== undefined ? `, validation accuracy ${fmt(last.valAcc)}` : ''}.</p>`;
+  return `<section id="training"><h2>Training</h2>${summary}<div class="charts">${loss}${acc}</div></section>`;
+}
+
+function evaluationSection(ev: ReportEvaluation): string {
+  const { tp, fp, tn, fn } = ev.confusion;
+  const max = Math.max(tp, fp, tn, fn, 1);
+  const cell = (v: number, cls: string): string =>
+    `<td class="${cls}" style="background:rgba(9,105,218,${(0.08 + 0.6 * (v / max)).toFixed(3)})">${v}</td>`;
+  const confusion = `<table class="confusion" aria-label="confusion matrix">
+<tr><th></th><th>predicted positive</th><th>predicted negative</th></tr>
+<tr><th>actual positive</th>${cell(tp, 'tp')}${cell(fn, 'fn')}</tr>
+<tr><th>actual negative</th>${cell(fp, 'fp')}${cell(tn, 'tn')}</tr>
+</table>`;
+  const metric = (name: string, v: number | undefined): string =>
+    `<tr><th>${name}</th><td>${fmt(v)}</td></tr>`;
+  const metrics = `<table class="metrics">${metric('accuracy', ev.accuracy)}${metric('precision', ev.precision)}${metric(
+    'recall',
+    ev.recall,
+  )}${metric('F1', ev.f1)}${ev.rocAuc !== undefined ? metric('ROC AUC', ev.rocAuc) : ''}${metric(
+    'threshold',
+    ev.threshold,
+  )}<tr><th>images</th><td>${tp + fp + tn + fn}</td></tr></table>`;
+  const charts: string[] = [];
+  if (ev.roc && ev.roc.length > 0) {
+    const pts = [...ev.roc]
+      .sort((a, b) => a.fpr - b.fpr || a.tpr - b.tpr)
+      .map((p) => [p.fpr, p.tpr] as const);
+    charts.push(
+      lineChart({
+        title: `ROC curve${ev.rocAuc !== undefined ? ` (AUC ${fmt(ev.rocAuc)})` : ''}`,
+        xLabel: 'false-positive rate',
+        yLabel: 'true-positive rate',
+        xDomain: [0, 1],
+        yDomain: [0, 1.02],
+        diagonal: true,
+        series: [{ name: 'model', points: pts, color: TRAIN_COLOR }],
+      }),
+    );
+  }
+  if (ev.pr && ev.pr.length > 0) {
+    const pts = [...ev.pr]
+      .sort((a, b) => a.recall - b.recall || b.precision - a.precision)
+      .map((p) => [p.recall, p.precision] as const);
+    charts.push(
+      lineChart({
+        title: 'Precision–recall curve',
+        xLabel: 'recall',
+        yLabel: 'precision',
+        xDomain: [0, 1],
+        yDomain: [0, 1.02],
+        series: [{ name: 'model', points: pts, color: VALIDATION_COLOR }],
+      }),
+    );
+  }
+  return `<section id="evaluation"><h2>Evaluation</h2><div class="eval"><div>${confusion}</div><div>${metrics}</div></div>${
+    charts.length > 0 ? `<div class="charts" style="margin-top:16px">${charts.join('')}</div>` : ''
+  }</section>`;
+}

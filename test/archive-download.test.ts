@@ -1,0 +1,323 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ArchiveError } from '../src/core/errors.js';
+import { AlmaArchive } from '../src/archive/archive.js';
+import type { DataProduct } from '../src/archive/datalink.js';
+import {
+  contentDispositionName,
+  formatBytes,
+  parseBytes,
+  planDownload,
+  safeFileName,
+  type DownloadEvent,
+  type DownloadProgress,
+} from '../src/archive/download.js';
+import { downloadProducts } from '../src/archive/download.node.js';
+import { startReplayServer, type ReplayServer } from './helpers/replay-server.js';
+
+const FITS_NAME = 'member.uid___A001_X12a2_X10d._COS850.0005__sci.spw5_7_9_11.cont.I.pbcor.fits';
+const FITS = new Uint8Array(readFileSync(new URL(`./fixtures/fits/${FITS_NAME}`, import.meta.url)));
+
+function product(url: string, fileName: string, sizeBytes: number | null): DataProduct {
+  return {
+    url,
+    fileName,
+    sizeBytes,
+    contentType: 'application/octet-stream',
+    semantics: '#this',
+    description: '',
+    memberOus: 'uid://A001/X12a2/X10d',
+    readable: true,
+  };
+}
+
+/** Options that keep fault tests fast: short backoff and timeout. */
+const fast = { retries: 3, backoffMs: 5, timeoutMs: 400 };
+
+let server: ReplayServer;
+let root: string;
+let dir: string;
+beforeAll(async () => {
+  server = await startReplayServer();
+  root = mkdtempSync(join(tmpdir(), 'alma-dl-'));
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(root, { recursive: true, force: true });
+});
+let n = 0;
+beforeEach(() => {
+  dir = join(root, `run${++n}`, 'data');
+});
+
+/** Every file under `root`, relative to it: proves nothing escaped `dir`. */
+function allFiles(base = root): string[] {
+  return readdirSync(base, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath ?? d.path, d.name).slice(base.length + 1));
+}
+
+afterEach(() => {
+  // Whatever happened, nothing lies outside the run's dir, and every file that carries a final
+  // name is whole (every file served here is the FITS fixture); partial data only in .part.
+  for (const f of allFiles()) {
+    expect(f).toMatch(/^run\d+\/data\//);
+    if (!f.endsWith('.part'))
+      expect(readFileSync(join(root, f)).equals(Buffer.from(FITS))).toBe(true);
+  }
+});
+
+describe('download helpers', () => {
+  it('reduces hostile names to a basename inside dir', () => {
+    expect(safeFileName('../../etc/passwd')).toBe('passwd');
+    expect(safeFileName('..\\..\\win.ini')).toBe('win.ini');
+    expect(safeFileName('..')).toBe('download');
+    expect(safeFileName('a\u0000b\nc.fits')).toBe('abc.fits');
+    expect(safeFileName('.hidden')).toBe('_hidden');
+    expect(safeFileName('/')).toBe('download');
+  });
+  it('reads Content-Disposition names, preferring filename*', () => {
+    expect(contentDispositionName('attachment; filename="a b.fits"')).toBe('a b.fits');
+    expect(
+      contentDispositionName("attachment; filename=x.fits; filename*=UTF-8''%2E%2E%2Fy.fits"),
+    ).toBe('../y.fits');
+    expect(contentDispositionName('inline')).toBeUndefined();
+  });
+  it('formats and parses sizes like ALminer (powers of 1000)', () => {
+    expect(formatBytes(1_359_360 + 405_008_640)).toBe('406.4 MB');
+    expect(formatBytes(999)).toBe('999.0 B');
+    expect(parseBytes('30MB')).toBe(30_000_000);
+    expect(parseBytes('1.5 GiB')).toBe(Math.round(1.5 * 1024 ** 3));
+    expect(() => parseBytes('lots')).toThrow(ArchiveError);
+  });
+  it('samples reproducibly after dropping files over maxBytes', () => {
+    const ps = Array.from({ length: 20 }, (_, i) =>
+      product(`http://x/${i}.fits`, `${i}.fits`, i * 1000),
+    );
+    const a = planDownload(ps, { sample: { n: 5, seed: 1 }, maxBytes: 9000 });
+    const b = planDownload(ps, { sample: { n: 5, seed: 1 }, maxBytes: 9000 });
+    const c = planDownload(ps, { sample: { n: 5, seed: 2 }, maxBytes: 9000 });
+    expect(a.selected).toEqual(b.selected);
+    expect(a.selected).not.toEqual(c.selected);
+    expect(a.selected).toHaveLength(5);
+    expect(a.selected.every((p) => p.sizeBytes! <= 9000)).toBe(true);
+    expect(a.filtered.map((f) => [f.filter, f.removed])).toEqual([
+      ['maxBytes 9.0 KB', 10],
+      ['sample 5 (seed 1)', 5],
+    ]);
+  });
+});
+
+describe('downloadProducts against the replay server', () => {
+  it('dry run reports count and total size without touching disk or network', async () => {
+    const before = server.requests.length;
+    const url = server.addFile('dry.fits', FITS);
+    const r = await downloadProducts(
+      [product(url, 'dry.fits', FITS.length), product(url + '2', 'x.fits', null)],
+      {
+        dir,
+        dryRun: true,
+      },
+    );
+    expect(r).toMatchObject({
+      planned: 2,
+      plannedBytes: FITS.length,
+      plannedSize: '158.4 KB',
+      unknownSizes: 1,
+    });
+    expect(server.requests.length).toBe(before);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('downloads, verifies and renames; a second run skips the complete file', async () => {
+    const url = server.addFile(FITS_NAME, FITS);
+    const progress: DownloadProgress[] = [];
+    const r = await downloadProducts([product(url, FITS_NAME, FITS.length)], {
+      dir,
+      ...fast,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(r.files[0]).toMatchObject({
+      status: 'downloaded',
+      bytes: FITS.length,
+      path: join(dir, FITS_NAME),
+    });
+    expect(readFileSync(join(dir, FITS_NAME)).equals(Buffer.from(FITS))).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ filesDone: 1, filesTotal: 1, bytesDone: FITS.length });
+    const hits = server.hits(`/files/${FITS_NAME}`).length;
+    const again = await downloadProducts([product(url, FITS_NAME, FITS.length)], { dir, ...fast });
+    expect(again.files[0].status).toBe('present');
+    expect(server.hits(`/files/${FITS_NAME}`).length).toBe(hits);
+  });
+
+  it('retries a 500 then succeeds', async () => {
+    const url = server.addFile('f500.fits', FITS, { faults: [{ kind: 'status', status: 500 }] });
+    const events: DownloadEvent[] = [];
+    const r = await downloadProducts([product(url, 'f500.fits', FITS.length)], {
+      dir,
+      ...fast,
+      onEvent: (e) => events.push(e),
+    });
+    expect(r.files[0].status).toBe('downloaded');
+    expect(server.hits('/files/f500.fits')).toHaveLength(2);
+    expect(events[0].message).toMatch(/retry 1 after: .*HTTP 500/);
+  });
+
+  it('resumes a connection cut mid-body with a Range request; final bytes identical', async () => {
+    const url = server.addFile('cut.fits', FITS, { faults: [{ kind: 'cut', after: 50_000 }] });
+    const r = await downloadProducts([product(url, 'cut.fits', FITS.length)], { dir, ...fast });
+    expect(r.files[0].status).toBe('downloaded');
+    const hits = server.hits('/files/cut.fits');
+    expect(hits).toHaveLength(2);
+    expect(hits[0].headers.range).toBeUndefined();
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(String(hits[1].headers.range))![1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(50_000);
+    expect(readFileSync(join(dir, 'cut.fits')).equals(Buffer.from(FITS))).toBe(true);
+    expect(existsSync(join(dir, 'cut.fits.part'))).toBe(false);
+  });
+
+  it('restarts from byte 0 when the server ignores Range', async () => {
+    const url = server.addFile('norange.fits', FITS, {
+      faults: [{ kind: 'cut', after: 30_000 }, { kind: 'ignore-range' }],
+    });
+    const r = await downloadProducts([product(url, 'norange.fits', FITS.length)], { dir, ...fast });
+    expect(r.files[0].status).toBe('downloaded');
+    expect(readFileSync(join(dir, 'norange.fits')).equals(Buffer.from(FITS))).toBe(true);
+  });
+
+  it('retries a body shorter than its Content-Length and never renames the short file', async () => {
+    const url = server.addFile('short.fits', FITS, {
+      faults: [
+        { kind: 'short', after: 10_000 },
+        { kind: 'short', after: 10_000 },
+      ],
+    });
+    const failing = await downloadProducts([product(url, 'short.fits', FITS.length)], {
+      dir,
+      ...fast,
+      retries: 1,
+    });
+    expect(failing.files[0].status).toBe('failed');
+    expect(failing.files[0].error).toMatch(/short\.fits/);
+    expect(existsSync(join(dir, 'short.fits'))).toBe(false);
+    expect(existsSync(join(dir, 'short.fits.part'))).toBe(true);
+    // The next run resumes from the .part and completes.
+    const ok = await downloadProducts([product(url, 'short.fits', FITS.length)], { dir, ...fast });
+    expect(ok.files[0].status).toBe('downloaded');
+    expect(readFileSync(join(dir, 'short.fits')).equals(Buffer.from(FITS))).toBe(true);
+    const last = server.hits('/files/short.fits').at(-1)!;
+    expect(last.headers.range).toMatch(/^bytes=\d+-$/);
+  });
+
+  it('times out a stalled response instead of hanging, then resumes', async () => {
+    const url = server.addFile('stall.fits', FITS, { faults: [{ kind: 'stall', after: 20_000 }] });
+    const events: DownloadEvent[] = [];
+    const t0 = Date.now();
+    const r = await downloadProducts([product(url, 'stall.fits', FITS.length)], {
+      dir,
+      ...fast,
+      timeoutMs: 300,
+      onEvent: (e) => events.push(e),
+    });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(r.files[0].status).toBe('downloaded');
+    expect(events[0].message).toMatch(/timed out/);
+    expect(readFileSync(join(dir, 'stall.fits')).equals(Buffer.from(FITS))).toBe(true);
+  });
+
+  it('skips a 401 by default and throws when asked', async () => {
+    const url = server.addFile('secret.fits', FITS, {
+      faults: [
+        { kind: 'status', status: 401 },
+        { kind: 'status', status: 403 },
+      ],
+    });
+    const r = await downloadProducts([product(url, 'secret.fits', FITS.length)], { dir, ...fast });
+    expect(r.files[0]).toMatchObject({ status: 'unauthorized' });
+    expect(server.hits('/files/secret.fits')).toHaveLength(1);
+    await expect(
+      downloadProducts([product(url, 'secret.fits', FITS.length)], {
+        dir,
+        ...fast,
+        skipUnauthorized: false,
+      }),
+    ).rejects.toMatchObject({ status: 403 });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('keeps a hostile Content-Disposition inside dir', async () => {
+    const url = server.addFile('innocent.fits', FITS, {
+      headers: { 'Content-Disposition': 'attachment; filename="../../../escaped.fits"' },
+    });
+    const r = await downloadProducts([product(url, 'innocent.fits', FITS.length)], {
+      dir,
+      ...fast,
+    });
+    expect(r.files[0].path).toBe(join(dir, 'escaped.fits'));
+    expect(readdirSync(dir)).toEqual(['escaped.fits']);
+  });
+
+  it('refuses an HTML error page served under a .fits name, leaving no final file', async () => {
+    const html = '<html><body>Service temporarily unavailable</body></html>';
+    const url = server.addFile('page.fits', FITS, {
+      faults: Array.from({ length: 4 }, () => ({ kind: 'body' as const, bytes: html })),
+    });
+    const r = await downloadProducts([product(url, 'page.fits', null)], { dir, ...fast });
+    expect(r.files[0].status).toBe('failed');
+    expect(r.files[0].error).toMatch(/not a FITS file/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a truncated FITS whose size DataLink did not give', async () => {
+    const url = server.addFile('trunc.fits', FITS.subarray(0, FITS.length - 2880));
+    const r = await downloadProducts([product(url, 'trunc.fits', null)], {
+      dir,
+      ...fast,
+      retries: 0,
+    });
+    expect(r.files[0].status).toBe('failed');
+    expect(existsSync(join(dir, 'trunc.fits'))).toBe(false);
+  });
+
+  it('treats a .part of the full size as complete after verification, without refetching', async () => {
+    const url = server.addFile('done.fits', FITS);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'done.fits.part'), FITS);
+    const r = await downloadProducts([product(url, 'done.fits', FITS.length)], { dir, ...fast });
+    expect(r.files[0].status).toBe('downloaded');
+    expect(server.hits('/files/done.fits')).toHaveLength(0);
+  });
+
+  it('works with an injected fetch returning web streams (Node 20 global fetch)', async () => {
+    const url = server.addFile('native.fits', FITS, { faults: [{ kind: 'cut', after: 40_000 }] });
+    const r = await downloadProducts([product(url, 'native.fits', FITS.length)], {
+      dir,
+      ...fast,
+      fetch: globalThis.fetch,
+    });
+    expect(r.files[0].status).toBe('downloaded');
+    expect(server.hits('/files/native.fits')[1].headers.range).toMatch(/^bytes=\d+-$/);
+  });
+
+  it('downloads several files concurrently through AlmaArchive.download', async () => {
+    const ps = Array.from({ length: 6 }, (_, i) => {
+      const bytes = FITS.slice();
+      return product(server.addFile(`c${i}.fits`, bytes), `c${i}.fits`, bytes.length);
+    });
+    const alma = new AlmaArchive({ mirror: server.url, ...fast });
+    const r = await alma.download(ps, { dir, concurrency: 3, sample: { n: 4, seed: 7 } });
+    expect(r.files.map((f) => f.status)).toEqual([
+      'downloaded',
+      'downloaded',
+      'downloaded',
+      'downloaded',
+    ]);
+    expect(readdirSync(dir).sort()).toEqual(
+      r.files.map((f) => f.path.slice(dir.length + 1)).sort(),
+    );
+  });
+});

@@ -1,0 +1,107 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRng } from '../src/core/random.js';
+import { writeFitsFile } from '../src/fits/index.node.js';
+import { synthesize } from '../src/dataset/index.js';
+import { loadDataset } from '../src/dataset/index.node.js';
+import { Command } from 'commander';
+import { register } from '../src/cli/commands/prepare.js';
+
+let dir: string;
+
+/** Runs `prepare` alone (the full CLI pulls in every module); returns output or the error thrown. */
+async function run(args: string[]): Promise<{ out: string; err: string; error?: Error }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  const program = new Command('alma-classifier').exitOverride();
+  register(program);
+  try {
+    await program.parseAsync(['node', 'alma-classifier', ...args]);
+    return { out, err };
+  } catch (error) {
+    return { out, err, error: error as Error };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'alma-prepare-'));
+  const rng = createRng(1);
+  for (const [sub, kind, n] of [
+    ['pos', 'wind', 2],
+    ['neg', 'disk', 3],
+  ] as const) {
+    await mkdir(join(dir, sub));
+    for (let i = 0; i < n; i++) {
+      await writeFitsFile(
+        join(dir, sub, `${kind}-${i}.fits`),
+        synthesize(rng.fork(), { kind, size: 96 }),
+      );
+    }
+  }
+  await writeFile(join(dir, 'neg', 'broken.fits'), 'not a FITS file at all');
+  await writeFile(
+    join(dir, 'profile.json'),
+    JSON.stringify({ name: 'cli-test', preprocess: { cropSize: 48, inputSize: 24 } }),
+  );
+  await writeFile(join(dir, 'exclude.json'), JSON.stringify(['disk-2.fits']));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('alma-classifier prepare', () => {
+  it('builds and saves a dataset, printing counts per class and what was skipped', async () => {
+    const out = join(dir, 'ds');
+    const r = await run([
+      'prepare',
+      '--positives',
+      join(dir, 'pos'),
+      '--negatives',
+      join(dir, 'neg'),
+      '--profile',
+      join(dir, 'profile.json'),
+      '--synthetic-negatives',
+      '2',
+      '--exclude',
+      join(dir, 'exclude.json'),
+      '--out',
+      out,
+    ]);
+    expect(r.error).toBeUndefined();
+    // 2 real + 2 synthetic negatives; 2 positives → 8 + 28.
+    expect(r.out).toMatch(/negative\s+4/);
+    expect(r.out).toMatch(/positive\s+36/);
+    expect(r.out).toContain('skipped 1 unusable file(s), excluded 1 on review');
+    expect(r.err).toContain('broken.fits');
+    const ds = await loadDataset(out);
+    expect(ds.shape).toEqual([40, 24, 24, 1]);
+    expect(ds.profile?.name).toBe('cli-test');
+    expect(ds.samples.some((s) => s.source === 'synthetic-disk-0')).toBe(true);
+  });
+  it('fails with a message naming the profile file when the profile is invalid', async () => {
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ preprocess: { inputSize: 999 } }));
+    const r = await run([
+      'prepare',
+      '--synthetic-negatives',
+      '1',
+      '--profile',
+      join(dir, 'bad.json'),
+      '--out',
+      join(dir, 'x'),
+    ]);
+    expect(r.error?.name).toBe('DatasetError');
+    expect(r.error?.message).toMatch(/bad\.json.*inputSize/);
+  });
+  it('needs some input', async () => {
+    const r = await run(['prepare', '--out', join(dir, 'y')]);
+    expect(r.error).toBeInstanceOf(RangeError);
+    expect(r.error?.message).toMatch(/--positives/);
+  });
+});
