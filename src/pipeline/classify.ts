@@ -100,7 +100,11 @@ export function profileForModel(
 }
 
 /** Object peaks to score in `image`: found sources in the central search region, brightest first. */
-function peaksToScore(image: Image2D, profile: TargetProfile, opts: ClassifyOptions): ([number, number] | undefined)[] {
+function peaksToScore(
+  image: Image2D,
+  profile: TargetProfile,
+  opts: ClassifyOptions,
+): ([number, number] | undefined)[] {
   const allSources = opts.allSources ?? CLASSIFY_DEFAULTS.allSources;
   if (!allSources) return [undefined];
   const fraction = profile.preprocess.searchFraction;
@@ -163,7 +167,11 @@ export async function classifyImages(
   });
   const scores = await predict(
     loaded.model,
-    { images: pixels, shape: [inputs.length, size, size, 1], labels: new Int32Array(inputs.length) },
+    {
+      images: pixels,
+      shape: [inputs.length, size, size, 1],
+      labels: new Int32Array(inputs.length),
+    },
     { batchSize: opts.batchSize ?? CLASSIFY_DEFAULTS.batchSize },
   );
   const classes = profile.classes;
@@ -174,5 +182,7 @@ export async function classifyImages(
     score: scores[i],
     label: scores[i] >= threshold ? target : other,
   }));
-  return out.sort((a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.sourceIndex - b.sourceIndex);
+  return out.sort(
+    (a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.sourceIndex - b.sourceIndex,
+  );
 }

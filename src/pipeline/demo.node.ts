@@ -159,19 +159,41 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     for (const b of BUNDLED_IMAGES) {
       const from = join(realDir, b.file);
       if (!(await exists(from))) continue;
-      const to = join(b.role === 'train' ? (b.label === 'positive' ? trainPos : trainNeg) : heldOut, b.file);
+      const to = join(
+        b.role === 'train' ? (b.label === 'positive' ? trainPos : trainNeg) : heldOut,
+        b.file,
+      );
       await mkdir(dirname(to), { recursive: true });
       if (fresh || !(await exists(to))) await copyFile(from, to);
       real.push({ path: to, label: b.label, role: b.role });
     }
   }
   if (real.length === 0) log('      bundled real images not found: synthetic data only');
-  else log(`      ${real.length} real ALMA images (${real.filter((r) => r.role === 'train').length} for training)`);
+  else
+    log(
+      `      ${real.length} real ALMA images (${real.filter((r) => r.role === 'train').length} for training)`,
+    );
   const nPos = opts.syntheticPositives ?? 16;
   const nNeg = opts.syntheticNegatives ?? 32;
-  const synthPos = await writeSynthetic(trainPos, 'synthetic-wind', nPos, ['wind'], seed * 7919 + 1, size);
-  const synthNeg = await writeSynthetic(trainNeg, 'synthetic-disk', nNeg, ['disk', 'disk', 'noise'], seed * 7919 + 2, size);
-  log(`      ${synthPos.length} synthetic positives (disk + wind), ${synthNeg.length} synthetic negatives (disk or noise), ${size}x${size}`);
+  const synthPos = await writeSynthetic(
+    trainPos,
+    'synthetic-wind',
+    nPos,
+    ['wind'],
+    seed * 7919 + 1,
+    size,
+  );
+  const synthNeg = await writeSynthetic(
+    trainNeg,
+    'synthetic-disk',
+    nNeg,
+    ['disk', 'disk', 'noise'],
+    seed * 7919 + 2,
+    size,
+  );
+  log(
+    `      ${synthPos.length} synthetic positives (disk + wind), ${synthNeg.length} synthetic negatives (disk or noise), ${size}x${size}`,
+  );
 
   // 2. Dataset: build, split by source, save.
   const datasetDir = join(out, 'dataset');
@@ -181,14 +203,28 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`[2/5] dataset: resumed from ${datasetDir} (${dataset.labels.length} samples)`);
   } else {
     log(`[2/5] dataset → ${datasetDir}`);
-    const posFiles = [...real.filter((r) => r.role === 'train' && r.label === 'positive').map((r) => r.path), ...synthPos];
-    const negFiles = [...real.filter((r) => r.role === 'train' && r.label === 'negative').map((r) => r.path), ...synthNeg];
+    const posFiles = [
+      ...real.filter((r) => r.role === 'train' && r.label === 'positive').map((r) => r.path),
+      ...synthPos,
+    ];
+    const negFiles = [
+      ...real.filter((r) => r.role === 'train' && r.label === 'negative').map((r) => r.path),
+      ...synthNeg,
+    ];
     const warn = (message: string): void => log(`      warning: ${message}`);
     let done = 0;
     const total = posFiles.length + negFiles.length;
     const onSource = (): void => progress('dataset', ++done, total);
-    const positives = await buildPositiveSetFromFiles(posFiles, profile, { seed, onWarning: warn, onSource });
-    const negatives = await buildNegativeSetFromFiles(negFiles, profile, { seed: seed + 1, onWarning: warn, onSource });
+    const positives = await buildPositiveSetFromFiles(posFiles, profile, {
+      seed,
+      onWarning: warn,
+      onSource,
+    });
+    const negatives = await buildNegativeSetFromFiles(negFiles, profile, {
+      seed: seed + 1,
+      onWarning: warn,
+      onSource,
+    });
     const all = concatDatasets([negatives, positives]);
     const parts = splitDataset(all, { test: 0.25, validation: 0, seed, groupBy: 'source' });
     dataset = concatDatasets([parts.train, parts.test]);
@@ -196,7 +232,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(
       `      ${negatives.labels.length} negative and ${positives.labels.length} positive samples; ` +
         `split by source: ${parts.train.labels.length} train, ${parts.test.labels.length} test` +
-        (parts.dropped.length > 0 ? `, ${parts.dropped.length} cross-split geometric means dropped` : ''),
+        (parts.dropped.length > 0
+          ? `, ${parts.dropped.length} cross-split geometric means dropped`
+          : ''),
     );
   }
 
@@ -206,14 +244,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   let evaluation: Evaluation | undefined;
   if (!fresh && (await exists(join(modelDir, 'meta.json')))) {
     log(`[3/5] model: resumed from ${modelDir}`);
-    const saved = JSON.parse(await readFile(join(out, 'training.json'), 'utf8').catch(() => '{}')) as {
+    const saved = JSON.parse(
+      await readFile(join(out, 'training.json'), 'utf8').catch(() => '{}'),
+    ) as {
       history?: EpochLog[];
       evaluation?: Evaluation;
     };
     history = saved.history ?? [];
     evaluation = saved.evaluation;
   } else {
-    log(`[3/5] training the default CNN (${profile.train.epochs} epochs, batch ${profile.train.batchSize}) → ${modelDir}`);
+    log(
+      `[3/5] training the default CNN (${profile.train.epochs} epochs, batch ${profile.train.batchSize}) → ${modelDir}`,
+    );
     const epochs = profile.train.epochs ?? 1;
     const result = await trainFromDataset(dataset, {
       profile,
@@ -222,14 +264,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         progress('epoch', e.epoch + 1, epochs);
         log(
           `      epoch ${e.epoch + 1}/${e.epochs}: loss ${e.loss.toFixed(4)} acc ${e.acc.toFixed(3)}` +
-            (e.valAcc !== undefined ? ` | held-out loss ${e.valLoss?.toFixed(4)} acc ${e.valAcc.toFixed(3)}` : '') +
+            (e.valAcc !== undefined
+              ? ` | held-out loss ${e.valLoss?.toFixed(4)} acc ${e.valAcc.toFixed(3)}`
+              : '') +
             ` (${(e.ms / 1000).toFixed(1)} s)`,
         );
       },
     });
     history = result.history.epochs;
     evaluation = result.evaluation;
-    log(`      backend ${result.history.backend}, ${result.history.imagesPerSecond.toFixed(1)} images/s`);
+    log(
+      `      backend ${result.history.backend}, ${result.history.imagesPerSecond.toFixed(1)} images/s`,
+    );
     const tmp = join(out, 'training.json.part');
     await writeFile(tmp, JSON.stringify({ history, evaluation }, null, 2));
     await rename(tmp, join(out, 'training.json'));
@@ -253,7 +299,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const testSources = new Set(
     dataset.samples.filter((s) => s.split === 'test').flatMap((s) => s.sources),
   );
-  const synthetic = [...synthPos, ...synthNeg].filter((p) => testSources.has(p) || testSources.has(basename(p)));
+  const synthetic = [...synthPos, ...synthNeg].filter(
+    (p) => testSources.has(p) || testSources.has(basename(p)),
+  );
   const files = [...real.filter((r) => r.role === 'held-out').map((r) => r.path), ...synthetic];
   log(`[5/5] classifying ${files.length} held-out files`);
   let n = 0;
@@ -264,7 +312,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   });
   const rel = (p: string): string => p.slice(out.length + 1);
   for (const c of candidates.slice(0, 10)) {
-    log(`      ${c.score.toFixed(3)}  ${c.label.padEnd(8)}  ${rel(c.file)}  object ${c.sourceIndex} at [${c.peak.join(', ')}]`);
+    log(
+      `      ${c.score.toFixed(3)}  ${c.label.padEnd(8)}  ${rel(c.file)}  object ${c.sourceIndex} at [${c.peak.join(', ')}]`,
+    );
   }
   const candidatesPath = join(out, 'candidates.json');
   await writeFile(
@@ -287,5 +337,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     }),
     join(out, 'report'),
   );
-  return { reportPath: report.index, candidates, history, profile, ...(evaluation ? { evaluation } : {}) };
+  return {
+    reportPath: report.index,
+    candidates,
+    history,
+    profile,
+    ...(evaluation ? { evaluation } : {}),
+  };
 }

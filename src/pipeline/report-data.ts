@@ -92,6 +92,8 @@ export function toReportData(r: ReportInputs): ReportData {
         }
       : {}),
     ...(r.evaluation ? { evaluation: toReportEvaluation(r.evaluation) } : {}),
-    ...(r.profile !== undefined ? { profile: JSON.parse(JSON.stringify(r.profile)) as JsonValue } : {}),
+    ...(r.profile !== undefined
+      ? { profile: JSON.parse(JSON.stringify(r.profile)) as JsonValue }
+      : {}),
   };
 }

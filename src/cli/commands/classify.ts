@@ -1,4 +1,88 @@
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
+import { loadModel } from '../../model/io.node.js';
+import { classify } from '../../pipeline/classify.node.js';
+import { parseInteger, parseNumber } from '../options.js';
+import { createProgressBar } from '../progress.js';
 
-/** Registers the `classify` command (not yet built). */
-export function register(_program: Command): void {}
+interface ClassifyFlags {
+  model: string;
+  threshold?: number;
+  batchSize: number;
+  maxSources: number;
+  brightestOnly: boolean;
+  copyPositives?: string;
+  out: string;
+  json: boolean;
+}
+
+/** Registers `classify`: score FITS files with a saved model. */
+export function register(program: Command): void {
+  program
+    .command('classify')
+    .description(
+      'Score FITS files (or folders of them) with a saved model. Every object found in an image ' +
+        'is scored; candidates.json lists them, highest score first.',
+    )
+    .argument('<paths...>', 'FITS files or folders')
+    .requiredOption('--model <dir>', 'model folder (from `train`)')
+    .option(
+      '--threshold <t>',
+      "score at or above which a candidate is positive (default: the profile's)",
+      parseNumber,
+    )
+    .option('--batch-size <n>', 'images per forward pass', parseInteger, 32)
+    .option('--max-sources <n>', 'most objects scored per image', parseInteger, 5)
+    .option(
+      '--brightest-only',
+      'score only the brightest object of each image (as the original)',
+      false,
+    )
+    .option('--copy-positives <dir>', 'copy the files with a positive candidate into this folder')
+    .option('--out <file>', 'where to write the candidates', 'candidates.json')
+    .option('--json', 'print the candidates as JSON instead of a table', false)
+    .action(async (paths: string[], o: ClassifyFlags) => {
+      const loaded = await loadModel(o.model);
+      const bar = createProgressBar({ unit: 'files' });
+      let skipped = 0;
+      const candidates = await classify(loaded, paths, {
+        ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
+        batchSize: o.batchSize,
+        maxSources: o.maxSources,
+        allSources: !o.brightestOnly,
+        onWarning: (file, message) => {
+          skipped++;
+          process.stderr.write(`skipped ${file}: ${message}\n`);
+        },
+        onProgress: (done, total) => bar.update({ done, total }),
+      });
+      bar.stop();
+      const part = `${o.out}.part`;
+      await writeFile(part, JSON.stringify(candidates, null, 2) + '\n');
+      await rename(part, o.out);
+      const target = loaded.meta.classNames[loaded.meta.classNames.length - 1];
+      const positives = [
+        ...new Set(candidates.filter((c) => c.label === target).map((c) => c.file)),
+      ];
+      if (o.json) {
+        console.log(JSON.stringify(candidates));
+      } else {
+        for (const c of candidates) {
+          console.log(
+            `${c.score.toFixed(4)}  ${c.label.padEnd(10)} ${c.file}  object ${c.sourceIndex} at [${c.peak.join(', ')}]`,
+          );
+        }
+        console.log(
+          `${candidates.length} candidates, ${positives.length} files with a ${target}` +
+            (skipped > 0 ? `, ${skipped} files skipped` : '') +
+            `; written to ${o.out}`,
+        );
+      }
+      if (o.copyPositives !== undefined) {
+        await mkdir(o.copyPositives, { recursive: true });
+        for (const f of positives) await copyFile(f, join(o.copyPositives, basename(f)));
+      }
+      if (skipped > 0) process.exitCode = 1;
+    });
+}

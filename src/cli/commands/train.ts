@@ -1,4 +1,92 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { DatasetError } from '../../core/errors.js';
+import { loadDataset } from '../../dataset/persist.node.js';
+import { resolveProfile, type TargetProfileInput } from '../../dataset/profile.js';
+import type { LossName, OptimizerName, TrainConfig } from '../../model/config.js';
+import { trainFromDataset } from '../../pipeline/train.node.js';
+import { parseInteger, parseNumber } from '../options.js';
+import { createProgressBar } from '../progress.js';
+import { printEvaluation } from './evaluate.js';
 
-/** Registers the `train` command (not yet built). */
-export function register(_program: Command): void {}
+/** Read a profile `.json` file (a partial profile; the rest from the defaults). */
+export async function readProfileFile(path: string | undefined): Promise<TargetProfileInput> {
+  if (path === undefined) return {};
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as TargetProfileInput;
+  } catch (err) {
+    throw new DatasetError(`${path}: cannot read the profile (${(err as Error).message})`, path, {
+      cause: err,
+    });
+  }
+}
+
+interface TrainFlags {
+  data: string;
+  out: string;
+  profile?: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: OptimizerName;
+  loss?: LossName;
+  seed?: number;
+}
+
+/** Registers `train`: train the profile's CNN on a prepared dataset and save it. */
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'Train the CNN on a dataset written by `prepare`, evaluate it on the held-out sources, and ' +
+        'save it (model.json, weights.bin, meta.json).',
+    )
+    .requiredOption('--data <dir>', 'dataset folder (from `prepare`)')
+    .requiredOption('--out <dir>', 'model folder to write')
+    .option('--profile <file.json>', 'target profile (default: dust-in-wind)')
+    .option('--epochs <n>', "passes over the training data (default: the profile's)", parseInteger)
+    .option('--batch-size <n>', "samples per step (default: the profile's)", parseInteger)
+    .option('--lr <rate>', "learning rate (default: the profile's)", parseNumber)
+    .option('--optimizer <name>', 'adam | sgd | rmsprop | adagrad | adadelta | adamax')
+    .option(
+      '--loss <name>',
+      'binaryCrossentropy | categoricalCrossentropy | meanSquaredError | ...',
+    )
+    .option('--seed <n>', 'seed of the split and the shuffles', parseInteger)
+    .action(async (o: TrainFlags) => {
+      const profile = resolveProfile(await readProfileFile(o.profile));
+      const dataset = await loadDataset(o.data);
+      const overrides: Partial<TrainConfig> = {
+        ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+        ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+        ...(o.lr !== undefined ? { learningRate: o.lr } : {}),
+        ...(o.optimizer !== undefined ? { optimizer: o.optimizer } : {}),
+        ...(o.loss !== undefined ? { loss: o.loss } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      };
+      const epochs = overrides.epochs ?? profile.train.epochs ?? 30;
+      const bar = createProgressBar({ unit: 'epochs' });
+      const result = await trainFromDataset(dataset, {
+        profile,
+        out: o.out,
+        train: overrides,
+        onEpochEnd: (e) => {
+          bar.update({ done: e.epoch + 1, total: epochs });
+          process.stderr.write(
+            `epoch ${e.epoch + 1}/${e.epochs}: loss ${e.loss.toFixed(4)} acc ${e.acc.toFixed(3)}` +
+              (e.valAcc !== undefined
+                ? ` val_loss ${e.valLoss?.toFixed(4)} val_acc ${e.valAcc.toFixed(3)}`
+                : '') +
+              ` (${(e.ms / 1000).toFixed(1)} s)\n`,
+          );
+        },
+      });
+      bar.stop();
+      console.log(
+        `trained on ${result.sizes.train} samples (${result.history.backend}, ` +
+          `${result.history.imagesPerSecond.toFixed(1)} images/s); held out ${result.sizes.test}`,
+      );
+      if (result.evaluation) printEvaluation(result.evaluation);
+      console.log(`model: ${o.out}`);
+    });
+}

@@ -1,0 +1,68 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDemo, type DemoResult } from '../src/pipeline/demo.node.js';
+import { classify } from '../src/pipeline/classify.node.js';
+import { loadModel } from '../src/model/io.node.js';
+import { createImage2D } from '../src/core/image2d.js';
+
+const out = mkdtempSync(join(tmpdir(), 'alma-demo-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const small = {
+  out,
+  realDir: join(__dirname, 'fixtures', 'fits'),
+  syntheticPositives: 4,
+  syntheticNegatives: 6,
+  imageSize: 256,
+  epochs: 1,
+  log: () => undefined,
+};
+
+describe('runDemo (the whole flow on bundled data)', () => {
+  let first: DemoResult;
+  it('prepares, trains, evaluates, classifies the held-out files and writes a report', async () => {
+    first = await runDemo(small);
+    expect(existsSync(first.reportPath)).toBe(true);
+    expect(existsSync(join(out, 'dataset', 'manifest.json'))).toBe(true);
+    expect(existsSync(join(out, 'model', 'meta.json'))).toBe(true);
+    expect(first.history).toHaveLength(1);
+    expect(first.evaluation?.n).toBeGreaterThan(0);
+    // both held-out real images are classified, every object scored, ranked by score
+    const files = new Set(first.candidates.map((c) => c.file.split('/').pop()));
+    expect(files.has('serpenssouthc7_2019_band6_0.fits')).toBe(true);
+    expect([...files].some((f) => f?.includes('COS850'))).toBe(true);
+    const scores = first.candidates.map((c) => c.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    const written = JSON.parse(readFileSync(join(out, 'candidates.json'), 'utf8')) as unknown[];
+    expect(written).toHaveLength(first.candidates.length);
+    const html = readFileSync(first.reportPath, 'utf8');
+    expect(html).toContain('serpenssouthc7_2019_band6_0.fits');
+  });
+
+  it('resumes: a second run reuses the dataset and the model', async () => {
+    const lines: string[] = [];
+    const again = await runDemo({ ...small, log: (l) => lines.push(l) });
+    expect(lines.some((l) => l.includes('dataset: resumed'))).toBe(true);
+    expect(lines.some((l) => l.includes('model: resumed'))).toBe(true);
+    expect(again.candidates.map((c) => c.score)).toEqual(first.candidates.map((c) => c.score));
+  });
+
+  it('classify scores in-memory images and reports unreadable files without failing', async () => {
+    const loaded = await loadModel(join(out, 'model'));
+    const warnings: string[] = [];
+    const img = createImage2D(300, 300);
+    img.set(150, 150, 1);
+    const candidates = await classify(
+      loaded,
+      [{ name: 'dot', image: img }, join(out, 'missing.fits')],
+      {
+        onWarning: (file) => warnings.push(file),
+      },
+    );
+    expect(warnings).toEqual([join(out, 'missing.fits')]);
+    expect(candidates.length).toBeGreaterThan(0);
+    expect(candidates.every((c) => c.file === 'dot' && c.score >= 0 && c.score <= 1)).toBe(true);
+  });
+});
