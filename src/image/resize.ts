@@ -31,24 +31,49 @@ export interface ResizeOptions {
 /** Defaults of {@link ResizeOptions}; `antiAlias` and `antiAliasSigma` depend on the shapes. */
 export const RESIZE_DEFAULTS: { order: InterpolationOrder } = { order: 1 };
 
-/** Per output index along one axis: `n` input taps and their weights (unused taps weigh 0). */
+/**
+ * How one axis is resampled: output `k` is `Σ_t weights[k·width + t] · x[start[k] + t]`, where
+ * `x` is the input line extended by mirroring (d c b | a b c d | c b a); `start` may be
+ * negative or run past the end by up to `margin`.
+ */
 interface AxisPlan {
-  taps: Int32Array;
+  start: Int32Array;
   weights: Float64Array;
-  n: number;
+  width: number;
+  margin: number;
 }
 
 /**
- * The interpolation taps along one axis, as scipy.ndimage.zoom with `grid_mode=True,
- * mode='mirror'` computes them: output `k` samples input coordinate `(k + 0.5) * in / out - 0.5`,
- * mirrored into range.
+ * The interpolation weights along one axis as scipy.ndimage.zoom computes them with
+ * `grid_mode=True, mode='mirror'` (output `k` samples input coordinate
+ * `(k + 0.5) · in / out − 0.5`, mirrored into range), convolved with a Gaussian of `sigma`
+ * (0: none). Blur-then-sample is one linear map, and sampling the mirrored line equals sampling
+ * the mirrored blurred line, so the anti-aliasing costs a few more taps instead of a pass.
  */
-function samplingPlan(inLen: number, outLen: number, order: InterpolationOrder): AxisPlan {
+function axisPlan(
+  inLen: number,
+  outLen: number,
+  order: InterpolationOrder,
+  sigma: number,
+): AxisPlan {
+  const radius = sigma > 1e-15 ? Math.trunc(4 * sigma + 0.5) : 0;
+  const kernel = new Float64Array(2 * radius + 1);
+  if (radius === 0) kernel[0] = 1;
+  else {
+    let sum = 0;
+    for (let x = -radius; x <= radius; x++) {
+      sum += kernel[x + radius] = Math.exp((-0.5 / (sigma * sigma)) * x * x);
+    }
+    for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
+  }
   const n = order + 1;
-  const taps = new Int32Array(outLen * n);
-  const weights = new Float64Array(outLen * n);
+  const width = n + 2 * radius;
+  const start = new Int32Array(outLen);
+  const weights = new Float64Array(outLen * width);
+  const w = new Float64Array(4);
   const zoom = inLen / outLen;
   const period = 2 * inLen - 2;
+  let margin = 0;
   for (let k = 0; k < outLen; k++) {
     let x = (k + 0.5) * zoom - 0.5;
     if (inLen <= 1) x = 0;
@@ -60,67 +85,19 @@ function samplingPlan(inLen: number, outLen: number, order: InterpolationOrder):
       if (x >= inLen) x = period - x;
     }
     const fl = Math.floor(x);
-    const start = order === 0 ? Math.floor(x + 0.5) : fl - (order >> 1);
-    for (let t = 0; t < n; t++) taps[k * n + t] = mirrorIndex(start + t, inLen);
-    if (order === 0) weights[k] = 1;
+    const first = order === 0 ? Math.floor(x + 0.5) : fl - (order >> 1);
+    if (order === 0) w[0] = 1;
     else if (order === 1) {
-      const w0 = 1 - (x - fl);
-      weights[2 * k] = w0;
-      weights[2 * k + 1] = 1 - w0;
-    } else cubicWeights(x - fl, weights, 4 * k);
-  }
-  return { taps, weights, n };
-}
-
-/**
- * Fold a Gaussian blur (mode 'mirror') into an axis plan: blur then sample is one linear map,
- * so each output reads a few more input taps instead of the image being blurred first.
- */
-function foldBlur(plan: AxisPlan, inLen: number, sigma: number): AxisPlan {
-  const radius = Math.trunc(4 * sigma + 0.5);
-  const kernel = new Float64Array(2 * radius + 1);
-  let sum = 0;
-  for (let x = -radius; x <= radius; x++) {
-    sum += kernel[x + radius] = Math.exp((-0.5 / (sigma * sigma)) * x * x);
-  }
-  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
-  const outLen = plan.taps.length / plan.n;
-  const dense = new Float64Array(inLen);
-  const touched: number[][] = [];
-  let width = 0;
-  for (let k = 0; k < outLen; k++) {
-    const seen: number[] = [];
-    for (let t = 0; t < plan.n; t++) {
-      const w = plan.weights[k * plan.n + t];
-      const j = plan.taps[k * plan.n + t];
-      for (let d = -radius; d <= radius; d++) {
-        const i = mirrorIndex(j + d, inLen);
-        if (dense[i] === 0 && !seen.includes(i)) seen.push(i);
-        dense[i] += w * kernel[d + radius];
-      }
+      w[0] = 1 - (x - fl);
+      w[1] = 1 - w[0];
+    } else cubicWeights(x - fl, w, 0);
+    start[k] = first - radius;
+    for (let t = 0; t < n; t++) {
+      for (let d = 0; d < kernel.length; d++) weights[k * width + t + d] += w[t] * kernel[d];
     }
-    const row: number[] = [];
-    for (const i of seen) {
-      row.push(i, dense[i]);
-      dense[i] = 0;
-    }
-    touched.push(row);
-    width = Math.max(width, seen.length);
+    margin = Math.max(margin, -start[k], start[k] + width - inLen);
   }
-  // The resampling loops are unrolled for 1, 2 and 4 taps.
-  if (width === 3) width = 4;
-  const taps = new Int32Array(outLen * width);
-  const weights = new Float64Array(outLen * width);
-  for (let k = 0; k < outLen; k++) {
-    const row = touched[k];
-    for (let t = 0; t * 2 < row.length; t++) {
-      taps[k * width + t] = row[2 * t];
-      weights[k * width + t] = row[2 * t + 1];
-    }
-    // Unused slots repeat a real tap with weight 0 so loops need no bounds checks.
-    for (let t = row.length / 2; t < width; t++) taps[k * width + t] = row[0];
-  }
-  return { taps, weights, n: width };
+  return { start, weights, width, margin };
 }
 
 /**
@@ -182,8 +159,6 @@ export function resize(
     }
     if (!(lo <= hi)) [lo, hi] = [-Infinity, Infinity];
   }
-  let pc = samplingPlan(C, oC, order);
-  let pr = samplingPlan(R, oR, order);
   let src: ArrayLike<number> = data;
   let base = offset;
   if (order === 3) {
@@ -194,17 +169,17 @@ export function resize(
     splineFilter3(buf, R, C);
     src = buf;
     base = 0;
-  } else {
-    if (sigma[1] > 1e-15) pc = foldBlur(pc, C, sigma[1]);
-    if (sigma[0] > 1e-15) pr = foldBlur(pr, R, sigma[0]);
+    sigma = [0, 0];
   }
+  const pc = axisPlan(C, oC, order, sigma[1]);
+  const pr = axisPlan(R, oR, order, sigma[0]);
   const tmp = alongColumns(src, base, R, C, pc, oC);
   const out = imageLike(img, oR, oC);
-  alongRows(tmp, oC, pr, oR, out.data, lo, hi);
+  alongRows(tmp, R, oC, pr, oR, out.data, lo, hi);
   return out;
 }
 
-/** Resample every row: `tmp[r, k] = Σ_t w[k, t] · src[r, tap[k, t]]`. */
+/** Resample every row: `tmp[r, k] = Σ_t w[k, t] · row[start[k] + t]` over the mirrored row. */
 function alongColumns(
   src: ArrayLike<number>,
   base: number,
@@ -214,26 +189,37 @@ function alongColumns(
   oC: number,
 ): Float64Array {
   const tmp = new Float64Array(R * oC);
-  const { taps, weights, n } = p;
+  const { start, weights, width, margin } = p;
+  const line = new Float64Array(C + 2 * margin);
+  const from = new Int32Array(line.length);
+  for (let i = 0; i < line.length; i++) from[i] = mirrorIndex(i - margin, C);
+  const begin = new Int32Array(oC);
+  for (let k = 0; k < oC; k++) begin[k] = start[k] + margin;
   for (let r = 0; r < R; r++) {
     const s = base + r * C;
+    for (let i = 0; i < margin; i++) line[i] = src[s + from[i]];
+    for (let i = margin, e = margin + C; i < e; i++) line[i] = src[s + i - margin];
+    for (let i = margin + C; i < line.length; i++) line[i] = src[s + from[i]];
     const d = r * oC;
-    if (n === 2) {
+    if (width === 2) {
       for (let k = 0, q = 0; k < oC; k++, q += 2) {
-        tmp[d + k] = src[s + taps[q]] * weights[q] + src[s + taps[q + 1]] * weights[q + 1];
+        const b = begin[k];
+        tmp[d + k] = line[b] * weights[q] + line[b + 1] * weights[q + 1];
       }
-    } else if (n === 4) {
+    } else if (width === 4) {
       for (let k = 0, q = 0; k < oC; k++, q += 4) {
+        const b = begin[k];
         tmp[d + k] =
-          src[s + taps[q]] * weights[q] +
-          src[s + taps[q + 1]] * weights[q + 1] +
-          src[s + taps[q + 2]] * weights[q + 2] +
-          src[s + taps[q + 3]] * weights[q + 3];
+          line[b] * weights[q] +
+          line[b + 1] * weights[q + 1] +
+          line[b + 2] * weights[q + 2] +
+          line[b + 3] * weights[q + 3];
       }
     } else {
       for (let k = 0, q = 0; k < oC; k++) {
+        const b = begin[k];
         let acc = 0;
-        for (let t = 0; t < n; t++, q++) acc += src[s + taps[q]] * weights[q];
+        for (let t = 0; t < width; t++, q++) acc += line[b + t] * weights[q];
         tmp[d + k] = acc;
       }
     }
@@ -241,9 +227,10 @@ function alongColumns(
   return tmp;
 }
 
-/** Resample the columns of `tmp` into `out`, clipping to `[lo, hi]`. */
+/** Resample the columns of `tmp` (`inRows x oC`) into `out`, clipping to `[lo, hi]`. */
 function alongRows(
   tmp: Float64Array,
+  inRows: number,
   oC: number,
   p: AxisPlan,
   oR: number,
@@ -251,14 +238,15 @@ function alongRows(
   lo: number,
   hi: number,
 ): void {
-  const { taps, weights, n } = p;
+  const { start, weights, width: n } = p;
   const acc = new Float64Array(oC);
+  const row = (k: number, t: number): number => mirrorIndex(start[k] + t, inRows) * oC;
   for (let k = 0; k < oR; k++) {
     const d = k * oC;
     const q = k * n;
     if (n === 2) {
-      const a = taps[q] * oC;
-      const b = taps[q + 1] * oC;
+      const a = row(k, 0);
+      const b = row(k, 1);
       const wa = weights[q];
       const wb = weights[q + 1];
       for (let c = 0; c < oC; c++) {
@@ -268,10 +256,10 @@ function alongRows(
       continue;
     }
     if (n === 4) {
-      const a = taps[q] * oC;
-      const b = taps[q + 1] * oC;
-      const e = taps[q + 2] * oC;
-      const f = taps[q + 3] * oC;
+      const a = row(k, 0);
+      const b = row(k, 1);
+      const e = row(k, 2);
+      const f = row(k, 3);
       const wa = weights[q];
       const wb = weights[q + 1];
       const we = weights[q + 2];
@@ -282,19 +270,11 @@ function alongRows(
       }
       continue;
     }
-    if (n === 1) {
-      const a = taps[q] * oC;
-      for (let c = 0; c < oC; c++) {
-        const v = tmp[a + c] * weights[q];
-        out[d + c] = v < lo ? lo : v > hi ? hi : v;
-      }
-      continue;
-    }
-    let a = taps[q] * oC;
+    let a = row(k, 0);
     let w = weights[q];
     for (let c = 0; c < oC; c++) acc[c] = tmp[a + c] * w;
     for (let t = 1; t < n; t++) {
-      a = taps[q + t] * oC;
+      a = row(k, t);
       w = weights[q + t];
       for (let c = 0; c < oC; c++) acc[c] += tmp[a + c] * w;
     }

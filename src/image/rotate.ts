@@ -189,6 +189,12 @@ interface Affine {
 
 type Pixels = Float32Array | Float64Array;
 
+/**
+ * Output is produced in square tiles so each tile's input footprint stays in cache (a rotated
+ * row of a large image would otherwise touch hundreds of input rows per output row).
+ */
+const TILE = 64;
+
 // The coordinate arithmetic below keeps scipy's order of operations, (r·m0 + c·m1) + offset,
 // so in/out decisions at the image edge fall exactly where scipy's do.
 
@@ -205,17 +211,22 @@ function sampleNearest(
   const { m00, m01, m10, m11, off0, off1, cval } = t;
   const rMax = R - 1;
   const cMax = C - 1;
-  let k = 0;
-  for (let r = 0; r < oR; r++) {
-    const a0 = r * m00;
-    const a1 = r * m10;
-    for (let col = 0; col < oC; col++, k++) {
-      const y = a0 + col * m01 + off0;
-      const x = a1 + col * m11 + off1;
-      if (y >= 0 && y <= rMax && x >= 0 && x <= cMax) {
-        out[k] = d[base + Math.floor(y + 0.5) * C + Math.floor(x + 0.5)];
-      } else {
-        out[k] = cval;
+  for (let tr = 0; tr < oR; tr += TILE) {
+    const rEnd = Math.min(oR, tr + TILE);
+    for (let tc = 0; tc < oC; tc += TILE) {
+      const cEnd = Math.min(oC, tc + TILE);
+      for (let r = tr; r < rEnd; r++) {
+        const a0 = r * m00;
+        const a1 = r * m10;
+        for (let col = tc, k = r * oC + tc; col < cEnd; col++, k++) {
+          const y = a0 + col * m01 + off0;
+          const x = a1 + col * m11 + off1;
+          if (y >= 0 && y <= rMax && x >= 0 && x <= cMax) {
+            out[k] = d[base + Math.floor(y + 0.5) * C + Math.floor(x + 0.5)];
+          } else {
+            out[k] = cval;
+          }
+        }
       }
     }
   }
@@ -237,31 +248,36 @@ function sampleLinear(
   // At the last row/column the second tap has weight 0 and scipy mirrors it inward.
   const lastRowStep = R > 1 ? -C : 0;
   const lastColStep = C > 1 ? -1 : 0;
-  let k = 0;
-  for (let r = 0; r < oR; r++) {
-    const a0 = r * m00;
-    const a1 = r * m10;
-    for (let col = 0; col < oC; col++, k++) {
-      const y = a0 + col * m01 + off0;
-      const x = a1 + col * m11 + off1;
-      if (!(y >= 0 && y <= rMax && x >= 0 && x <= cMax)) {
-        out[k] = cval;
-        continue;
+  for (let tr = 0; tr < oR; tr += TILE) {
+    const rEnd = Math.min(oR, tr + TILE);
+    for (let tc = 0; tc < oC; tc += TILE) {
+      const cEnd = Math.min(oC, tc + TILE);
+      for (let r = tr; r < rEnd; r++) {
+        const a0 = r * m00;
+        const a1 = r * m10;
+        for (let col = tc, k = r * oC + tc; col < cEnd; col++, k++) {
+          const y = a0 + col * m01 + off0;
+          const x = a1 + col * m11 + off1;
+          if (!(y >= 0 && y <= rMax && x >= 0 && x <= cMax)) {
+            out[k] = cval;
+            continue;
+          }
+          const i = y | 0;
+          const j = x | 0;
+          const wr0 = 1 - (y - i);
+          const wr1 = 1 - wr0;
+          const wc0 = 1 - (x - j);
+          const wc1 = 1 - wc0;
+          const p = base + i * C + j;
+          const dr = i < rMax ? C : lastRowStep;
+          const dc = j < cMax ? 1 : lastColStep;
+          out[k] =
+            d[p] * wr0 * wc0 +
+            d[p + dc] * wr0 * wc1 +
+            d[p + dr] * wr1 * wc0 +
+            d[p + dr + dc] * wr1 * wc1;
+        }
       }
-      const i = y | 0;
-      const j = x | 0;
-      const wr0 = 1 - (y - i);
-      const wr1 = 1 - wr0;
-      const wc0 = 1 - (x - j);
-      const wc1 = 1 - wc0;
-      const p = base + i * C + j;
-      const dr = i < rMax ? C : lastRowStep;
-      const dc = j < cMax ? 1 : lastColStep;
-      out[k] =
-        d[p] * wr0 * wc0 +
-        d[p + dc] * wr0 * wc1 +
-        d[p + dr] * wr1 * wc0 +
-        d[p + dr + dc] * wr1 * wc1;
     }
   }
 }
@@ -281,67 +297,72 @@ function sampleCubic(
   const w = new Float64Array(8);
   const rowAt = new Int32Array(4);
   const colAt = new Int32Array(4);
-  let k = 0;
-  for (let r = 0; r < oR; r++) {
-    const a0 = r * m00;
-    const a1 = r * m10;
-    for (let col = 0; col < oC; col++, k++) {
-      const y = a0 + col * m01 + off0;
-      const x = a1 + col * m11 + off1;
-      if (!(y >= 0 && y <= rMax && x >= 0 && x <= cMax)) {
-        out[k] = cval;
-        continue;
+  for (let tr = 0; tr < oR; tr += TILE) {
+    const rEnd = Math.min(oR, tr + TILE);
+    for (let tc = 0; tc < oC; tc += TILE) {
+      const cEnd = Math.min(oC, tc + TILE);
+      for (let r = tr; r < rEnd; r++) {
+        const a0 = r * m00;
+        const a1 = r * m10;
+        for (let col = tc, k = r * oC + tc; col < cEnd; col++, k++) {
+          const y = a0 + col * m01 + off0;
+          const x = a1 + col * m11 + off1;
+          if (!(y >= 0 && y <= rMax && x >= 0 && x <= cMax)) {
+            out[k] = cval;
+            continue;
+          }
+          const i = y | 0;
+          const j = x | 0;
+          const fy = y - i;
+          const fx = x - j;
+          const z = 1 - fy;
+          const wr0 = (z * z * z) / 6;
+          const wr1 = (fy * fy * (fy - 2) * 3 + 4) / 6;
+          const wr2 = (z * z * (z - 2) * 3 + 4) / 6;
+          const wr3 = 1 - wr0 - wr1 - wr2;
+          const u = 1 - fx;
+          const wc0 = (u * u * u) / 6;
+          const wc1 = (fx * fx * (fx - 2) * 3 + 4) / 6;
+          const wc2 = (u * u * (u - 2) * 3 + 4) / 6;
+          const wc3 = 1 - wc0 - wc1 - wc2;
+          if (i >= 1 && i + 2 < R && j >= 1 && j + 2 < C) {
+            let p = (i - 1) * C + (j - 1);
+            const s0 = coef[p] * wc0 + coef[p + 1] * wc1 + coef[p + 2] * wc2 + coef[p + 3] * wc3;
+            p += C;
+            const s1 = coef[p] * wc0 + coef[p + 1] * wc1 + coef[p + 2] * wc2 + coef[p + 3] * wc3;
+            p += C;
+            const s2 = coef[p] * wc0 + coef[p + 1] * wc1 + coef[p + 2] * wc2 + coef[p + 3] * wc3;
+            p += C;
+            const s3 = coef[p] * wc0 + coef[p + 1] * wc1 + coef[p + 2] * wc2 + coef[p + 3] * wc3;
+            out[k] = wr0 * s0 + wr1 * s1 + wr2 * s2 + wr3 * s3;
+            continue;
+          }
+          // Near an edge the taps that fall outside are mirrored back in, as scipy does.
+          w[0] = wr0;
+          w[1] = wr1;
+          w[2] = wr2;
+          w[3] = wr3;
+          w[4] = wc0;
+          w[5] = wc1;
+          w[6] = wc2;
+          w[7] = wc3;
+          for (let q = 0; q < 4; q++) {
+            rowAt[q] = mirrorIndex(i - 1 + q, R) * C;
+            colAt[q] = mirrorIndex(j - 1 + q, C);
+          }
+          let acc = 0;
+          for (let a = 0; a < 4; a++) {
+            const rp = rowAt[a];
+            const sum =
+              coef[rp + colAt[0]] * w[4] +
+              coef[rp + colAt[1]] * w[5] +
+              coef[rp + colAt[2]] * w[6] +
+              coef[rp + colAt[3]] * w[7];
+            acc += w[a] * sum;
+          }
+          out[k] = acc;
+        }
       }
-      const i = y | 0;
-      const j = x | 0;
-      const fy = y - i;
-      const fx = x - j;
-      const z = 1 - fy;
-      const wr0 = (z * z * z) / 6;
-      const wr1 = (fy * fy * (fy - 2) * 3 + 4) / 6;
-      const wr2 = (z * z * (z - 2) * 3 + 4) / 6;
-      const wr3 = 1 - wr0 - wr1 - wr2;
-      const u = 1 - fx;
-      const wc0 = (u * u * u) / 6;
-      const wc1 = (fx * fx * (fx - 2) * 3 + 4) / 6;
-      const wc2 = (u * u * (u - 2) * 3 + 4) / 6;
-      const wc3 = 1 - wc0 - wc1 - wc2;
-      if (i >= 1 && i + 2 < R && j >= 1 && j + 2 < C) {
-        let p = (i - 1) * C + (j - 1);
-        const s0 = coef[p] * wc0 + coef[p + 1] * wc1 + coef[p + 2] * wc2 + coef[p + 3] * wc3;
-        p += C;
-        const s1 = coef[p] * wc0 + coef[p + 1] * wc1 + coef[p + 2] * wc2 + coef[p + 3] * wc3;
-        p += C;
-        const s2 = coef[p] * wc0 + coef[p + 1] * wc1 + coef[p + 2] * wc2 + coef[p + 3] * wc3;
-        p += C;
-        const s3 = coef[p] * wc0 + coef[p + 1] * wc1 + coef[p + 2] * wc2 + coef[p + 3] * wc3;
-        out[k] = wr0 * s0 + wr1 * s1 + wr2 * s2 + wr3 * s3;
-        continue;
-      }
-      // Near an edge the taps that fall outside are mirrored back in, as scipy does.
-      w[0] = wr0;
-      w[1] = wr1;
-      w[2] = wr2;
-      w[3] = wr3;
-      w[4] = wc0;
-      w[5] = wc1;
-      w[6] = wc2;
-      w[7] = wc3;
-      for (let q = 0; q < 4; q++) {
-        rowAt[q] = mirrorIndex(i - 1 + q, R) * C;
-        colAt[q] = mirrorIndex(j - 1 + q, C);
-      }
-      let acc = 0;
-      for (let a = 0; a < 4; a++) {
-        const rp = rowAt[a];
-        const sum =
-          coef[rp + colAt[0]] * w[4] +
-          coef[rp + colAt[1]] * w[5] +
-          coef[rp + colAt[2]] * w[6] +
-          coef[rp + colAt[3]] * w[7];
-        acc += w[a] * sum;
-      }
-      out[k] = acc;
     }
   }
 }
