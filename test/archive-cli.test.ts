@@ -134,7 +134,7 @@ describe('alma-classifier search / files / download', () => {
     expect(dl.stdout).toMatch(/Downloaded 1, already present 0, unauthorised 0, failed 0/);
     expect(readdirSync(join(tmp, 'data'))).toHaveLength(1);
     expect(dl.stderr).toBe(''); // no progress bar when stderr is not a terminal
-  }, 60_000);
+  }, 120_000);
 
   it('files explains which filter removed everything', async () => {
     const r = await cli([
@@ -149,7 +149,7 @@ describe('alma-classifier search / files / download', () => {
     expect(r.stdout).toMatch(
       /Nothing left to download: fitsOnly removed 1 \(e\.g\. README\.txt\); include "\.cont" removed 1 \(e\.g\. .*\.line\.I\.pbcor\.fits\); include "\.nothing" removed 1/,
     );
-  }, 30_000);
+  }, 90_000);
 
   it('prints the ArchiveError message without a stack trace and exits 1', async () => {
     const bad = await cli([
@@ -170,5 +170,5 @@ describe('alma-classifier search / files / download', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(new RegExp(`^alma-classifier: ${dead}/tap/sync: request failed`));
     expect(down.stderr).not.toMatch(/\n\s+at /);
-  }, 30_000);
+  }, 90_000);
 });

@@ -401,6 +401,10 @@ export function searchConditions(criteria: SearchCriteria): SearchCondition[] {
  * @throws ArchiveError for an unknown field, an unknown vocabulary value, or a non-finite number
  */
 export function buildKeywordQuery(criteria: SearchCriteria): string {
-  const conds = searchConditions(criteria);
+  return conditionsQuery(searchConditions(criteria));
+}
+
+/** The ObsCore query that ANDs `conds` (as {@link searchConditions} returns them), ordered by project. */
+export function conditionsQuery(conds: readonly SearchCondition[]): string {
   return `SELECT * FROM ivoa.obscore WHERE ${conds.map((c) => c.adql).join(' AND ')} ORDER BY proposal_id`;
 }

@@ -1,5 +1,5 @@
 import { ArchiveError } from '../core/errors.js';
-import { searchConditions, type SearchCriteria } from './adql.js';
+import { conditionsQuery, searchConditions, type SearchCriteria } from './adql.js';
 import {
   adhocDataLinkServices,
   DEFAULT_DATA_PRODUCT_OPTIONS,
@@ -77,6 +77,12 @@ export const DEFAULT_ARCHIVE_OPTIONS = {
   maxrec: 1_000_000,
   ...DEFAULT_RETRY_OPTIONS,
 } as const;
+
+/** Options of {@link AlmaArchive.query}. */
+export interface QueryOptions {
+  /** TAP `MAXREC` for this query; default the archive's `maxrec` (one million rows). */
+  maxrec?: number;
+}
 
 /** Options of {@link AlmaArchive.search}. */
 export interface SearchOptions {
@@ -200,7 +206,7 @@ export class AlmaArchive {
    * @throws ArchiveError with the service's message on `QUERY_STATUS=ERROR`, or naming the URL
    *   when every mirror failed
    */
-  async query(adql: string, opts: { maxrec?: number } = {}): Promise<VOTable> {
+  async query(adql: string, opts: QueryOptions = {}): Promise<VOTable> {
     const body = new URLSearchParams({
       REQUEST: 'doQuery',
       LANG: 'ADQL',
@@ -224,7 +230,7 @@ export class AlmaArchive {
    */
   async search(criteria: SearchCriteria, opts: SearchOptions = {}): Promise<SearchResult> {
     const conds = searchConditions(criteria);
-    const query = `SELECT * FROM ivoa.obscore WHERE ${conds.map((c) => c.adql).join(' AND ')} ORDER BY proposal_id`;
+    const query = conditionsQuery(conds);
     const table = await this.query(query);
     const records = voTableRecords(table);
     const log = new FilterLog();
@@ -410,6 +416,7 @@ export class AlmaArchive {
       retries: this.retry.retries,
       backoffMs: this.retry.backoffMs,
       timeoutMs: this.retry.timeoutMs,
+      mirrors: [...this.bases.slice(this.active), ...this.bases.slice(0, this.active)],
       ...opts,
     });
   }

@@ -63,6 +63,27 @@ async function verifyFits(path: string, size: number, label: string): Promise<st
   }
 }
 
+/**
+ * The same file's URL on the other mirrors: for a URL under one of `mirrors` (or on a generic
+ * `almascience.*` host), the path moved onto each other mirror; `[]` for any other host.
+ */
+function mirrorAlternatives(url: string, mirrors: readonly string[]): string[] {
+  const own = mirrors.find((b) => url.startsWith(`${b}/`));
+  let rest: string | undefined;
+  if (own !== undefined) {
+    rest = url.slice(own.length);
+  } else {
+    try {
+      const u = new URL(url);
+      if (/^almascience\./i.test(u.hostname)) rest = u.pathname + u.search;
+    } catch {
+      return [];
+    }
+  }
+  if (rest === undefined) return [];
+  return mirrors.filter((b) => b !== own).map((b) => b + rest);
+}
+
 interface FileJob {
   product: DataProduct;
   name: string;
@@ -160,60 +181,74 @@ export async function downloadProducts(
       completedBytes += existing;
       return { product, path: job.path, status: 'present', bytes: existing };
     }
+    const urls = [product.url, ...mirrorAlternatives(product.url, o.mirrors ?? [])];
     let lastError = '';
-    for (let attempt = 0; attempt <= o.retries; attempt++) {
-      if (attempt > 0) {
+    for (let m = 0; m < urls.length; m++) {
+      const url = urls[m];
+      if (m > 0) {
         o.onEvent?.({
-          type: 'retry',
-          message: `${job.name}: retry ${attempt} after: ${lastError}`,
+          type: 'mirror-switch',
+          message: `${job.name}: ${urls[m - 1]} failed (${lastError}); trying ${url}`,
         });
-        await sleep(o.backoffMs * 2 ** (attempt - 1));
       }
-      let outcome: Attempt;
-      try {
-        outcome = await fetchToPart(job);
-      } catch (err) {
-        const e = networkError(product.url, err);
-        lastError = e.message;
-        if (!isTransient(e)) break;
-        continue;
-      }
-      if (outcome.kind === 'unauthorized') {
-        const msg = `${product.url}: HTTP ${outcome.status}: not authorised to download ${job.name}`;
-        if (!o.skipUnauthorized) throw new ArchiveError(msg, product.url, outcome.status);
-        o.onEvent?.({ type: 'warning', message: `skipped ${msg}` });
-        await rm(job.part, { force: true });
-        return { product, path: job.path, status: 'unauthorized', bytes: 0, error: msg };
-      }
-      const size = (await fileSize(job.part)) ?? 0;
-      if (o.verifyFits && /\.fits$/i.test(job.name)) {
-        const problem = await verifyFits(job.part, size, job.name);
-        if (problem !== undefined) {
-          // Not a partial download (sizes matched): the server sent something else, e.g. an
-          // HTML error page under a .fits name. Start over rather than resume from it.
-          lastError = `${problem}`;
-          await rm(job.part, { force: true });
+      let transient = true;
+      for (let attempt = 0; attempt <= o.retries; attempt++) {
+        if (attempt > 0) {
+          o.onEvent?.({
+            type: 'retry',
+            message: `${job.name}: retry ${attempt} after: ${lastError}`,
+          });
+          await sleep(o.backoffMs * 2 ** (attempt - 1));
+        }
+        let outcome: Attempt;
+        try {
+          outcome = await fetchToPart(job, url);
+        } catch (err) {
+          const e = networkError(url, err);
+          lastError = e.message;
+          transient = isTransient(e);
+          if (!transient) break;
           continue;
         }
+        if (outcome.kind === 'unauthorized') {
+          const msg = `${url}: HTTP ${outcome.status}: not authorised to download ${job.name}`;
+          if (!o.skipUnauthorized) throw new ArchiveError(msg, url, outcome.status);
+          o.onEvent?.({ type: 'warning', message: `skipped ${msg}` });
+          await rm(job.part, { force: true });
+          return { product, path: job.path, status: 'unauthorized', bytes: 0, error: msg };
+        }
+        const size = (await fileSize(job.part)) ?? 0;
+        if (o.verifyFits && /\.fits$/i.test(job.name)) {
+          const problem = await verifyFits(job.part, size, job.name);
+          if (problem !== undefined) {
+            // Not a partial download (sizes matched): the server sent something else, e.g. an
+            // HTML error page under a .fits name. Start over rather than resume from it.
+            lastError = problem;
+            await rm(job.part, { force: true });
+            continue;
+          }
+        }
+        let finalPath = job.path;
+        const wanted =
+          outcome.finalName !== undefined
+            ? safeFileName(outcome.finalName, { fallback: job.name })
+            : job.name;
+        if (wanted !== job.name && !taken.has(wanted)) {
+          taken.add(wanted);
+          finalPath = inside(dir, wanted);
+        }
+        await rename(job.part, finalPath);
+        completedBytes += size;
+        return { product, path: finalPath, status: 'downloaded', bytes: size };
       }
-      let finalPath = job.path;
-      const wanted =
-        outcome.finalName !== undefined
-          ? safeFileName(outcome.finalName, { fallback: job.name })
-          : job.name;
-      if (wanted !== job.name && !taken.has(wanted)) {
-        taken.add(wanted);
-        finalPath = inside(dir, wanted);
-      }
-      await rename(job.part, finalPath);
-      completedBytes += size;
-      return { product, path: finalPath, status: 'downloaded', bytes: size };
+      // A 4xx other than 401/403 (e.g. 404) would be the same on every mirror.
+      if (!transient) break;
     }
     return { product, path: job.path, status: 'failed', bytes: 0, error: lastError };
   }
 
-  /** One HTTP attempt, appending to `job.part` from its current size. */
-  async function fetchToPart(job: FileJob): Promise<Attempt> {
+  /** One HTTP attempt at `url`, appending to `job.part` from its current size. */
+  async function fetchToPart(job: FileJob, url: string): Promise<Attempt> {
     const { product } = job;
     const expected = product.sizeBytes;
     let offset = (await fileSize(job.part)) ?? 0;
@@ -227,7 +262,7 @@ export async function downloadProducts(
     try {
       const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
       if (offset > 0) headers.Range = `bytes=${offset}-`;
-      const res = await fetchImpl(product.url, { method: 'GET', headers, signal: deadline.signal });
+      const res = await fetchImpl(url, { method: 'GET', headers, signal: deadline.signal });
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel?.().catch(() => undefined);
         return { kind: 'unauthorized', status: res.status };
@@ -236,9 +271,9 @@ export async function downloadProducts(
         // The server has nothing past our offset; if sizes agree the file is whole.
         if (expected === null || offset === expected) return { kind: 'complete' };
         await rm(job.part, { force: true });
-        throw transferError(product.url, `HTTP 416 at offset ${offset}; restarting from 0`);
+        throw transferError(url, `HTTP 416 at offset ${offset}; restarting from 0`);
       }
-      if (!res.ok) throw await httpError(product.url, res);
+      if (!res.ok) throw await httpError(url, res);
       let append = offset > 0 && res.status === 206;
       if (append) {
         const start = /bytes\s+(\d+)-/i.exec(res.headers.get('content-range') ?? '');
@@ -265,16 +300,16 @@ export async function downloadProducts(
       }
       const total = offset + received;
       if (Number.isFinite(declared) && received < declared) {
-        throw transferError(product.url, `body ended after ${received} of ${declared} bytes`);
+        throw transferError(url, `body ended after ${received} of ${declared} bytes`);
       }
       if (expected !== null && total !== expected) {
         if (total > expected) await rm(job.part, { force: true });
-        throw transferError(product.url, `got ${total} bytes, DataLink says ${expected}`);
+        throw transferError(url, `got ${total} bytes, DataLink says ${expected}`);
       }
       const finalName = contentDispositionName(res.headers.get('content-disposition'));
       return finalName !== undefined ? { kind: 'complete', finalName } : { kind: 'complete' };
     } catch (err) {
-      throw networkError(product.url, err, deadline, o.timeoutMs);
+      throw networkError(url, err, deadline, o.timeoutMs);
     } finally {
       deadline.clear();
       inflight.delete(job.name);

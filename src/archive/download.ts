@@ -17,10 +17,10 @@ export interface DownloadProgress {
   file?: string;
 }
 
-/** A retry or a warning during downloads. */
+/** A retry, a mirror switch or a warning during downloads. */
 export interface DownloadEvent {
-  /** `retry` before another attempt, `warning` for anything else worth telling. */
-  type: 'retry' | 'warning';
+  /** `retry` before another attempt, `mirror-switch` when a file is fetched from another mirror, `warning` otherwise. */
+  type: 'retry' | 'mirror-switch' | 'warning';
   /** What happened, naming the file or URL. */
   message: string;
 }
@@ -52,6 +52,13 @@ export interface DownloadOptions extends RetryOptions {
   verifyFits?: boolean;
   /** HTTP layer (default `cross-fetch`). */
   fetch?: FetchLike;
+  /**
+   * Archive mirror base URLs, in order of preference. A file whose URL lies under one of them
+   * (or on a generic `almascience.*` host) is fetched from the next one when its own fails
+   * (connection refused, 5xx after retries). Default none; `AlmaArchive.download` passes its
+   * mirror chain starting at the mirror in use.
+   */
+  mirrors?: readonly string[];
 }
 
 /** Defaults of {@link DownloadOptions}; retries default to 5 (downloads are long). */

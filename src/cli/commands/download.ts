@@ -106,7 +106,7 @@ export function register(program: Command): void {
             totalBytes: p.bytesTotal,
           }),
         onEvent: (e) => {
-          if (e.type === 'warning' || flags.verbose)
+          if (e.type !== 'retry' || flags.verbose)
             process.stderr.write(`alma-classifier: ${e.message}\n`);
         },
       });
