@@ -65,15 +65,22 @@ describe.skipIf(!hasChromium)('examples/browser in headless Chromium', () => {
 
       const files = (await readdir(modelDir)).map((f) => join(modelDir, f));
       await page.setInputFiles('#model-files', files);
-      await page.waitForFunction(() =>
-        /tiny-test/.test(document.getElementById('model-status')?.textContent ?? ''),
-      );
-      await page.setInputFiles('#fits-file', FITS);
-      await new Promise((r) => setTimeout(r, 3000));
-      console.log('DEBUG', await page.textContent('#error'), await page.textContent('#score'), problems);
-      await page.waitForFunction(() =>
-        /^\d\.\d{3}$/.test(document.getElementById('score')?.textContent ?? ''),
-      );
+      // The image already shown is scored as soon as the model has loaded.
+      await page
+        .waitForFunction(
+          () => /^\d\.\d{3}$/.test(document.getElementById('score')?.textContent ?? ''),
+          undefined,
+          { timeout: 20_000 },
+        )
+        .catch(async (err: Error) => {
+          const shown = [
+            await page.textContent('#error'),
+            await page.textContent('#score'),
+            await page.textContent('#label'),
+            await page.textContent('#full-caption'),
+          ].join(' | ');
+          throw new Error(`${err.message}\npage error text: ${shown}\n${problems.join('\n')}`);
+        });
       const score = Number(await page.textContent('#score'));
       expect(score).toBeGreaterThanOrEqual(0);
       expect(score).toBeLessThanOrEqual(1);

@@ -143,6 +143,10 @@ describe('buildReportHtml', () => {
     expect((html.match(/data-series="validation"/g) ?? []).length).toBe(2);
   });
 
+  it('summarises the candidate count per label, whatever the class names', () => {
+    expect(html).toContain('5 candidates (3 positive, 2 negative)');
+  });
+
   it('leaves out sections it has no data for', () => {
     const bare = buildReportHtml({ title: 't', candidates: [] });
     expect(bare).toContain('No candidates.');

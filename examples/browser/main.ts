@@ -13,6 +13,7 @@ import {
   requireImage,
   resolveProfile,
   toContiguous,
+  useFastBackend,
   type LoadedModel,
   type TargetProfile,
   type TargetProfileInput,
@@ -20,7 +21,11 @@ import {
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
+// TensorFlow.js's WASM binaries sit beside the bundle (build.ts copies them there).
+const backend = useFastBackend({ wasmPaths: new URL('./', import.meta.url).href });
+
 let loaded: LoadedModel | undefined;
+let lastFile: File | undefined;
 let profile: TargetProfile = dustInWind;
 
 function pngUrl(bytes: Uint8Array): string {
@@ -33,15 +38,19 @@ function showError(err: unknown): void {
 
 async function onModelFiles(files: File[]): Promise<void> {
   $('error').textContent = '';
+  await backend;
   loaded = await loadModelFromFiles(files);
   // Preprocess exactly as the model's training data was: the profile travels in meta.json.
   profile = resolveProfile((loaded.meta.profile ?? {}) as TargetProfileInput);
   $('model-status').textContent =
     `Model for "${loaded.meta.profileName}" loaded (classes: ${loaded.meta.classNames.join(', ')}).`;
+  // An image shown before the model arrived is scored now.
+  if (lastFile) await onFitsFile(lastFile);
 }
 
 async function onFitsFile(file: File): Promise<void> {
   $('error').textContent = '';
+  lastFile = file;
   const bytes = new Uint8Array(await file.arrayBuffer());
   const image = requireImage(readFits(bytes, { name: file.name }));
   const prepared = preprocess(image, profile, { source: file.name });
@@ -72,8 +81,11 @@ $<HTMLInputElement>('model-files').addEventListener('change', (ev) => {
   onModelFiles(files).catch(showError);
 });
 $<HTMLInputElement>('fits-file').addEventListener('change', (ev) => {
-  const file = (ev.target as HTMLInputElement).files?.[0];
+  const input = ev.target as HTMLInputElement;
+  const file = input.files?.[0];
   if (file) onFitsFile(file).catch(showError);
+  // Let picking the same file again fire 'change' again.
+  input.value = '';
 });
 const drop = $('drop');
 drop.addEventListener('dragover', (ev) => {

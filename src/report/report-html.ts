@@ -119,7 +119,10 @@ export function buildReportHtml(data: ReportData, opts: ReportHtmlOptions = {}):
 
   const sections: string[] = [];
   const toc: string[] = [];
-  const positives = data.candidates.filter((c) => c.label === 'positive').length;
+  // Counts per label, in order of first appearance among the ranked candidates.
+  const labels = new Map<string, number>();
+  for (const c of ranked) labels.set(c.label, (labels.get(c.label) ?? 0) + 1);
+  const labelSummary = [...labels].map(([l, n]) => `${n} ${escapeHtml(l)}`).join(', ');
 
   toc.push('<a href="#candidates">Candidates</a>');
   sections.push(candidatesSection(shown, ranked.length, o.thumbnailSize, archiveUrl, imageSrc));
@@ -147,7 +150,7 @@ export function buildReportHtml(data: ReportData, opts: ReportHtmlOptions = {}):
 <h1>${escapeHtml(data.title)}</h1>
 ${data.description ? `<div class="muted description">${escapeHtml(data.description)}</div>` : ''}
 <div class="muted summary">${ranked.length} candidate${ranked.length === 1 ? '' : 's'}${
-    positives ? `, ${positives} labelled positive` : ''
+    labelSummary ? ` (${labelSummary})` : ''
   }${data.generatedAt ? ` · ${escapeHtml(data.generatedAt)}` : ''}${review}</div>
 <nav class="toc">${toc.join('')}</nav>
 </header>`;

@@ -63,9 +63,14 @@ function fileImages(dir: string, render: RenderOptions | undefined) {
   const names = new Map<string, string>();
   const pending: Promise<void>[] = [];
   const written: string[] = [];
+  const failures: unknown[] = [];
   return {
     written,
-    pending,
+    /** Wait for every image file; rethrow the first write error. */
+    async flush(): Promise<void> {
+      await Promise.all(pending);
+      if (failures.length > 0) throw failures[0];
+    },
     src(image: ReportImage, id: string): string {
       const known = names.get(id);
       if (known) return known;
@@ -74,7 +79,8 @@ function fileImages(dir: string, render: RenderOptions | undefined) {
       const png = pngOf(image, id, render);
       const path = join(dir, rel);
       written.push(path);
-      pending.push(writeAtomic(path, png));
+      // Caught here so an error thrown while building the page leaves no unhandled rejection.
+      pending.push(writeAtomic(path, png).catch((err: unknown) => void failures.push(err)));
       return rel;
     },
   };
@@ -146,7 +152,7 @@ export async function writeReport(
     review = join(dir, 'review.html');
     await writeAtomic(review, reviewHtml);
   }
-  if (files) await Promise.all(files.pending);
+  if (files) await files.flush();
   await writeAtomic(index, html);
   return { index, review, images: files?.written ?? [] };
 }
@@ -175,7 +181,7 @@ export async function writeReviewPage(
     ...opts,
     imageSrc: files ? (image, it) => files.src(image, it.id) : undefined,
   });
-  if (files) await Promise.all(files.pending);
+  if (files) await files.flush();
   const path = join(dir, opts.fileName ?? 'review.html');
   await writeAtomic(path, html);
   return path;
