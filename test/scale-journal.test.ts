@@ -10,7 +10,7 @@ import {
   filterJsonLines,
   readJsonLines,
 } from '../src/pipeline/journal.node.js';
-import { mergeResults, writeMergedResults } from '../src/pipeline/merge.node.js';
+import { mergeResults, productReportData, writeMergedResults } from '../src/pipeline/merge.node.js';
 import { rankResults, type ProductResult } from '../src/pipeline/results.js';
 
 let dir: string;
@@ -236,6 +236,32 @@ describe('mergeResults', () => {
       /not a classify-archive output/,
     );
     await expect(mergeResults([])).rejects.toThrow(PipelineError);
+  });
+
+  it('resolves thumbnails against their run directory and puts them in the report data', async () => {
+    const a = await run(
+      'with-thumbs',
+      undefined,
+      [
+        result('u1', 0.9, {
+          thumbnail: 'thumbs/u1.png',
+          product: { memberOus: 'uid://A001/X1/X2', target: 'HD 1' },
+        }),
+        result('u2', 0.7, { thumbnail: 'thumbs/gone.png' }),
+      ],
+      ['u1', 'u2'],
+    );
+    await mkdir(join(a, 'thumbs'));
+    const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
+    await writeFile(join(a, 'thumbs', 'u1.png'), png);
+    const m = await mergeResults([a]);
+    expect(m.results[0].thumbnail).toBe(join(a, 'thumbs/u1.png'));
+    const data = await productReportData(m.results, { title: 'T' });
+    expect(data.candidates.map((c) => c.id)).toEqual(['u1', 'u2']);
+    expect(data.candidates[0].image).toEqual(png);
+    expect(data.candidates[0].memberOus).toBe('uid://A001/X1/X2');
+    expect(data.candidates[0].target).toBe('HD 1');
+    expect(data.candidates[1].image).toBeUndefined();
   });
 
   it('writes the merged list as JSON lines and as one JSON array', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,13 @@ import { mergeResults } from '../src/pipeline/merge.node.js';
 import type { ProductResult } from '../src/pipeline/results.js';
 import { selectShard } from '../src/pipeline/shard.js';
 import type { ClassifierModel } from '../src/pipeline/classify.js';
-import { saveTinyModel, serveProducts, type GeneratedProducts } from './helpers/products.js';
+import { resolveProfile } from '../src/dataset/profile.js';
+import {
+  saveTinyModel,
+  scaleTestProfile,
+  serveProducts,
+  type GeneratedProducts,
+} from './helpers/products.js';
 import { startReplayServer, type ReplayServer } from './helpers/replay-server.js';
 
 const repo = resolve(__dirname, '..');
@@ -157,6 +163,26 @@ describe('classifyArchive against the replay server', () => {
     expectEachOnce(await results(out), some);
   });
 
+  it('stops when the first 10 downloaded products all fail to classify (a wrong profile)', async () => {
+    // 48 px images cannot give a 64 px crop, and this profile refuses to pad.
+    const profile = resolveProfile({
+      ...scaleTestProfile,
+      preprocess: { ...scaleTestProfile.preprocess, cropSize: 64, pad: 'skip' },
+    });
+    await expect(
+      classifyArchive(gen.products.slice(200, 240), {
+        model,
+        out: join(tmp, 'wrong-profile'),
+        profile,
+        concurrency: 2,
+        shard: null,
+        ...fast,
+      }),
+    ).rejects.toThrow(
+      /first 1\d downloaded products all failed to classify.*First error: .*pbcor\.fits/,
+    );
+  });
+
   it('refuses to resume a directory with another shard (a lone resubmitted array task)', async () => {
     const some = gen.products.slice(60, 80);
     const out = join(tmp, 'reshard');
@@ -233,7 +259,8 @@ describe('classify-archive CLI', () => {
       '4',
       '--no-progress',
     ];
-    const first = cli(args);
+    // One product at a time, so the kill surely lands with most of the 300 still to do.
+    const first = cli(args.map((a, i) => (args[i - 1] === '--concurrency' ? '1' : a)));
     // Kill once a few products are journaled, while most are still to do.
     const deadline = Date.now() + 60_000;
     let doneBefore = 0;
@@ -284,6 +311,30 @@ describe('classify-archive CLI', () => {
     const html = await readFile(join(merged, 'index.html'), 'utf8');
     expect(html).toContain(json[0].file);
   }, 120_000);
+
+  it('--from a products file with --shard classifies exactly that share', async () => {
+    const some = gen.products.slice(160, 200);
+    const from = join(tmp, 'products.json');
+    await writeFile(from, JSON.stringify({ products: some }));
+    const out = join(tmp, 'from-file');
+    const code = await main([
+      'node',
+      'alma-classifier',
+      'classify-archive',
+      '--from',
+      from,
+      '--model',
+      modelDir,
+      '--out',
+      out,
+      '--shard',
+      '1/2',
+      '--no-progress',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expectEachOnce(await results(out), selectShard(some, { index: 1, count: 2 }));
+  });
 
   it('rejects a malformed --shard with a message and exit code 1', async () => {
     const code = await main([

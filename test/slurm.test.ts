@@ -96,6 +96,7 @@ describe.skipIf(!clusterUp)('Slurm job array on the one-node cluster', () => {
     for (let index = 0; index < 4; index++) {
       const dir = join(work, `shard-${index}`);
       dirs.push(dir);
+      expect(existsSync(join(dir, 'run.json')), `no ${dir}/run.json\n${logText}`).toBe(true);
       const info = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunInfo;
       expect(info.shard, logText).toEqual({ index, count: 4 });
       const rows = (await readJsonLines<ProductResult>(join(dir, 'candidates.jsonl'))).records;

@@ -25,7 +25,8 @@ node="$(hostname -s)"
 node_state() { sinfo -h -N -n "$node" -o '%T' 2>/dev/null | head -n 1 | tr -d '*~#!%$@^-'; }
 
 # slurm.conf: this host is the controller and the only node. proctrack/linuxproc and task/none
-# avoid cgroups, which containers often do not delegate; SlurmUser=root avoids a slurm account.
+# avoid cgroups, which containers often do not delegate; SlurmUser=root avoids a slurm account;
+# the loopback address works even where the host name does not resolve.
 cpus="$(nproc)"
 # 90 % of the RAM, so slurmd (which checks the real amount) never finds less than configured.
 mem_mb="$(awk '/^MemTotal:/ { print int($2 / 1024 * 0.9) }' /proc/meminfo)"
@@ -33,7 +34,7 @@ conf="$(
   cat <<EOF
 # Written by alma-classifier scripts/slurm/setup-cluster.sh: a one-node test cluster.
 ClusterName=alma
-SlurmctldHost=$node
+SlurmctldHost=$node(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -57,7 +58,7 @@ SlurmdLogFile=/var/log/slurm/slurmd.log
 SlurmctldTimeout=30
 SlurmdTimeout=30
 MinJobAge=3600
-NodeName=$node CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
+NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 EOF
 )"

@@ -112,7 +112,20 @@ export interface ClassifyArchiveOptions {
 }
 
 /** Defaults of {@link ClassifyArchiveOptions}. */
-export const DEFAULT_CLASSIFY_ARCHIVE_OPTIONS = {
+export const DEFAULT_CLASSIFY_ARCHIVE_OPTIONS: Readonly<
+  Required<
+    Pick<
+      ClassifyArchiveOptions,
+      | 'concurrency'
+      | 'keepFiles'
+      | 'maxDiskBytes'
+      | 'thumbnails'
+      | 'retries'
+      | 'backoffMs'
+      | 'timeoutMs'
+    >
+  >
+> = {
   concurrency: 4,
   keepFiles: false,
   maxDiskBytes: Infinity,
@@ -120,7 +133,15 @@ export const DEFAULT_CLASSIFY_ARCHIVE_OPTIONS = {
   retries: 5,
   backoffMs: 1000,
   timeoutMs: 60_000,
-} as const;
+};
+
+/** A product that failed in a run (journaled as `failed`, retried by the next run). */
+export interface FailedProduct {
+  /** The product's URL. */
+  url: string;
+  /** Why it failed; the message names the URL. */
+  error: string;
+}
 
 /** What {@link classifyArchive} did. */
 export interface ClassifyArchiveSummary {
@@ -137,7 +158,7 @@ export interface ClassifyArchiveSummary {
   /** Products classified by this run. */
   classified: number;
   /** Products that failed in this run, with the reason. A later run retries them. */
-  failed: { url: string; error: string }[];
+  failed: FailedProduct[];
   /** Positives in `candidates.jsonl` (earlier runs included). */
   positives: number;
   /** Whether every product of the share is now done. */
@@ -178,6 +199,17 @@ class DiskBudget {
 
 function isProductList(x: SearchCriteria | readonly DataProduct[]): x is readonly DataProduct[] {
   return Array.isArray(x);
+}
+
+/** `error`, prefixed with `url` unless it names it already. */
+function named(url: string, error: string): string {
+  return error.includes(url) ? error : `${url}: ${error}`;
+}
+
+/** Why a product failed, and whether before or after its file was on disk. */
+interface Failure {
+  error: string;
+  stage: 'download' | 'classify';
 }
 
 /** A short, stable directory name per product, so equal file names of two OUSs never collide. */
@@ -222,8 +254,8 @@ function toSourceScore(c: Candidate): SourceScore {
  *   the data products themselves
  * @param opts - see {@link ClassifyArchiveOptions}; defaults {@link DEFAULT_CLASSIFY_ARCHIVE_OPTIONS}
  * @throws ArchiveError when the search fails; PipelineError when the output files cannot be
- *   written, when `out` holds a run of another shard, or when the first 10 products all fail
- *   (the message quotes the first error)
+ *   written, when `out` holds a run of another shard, or when the first 10 downloaded products
+ *   all fail to classify (a wrong model or profile; the message quotes the first error)
  */
 export async function classifyArchive(
   source: SearchCriteria | readonly DataProduct[],
@@ -278,25 +310,27 @@ export async function classifyArchive(
   await writeTextAtomic(join(out, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
 
   // The journal is the truth: drop result lines it does not vouch for (kill between the two
-  // writes) and repeated ones, then append after what remains.
+  // writes) and repeated ones, then append after what remains. A journaled product whose result
+  // line is gone (a hand-edited file) is simply done again.
   const journal = await Journal.open(join(out, RUN_FILES.journal));
   const candidatesPath = join(out, RUN_FILES.candidates);
-  const kept = new Set<string>();
+  const done = new Set<string>();
   await filterJsonLines<ProductResult>(candidatesPath, (r) => {
-    if (!journal.isDone(r.url) || kept.has(r.url)) return false;
-    kept.add(r.url);
+    if (!journal.isDone(r.url) || done.has(r.url)) return false;
+    done.add(r.url);
     return true;
   });
   const existing = await readJsonLines<ProductResult>(candidatesPath);
   let positives = existing.records.filter((r) => r.positive).length;
   const results = await JsonLinesWriter.open(candidatesPath, existing.completeBytes);
 
-  const todo = share.filter((p) => !journal.isDone(p.url));
+  const todo = share.filter((p) => !done.has(p.url));
   const skipped = share.length - todo.length;
   if (!o.keepFiles) await removeLeftovers(filesDir, new Set(todo.map((p) => productKey(p.url))));
 
   const budget = new DiskBudget(o.maxDiskBytes);
-  const failed: { url: string; error: string }[] = [];
+  const failed: FailedProduct[] = [];
+  const unreadable: Failure[] = [];
   let classified = 0;
   let next = 0;
   let fatal: unknown;
@@ -321,11 +355,13 @@ export async function classifyArchive(
 
   const processOne = async (product: DataProduct): Promise<void> => {
     const dir = join(filesDir, productKey(product.url));
-    const size = product.sizeBytes ?? o.maxDiskBytes;
-    let outcome: ProductResult | { error: string };
+    // An unknown size takes the whole budget (when there is one), so the bound still holds.
+    const size = product.sizeBytes ?? (Number.isFinite(o.maxDiskBytes) ? o.maxDiskBytes : 0);
+    let outcome: ProductResult | Failure;
     if (product.sizeBytes !== null && product.sizeBytes > o.maxDiskBytes) {
       outcome = {
         error: `${product.fileName}: ${product.sizeBytes} bytes exceed maxDiskBytes ${o.maxDiskBytes}`,
+        stage: 'download',
       };
     } else {
       await budget.reserve(size);
@@ -337,13 +373,17 @@ export async function classifyArchive(
       }
     }
     if ('error' in outcome) {
-      failed.push({ url: product.url, error: outcome.error });
-      warn(`failed ${product.url}: ${outcome.error}`);
+      failed.push({ url: product.url, error: named(product.url, outcome.error) });
+      warn(`product failed: ${named(product.url, outcome.error)}`);
       await journal.markFailed(product.url, outcome.error);
-      if (classified === 0 && failed.length >= 10) {
+      // Downloaded files that all fail to classify point at the model or profile, not at the
+      // data: stop before a whole allocation is spent failing. Download failures never stop a run.
+      if (outcome.stage === 'classify') unreadable.push(outcome);
+      if (classified === 0 && unreadable.length >= 10) {
         throw new PipelineError(
-          `the first ${failed.length} products all failed; stopping. First error: ${failed[0].error}`,
-          failed[0].url,
+          `the first ${unreadable.length} downloaded products all failed to classify; stopping. ` +
+            `First error: ${unreadable[0].error}`,
+          o.out,
         );
       }
     } else {
@@ -359,7 +399,7 @@ export async function classifyArchive(
   const downloadAndClassify = async (
     product: DataProduct,
     dir: string,
-  ): Promise<ProductResult | { error: string }> => {
+  ): Promise<ProductResult | Failure> => {
     let path: string;
     try {
       const got = await downloadProducts([product], {
@@ -375,11 +415,12 @@ export async function classifyArchive(
         return {
           error:
             file?.error ?? `${product.fileName}: not downloaded (${file?.status ?? 'filtered'})`,
+          stage: 'download',
         };
       }
       path = file.path;
     } catch (err) {
-      return { error: (err as Error).message };
+      return { error: (err as Error).message, stage: 'download' };
     }
     // Read here rather than through the Node `classify`, which skips unreadable files: a bad
     // download must count as a failed product, to be retried.
@@ -399,7 +440,7 @@ export async function classifyArchive(
         { profile, threshold, keepInputs: o.thumbnails },
       );
     } catch (err) {
-      return { error: (err as Error).message };
+      return { error: (err as Error).message, stage: 'classify' };
     }
     const sources = candidates.map(toSourceScore).sort((a, b) => b.score - a.score);
     const best = sources[0];

@@ -13,3 +13,6 @@ export {
   type DemoOptions,
   type DemoResult,
 } from './demo.node.js';
+export * from './journal.node.js';
+export * from './merge.node.js';
+export * from './classify-archive.node.js';

@@ -15,3 +15,5 @@ export {
   type CandidateContext,
   type ReportInputs,
 } from './report-data.js';
+export * from './shard.js';
+export * from './results.js';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PipelineError } from '../core/errors.js';
 import { readJsonLines, writeTextAtomic, type JournalEntry } from './journal.node.js';
 import { rankResults, type ProductResult, type RankedResults } from './results.js';
+import type { ReportCandidate, ReportData } from '../report/types.js';
 import type { ShardSpec } from './shard.js';
 
 /** File names inside a run's output directory. */
@@ -169,4 +170,63 @@ export async function writeMergedResults(
     results.map((r) => `${JSON.stringify(r)}\n`).join(''),
   );
   await writeTextAtomic(join(dir, 'candidates.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+/** Options of {@link productReportData}. */
+export interface ProductReportOptions {
+  /** Page title. */
+  title: string;
+  /** A line under the title. */
+  description?: string;
+}
+
+async function thumbnailBytes(r: ProductResult): Promise<Uint8Array | undefined> {
+  if (!r.thumbnail) return undefined;
+  try {
+    return new Uint8Array(await readFile(r.thumbnail));
+  } catch {
+    // A thumbnail deleted since (or never copied with the results) leaves a placeholder.
+    return undefined;
+  }
+}
+
+/**
+ * The report module's {@link ReportData} for archive results (as {@link mergeResults} returns
+ * them): one candidate per product, with its thumbnail PNG read from `thumbnail` (a path from
+ * where the process runs; missing files give a placeholder), target, project code and member
+ * OUS for the archive link. Pass it to `writeReport`.
+ */
+export async function productReportData(
+  results: readonly ProductResult[],
+  opts: ProductReportOptions,
+): Promise<ReportData> {
+  const candidates = await Promise.all(
+    results.map(async (r): Promise<ReportCandidate> => {
+      const image = await thumbnailBytes(r);
+      const best = r.sources[0];
+      return {
+        id: r.url,
+        file: r.file,
+        score: r.score,
+        label: r.label,
+        ...(image ? { image } : {}),
+        ...(r.product.target ? { target: r.product.target } : {}),
+        ...(r.product.projectCode ? { projectCode: r.product.projectCode } : {}),
+        ...(r.product.memberOus ? { memberOus: r.product.memberOus } : {}),
+        provenance: {
+          url: r.url,
+          obsId: r.product.obsId,
+          objects: r.sources.length,
+          peak: best ? [best.peak[0], best.peak[1]] : undefined,
+          shard: r.shard ? `${r.shard.index}/${r.shard.count}` : undefined,
+        },
+      };
+    }),
+  );
+  return {
+    title: opts.title,
+    ...(opts.description ? { description: opts.description } : {}),
+    generatedAt: new Date().toISOString(),
+    candidates,
+  };
 }

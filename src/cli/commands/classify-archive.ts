@@ -150,7 +150,7 @@ function formatSummary(s: ClassifyArchiveSummary): string {
     `Time = ${duration(s.seconds)}${s.classified > 0 ? ` (${(s.classified / s.seconds).toFixed(2)} products/s)` : ''}`,
     `Results: ${s.candidatesPath}`,
   ];
-  for (const f of s.failed.slice(0, 10)) lines.push(`  failed: ${f.url}: ${f.error}`);
+  for (const f of s.failed.slice(0, 10)) lines.push(`  failed: ${f.error}`);
   if (s.failed.length > 10)
     lines.push(`  ... and ${s.failed.length - 10} more (see journal.jsonl)`);
   if (s.aborted) lines.push('Stopped early; run the same command again to resume.');

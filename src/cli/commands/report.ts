@@ -1,10 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PipelineError } from '../../core/errors.js';
-import { mergeResults, writeMergedResults } from '../../pipeline/merge.node.js';
-import type { ProductResult } from '../../pipeline/results.js';
+import { mergeResults, productReportData, writeMergedResults } from '../../pipeline/merge.node.js';
 import { writeReport } from '../../report/report.node.js';
-import type { ReportCandidate } from '../../report/types.js';
 
 interface ReportFlags {
   merge: string[];
@@ -14,37 +12,6 @@ interface ReportFlags {
   max: string;
   images: string;
   review: boolean;
-}
-
-async function thumbnail(r: ProductResult): Promise<Uint8Array | undefined> {
-  if (!r.thumbnail) return undefined;
-  try {
-    return new Uint8Array(await readFile(r.thumbnail));
-  } catch {
-    return undefined;
-  }
-}
-
-async function toCandidate(r: ProductResult): Promise<ReportCandidate> {
-  const image = await thumbnail(r);
-  const best = r.sources[0];
-  return {
-    id: r.url,
-    file: r.file,
-    score: r.score,
-    label: r.label,
-    ...(image ? { image } : {}),
-    ...(r.product.target ? { target: r.product.target } : {}),
-    ...(r.product.projectCode ? { projectCode: r.product.projectCode } : {}),
-    ...(r.product.memberOus ? { memberOus: r.product.memberOus } : {}),
-    provenance: {
-      url: r.url,
-      obsId: r.product.obsId,
-      sources: r.sources.length,
-      peak: best ? `[${best.peak[0]}, ${best.peak[1]}]` : undefined,
-      shard: r.shard ? `${r.shard.index}/${r.shard.count}` : undefined,
-    },
-  };
 }
 
 /**
@@ -89,18 +56,14 @@ export function register(program: Command): void {
       for (const w of merged.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
       await mkdir(flags.out, { recursive: true });
       await writeMergedResults(merged.results, flags.out);
-      const shown = merged.results.slice(0, max);
-      const candidates = await Promise.all(shown.map(toCandidate));
       const positives = merged.results.filter((r) => r.positive).length;
       const written = await writeReport(
-        {
+        await productReportData(merged.results.slice(0, max), {
           title: flags.title,
           description:
             `${merged.results.length} products from ${dirs.length} run director${dirs.length === 1 ? 'y' : 'ies'}, ` +
             `${positives} positive${merged.results.length > max ? `; the ${max} highest scores shown` : ''}`,
-          generatedAt: new Date().toISOString(),
-          candidates,
-        },
+        }),
         flags.out,
         { images: flags.images, review: flags.review, maxCandidates: max },
       );
@@ -110,8 +73,8 @@ export function register(program: Command): void {
             (merged.duplicates ? ` (${merged.duplicates} duplicates dropped)` : ''),
           ...merged.runs.map(
             (r) =>
-              `  ${r.dir}: ${r.results} results${r.shard ? `, shard ${r.shard.index}/${r.shard.count}` : ''}` +
-              `${r.total !== undefined ? ` of ${r.total}` : ''}${r.complete ? '' : ' (incomplete)'}`,
+              `  ${r.dir}: ${r.results}${r.total !== undefined ? ` of ${r.total}` : ''} products` +
+              `${r.shard ? ` (shard ${r.shard.index}/${r.shard.count})` : ''}${r.complete ? '' : ', incomplete'}`,
           ),
           `Wrote ${flags.out}/candidates.jsonl, ${flags.out}/candidates.json, ${written.index}`,
         ].join('\n') + '\n',
