@@ -266,6 +266,16 @@ describe('readFits structure: HDUs, squeeze, planes', () => {
     expect(() => readFits(cube(), { plane: [0] })).toThrow(/plane needs 2 indices/);
   });
 
+  it('readFitsFile reads planes of a cube file, and scaled float data, like readFits', async () => {
+    const path = join(tmp, 'cube.fits');
+    writeFileSync(path, cube());
+    const plane = requireImage(await readFitsFile(path, { plane: [0, 1] }));
+    expect(Array.from(toContiguous(plane))).toEqual([6, 7, 8, 9, 10, 11]);
+    const scaledPath = join(tmp, 'scaled.fits');
+    writeFileSync(scaledPath, buildFits([imageHdu(-32, 1, 2, [1, 2], [['BSCALE', '2.0']])]));
+    expect(Array.from(toContiguous(requireImage(await readFitsFile(scaledPath))))).toEqual([2, 4]);
+  });
+
   it('uses the first image HDU after an empty primary, and hdu picks another', () => {
     const file = buildFits([
       {

@@ -201,4 +201,3 @@ print(json.dumps(out))`;
     },
   );
 });
-

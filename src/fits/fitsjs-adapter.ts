@@ -10,13 +10,12 @@
  * Pixels are not decoded through fitsjs (see `decodePixels` in read.ts for why).
  */
 import fitsjs from 'fitsjs';
+import type { FitsjsParser } from 'fitsjs';
 import { FitsError } from '../core/errors.js';
 import type { FitsHduSpan } from './layout.js';
 
 /** @internal One HDU as fitsjs sees it. */
 export interface FitsjsHdu {
-  /** The raw header text fitsjs parsed (cards up to the end of the block holding END). */
-  headerText: string;
   /** fitsjs's data unit type: `Image`, `Table`, `BinaryTable`, `CompressedImage`, or null. */
   dataType: string | null;
   bitpix: number;
@@ -56,9 +55,7 @@ class ByteWindow {
 type LoadEnd = (e: { target: { result: ArrayBuffer } }) => void;
 
 const fitsNs = fitsjs.astro.FITS;
-// Base.prototype, reached through the CoffeeScript `__super__` link fitsjs's classes carry.
-const base = (fitsNs as unknown as { __super__: { invoke: (...a: unknown[]) => unknown } })
-  .__super__;
+const base = fitsNs.__super__;
 
 /**
  * @internal Walk the HDUs of a file with fitsjs's parser, given the HDU spans our own layout
@@ -89,20 +86,20 @@ export function fitsjsWalk(
       this.onloadend?.({ target: { result: this.result } });
     }
   }
-  const units = new Map<object, { type: string; window: ByteWindow }>();
-  const recorder = (type: string) =>
-    function DataUnitRecord(this: object, header: object, blob: ByteWindow): void {
-      units.set(header, { type, window: blob });
-    };
+  // fitsjs builds each data unit as `new astro.FITS[type](header, blob)`: record where it lies.
+  const units = new Map<object, ByteWindow>();
+  function DataUnitRecord(header: object, blob: ByteWindow): void {
+    units.set(header, blob);
+  }
   const astro = {
     FITS: {
-      Image: recorder('Image'),
-      Table: recorder('Table'),
-      BinaryTable: recorder('BinaryTable'),
-      CompressedImage: recorder('CompressedImage'),
+      Image: DataUnitRecord,
+      Table: DataUnitRecord,
+      BinaryTable: DataUnitRecord,
+      CompressedImage: DataUnitRecord,
     },
   };
-  let parser: { hdus: { header: FitsjsHeaderLike }[] } | undefined;
+  let parser: FitsjsParser | undefined;
   const verify = fitsNs.HeaderVerify.VerifyFns;
   const g = globalThis as Record<string, unknown>;
   const saved = {
@@ -126,7 +123,7 @@ export function fitsjsWalk(
         typeof data === 'object' &&
         Array.isArray((data as { hdus?: unknown }).hdus)
       ) {
-        parser = data as typeof parser;
+        parser = data as FitsjsParser;
         return undefined;
       }
       return saved.invoke.call(this, callback, opts, data);
@@ -150,18 +147,11 @@ export function fitsjsWalk(
     const axes: number[] = [];
     for (let i = 1; i <= naxis; i++) axes.push(Number(header.get(`NAXIS${i}`)));
     return {
-      headerText: header.block,
       dataType: header.getDataType(),
       bitpix: Number(header.get('BITPIX')),
       axes,
-      dataOffset: unit?.window.start ?? 0,
-      dataBytes: unit?.window.size ?? 0,
+      dataOffset: unit?.start ?? 0,
+      dataBytes: unit?.size ?? 0,
     };
   });
-}
-
-interface FitsjsHeaderLike {
-  block: string;
-  get(key: string): unknown;
-  getDataType(): string | null;
 }

@@ -1,33 +1,21 @@
 // Minimal typing of the parts of fitsjs 0.6.6 that src/fits/fitsjs-adapter.ts uses.
 declare module 'fitsjs' {
-  /** fitsjs's header object: parsed cards plus the raw header text it was built from. */
-  interface FitsjsHeader {
-    block: string;
+  /** fitsjs's header object: the parsed cards. */
+  export interface FitsjsHeader {
     get(key: string): unknown;
     getDataType(): string | null;
-    hasDataUnit(): boolean;
   }
-  interface FitsjsHdu {
-    header: FitsjsHeader;
-    data?: unknown;
-  }
-  interface FitsjsParser {
-    hdus: FitsjsHdu[];
+  /** What fitsjs's parser holds once it has walked a file. */
+  export interface FitsjsParser {
+    hdus: { header: FitsjsHeader }[];
   }
   interface FitsjsNamespace {
     FITS: {
       new (arg: unknown, callback: (fits: FitsjsParser) => void): FitsjsParser;
+      /** The card checks each new Header copies (CoffeeScript `VerifyFns`). */
       HeaderVerify: { VerifyFns: Record<string, (...args: unknown[]) => unknown> };
-      Image: {
-        prototype: {
-          _getFrame(
-            buffer: ArrayBuffer,
-            bitpix: number,
-            bzero: number,
-            bscale: number,
-          ): Int16Array | Int32Array | Uint16Array | Float32Array;
-        };
-      };
+      /** `Base.prototype` (CoffeeScript's link to the parent class), holding `invoke`. */
+      __super__: { invoke: (...args: unknown[]) => unknown };
     };
   }
   const fitsjs: { astro: FitsjsNamespace };

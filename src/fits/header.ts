@@ -196,7 +196,7 @@ function formatNumber(v: number): string {
   let s = String(v).toUpperCase();
   if (!s.includes('.') && !s.includes('E')) s += '.0';
   if (s.includes('E') && !s.slice(0, s.indexOf('E')).includes('.')) s = s.replace('E', '.0E');
-  return s.replace('E+', 'E+');
+  return s;
 }
 
 function formatString(key: string, v: string, comment: string): string {

@@ -69,50 +69,56 @@ export function startsWithKeyword(bytes: Uint8Array, word: string): boolean {
   return true;
 }
 
+// WHATWG's 'latin1' is windows-1252, which differs from ISO 8859-1 only in 0x80-0x9F: bytes
+// that are not legal in a FITS header anyway. Every byte still maps to one character.
+const latin1 = new TextDecoder('latin1');
+
 /** @internal Decode header bytes as Latin-1 text (FITS headers are ASCII). */
 export function headerText(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 8192) {
-    s += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 8192)));
-  }
-  return s;
+  return latin1.decode(bytes);
 }
 
 /**
- * @internal Read the structural keywords of one parsed header and work out the data size.
- * Throws FitsError naming `name` and the HDU when a required keyword is missing or invalid.
+ * @internal Read the structural keywords of one parsed header and work out the data size, or
+ * say (as `HDU n: why`) which required keyword is missing or invalid.
  */
 export function describeHdu(
   cards: FitsCard[],
   index: number,
   headerOffset: number,
   headerBytes: number,
-  name: string,
-): HduStructure {
-  const bad = (why: string): never => {
-    throw new FitsError(`${name}: HDU ${index}: ${why}`, name);
-  };
+): HduStructure | string {
   const value = (key: string): unknown => cards.find((c) => c.key === key)?.value;
-  const int = (key: string, min: number, max: number, fallback?: number): number => {
+  const int = (key: string, min: number, max: number, fallback?: number): number | string => {
     const v = value(key);
     if (v === undefined && fallback !== undefined) return fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      return bad(v === undefined ? `missing ${key}` : `bad ${key} = ${String(v)}`);
+      return v === undefined ? `missing ${key}` : `bad ${key} = ${String(v)}`;
     }
     return v;
   };
+  const bad = (why: string): string => `HDU ${index}: ${why}`;
   const first = cards[0]?.key;
   const primary = index === 0;
-  if (primary && first !== 'SIMPLE') bad('not a FITS file (first card is not SIMPLE)');
-  if (!primary && first !== 'XTENSION') bad('extension header does not start with XTENSION');
+  if (primary && first !== 'SIMPLE') return bad('not a FITS file (first card is not SIMPLE)');
+  if (!primary && first !== 'XTENSION') return bad('extension header does not start with XTENSION');
   const bitpix = int('BITPIX', -64, 64);
-  if (!BITPIX_VALUES.has(bitpix)) bad(`BITPIX = ${bitpix} is not one of 8, 16, 32, 64, -32, -64`);
+  if (typeof bitpix === 'string') return bad(bitpix);
+  if (!BITPIX_VALUES.has(bitpix))
+    return bad(`BITPIX = ${bitpix} is not one of 8, 16, 32, 64, -32, -64`);
   const naxis = int('NAXIS', 0, 999);
+  if (typeof naxis === 'string') return bad(naxis);
   const axes: number[] = [];
-  for (let i = 1; i <= naxis; i++) axes.push(int(`NAXIS${i}`, 0, Number.MAX_SAFE_INTEGER));
-  const groups = primary && value('GROUPS') === true && axes[0] === 0;
+  for (let i = 1; i <= naxis; i++) {
+    const n = int(`NAXIS${i}`, 0, Number.MAX_SAFE_INTEGER);
+    if (typeof n === 'string') return bad(n);
+    axes.push(n);
+  }
   const pcount = int('PCOUNT', 0, Number.MAX_SAFE_INTEGER, 0);
+  if (typeof pcount === 'string') return bad(pcount);
   const gcount = int('GCOUNT', 0, Number.MAX_SAFE_INTEGER, 1);
+  if (typeof gcount === 'string') return bad(gcount);
+  const groups = primary && value('GROUPS') === true && axes[0] === 0;
   let elements = 0;
   if (naxis > 0) {
     elements = 1;
@@ -120,7 +126,8 @@ export function describeHdu(
     elements = gcount * (pcount + elements);
   }
   const dataBytes = elements * (Math.abs(bitpix) / 8);
-  if (!Number.isSafeInteger(dataBytes)) bad(`data size overflows (NAXIS = ${axes.join(' x ')})`);
+  if (!Number.isSafeInteger(dataBytes))
+    return bad(`data size overflows (NAXIS = ${axes.join(' x ')})`);
   let kind: FitsHduKind;
   const xtension = primary ? 'IMAGE' : String(value('XTENSION') ?? '').trim();
   if (groups) kind = 'table';
@@ -141,49 +148,86 @@ export function describeHdu(
   };
 }
 
+/** A read the layout walk asks for: `length` bytes at `offset`. */
+interface ReadRequest {
+  offset: number;
+  length: number;
+}
+
+/** What the layout walk found: every whole HDU, and why it stopped early if it did. */
+interface WalkResult {
+  hdus: HduStructure[];
+  complete: boolean;
+  reason?: string;
+}
+
 /**
- * @internal Walk every HDU of an in-memory file with our own header reader. Throws FitsError for
- * an empty file, a file that is not FITS, a header without END, or data shorter than declared.
- * Bytes after the last HDU that do not start an XTENSION header are ignored (astropy warns and
- * ignores them too). Reads at most the file: every allocation is bounded by `bytes.length`.
+ * The layout walk, written once for both drivers: it yields the header blocks it needs and is
+ * handed their bytes, so {@link walkHdus} drives it synchronously over memory and
+ * {@link scanFitsLayout} asynchronously over any reader. Only header blocks are read, and every
+ * read is bounded by `size`, so a damaged file can neither hang it nor make it allocate.
+ * Bytes after the last HDU that do not start an XTENSION header are ignored, as astropy does.
  */
-export function walkHdus(bytes: Uint8Array, name: string): HduStructure[] {
-  if (bytes.length === 0) throw new FitsError(`${name}: empty file`, name);
-  if (bytes.length < CARD || !startsWithKeyword(bytes, 'SIMPLE')) {
-    throw new FitsError(`${name}: not a FITS file (does not start with SIMPLE)`, name);
-  }
+function* walkLayout(size: number): Generator<ReadRequest, WalkResult, Uint8Array> {
   const hdus: HduStructure[] = [];
+  const incomplete = (reason: string): WalkResult => ({ hdus, complete: false, reason });
+  if (size <= 0) return incomplete('empty file');
   let offset = 0;
-  while (offset < bytes.length) {
+  while (offset < size) {
     const index = hdus.length;
-    if (
-      index > 0 &&
-      (bytes.length - offset < CARD || !startsWithKeyword(bytes.subarray(offset), 'XTENSION'))
-    ) {
-      break;
-    }
-    const endCard = findEndCard(bytes.subarray(offset));
-    if (endCard < 0) {
-      throw new FitsError(
-        `${name}: HDU ${index}: header has no END card (truncated header or not FITS)`,
-        name,
-      );
+    const chunks: Uint8Array[] = [];
+    let cardsBefore = 0;
+    let endCard = -1;
+    for (let at = offset; endCard < 0;) {
+      if (at >= size)
+        return incomplete(`HDU ${index}: header has no END card (truncated header or not FITS)`);
+      const block = yield { offset: at, length: Math.min(BLOCK, size - at) };
+      if (block.length === 0)
+        return incomplete(`HDU ${index}: no bytes could be read at offset ${at}`);
+      if (at === offset) {
+        const key = index === 0 ? 'SIMPLE' : 'XTENSION';
+        if (block.length < CARD || !startsWithKeyword(block, key)) {
+          if (index === 0) return incomplete('not a FITS file (does not start with SIMPLE)');
+          return { hdus, complete: true };
+        }
+      }
+      const found = findEndCard(block);
+      const whole = block.length - (block.length % CARD);
+      chunks.push(block.subarray(0, found >= 0 ? found * CARD : whole));
+      if (found >= 0) endCard = cardsBefore + found;
+      cardsBefore += whole / CARD;
+      at += block.length;
     }
     const headerBytes = Math.ceil(((endCard + 1) * CARD) / BLOCK) * BLOCK;
-    const cards = parseHeaderText(headerText(bytes.subarray(offset, offset + endCard * CARD)));
-    const hdu = describeHdu(cards, index, offset, headerBytes, name);
-    if (hdu.dataBytes > 0 && hdu.dataOffset + hdu.dataBytes > bytes.length) {
-      throw new FitsError(
-        `${name}: HDU ${index}: truncated data: header declares ${hdu.dataBytes} bytes ` +
+    const cards = parseHeaderText(chunks.map(headerText).join(''));
+    const hdu = describeHdu(cards, index, offset, headerBytes);
+    if (typeof hdu === 'string') return incomplete(hdu);
+    if (hdu.dataBytes > 0 && hdu.dataOffset + hdu.dataBytes > size) {
+      return incomplete(
+        `HDU ${index}: truncated data: header declares ${hdu.dataBytes} bytes ` +
           `(BITPIX ${hdu.bitpix}, NAXIS ${hdu.axes.join(' x ')}) at offset ${hdu.dataOffset}, ` +
-          `file has ${Math.max(0, bytes.length - hdu.dataOffset)}`,
-        name,
+          `file has ${Math.max(0, size - hdu.dataOffset)}`,
       );
     }
     hdus.push(hdu);
     offset = hdu.paddedEnd;
   }
-  return hdus;
+  return { hdus, complete: true };
+}
+
+/**
+ * @internal Walk every HDU of an in-memory file. Throws FitsError naming `name` for an empty
+ * file, a file that is not FITS, a header without END, a bad structural keyword, or data
+ * shorter than declared.
+ */
+export function walkHdus(bytes: Uint8Array, name: string): HduStructure[] {
+  const walk = walkLayout(bytes.length);
+  let step = walk.next(new Uint8Array(0));
+  while (!step.done)
+    step = walk.next(bytes.subarray(step.value.offset, step.value.offset + step.value.length));
+  const result = step.value;
+  if (!result.complete) throw new FitsError(`${name}: ${result.reason}`, name);
+  return result.hdus;
 }
 
 /**
@@ -201,64 +245,17 @@ export async function scanFitsLayout(
   size: number,
   name = '<FITS bytes>',
 ): Promise<FitsLayout> {
-  const hdus: FitsHduSpan[] = [];
-  const incomplete = (why: string): FitsLayout => ({
-    hdus,
-    complete: false,
-    reason: `${name}: ${why}`,
-  });
-  if (size <= 0) return incomplete('empty file');
-  let offset = 0;
-  while (offset < size) {
-    const index = hdus.length;
-    const chunks: Uint8Array[] = [];
-    let endCard = -1;
-    let at = offset;
-    while (endCard < 0) {
-      if (at >= size) {
-        return incomplete(`HDU ${index}: header has no END card (truncated header or not FITS)`);
-      }
-      const block = await read(at, Math.min(BLOCK, size - at));
-      if (block.length === 0)
-        return incomplete(`HDU ${index}: read returned no bytes at offset ${at}`);
-      if (chunks.length === 0) {
-        const key = index === 0 ? 'SIMPLE' : 'XTENSION';
-        if (block.length < CARD || !startsWithKeyword(block, key)) {
-          if (index === 0) return incomplete('not a FITS file (does not start with SIMPLE)');
-          return { hdus, complete: true };
-        }
-      }
-      const found = findEndCard(block);
-      if (found >= 0) {
-        endCard = chunks.reduce((n, c) => n + c.length, 0) / CARD + found;
-        chunks.push(block.subarray(0, found * CARD));
-      } else {
-        chunks.push(block.subarray(0, block.length - (block.length % CARD)));
-      }
-      at += block.length;
-    }
-    const text = chunks.map(headerText).join('');
-    const headerBytes = Math.ceil(((endCard + 1) * CARD) / BLOCK) * BLOCK;
-    let hdu: HduStructure;
-    try {
-      hdu = describeHdu(parseHeaderText(text), index, offset, headerBytes, name);
-    } catch (err) {
-      if (err instanceof FitsError) return incomplete(err.message.slice(name.length + 2));
-      throw err;
-    }
-    if (hdu.dataOffset + hdu.dataBytes > size) {
-      return incomplete(
-        `HDU ${index}: truncated data: header declares ${hdu.dataBytes} bytes at offset ` +
-          `${hdu.dataOffset}, file has ${Math.max(0, size - hdu.dataOffset)}`,
-      );
-    }
-    hdus.push({
-      headerOffset: hdu.headerOffset,
-      dataOffset: hdu.dataOffset,
-      dataBytes: hdu.dataBytes,
-      paddedEnd: hdu.paddedEnd,
-    });
-    offset = hdu.paddedEnd;
-  }
-  return { hdus, complete: true };
+  const walk = walkLayout(size);
+  let step = walk.next(new Uint8Array(0));
+  while (!step.done) step = walk.next(await read(step.value.offset, step.value.length));
+  const { hdus, complete, reason } = step.value;
+  const spans = hdus.map(({ headerOffset, dataOffset, dataBytes, paddedEnd }) => ({
+    headerOffset,
+    dataOffset,
+    dataBytes,
+    paddedEnd,
+  }));
+  return complete
+    ? { hdus: spans, complete }
+    : { hdus: spans, complete, reason: `${name}: ${reason}` };
 }

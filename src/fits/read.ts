@@ -4,7 +4,7 @@ import { createImage2D } from '../core/image2d.js';
 import type { Image2D } from '../core/image2d.js';
 import { fitsjsWalk } from './fitsjs-adapter.js';
 import type { FitsjsHdu } from './fitsjs-adapter.js';
-import { FitsHeader, parseHeaderText } from './header.js';
+import { FitsHeader } from './header.js';
 import { walkHdus } from './layout.js';
 import type { FitsHduKind, HduStructure } from './layout.js';
 
@@ -60,15 +60,16 @@ export interface FitsFile {
   /**
    * The chosen image HDU squeezed to `[rows, cols]` (row 0 = FITS y = 1, as numpy indexes it):
    * physical values `BZERO + BSCALE * stored`, with BLANK pixels (integer data) and NaN pixels
-   * (float data) as NaN.
+   * (float data) as NaN. Its pixels never share memory with the bytes given to `readFits`
+   * (`readFitsFile` may view them in the buffer it read the file into, which nothing else holds).
    */
   image?: Image2D;
   /** Header of the image HDU, or of the primary HDU when there is no image. */
   header: FitsHeader;
 }
 
-/** Largest ratio deflate can reach, so a gzip stream claiming more is corrupt. */
-const MAX_DEFLATE_RATIO = 1032;
+/** @internal Largest ratio deflate can reach, so a gzip stream claiming more is corrupt. */
+export const MAX_DEFLATE_RATIO = 1032;
 
 /**
  * Read a FITS file from memory: every HDU's header, and the first image HDU (or `opts.hdu`) as
@@ -86,12 +87,7 @@ const MAX_DEFLATE_RATIO = 1032;
  *   truncated data, a bad structural keyword, `hdu` not an image, a cube without `plane`
  */
 export function readFits(src: Uint8Array | ArrayBuffer, opts: ReadFitsOptions = {}): FitsFile {
-  // A plain view, so that slice() copies even when a Node Buffer is passed in.
-  const bytes =
-    src instanceof Uint8Array
-      ? new Uint8Array(src.buffer, src.byteOffset, src.byteLength)
-      : new Uint8Array(src);
-  return readFitsBytes(bytes, opts);
+  return readFitsBytes(src instanceof Uint8Array ? src : new Uint8Array(src), opts);
 }
 
 /**
@@ -167,10 +163,11 @@ function gunzip(bytes: Uint8Array, name: string): Uint8Array {
 }
 
 /**
- * HDU structure: validated by our own header walk (which bounds every read by the file's size
- * and names the problem), then read by fitsjs. When fitsjs rejects a header our walk accepts
- * (compression types or random groups it does not know) or places a data unit elsewhere, our
- * walk's answer is used.
+ * HDU structure: validated by our own header walk (which bounds every read by the file's size,
+ * names the problem, and parses the cards exactly, with CONTINUE and `''` escapes that fitsjs
+ * lacks), then walked by fitsjs, whose kinds, BITPIX, axes and data sizes are used when they
+ * agree. When fitsjs rejects a header our walk accepts (compression types or random groups it
+ * does not know) or places a data unit elsewhere, our walk's answer is used.
  */
 function readStructure(bytes: Uint8Array, name: string): FitsHdu[] {
   const ours = walkHdus(bytes, name);
@@ -181,27 +178,16 @@ function readStructure(bytes: Uint8Array, name: string): FitsHdu[] {
     theirs = undefined;
   }
   return ours.map((o, i) => {
-    const t = theirs?.[i];
-    if (theirs?.length === ours.length && t !== undefined && agrees(o, t)) {
-      const cards = parseHeaderText(t.headerText);
-      return {
-        index: i,
-        kind: kindOf(t),
-        header: new FitsHeader(cards),
-        bitpix: t.bitpix,
-        axes: t.axes,
-        dataOffset: o.dataOffset,
-        dataBytes: t.dataBytes,
-      };
-    }
+    const t = theirs?.length === ours.length ? theirs[i] : undefined;
+    const s = t !== undefined && agrees(o, t) ? { ...t, kind: kindOf(t) } : o;
     return {
       index: i,
-      kind: o.kind,
+      kind: s.kind,
       header: new FitsHeader(o.cards),
-      bitpix: o.bitpix,
-      axes: o.axes,
+      bitpix: s.bitpix,
+      axes: s.axes,
       dataOffset: o.dataOffset,
-      dataBytes: o.dataBytes,
+      dataBytes: s.dataBytes,
     };
   });
 }
