@@ -6,6 +6,8 @@ import { runDemo, type DemoResult } from '../src/pipeline/demo.node.js';
 import { classify } from '../src/pipeline/classify.node.js';
 import { loadModel } from '../src/model/io.node.js';
 import { createImage2D } from '../src/core/image2d.js';
+import { startReplayServer } from './helpers/replay-server.js';
+import { serveProducts } from './helpers/products.js';
 
 const out = mkdtempSync(join(tmpdir(), 'alma-demo-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -64,5 +66,25 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect(warnings).toEqual([join(out, 'missing.fits')]);
     expect(candidates.length).toBeGreaterThan(0);
     expect(candidates.every((c) => c.file === 'dot' && c.score >= 0 && c.score <= 1)).toBe(true);
+  });
+
+  it('demo --archive: the same model classifies products from an archive query (local replay server)', async () => {
+    const server = await startReplayServer();
+    try {
+      serveProducts(server, { count: 30, seed: 4, keyword: 'Outflows, jets and ionized winds' });
+      const lines: string[] = [];
+      const r = await runDemo({
+        ...small,
+        archive: { mirror: server.url, limit: 12, client: { retries: 1, backoffMs: 10 } },
+        log: (l) => lines.push(l),
+      });
+      expect(lines.some((l) => l.includes('model: resumed'))).toBe(true);
+      expect(lines.some((l) => /30 matching FITS products; classifying 12/.test(l))).toBe(true);
+      expect(r.candidates).toHaveLength(12);
+      expect(new Set(r.candidates.map((c) => c.file)).size).toBe(12);
+      expect(readFileSync(r.reportPath, 'utf8')).toContain('archive candidates');
+    } finally {
+      await server.close();
+    }
   });
 });

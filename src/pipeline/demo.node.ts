@@ -9,7 +9,10 @@
 import { copyFile, mkdir, readFile, stat, writeFile, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '../core/random.js';
+import { AlmaArchive, type AlmaArchiveOptions } from '../archive/archive.js';
+import type { SearchCriteria } from '../archive/adql.js';
+import type { DataProduct } from '../archive/datalink.js';
+import { createRng, shuffleInPlace } from '../core/random.js';
 import { writeFitsFile } from '../fits/index.node.js';
 import { concatDatasets, type Dataset } from '../dataset/dataset.js';
 import { buildNegativeSetFromFiles, buildPositiveSetFromFiles } from '../dataset/files.node.js';
@@ -22,6 +25,8 @@ import { loadModel } from '../model/io.node.js';
 import type { Evaluation } from '../model/metrics.js';
 import { writeReport } from '../report/report.node.js';
 import { classify } from './classify.node.js';
+import { classifyArchive } from './classify-archive.node.js';
+import { mergeResults, productReportData } from './merge.node.js';
 import type { Candidate } from './classify.js';
 import { toReportData } from './report-data.js';
 import { trainFromDataset } from './train.node.js';
@@ -36,6 +41,28 @@ export const BUNDLED_IMAGES = [
     role: 'held-out',
   },
 ] as const;
+
+/**
+ * The original thesis's archive query: protostellar outflows and low-mass star formation,
+ * released from 2016 on, angular resolution below 0.4 arcsec (public science targets).
+ */
+export const THESIS_CRITERIA: SearchCriteria = {
+  scienceKeyword: ['Outflows, jets and ionized winds', 'Low-mass star formation'],
+  releasedAfter: '2016-01-01',
+  maxResolutionArcsec: 0.4,
+};
+
+/** Where `demo --archive` gets its images: a live archive query instead of the held-out files. */
+export interface DemoArchiveOptions {
+  /** Mirror name (`ESO`, `NRAO`, `NAOJ`) or base URL. Default `ESO`. */
+  mirror?: AlmaArchiveOptions['mirror'];
+  /** The query. Default {@link THESIS_CRITERIA}. */
+  criteria?: SearchCriteria;
+  /** Products (files) classified, sampled reproducibly from all that match. Default 20. */
+  limit?: number;
+  /** Archive client options (timeouts, retries, `fetch`). */
+  client?: Omit<AlmaArchiveOptions, 'mirror'>;
+}
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -55,6 +82,11 @@ export interface DemoOptions {
   epochs?: number;
   /** Redo every step even when its output exists. Default false. */
   fresh?: boolean;
+  /**
+   * Classify images from a live archive query (streamed: download, classify, delete) instead of
+   * the held-out files. Needs network access to an ALMA mirror. Default: off.
+   */
+  archive?: DemoArchiveOptions;
   /** Where progress lines go. Default: stdout. */
   log?: (line: string) => void;
   /** Per-file and per-epoch progress, for progress bars. */
@@ -294,8 +326,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     );
   }
 
-  // 5. Classify the held-out files (real held-out images + the synthetic sources of the test split).
   const loaded = await loadModel(modelDir);
+  if (opts.archive !== undefined) {
+    return {
+      ...(await classifyFromArchive(loaded, out, seed, opts.archive, log, progress)),
+      history,
+      profile,
+      ...(evaluation ? { evaluation } : {}),
+    };
+  }
+
+  // 5. Classify the held-out files (real held-out images + the synthetic sources of the test split).
   const testSources = new Set(
     dataset.samples.filter((s) => s.split === 'test').flatMap((s) => s.sources),
   );
@@ -344,4 +385,58 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     profile,
     ...(evaluation ? { evaluation } : {}),
   };
+}
+
+/** Step 5 of `demo --archive`: search, sample, stream-classify, report. */
+async function classifyFromArchive(
+  loaded: Awaited<ReturnType<typeof loadModel>>,
+  out: string,
+  seed: number,
+  a: DemoArchiveOptions,
+  log: (line: string) => void,
+  progress: (step: string, done: number, total: number) => void,
+): Promise<{ reportPath: string; candidates: Candidate[] }> {
+  const archive = new AlmaArchive({ ...a.client, mirror: a.mirror ?? 'ESO' });
+  const criteria = a.criteria ?? THESIS_CRITERIA;
+  log(`[5/5] searching the archive at ${archive.mirror}`);
+  const found = await archive.search(criteria);
+  for (const w of found.warnings) log(`      warning: ${w}`);
+  log(`      ${found.observations.length} observations after filters and de-duplication`);
+  const listed = await archive.dataProducts(found.observations);
+  for (const w of listed.warnings) log(`      warning: ${w}`);
+  const limit = a.limit ?? 20;
+  const products: DataProduct[] = shuffleInPlace([...listed.products], createRng(seed)).slice(
+    0,
+    limit,
+  );
+  log(
+    `      ${listed.products.length} matching FITS products; classifying ${products.length} (streamed, files deleted after use)`,
+  );
+  const runDir = join(out, 'archive');
+  const summary = await classifyArchive(products, {
+    model: loaded,
+    out: runDir,
+    shard: null,
+    ...(a.client?.fetch ? { fetch: a.client.fetch } : {}),
+    onProgress: (p) => progress('archive', p.done, p.total),
+    onWarning: (m) => log(`      warning: ${m}`),
+  });
+  log(
+    `      ${summary.classified} classified, ${summary.failed.length} failed, ${summary.positives} positives`,
+  );
+  const merged = await mergeResults([runDir]);
+  const data = await productReportData(merged.results, {
+    title: 'alma-classifier demo: dust in winds, archive candidates',
+    description: `${products.length} products sampled from the query ${found.query}`,
+  });
+  const report = await writeReport(data, join(out, 'report'));
+  const candidates: Candidate[] = merged.results.map((r) => ({
+    file: r.file,
+    score: r.score,
+    label: r.label,
+    sourceIndex: 0,
+    peak: r.sources[0]?.peak ?? [0, 0],
+    provenance: { profile: loaded.meta.profileName, transforms: [], angle: 0, padded: false },
+  }));
+  return { reportPath: report.index, candidates };
 }

@@ -3,6 +3,16 @@ import { runDemo } from '../../pipeline/demo.node.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
 import { parseInteger } from '../options.js';
 
+interface DemoFlags {
+  out: string;
+  epochs: number;
+  seed: number;
+  fresh: boolean;
+  archive: boolean;
+  mirror: string;
+  limit: number;
+}
+
 /** Registers `demo`: the whole pipeline on bundled data, offline. */
 export function register(program: Command): void {
   program
@@ -15,7 +25,18 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'training epochs', parseInteger, 4)
     .option('--seed <n>', 'seed of data, split and training', parseInteger, 1)
     .option('--fresh', 'redo every step even when its output exists', false)
-    .action(async (o: { out: string; epochs: number; seed: number; fresh: boolean }) => {
+    .option(
+      '--archive',
+      "classify products of a live archive query (the thesis's keywords and filters) instead of the held-out files; needs network",
+      false,
+    )
+    .option(
+      '--mirror <name|url>',
+      'archive mirror for --archive: ESO, NRAO, NAOJ or a base URL',
+      'ESO',
+    )
+    .option('--limit <n>', 'products sampled from the query for --archive', parseInteger, 20)
+    .action(async (o: DemoFlags) => {
       const started = Date.now();
       let bar: ProgressBar | undefined;
       let step = '';
@@ -24,6 +45,7 @@ export function register(program: Command): void {
         epochs: o.epochs,
         seed: o.seed,
         fresh: o.fresh,
+        ...(o.archive ? { archive: { mirror: o.mirror, limit: o.limit } } : {}),
         log: (line) => {
           bar?.stop();
           bar = undefined;
