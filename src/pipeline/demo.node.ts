@@ -72,13 +72,13 @@ export interface DemoOptions {
   realDir?: string;
   /** Seed of the synthetic images, augmentations, split and training. Default 1. */
   seed?: number;
-  /** Synthetic positive (disk + wind) sources. Default 16. */
+  /** Synthetic positive (disk + wind) sources. Default 24. */
   syntheticPositives?: number;
-  /** Synthetic negative (disk, or noise only) sources. Default 32. */
+  /** Synthetic negative (disk, or noise only) sources. Default 48. */
   syntheticNegatives?: number;
   /** Side of the synthetic images, pixels. Default 400. */
   imageSize?: number;
-  /** Training epochs. Default 4. */
+  /** Training epochs. Default 8. */
   epochs?: number;
   /** Redo every step even when its output exists. Default false. */
   fresh?: boolean;
@@ -175,7 +175,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const progress = opts.onProgress ?? (() => undefined);
   const fresh = opts.fresh ?? false;
   const size = opts.imageSize ?? 400;
-  const profile = demoProfile({ seed, epochs: opts.epochs ?? 4 });
+  const profile = demoProfile({ seed, epochs: opts.epochs ?? 8 });
   const dataDir = join(out, 'data');
   // Synthetic sources go to positive/ and negative/ (the split decides which are held out);
   // the real images keep their fixed roles.
@@ -205,8 +205,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(
       `      ${real.length} real ALMA images (${real.filter((r) => r.role === 'train').length} for training)`,
     );
-  const nPos = opts.syntheticPositives ?? 16;
-  const nNeg = opts.syntheticNegatives ?? 32;
+  const nPos = opts.syntheticPositives ?? 24;
+  const nNeg = opts.syntheticNegatives ?? 48;
   const synthPos = await writeSynthetic(
     trainPos,
     'synthetic-wind',

@@ -22,7 +22,7 @@ export function register(program: Command): void {
         'without winds → dataset → train → evaluate → classify held-out files → HTML report.',
     )
     .option('--out <dir>', 'output folder (each step resumes from it)', 'demo-output')
-    .option('--epochs <n>', 'training epochs', parseInteger, 4)
+    .option('--epochs <n>', 'training epochs', parseInteger, 8)
     .option('--seed <n>', 'seed of data, split and training', parseInteger, 1)
     .option('--fresh', 'redo every step even when its output exists', false)
     .option(
