@@ -167,9 +167,20 @@ describe('readExcludeList', () => {
     expect(await readExcludeList(await write('e2.json', { exclude: ['c.fits'] }))).toEqual([
       'c.fits',
     ]);
-    expect(
-      await readExcludeList(await write('e3.json', { 'd.fits': 'reject', 'e.fits': 'accept' })),
-    ).toEqual(['d.fits']);
+    const decisions = {
+      version: 1,
+      decisions: [
+        { id: 'gm(a.fits|b.fits:flip-lr)', file: 'positives/gm-12.png', decision: 'reject' },
+        { id: 'cand-3', file: 'archive/member.cont.fits', decision: 'reject' },
+        { id: 'cand-4', file: 'archive/other.fits', decision: 'keep' },
+      ],
+    };
+    expect(await readExcludeList(await write('e3.json', decisions))).toEqual([
+      'gm(a.fits|b.fits:flip-lr)',
+      'cand-3',
+      'archive/member.cont.fits',
+    ]);
+    await expect(readExcludeList(await write('e4.json', { nope: 1 }))).rejects.toThrow(/e4\.json/);
     await expect(readExcludeList(join(dir, 'none.json'))).rejects.toThrow(/none\.json/);
   });
 });

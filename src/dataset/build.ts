@@ -81,10 +81,10 @@ async function walk(
   profile: TargetProfile,
   label: number,
   opts: BuildOptions,
+  exclude: Set<string>,
   builder: DatasetBuilder,
   use: (base: Base) => void,
 ): Promise<void> {
-  const exclude = new Set(opts.exclude ?? []);
   const rng = createRng(opts.seed ?? BUILD_DEFAULTS.seed);
   let done = 0;
   for await (const item of iterate(inputs)) {
@@ -217,7 +217,7 @@ export async function buildPositiveSet(
   const exclude = new Set(opts.exclude ?? []);
   const builder = new DatasetBuilder(profile.preprocess.inputSize, profile.classes);
   const pool: number[] = [];
-  await walk(images, profile, label, opts, builder, (base) => {
+  await walk(images, profile, label, opts, exclude, builder, (base) => {
     pool.push(builder.length - 1);
     if (profile.positive.flips) {
       const input = builder.image(builder.length - 1);
@@ -286,7 +286,7 @@ export async function buildNegativeSet(
 ): Promise<Dataset> {
   const exclude = new Set(opts.exclude ?? []);
   const builder = new DatasetBuilder(profile.preprocess.inputSize, profile.classes);
-  await walk(images, profile, opts.label ?? 0, opts, builder, (base) =>
+  await walk(images, profile, opts.label ?? 0, opts, exclude, builder, (base) =>
     addLinear(builder, base, profile, exclude),
   );
   return builder.build({ name: profile.name, hash: profileHash(profile) });

@@ -99,8 +99,9 @@ export function buildNegativeSetFromFiles(
 
 /**
  * Read an exclude list: a JSON array of file names / sample ids, an object with an `exclude`
- * (or `rejected`) array, or a review-decisions object mapping ids to a decision, of which those
- * decided `'reject'`, `'rejected'` or `'exclude'` (or `false`) are taken.
+ * array, or the `decisions.json` a review page exports (`{ version: 1, decisions: [{ id, file,
+ * decision }] }`), of which the entries decided `'reject'` give their `id`, and their `file`
+ * too when it names a FITS file (a rejected candidate image is dropped whole).
  *
  * @param path - the JSON file
  * @throws DatasetError naming `path` when it cannot be read or has none of those shapes
@@ -119,28 +120,22 @@ export async function readExcludeList(path: string): Promise<string[]> {
   const strings = (v: unknown): v is string[] =>
     Array.isArray(v) && v.every((x) => typeof x === 'string');
   if (strings(parsed)) return parsed;
-  if (typeof parsed === 'object' && parsed !== null) {
-    const obj = parsed as Record<string, unknown>;
-    for (const key of ['exclude', 'rejected']) if (strings(obj[key])) return obj[key] as string[];
-    const decisions = (
-      typeof obj.decisions === 'object' && obj.decisions !== null ? obj.decisions : obj
-    ) as Record<string, unknown>;
-    const rejected = (d: unknown): boolean =>
-      d === false ||
-      (typeof d === 'string' && ['reject', 'rejected', 'exclude', 'excluded'].includes(d)) ||
-      (typeof d === 'object' && d !== null && rejected((d as { decision?: unknown }).decision));
-    if (Array.isArray(decisions)) {
-      return decisions
-        .filter((d) => rejected(d))
-        .map((d) => (d as { id?: unknown; file?: unknown }).id ?? (d as { file?: unknown }).file)
-        .filter((x): x is string => typeof x === 'string');
-    }
-    return Object.entries(decisions)
-      .filter(([, d]) => rejected(d))
-      .map(([k]) => k);
+  const obj = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+    exclude?: unknown;
+    decisions?: unknown;
+  };
+  if (strings(obj.exclude)) return obj.exclude;
+  if (Array.isArray(obj.decisions)) {
+    return (obj.decisions as { id?: unknown; file?: unknown; decision?: unknown }[])
+      .filter((d) => d?.decision === 'reject')
+      .flatMap((d) => [
+        d.id,
+        typeof d.file === 'string' && /\.fits?(\.gz)?$/i.test(d.file) ? d.file : undefined,
+      ])
+      .filter((x): x is string => typeof x === 'string');
   }
   throw new DatasetError(
-    `${path}: an exclude list must be a JSON array of names or an object of decisions`,
+    `${path}: an exclude list must be a JSON array of names, { exclude: [...] } or a review page's decisions.json`,
     path,
   );
 }

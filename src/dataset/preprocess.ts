@@ -62,8 +62,9 @@ function withoutNaN(img: Image2D): Image2D {
  * (padding past the edge with `padValue`, or refusing with `pad: 'skip'`), make the
  * `inputSize` input by a central crop or a resize, and normalise.
  *
- * Alignment rotates only a crop `cropSize·√2` wide around the peak, never the whole image, so
- * its cost does not grow with the image. NaN: ignored when locating the peak; NaN pixels become
+ * Alignment measures the orientation on what the model will see (the central `inputSize`
+ * window, or the whole crop with `inputMode: 'resize'`) and rotates only a crop `cropSize·√2`
+ * wide around the peak, never the whole image, so its cost does not grow with the image. NaN: ignored when locating the peak; NaN pixels become
  * 0 in `input` (after min-max scaling of the finite pixels) and stay NaN in `crop`.
  *
  * @param image - the source image `[rows, cols]` (not mutated)
@@ -134,7 +135,12 @@ export function preprocess(
   let angle = 0;
   let crop = cut.image;
   if (rotating) {
-    angle = alignAuto ? -principalAngle(crop) : fixedAngle;
+    // Orientation is measured on what the model will see (a view: the central input window, or
+    // the whole crop when it is resized), not on the wider rotation margin.
+    const seen = pp.inputMode === 'resize' ? pp.cropSize : pp.inputSize;
+    const m = Math.floor(work / 2) - Math.floor(seen / 2);
+    const inner = crop.hi(m + seen, m + seen).lo(m, m);
+    angle = alignAuto ? -principalAngle(inner) : fixedAngle;
     transforms.push(`rotate:${angle.toFixed(2)}`);
     crop = rotate(crop, angle, {
       order: profile.positive.rotationOrder,

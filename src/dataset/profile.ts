@@ -60,7 +60,8 @@ export interface PositiveAugmentConfig {
   geometricMeanPairs: boolean;
   /**
    * Most geometric-mean pairs to keep; when all pairs exceed it, a seeded random subset is kept.
-   * `Infinity` keeps all (8 positives → 4·8 + C(32, 2) = 528 samples).
+   * `Infinity` keeps all (8 positives → 4·8 + C(32, 2) = 528 samples); the count grows as the
+   * square of the positives, so cap it beyond a few dozen.
    */
   maxPairs: number;
 }
