@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic.node.js';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ndarray from 'ndarray';
 import { DatasetError } from '../core/errors.js';
@@ -34,10 +35,7 @@ export interface DatasetManifest {
   skipped: SkippedSource[];
 }
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  await writeFile(`${path}.part`, data);
-  await rename(`${path}.part`, path);
-}
+const writeAtomic = writeFileAtomic;
 
 /**
  * Save a dataset to `dir` (created if needed): `images.npy` (float32 `[n, h, w, 1]`),

@@ -1,4 +1,5 @@
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic.node.js';
+import { open } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Buffer, constants } from 'node:buffer';
@@ -74,12 +75,9 @@ export async function writeFitsFile(
   opts: WriteFitsOptions = {},
 ): Promise<void> {
   const bytes = writeFits(image, header, opts);
-  const part = `${path}.part`;
   try {
-    await writeFile(part, bytes);
-    await rename(part, path);
+    await writeFileAtomic(path, bytes);
   } catch (err) {
-    await rm(part, { force: true });
     throw new FitsError(`${path}: cannot write (${(err as Error).message})`, path, { cause: err });
   }
 }

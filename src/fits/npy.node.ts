@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic.node.js';
+import { readFile } from 'node:fs/promises';
 import type { NdArray } from 'ndarray';
 import { NpyError } from '../core/errors.js';
 import { readNpy, writeNpy } from './npy.js';
@@ -33,7 +34,5 @@ export async function writeNpyFile(
   array: NdArray,
   opts: WriteNpyOptions = {},
 ): Promise<void> {
-  const part = `${path}.part`;
-  await writeFile(part, writeNpy(array, opts));
-  await rename(part, path);
+  await writeFileAtomic(path, writeNpy(array, opts));
 }

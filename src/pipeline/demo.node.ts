@@ -6,7 +6,8 @@
  * writes its output folder and is skipped when that output is already there, so a second run
  * resumes where the first stopped.
  */
-import { copyFile, mkdir, readFile, stat, writeFile, rename } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic.node.js';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlmaArchive, type AlmaArchiveOptions } from '../archive/archive.js';
@@ -308,9 +309,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(
       `      backend ${result.history.backend}, ${result.history.imagesPerSecond.toFixed(1)} images/s`,
     );
-    const tmp = join(out, 'training.json.part');
-    await writeFile(tmp, JSON.stringify({ history, evaluation }, null, 2));
-    await rename(tmp, join(out, 'training.json'));
+    await writeFileAtomic(
+      join(out, 'training.json'),
+      JSON.stringify({ history, evaluation }, null, 2),
+    );
   }
   if (evaluation) {
     const c = evaluation.confusion;
@@ -358,15 +360,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     );
   }
   const candidatesPath = join(out, 'candidates.json');
-  await writeFile(
-    `${candidatesPath}.part`,
+  await writeFileAtomic(
+    candidatesPath,
     JSON.stringify(
       candidates.map(({ input: _input, ...c }) => c),
       null,
       2,
     ),
   );
-  await rename(`${candidatesPath}.part`, candidatesPath);
   const report = await writeReport(
     toReportData({
       title: 'alma-classifier demo: dust in winds',

@@ -3,7 +3,8 @@
  * before the call returns, a torn last line (the process died mid-write) is ignored on read and
  * cut off before the next append, so a line either exists complete or not at all.
  */
-import { open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic.node.js';
+import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
 import { PipelineError } from '../core/errors.js';
 
 /** What {@link readJsonLines} found in a file. */
@@ -243,13 +244,5 @@ export async function filterJsonLines<T>(
 
 /** Write `text` to `path` whole or not at all: `path.part`, fsync, rename. */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const part = `${path}.part`;
-  const handle = await open(part, 'w');
-  try {
-    await handle.write(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(part, path);
+  await writeFileAtomic(path, text, { sync: true });
 }

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic.node.js';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError } from '../core/index.js';
 import { parseDecisions } from './decisions.js';
@@ -46,17 +47,7 @@ export interface WrittenReport {
   images: string[];
 }
 
-/** Write a file as `path.part` and rename it, so a reader never sees half a file. */
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const part = `${path}.part`;
-  try {
-    await writeFile(part, data);
-    await rename(part, path);
-  } catch (err) {
-    await rm(part, { force: true });
-    throw err;
-  }
-}
+const writeAtomic = writeFileAtomic;
 
 /** Image writer for `'files'` mode: one PNG per id, written once, named by position. */
 function fileImages(dir: string, render: RenderOptions | undefined) {

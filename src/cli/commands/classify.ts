@@ -1,4 +1,5 @@
-import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../core/atomic.node.js';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../model/io.node.js';
@@ -58,9 +59,7 @@ export function register(program: Command): void {
         onProgress: (done, total) => bar.update({ done, total }),
       });
       bar.stop();
-      const part = `${o.out}.part`;
-      await writeFile(part, JSON.stringify(candidates, null, 2) + '\n');
-      await rename(part, o.out);
+      await writeFileAtomic(o.out, JSON.stringify(candidates, null, 2) + '\n');
       const target = loaded.meta.classNames[loaded.meta.classNames.length - 1];
       const positives = [
         ...new Set(candidates.filter((c) => c.label === target).map((c) => c.file)),
