@@ -1,13 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { loadProfile } from '../profile.js';
 import { parseBytes, type DataProduct, type SearchCriteria } from '../../archive/index.js';
-import { PipelineError } from '../../core/errors.js';
-import {
-  resolveProfile,
-  type TargetProfile,
-  type TargetProfileInput,
-} from '../../dataset/profile.js';
 import { loadModel } from '../../model/io.node.js';
 import {
   classifyArchive,
@@ -16,23 +10,15 @@ import {
 } from '../../pipeline/classify-archive.node.js';
 import { parseShard, shardFromEnv, type ShardSpec } from '../../pipeline/shard.js';
 import { productOptions, productOptionsFromFlags, type ProductFlags } from './files.js';
-import { archiveFromFlags, criteriaFromFlags, readFromFile } from './search.js';
+import {
+  addSearchCriteriaOptions,
+  archiveFromFlags,
+  criteriaFromFlags,
+  readFromFile,
+  type SearchCriteriaFlags,
+} from './search.js';
 
-interface ClassifyArchiveFlags extends ProductFlags {
-  keyword: string[];
-  category: string[];
-  target: string[];
-  field: string[];
-  ra?: string;
-  dec?: string;
-  radius: string;
-  point?: boolean;
-  releasedAfter?: string;
-  maxResolution?: string;
-  band: string[];
-  rights: string;
-  published?: boolean;
-  unpublished?: boolean;
+interface ClassifyArchiveFlags extends ProductFlags, SearchCriteriaFlags {
   model: string;
   profile?: string;
   out: string;
@@ -46,26 +32,11 @@ interface ClassifyArchiveFlags extends ProductFlags {
   json?: boolean;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
 function number(name: string, text: string, check: (v: number) => boolean, want: string): number {
   const v = Number(text);
   if (text.trim() === '' || !check(v))
     throw new RangeError(`${name} must be ${want}, got ${JSON.stringify(text)}`);
   return v;
-}
-
-async function readProfile(path: string): Promise<TargetProfile> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new PipelineError(
-      `${path}: cannot read the profile JSON: ${(err as Error).message}`,
-      path,
-    );
-  }
-  return resolveProfile(json as TargetProfileInput);
 }
 
 function duration(seconds: number): string {
@@ -170,21 +141,8 @@ export function register(program: Command): void {
       'Classify every product of an archive search, streaming (download, classify, delete), resumable and shardable',
     )
     .requiredOption('--model <dir>', 'model directory written by train')
-    .requiredOption('--out <dir>', 'output directory (candidates.jsonl, journal.jsonl, thumbs/)')
-    .option('--keyword <text>', 'science_keyword (repeatable; values are ORed)', collect, [])
-    .option('--category <text>', 'scientific_category (repeatable)', collect, [])
-    .option('--target <name>', 'ALMA source name (repeatable)', collect, [])
-    .option('--field <column=value>', 'any ObsCore text column (repeatable)', collect, [])
-    .option('--ra <deg>', 'cone centre right ascension, degrees ICRS')
-    .option('--dec <deg>', 'cone centre declination, degrees ICRS')
-    .option('--radius <arcmin>', 'cone radius, arcminutes', '1')
-    .option('--point', 'only footprints containing the point')
-    .option('--released-after <YYYY-MM-DD>', 'released on or after this date')
-    .option('--max-resolution <arcsec>', 'angular resolution below this, arcseconds')
-    .option('--band <n>', 'ALMA band(s), e.g. 6 or 6,7 (repeatable)', collect, [])
-    .option('--rights <public|proprietary|any>', 'data rights', 'public')
-    .option('--published', 'published data only')
-    .option('--unpublished', 'unpublished data only')
+    .requiredOption('--out <dir>', 'output directory (candidates.jsonl, journal.jsonl, thumbs/)');
+  addSearchCriteriaOptions(cmd)
     .option('--profile <file.json>', 'target profile (default: the one saved with the model)')
     .option(
       '--shard <i/n>',
@@ -220,7 +178,7 @@ export function register(program: Command): void {
     const shard: ShardSpec | undefined = flags.shard ? parseShard(flags.shard) : shardFromEnv();
     const [loaded, profile] = await Promise.all([
       loadModel(flags.model),
-      flags.profile ? readProfile(flags.profile) : Promise.resolve(undefined),
+      flags.profile ? loadProfile(flags.profile) : Promise.resolve(undefined),
     ]);
     const progress = progressReporter(flags.progress !== false);
     const stop = new AbortController();

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { loadProfile } from '../profile.js';
 import { DatasetError } from '../../core/errors.js';
 import { createProgressBar } from '../progress.js';
 import { createRng } from '../../core/random.js';
@@ -7,18 +7,10 @@ import {
   buildNegativeSet,
   classCounts,
   concatDatasets,
-  dustInWind,
   profileHash,
-  resolveProfile,
   synthesize,
 } from '../../dataset/index.js';
-import type {
-  BuildOptions,
-  Dataset,
-  SourceImage,
-  TargetProfile,
-  TargetProfileInput,
-} from '../../dataset/index.js';
+import type { BuildOptions, Dataset, SourceImage, TargetProfile } from '../../dataset/index.js';
 import {
   buildNegativeSetFromFiles,
   buildPositiveSetFromFiles,
@@ -36,23 +28,6 @@ interface PrepareFlags {
   out: string;
   exclude?: string;
   seed: string;
-}
-
-async function loadProfile(path: string | undefined): Promise<TargetProfile> {
-  if (path === undefined) return dustInWind;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new DatasetError(`${path}: cannot read the profile (${(err as Error).message})`, path, {
-      cause: err,
-    });
-  }
-  try {
-    return resolveProfile(parsed as TargetProfileInput);
-  } catch (err) {
-    throw new DatasetError(`${path}: ${(err as Error).message}`, path, { cause: err });
-  }
 }
 
 function* syntheticNegatives(

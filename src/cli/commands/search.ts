@@ -188,7 +188,8 @@ export function formatSearch(res: SearchResult): string {
   return out.join('\n') + '\n';
 }
 
-interface SearchFlags extends ArchiveFlags {
+/** The flags that say what to search for, shared by `search` and `classify-archive`. */
+export interface SearchCriteriaFlags {
   keyword: string[];
   category: string[];
   target: string[];
@@ -203,6 +204,9 @@ interface SearchFlags extends ArchiveFlags {
   rights: string;
   published?: boolean;
   unpublished?: boolean;
+}
+
+interface SearchFlags extends ArchiveFlags, SearchCriteriaFlags {
   json?: boolean;
   csv?: string;
 }
@@ -210,7 +214,7 @@ interface SearchFlags extends ArchiveFlags {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Turn the flags into search criteria. */
-export function criteriaFromFlags(f: SearchFlags): SearchCriteria {
+export function criteriaFromFlags(f: SearchCriteriaFlags): SearchCriteria {
   const fields: Record<string, string[]> = {};
   for (const kv of f.field) {
     const i = kv.indexOf('=');
@@ -251,13 +255,9 @@ export function criteriaFromFlags(f: SearchFlags): SearchCriteria {
   return c;
 }
 
-/** Registers the `search` command: query the ALMA archive (ALminer keysearch semantics). */
-export function register(program: Command): void {
-  const cmd = program
-    .command('search')
-    .description(
-      'Search the ALMA archive (ObsCore via TAP) by science keyword, target, field or position',
-    )
+/** Add the search-criteria options ({@link SearchCriteriaFlags}) to `cmd`. */
+export function addSearchCriteriaOptions(cmd: Command): Command {
+  return cmd
     .option('--keyword <text>', 'science_keyword (repeatable; values are ORed)', collect, [])
     .option('--category <text>', 'scientific_category (repeatable)', collect, [])
     .option(
@@ -276,7 +276,17 @@ export function register(program: Command): void {
     .option('--band <n>', 'ALMA band(s), e.g. 6 or 6,7 (repeatable)', collect, [])
     .option('--rights <public|proprietary|any>', 'data rights', 'public')
     .option('--published', 'published data only')
-    .option('--unpublished', 'unpublished data only')
+    .option('--unpublished', 'unpublished data only');
+}
+
+/** Registers the `search` command: query the ALMA archive (ALminer keysearch semantics). */
+export function register(program: Command): void {
+  const cmd = program
+    .command('search')
+    .description(
+      'Search the ALMA archive (ObsCore via TAP) by science keyword, target, field or position',
+    );
+  addSearchCriteriaOptions(cmd)
     .option('--json', 'print the result as JSON (input for files/download --from)')
     .option('--csv <file>', 'also write the table as CSV');
   archiveOptions(cmd).action(async (flags: SearchFlags) => {

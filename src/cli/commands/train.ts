@@ -1,25 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DatasetError } from '../../core/errors.js';
+import { loadProfile } from '../profile.js';
 import { loadDataset } from '../../dataset/persist.node.js';
-import { resolveProfile, type TargetProfileInput } from '../../dataset/profile.js';
 import type { LossName, OptimizerName, TrainConfig } from '../../model/config.js';
 import { trainFromDataset } from '../../pipeline/train.node.js';
 import { parseInteger, parseNumber } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { printEvaluation } from './evaluate.js';
-
-/** Read a profile `.json` file (a partial profile; the rest from the defaults). */
-export async function readProfileFile(path: string | undefined): Promise<TargetProfileInput> {
-  if (path === undefined) return {};
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as TargetProfileInput;
-  } catch (err) {
-    throw new DatasetError(`${path}: cannot read the profile (${(err as Error).message})`, path, {
-      cause: err,
-    });
-  }
-}
 
 interface TrainFlags {
   data: string;
@@ -54,7 +40,7 @@ export function register(program: Command): void {
     )
     .option('--seed <n>', 'seed of the split and the shuffles', parseInteger)
     .action(async (o: TrainFlags) => {
-      const profile = resolveProfile(await readProfileFile(o.profile));
+      const profile = await loadProfile(o.profile);
       const dataset = await loadDataset(o.data);
       const overrides: Partial<TrainConfig> = {
         ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
