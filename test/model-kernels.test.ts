@@ -9,7 +9,9 @@ import { createRng } from '../src/core/random.js';
 /** Random values from a seeded generator, with optional repeated values to force ties. */
 function values(n: number, seed: number, ties = false): Float32Array {
   const r = createRng(seed);
-  return Float32Array.from({ length: n }, () => (ties ? Math.round(r.normal() * 2) / 2 : r.normal()));
+  return Float32Array.from({ length: n }, () =>
+    ties ? Math.round(r.normal() * 2) / 2 : r.normal(),
+  );
 }
 
 /** Runs `f` on the `cpu` backend and on `wasm` (with our kernels); returns both results. */
@@ -40,8 +42,20 @@ function expectClose(a: Float32Array[], b: Float32Array[], rtol = 1e-4): void {
 
 type Pad = 'valid' | 'same';
 const convCases: { name: string; x: number[]; f: number[]; stride: number; pad: Pad }[] = [
-  { name: 'valid, stride 1, one input channel', x: [3, 12, 11, 1], f: [3, 3, 1, 4], stride: 1, pad: 'valid' },
-  { name: 'valid, stride 1, many channels', x: [2, 9, 10, 5], f: [3, 3, 5, 6], stride: 1, pad: 'valid' },
+  {
+    name: 'valid, stride 1, one input channel',
+    x: [3, 12, 11, 1],
+    f: [3, 3, 1, 4],
+    stride: 1,
+    pad: 'valid',
+  },
+  {
+    name: 'valid, stride 1, many channels',
+    x: [2, 9, 10, 5],
+    f: [3, 3, 5, 6],
+    stride: 1,
+    pad: 'valid',
+  },
   { name: 'same, stride 1, 5x3 kernel', x: [2, 8, 7, 3], f: [5, 3, 3, 2], stride: 1, pad: 'same' },
   { name: 'valid, stride 2', x: [2, 11, 9, 2], f: [3, 3, 2, 3], stride: 2, pad: 'valid' },
   { name: 'same, stride 2', x: [2, 10, 9, 2], f: [3, 3, 2, 3], stride: 2, pad: 'same' },
@@ -52,12 +66,24 @@ describe('WASM training kernels match the CPU backend', () => {
     expect(await useFastBackend({ prefer: ['wasm'] })).toBe('wasm');
   });
 
-  for (const [c, strategy] of convCases.flatMap((c) => [[c, 'im2col'], [c, 'conv']] as const)) {
+  for (const [c, strategy] of convCases.flatMap(
+    (c) =>
+      [
+        [c, 'im2col'],
+        [c, 'conv'],
+      ] as const,
+  )) {
     it(`conv2d gradients (filter via ${strategy}, and input) agree: ${c.name}`, async () => {
       const saved = IM2COL_MAX_BATCH;
       setIm2colMaxBatch(strategy === 'conv' ? 1 : 1000);
-      const xv = values(c.x.reduce((p, q) => p * q), 1);
-      const fv = values(c.f.reduce((p, q) => p * q), 2);
+      const xv = values(
+        c.x.reduce((p, q) => p * q),
+        1,
+      );
+      const fv = values(
+        c.f.reduce((p, q) => p * q),
+        2,
+      );
       const [cpu, wasm] = await onBoth(() => {
         const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
         const f = tf.tensor4d(fv, c.f as [number, number, number, number]);
@@ -77,9 +103,13 @@ describe('WASM training kernels match the CPU backend', () => {
     xv.fill(-3, 0, 24);
     const [cpu, wasm] = await onBoth(() => {
       const x = tf.tensor4d(xv, [2, 9, 8, 3]);
-      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), 1.5)));
+      const g = tf.grad((a: tf.Tensor) =>
+        tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), 1.5)),
+      );
       const g3 = tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 3, 1, 'same')));
-      return [g(x), g3(x)];
+      // Odd width and height: the last row and column lie outside every 2x2 window.
+      const odd = tf.slice(x, [0, 0, 0, 0], [2, 9, 7, 3]);
+      return [g(x), g3(x), g(odd)];
     });
     expectClose(cpu, wasm, 1e-6);
   });
@@ -120,7 +150,8 @@ describe('WASM training kernels match the CPU backend', () => {
       const a = tf.tensor2d(av, [3, 200]);
       const b = tf.tensor2d(bv, [200, 9]);
       const bias = tf.tensor1d(cv);
-      const f = (x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D => tf.fused.matMul({ a: x, b: w, bias, activation: 'relu' }) as tf.Tensor2D;
+      const f = (x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D =>
+        tf.fused.matMul({ a: x, b: w, bias, activation: 'relu' }) as tf.Tensor2D;
       const { value, grads } = tf.valueAndGrads((x: tf.Tensor, w: tf.Tensor) =>
         tf.sum(tf.square(f(x as tf.Tensor2D, w as tf.Tensor2D))),
       )([a, b]);
@@ -151,5 +182,20 @@ describe('WASM training kernels match the CPU backend', () => {
     const fused = await run('wasm', true);
     expectClose([reference], [fused], 1e-5);
     expect(Math.max(...Array.from(fused, (v, i) => Math.abs(v - init[i])))).toBeGreaterThan(0.1);
+  });
+
+  it('Identity shares memory: a clone outlives its disposed source with the same values', async () => {
+    await tf.setBackend('wasm');
+    const buffers = (): number => tf.engine().backend.numDataIds();
+    const before = buffers();
+    const x = tf.tensor1d(values(1000, 12));
+    const copy = tf.clone(x);
+    expect(buffers() - before).toBe(1);
+    const expected = await x.data();
+    x.dispose();
+    expect(await copy.data()).toEqual(expected);
+    expect(buffers() - before).toBe(1);
+    copy.dispose();
+    expect(buffers()).toBe(before);
   });
 });

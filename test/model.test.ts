@@ -69,7 +69,15 @@ describe('createModel', () => {
     expect(m.countParams()).toBe(4_352_770);
     expect(m.outputs[0].shape).toEqual([null, 2]);
     expect(m.layers.map((l) => l.getClassName())).toEqual([
-      'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Dropout', 'Flatten', 'Dense', 'Dropout', 'Dense',
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'MaxPooling2D',
+      'Dropout',
+      'Flatten',
+      'Dense',
+      'Dropout',
+      'Dense',
     ]);
     m.dispose();
   });
@@ -81,7 +89,10 @@ describe('createModel', () => {
     expect(cfg.activation).toBe('softmax');
     // A softmax over channels makes the 32 first-layer outputs of each pixel sum to 1.
     const sums = tf.tidy(() => {
-      const first = tf.model({ inputs: m.inputs, outputs: m.layers[0].output as tf.SymbolicTensor });
+      const first = tf.model({
+        inputs: m.inputs,
+        outputs: m.layers[0].output as tf.SymbolicTensor,
+      });
       return (first.predict(tf.randomNormal([1, 100, 100, 1])) as tf.Tensor).sum(-1);
     });
     const v = await sums.data();
@@ -183,7 +194,11 @@ describe('trainModel', () => {
       labels: new Int32Array(8).fill(1),
     };
     const plain = await trainModel(model, data, { ...opts, batchSize: 16 });
-    const weighted = await trainModel(model, data, { ...opts, batchSize: 16, classWeight: { 0: 0, 1: 2 } });
+    const weighted = await trainModel(model, data, {
+      ...opts,
+      batchSize: 16,
+      classWeight: { 0: 0, 1: 2 },
+    });
     const barsOnly = await trainModel(model, bars, { ...opts, batchSize: 8 });
     expect(weighted.epochs[0].loss).toBeCloseTo(barsOnly.epochs[0].loss, 5);
     expect(Math.abs(plain.epochs[0].loss - barsOnly.epochs[0].loss)).toBeGreaterThan(1e-4);
@@ -210,8 +225,60 @@ describe('predict', () => {
     const b = await predict(model, data.images);
     expect(a.length).toBe(5);
     expect(b).toEqual(a);
-    for (const s of a) expect(s).toBeGreaterThanOrEqual(0), expect(s).toBeLessThanOrEqual(1);
+    for (const s of a) {
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThanOrEqual(1);
+    }
     await expect(predict(model, new Float32Array(7))).rejects.toThrow(/not whole 20x20x1 images/);
     model.dispose();
+  });
+});
+
+describe('worker threads (Node, WASM)', () => {
+  it('predicts the same scores on two threads as on one, for each of two models in turn', async () => {
+    const data = blobsAndBars(96, 8);
+    const a = await createModel(small);
+    const b = await createModel({ ...small, seed: 2 });
+    const oneA = await predict(a, data, { workers: 1 });
+    const oneB = await predict(b, data, { workers: 1 });
+    expect(oneB).not.toEqual(oneA);
+    // Concurrent calls with different models share the worker, which must not mix them up.
+    const [twoA, twoB] = await Promise.all([
+      predict(a, data, { workers: 2 }),
+      predict(b, data, { workers: 2 }),
+    ]);
+    expect(twoA).toEqual(oneA);
+    expect(twoB).toEqual(oneB);
+    expect(await predict(a, data, { workers: 2 })).toEqual(oneA);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('trains data-parallel to the same weights as on one thread (no dropout, SGD)', async () => {
+    const data = blobsAndBars(64, 9);
+    const cfg = { ...small, convDropout: 0, denseDropout: 0 };
+    const opts = {
+      batchSize: 32,
+      epochs: 2,
+      optimizer: 'sgd',
+      learningRate: 0.05,
+      seed: 3,
+    } as const;
+    const a = await createModel(cfg);
+    const b = await createModel(cfg);
+    const ha = await trainModel(a, data, { ...opts, workers: 1 });
+    const hb = await trainModel(b, data, { ...opts, workers: 2 });
+    expect(hb.epochs[1].loss).toBeCloseTo(ha.epochs[1].loss, 4);
+    const wa = await Promise.all(a.getWeights().map((t) => t.data()));
+    const wb = await Promise.all(b.getWeights().map((t) => t.data()));
+    wa.forEach((w, i) => {
+      let worst = 0;
+      for (let k = 0; k < w.length; k++) worst = Math.max(worst, Math.abs(w[k] - wb[i][k]));
+      expect(worst).toBeLessThan(1e-4);
+    });
+    // The weights moved: the comparison is not between two untouched models.
+    const init = await createModel(cfg);
+    expect(Math.abs((await init.getWeights()[0].data())[0] - wa[0][0])).toBeGreaterThan(1e-5);
+    [a, b, init].forEach((m) => m.dispose());
   });
 });

@@ -102,6 +102,14 @@ export interface TrainConfig {
   classWeight?: Record<number, number>;
   /** Stop early when the monitored quantity stops improving. */
   earlyStopping?: EarlyStoppingConfig;
+  /**
+   * Node with the WASM backend only: threads that share each batch (data parallelism, gradients
+   * summed before one optimizer step, so results match single-threaded training up to dropout
+   * draws and float rounding). `'auto'` (the default when omitted): one worker per spare core
+   * for batches of at least 150,000 input values (16 images of 100x100); `0` or `1`: the calling
+   * thread alone; `n`: n threads.
+   */
+  workers?: number | 'auto';
 }
 
 /**

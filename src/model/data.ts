@@ -6,7 +6,9 @@ import type { TensorData } from './config.js';
 export function modelInputShape(model: tf.LayersModel): [number, number, number] {
   const s = model.inputs[0].shape;
   if (s.length !== 4 || s.slice(1).some((d) => d === null)) {
-    throw new ModelError(`model input shape ${JSON.stringify(s)} is not [n, height, width, channels]`);
+    throw new ModelError(
+      `model input shape ${JSON.stringify(s)} is not [n, height, width, channels]`,
+    );
   }
   return [s[1] as number, s[2] as number, s[3] as number];
 }
@@ -41,7 +43,9 @@ export function checkImages(
   }
   for (let i = 0; i < pixels.length; i++) {
     if (Number.isNaN(pixels[i])) {
-      throw new ModelError(`${what}: image ${Math.floor(i / per)} contains NaN (normalise it first)`);
+      throw new ModelError(
+        `${what}: image ${Math.floor(i / per)} contains NaN (normalise it first)`,
+      );
     }
   }
   return { pixels, shape: [n, h, w, c] };
@@ -55,7 +59,9 @@ export function checkLabels(data: TensorData, classes: number, what = 'data'): v
   for (let i = 0; i < data.labels.length; i++) {
     const l = data.labels[i];
     if (!(l >= 0 && l < classes)) {
-      throw new ModelError(`${what}: label ${l} of image ${i} is not a class index in [0, ${classes})`);
+      throw new ModelError(
+        `${what}: label ${l} of image ${i} is not a class index in [0, ${classes})`,
+      );
     }
   }
 }

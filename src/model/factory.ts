@@ -24,13 +24,16 @@ export function resolveModelConfig(config: Partial<ModelConfig> = {}): ModelConf
     throw new ModelError(`invalid model config: ${what}`);
   };
   if (c.inputShape.length !== 3 || c.inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
-    bad(`inputShape must be three positive integers [height, width, channels], got ${JSON.stringify(c.inputShape)}`);
+    bad(
+      `inputShape must be three positive integers [height, width, channels], got ${JSON.stringify(c.inputShape)}`,
+    );
   }
   if (c.convBlocks.length === 0) bad('convBlocks is empty');
   let [h, w] = c.inputShape;
   c.convBlocks.forEach((b, i) => {
     for (const k of ['filters', 'kernelSize', 'poolSize'] as const) {
-      if (!Number.isInteger(b[k]) || b[k] < 1) bad(`convBlocks[${i}].${k} must be a positive integer`);
+      if (!Number.isInteger(b[k]) || b[k] < 1)
+        bad(`convBlocks[${i}].${k} must be a positive integer`);
     }
     h = Math.floor((h - b.kernelSize + 1) / b.poolSize);
     w = Math.floor((w - b.kernelSize + 1) / b.poolSize);
@@ -41,7 +44,8 @@ export function resolveModelConfig(config: Partial<ModelConfig> = {}): ModelConf
   for (const k of ['convDropout', 'denseDropout'] as const) {
     if (!(c[k] >= 0 && c[k] < 1)) bad(`${k} must be in [0, 1), got ${c[k]}`);
   }
-  if (!Number.isInteger(c.denseUnits) || c.denseUnits < 1) bad('denseUnits must be a positive integer');
+  if (!Number.isInteger(c.denseUnits) || c.denseUnits < 1)
+    bad('denseUnits must be a positive integer');
   if (!Number.isInteger(c.classes) || c.classes < 2) bad('classes must be an integer >= 2');
   if (c.output === 'sigmoid' && c.classes !== 2) bad('output "sigmoid" needs classes = 2');
   return c;
@@ -65,7 +69,8 @@ export async function createModel(config: Partial<ModelConfig> = {}): Promise<tf
 /** Synchronous core of {@link createModel} for callers that already chose a backend. */
 export function buildModel(c: ModelConfig): tf.Sequential {
   let seed = c.seed;
-  const init = (): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: seed++ });
+  const init = (): ReturnType<typeof tf.initializers.glorotUniform> =>
+    tf.initializers.glorotUniform({ seed: seed++ });
   const model = tf.sequential({ name: 'alma_cnn' });
   c.convBlocks.forEach((b, i) => {
     model.add(

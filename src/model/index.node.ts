@@ -1,4 +1,6 @@
 // model module: Node-only exports (file system, worker threads, native backend).
 import './backend.node.js';
+import './predict.node.js';
+import './train.node.js';
 export { saveModel, loadModel, fileSystemHandler } from './io.node.js';
 export { wasmBinaryDirectory } from './backend.node.js';

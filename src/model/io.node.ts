@@ -11,6 +11,10 @@ import { VERSION } from '../core/version.js';
 import { ensureBackend } from './backend.js';
 import type { LoadedModel } from './io.js';
 import { MODEL_FILES, type ModelMeta } from './meta.js';
+// Whoever loads the Node file functions gets the Node backend hooks and worker threads too.
+import './backend.node.js';
+import './predict.node.js';
+import './train.node.js';
 
 async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await writeFile(`${path}.part`, data);
@@ -51,7 +55,9 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
         convertedBy: artifacts.convertedBy,
         weightsManifest: [{ paths: [MODEL_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
-        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+        ...(artifacts.userDefinedMetadata
+          ? { userDefinedMetadata: artifacts.userDefinedMetadata }
+          : {}),
       };
       await writeAtomic(modelPath, JSON.stringify(json));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
@@ -88,7 +94,11 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
  * `version` (this library's) and `createdAt` filled in. A browser loads the same directory with
  * `loadModelFromUrl`. Returns the metadata written.
  */
-export async function saveModel(model: tf.LayersModel, dir: string, meta: ModelMeta): Promise<ModelMeta> {
+export async function saveModel(
+  model: tf.LayersModel,
+  dir: string,
+  meta: ModelMeta,
+): Promise<ModelMeta> {
   const full: ModelMeta = { ...meta, version: VERSION, createdAt: new Date().toISOString() };
   try {
     await model.save(fileSystemHandler(dir));

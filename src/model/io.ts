@@ -29,7 +29,9 @@ export async function loadModelFromUrl(url: string): Promise<LoadedModel> {
   try {
     model = await tf.loadLayersModel(modelUrl);
   } catch (e) {
-    throw new ModelError(`cannot load model from ${modelUrl}: ${(e as Error).message}`, modelUrl, { cause: e });
+    throw new ModelError(`cannot load model from ${modelUrl}: ${(e as Error).message}`, modelUrl, {
+      cause: e,
+    });
   }
   let meta: ModelMeta;
   try {
@@ -54,7 +56,9 @@ export async function loadModelFromFiles(files: File[]): Promise<LoadedModel> {
   const json = byName(MODEL_FILES.model);
   const metaFile = byName(MODEL_FILES.meta);
   if (json === undefined || metaFile === undefined) {
-    throw new ModelError(`pick ${MODEL_FILES.model}, ${MODEL_FILES.meta} and the weight files together`);
+    throw new ModelError(
+      `pick ${MODEL_FILES.model}, ${MODEL_FILES.meta} and the weight files together`,
+    );
   }
   const weights = files.filter((f) => f !== json && f !== metaFile);
   const model = await tf.loadLayersModel(tf.io.browserFiles([json, ...weights]));

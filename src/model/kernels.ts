@@ -44,6 +44,31 @@ function callKernel(
   return out;
 }
 
+/**
+ * Below this magnitude a gradient value is set to zero before it enters a convolution. WASM has
+ * no flush-to-zero mode, and products that underflow into float32 subnormals (below 1.2e-38) take
+ * a microcode path on x86 that made a training step 15x slower once a model fitted its batch
+ * well. Values this small change no weight: Adam's epsilon (1e-7) and any learning rate swamp them.
+ */
+export const GRADIENT_FLUSH = 1e-30;
+
+/** Operands of matrix products up to this size are flushed with {@link GRADIENT_FLUSH}. */
+const FLUSH_MAX_SIZE = 1 << 16;
+
+/**
+ * Zeroes the entries of `t` with magnitude below {@link GRADIENT_FLUSH}, in place, as a CPU's
+ * flush-to-zero mode would for subnormals. In place is safe here: the change is below the
+ * float32 resolution of any sum the value enters, and flushing twice is flushing once.
+ */
+function flushTiny(backend: unknown, t: TensorInfo): void {
+  if (!isHeapBackend(backend) || t.dtype !== 'float32') return;
+  const a = backend.typedArrayFromHeap(t);
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v !== 0 && v < GRADIENT_FLUSH && v > -GRADIENT_FLUSH) a[i] = 0;
+  }
+}
+
 /** Geometry of the forward convolution whose gradient is asked for. */
 function forwardInfo(
   xShape: [number, number, number, number],
@@ -82,6 +107,7 @@ export function conv2dBackpropFilterViaConv(backendName: string): KernelFunc {
     const { top, bottom, left, right } = info.padInfo;
     const call = (name: string, ins: NamedTensorInfoMap, at: NamedAttrMap): TensorInfo =>
       callKernel(backendName, name, backend, ins, at);
+    flushTiny(backend, dy);
     const xT = call('Transpose', { x }, { perm: [3, 1, 2, 0] });
     const dyT = call('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
     const pad: ExplicitPadding = [
@@ -90,17 +116,13 @@ export function conv2dBackpropFilterViaConv(backendName: string): KernelFunc {
       [left, right],
       [0, 0],
     ];
-    const conv = call(
-      'Conv2D',
-      { x: xT, filter: dyT },
-      {
-        strides: [1, 1],
-        pad,
-        dataFormat: 'NHWC',
-        dilations: [info.strideHeight, info.strideWidth],
-        dimRoundingMode: 'floor',
-      } as unknown as NamedAttrMap,
-    );
+    const conv = call('Conv2D', { x: xT, filter: dyT }, {
+      strides: [1, 1],
+      pad,
+      dataFormat: 'NHWC',
+      dilations: [info.strideHeight, info.strideWidth],
+      dimRoundingMode: 'floor',
+    } as unknown as NamedAttrMap);
     backend.disposeData(xT.dataId);
     backend.disposeData(dyT.dataId);
     let full = conv;
@@ -160,6 +182,7 @@ export function conv2dBackpropInputViaConv(
     }
     const call = (name: string, ins: NamedTensorInfoMap, at: NamedAttrMap): TensorInfo =>
       callKernel(backendName, name, backend, ins, at);
+    flushTiny(backend, dy);
     const flipped = call('Reverse', { x: filter }, { dims: [0, 1] });
     const wT = call('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
     backend.disposeData(flipped.dataId);
@@ -169,17 +192,13 @@ export function conv2dBackpropInputViaConv(
       [kw - 1 - left, kw - 1 - right],
       [0, 0],
     ];
-    const dx = call(
-      'Conv2D',
-      { x: dy, filter: wT },
-      {
-        strides: [1, 1],
-        pad,
-        dataFormat: 'NHWC',
-        dilations: [1, 1],
-        dimRoundingMode: 'floor',
-      } as unknown as NamedAttrMap,
-    );
+    const dx = call('Conv2D', { x: dy, filter: wT }, {
+      strides: [1, 1],
+      pad,
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: 'floor',
+    } as unknown as NamedAttrMap);
     backend.disposeData(wT.dataId);
     return dx;
   };
@@ -220,7 +239,14 @@ export function batchMatMulUntransposed(original: KernelFunc, backendName: strin
     if (!single(a) || !single(b) || a.dtype !== 'float32' || b.dtype !== 'float32') {
       return original(args);
     }
-    const view = (t: TensorInfo): TensorInfo => ({ dataId: t.dataId, dtype: t.dtype, shape: t.shape.slice(-2) });
+    // Gradients reach products as the small operand (a batch's dy against a weight matrix).
+    for (const t of [a, b])
+      if (tf.util.sizeFromShape(t.shape) <= FLUSH_MAX_SIZE) flushTiny(backend, t);
+    const view = (t: TensorInfo): TensorInfo => ({
+      dataId: t.dataId,
+      dtype: t.dtype,
+      shape: t.shape.slice(-2),
+    });
     const a2 = view(a);
     const b2 = view(b);
     const [m, k] = transposeA ? [a2.shape[1], a2.shape[0]] : a2.shape;
@@ -228,8 +254,10 @@ export function batchMatMulUntransposed(original: KernelFunc, backendName: strin
     const sizeA = m * k;
     const sizeB = k * nOut;
     const cached = !transposeA && !transposeB && !recordingGradients();
-    const direct = (transposeA ? sizeA : 0) + (transposeB ? sizeB : 0) + (cached ? 0 : PACK_COST * k * nOut);
-    const swapped = (transposeB ? 0 : sizeB) + (transposeA ? 0 : sizeA) + PACK_COST * k * m + m * nOut;
+    const direct =
+      (transposeA ? sizeA : 0) + (transposeB ? sizeB : 0) + (cached ? 0 : PACK_COST * k * nOut);
+    const swapped =
+      (transposeB ? 0 : sizeB) + (transposeA ? 0 : sizeA) + PACK_COST * k * m + m * nOut;
     const flip = (t: TensorInfo): TensorInfo =>
       callKernel(backendName, 'Transpose', backend, { x: t }, { perm: [1, 0] });
     const product = (x: TensorInfo, y: TensorInfo): TensorInfo =>
@@ -246,7 +274,10 @@ export function batchMatMulUntransposed(original: KernelFunc, backendName: strin
     let out: TensorInfo;
     if (direct <= swapped) {
       if (!transposeA && !transposeB) return original(args);
-      out = product(keep(transposeA ? flip(a2) : a2, transposeA), keep(transposeB ? flip(b2) : b2, transposeB));
+      out = product(
+        keep(transposeA ? flip(a2) : a2, transposeA),
+        keep(transposeB ? flip(b2) : b2, transposeB),
+      );
     } else {
       const left = keep(transposeB ? b2 : flip(b2), !transposeB);
       const right = keep(transposeA ? a2 : flip(a2), !transposeA);
@@ -305,7 +336,8 @@ export function fusedMatMulViaBatchMatMul(original: KernelFunc, backendName: str
 /**
  * One Adam step for one variable in a single pass over the heap (the tfjs optimizer spends ten
  * element-wise kernels and as many 17 MB temporaries on the dense layer): returns the new value,
- * first and second moments, computed exactly as `tf.train.adam` does, in double precision.
+ * first and second moments, by `tf.train.adam`'s formula in double precision (equal to float32
+ * rounding).
  * Attributes: `lr`, `beta1`, `beta2`, `epsilon`, and the bias corrections `c1` = 1 - beta1^t,
  * `c2` = 1 - beta2^t.
  */
@@ -321,13 +353,17 @@ export function adamUpdate(backendName: string): KernelFunc {
     const [X1, M1, V1] = outs.map((t) => backend.typedArrayFromHeap(t));
     const a1 = 1 - beta1;
     const a2 = 1 - beta2;
-    for (let i = 0; i < X.length; i++) {
+    // lr * (m / c1) / (sqrt(v / c2) + eps) with the divisions by constants hoisted.
+    const step = lr / c1;
+    const inv2 = 1 / c2;
+    const len = X.length;
+    for (let i = 0; i < len; i++) {
       const gi = G[i];
       const mi = beta1 * M[i] + a1 * gi;
       const vi = beta2 * V[i] + a2 * gi * gi;
       M1[i] = mi;
       V1[i] = vi;
-      X1[i] = X[i] - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + epsilon);
+      X1[i] = X[i] - (step * mi) / (Math.sqrt(vi * inv2) + epsilon);
     }
     return outs;
   };
@@ -379,12 +415,11 @@ export function maxPoolGradFirstMax(backendName: string): KernelFunc {
     const x = backend.typedArrayFromHeap(input);
     const g = backend.typedArrayFromHeap(dy);
     const dx = backend.typedArrayFromHeap(out);
-    dx.fill(0);
     const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth } = info;
-    const { strideHeight, strideWidth, effectiveFilterHeight: fh, effectiveFilterWidth: fw } =
-      info;
+    const { strideHeight, strideWidth, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
     const { top, left } = info.padInfo;
     const rowStride = inWidth * ch;
+    dx.fill(0);
     let gi = 0;
     for (let b = 0; b < batchSize; b++) {
       const base = b * inHeight * rowStride;
@@ -394,6 +429,36 @@ export function maxPoolGradFirstMax(backendName: string): KernelFunc {
         for (let ox = 0; ox < outWidth; ox++) {
           const c0 = Math.max(0, ox * strideWidth - left);
           const c1 = Math.min(inWidth, ox * strideWidth - left + fw);
+          if (r1 - r0 === 2 && c1 - c0 === 2) {
+            // The common 2x2 window, unrolled: four candidates in row-major order.
+            const k00 = base + r0 * rowStride + c0 * ch;
+            for (let c = 0; c < ch; c++, gi++) {
+              const p = k00 + c;
+              const q = p + rowStride;
+              // Strict > from -Infinity: ties go to the earlier candidate and NaN never wins,
+              // as in the CPU backend.
+              let at = -1;
+              let best = -Infinity;
+              let v = x[p];
+              if (v > best) {
+                best = v;
+                at = p;
+              }
+              v = x[p + ch];
+              if (v > best) {
+                best = v;
+                at = p + ch;
+              }
+              v = x[q];
+              if (v > best) {
+                best = v;
+                at = q;
+              }
+              if (x[q + ch] > best) at = q + ch;
+              if (at >= 0) dx[at] += g[gi];
+            }
+            continue;
+          }
           for (let c = 0; c < ch; c++, gi++) {
             let best = -Infinity;
             let at = -1;
@@ -458,9 +523,18 @@ export function conv2dBackpropFilterIm2col(backendName: string): KernelFunc {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const info = forwardInfo(x.shape as [number, number, number, number], a.filterShape, a);
     if (!isHeapBackend(backend) || info.dataFormat !== 'channelsLast') {
-      throw new ModelError(`im2col Conv2DBackpropFilter on '${backendName}' needs NHWC data on a heap backend`);
+      throw new ModelError(
+        `im2col Conv2DBackpropFilter on '${backendName}' needs NHWC data on a heap backend`,
+      );
     }
-    const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow } = info;
+    const {
+      batchSize: n,
+      inHeight: h,
+      inWidth: w,
+      inChannels: ci,
+      outHeight: oh,
+      outWidth: ow,
+    } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const { top, left } = info.padInfo;
     const rows = n * oh * ow;
@@ -488,11 +562,22 @@ export function conv2dBackpropFilterIm2col(backendName: string): KernelFunc {
         }
       }
     }
-    const dyFlat: TensorInfo = { dataId: dy.dataId, dtype: dy.dtype, shape: [rows, info.outChannels] };
-    const dw = callKernel(backendName, 'BatchMatMul', backend, { a: patches, b: dyFlat }, {
-      transposeA: true,
-      transposeB: false,
-    });
+    flushTiny(backend, dy);
+    const dyFlat: TensorInfo = {
+      dataId: dy.dataId,
+      dtype: dy.dtype,
+      shape: [rows, info.outChannels],
+    };
+    const dw = callKernel(
+      backendName,
+      'BatchMatMul',
+      backend,
+      { a: patches, b: dyFlat },
+      {
+        transposeA: true,
+        transposeB: false,
+      },
+    );
     backend.disposeData(patches.dataId);
     dw.shape = [kh, kw, ci, info.outChannels];
     return dw;
@@ -500,17 +585,17 @@ export function conv2dBackpropFilterIm2col(backendName: string): KernelFunc {
 }
 
 /**
- * Picks the cheaper of the two dW formulations: the convolution when the batch gives it enough
- * channels to vectorise and the input has more than one channel, im2col otherwise (measured on the
- * default model: see docs/performance.md).
+ * Picks the cheaper of the two dW formulations: im2col for tiny batches (the convolution would
+ * run on as few channels as there are images) and for one input channel (the convolution would
+ * pack all of dy as its filter: 9.8M values for the first layer at batch 32), the convolution
+ * otherwise. Measured on the default model: see docs/performance.md.
  */
 export function conv2dBackpropFilter(backendName: string): KernelFunc {
   const viaConv = conv2dBackpropFilterViaConv(backendName);
   const viaIm2col = conv2dBackpropFilterIm2col(backendName);
   return (args) => {
-    const x = (args.inputs as { x: TensorInfo }).x;
-    const [n, , , ci] = x.shape;
-    return n >= IM2COL_MAX_BATCH ? viaConv(args) : viaIm2col(args);
+    const [n, , , ci] = (args.inputs as { x: TensorInfo }).x.shape;
+    return n < IM2COL_MAX_BATCH || ci === 1 ? viaIm2col(args) : viaConv(args);
   };
 }
 
@@ -522,6 +607,21 @@ export function setIm2colMaxBatch(n: number): void {
   IM2COL_MAX_BATCH = n;
 }
 
+/**
+ * `Identity` that shares the input's memory (reference-counted), as the CPU backend's does,
+ * instead of copying it: tfjs routes every gradient that passes through an addition or a bias
+ * through `Identity`, which cost a 39 MB copy per step for the first layer alone.
+ */
+export function identityShared(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const backend = args.backend as KernelBackend & { incRef?: (id: object) => void };
+    if (x.dtype === 'string' || typeof backend.incRef !== 'function') return original(args);
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
 /** Kernel names that {@link registerTrainingKernels} installs or replaces. */
 export const TRAINING_KERNELS = [
   'Conv2DBackpropFilter',
@@ -531,14 +631,18 @@ export const TRAINING_KERNELS = [
   'Sum',
   '_FusedMatMul',
   ADAM_UPDATE_KERNEL,
+  'Identity',
 ] as const;
 
 const installed = new Set<string>();
 
 /**
- * Registers the convolution-gradient kernels on `backendName` (default `wasm`), once per
- * process; the backend's own `Conv2DBackpropInput` stays as the fallback for strided
- * convolutions. Call after the backend is registered. Returns the kernel names it installed.
+ * Registers this module's kernels ({@link TRAINING_KERNELS}) on `backendName` (default `wasm`),
+ * once per process: the missing convolution filter gradient, and faster replacements for the
+ * input gradient, matrix products, max-pool gradient, bias sums and `Identity`, plus the fused
+ * Adam update. The backend's own kernels stay as fallbacks for cases these do not cover (strided
+ * input gradients, batched products). `useFastBackend` calls it; call it yourself only after
+ * `tf.setBackend('wasm')`. Returns the kernel names it installed (none on a second call).
  */
 export function registerTrainingKernels(backendName = 'wasm'): string[] {
   if (installed.has(backendName)) return [];
@@ -583,7 +687,11 @@ export function registerTrainingKernels(backendName = 'wasm'): string[] {
   const sum = tf.getKernel('Sum', backendName);
   if (sum !== undefined) {
     tf.unregisterKernel('Sum', backendName);
-    tf.registerKernel({ kernelName: 'Sum', backendName, kernelFunc: sumLeadingAxes(sum.kernelFunc) });
+    tf.registerKernel({
+      kernelName: 'Sum',
+      backendName,
+      kernelFunc: sumLeadingAxes(sum.kernelFunc),
+    });
     done.push('Sum');
   }
   const fused = tf.getKernel('_FusedMatMul', backendName);
@@ -596,8 +704,22 @@ export function registerTrainingKernels(backendName = 'wasm'): string[] {
     });
     done.push('_FusedMatMul');
   }
-  tf.registerKernel({ kernelName: ADAM_UPDATE_KERNEL, backendName, kernelFunc: adamUpdate(backendName) });
+  tf.registerKernel({
+    kernelName: ADAM_UPDATE_KERNEL,
+    backendName,
+    kernelFunc: adamUpdate(backendName),
+  });
   done.push(ADAM_UPDATE_KERNEL);
+  const identity = tf.getKernel('Identity', backendName);
+  if (identity !== undefined) {
+    tf.unregisterKernel('Identity', backendName);
+    tf.registerKernel({
+      kernelName: 'Identity',
+      backendName,
+      kernelFunc: identityShared(identity.kernelFunc),
+    });
+    done.push('Identity');
+  }
   installed.add(backendName);
   return done;
 }

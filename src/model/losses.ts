@@ -14,7 +14,9 @@ export function sampleLoss(name: LossName, y: tf.Tensor2D, p: tf.Tensor2D): tf.T
     switch (name) {
       case 'binaryCrossentropy': {
         const q = clipped();
-        return tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(q)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, q)))), -1));
+        return tf.neg(
+          tf.mean(tf.add(tf.mul(y, tf.log(q)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, q)))), -1),
+        );
       }
       case 'categoricalCrossentropy':
         return tf.neg(tf.sum(tf.mul(y, tf.log(clipped())), -1));
@@ -35,7 +37,15 @@ export function sampleLoss(name: LossName, y: tf.Tensor2D, p: tf.Tensor2D): tf.T
       case 'poisson':
         return tf.mean(tf.sub(p, tf.mul(y, tf.log(tf.add(p, EPS)))), -1);
       case 'cosineProximity':
-        return tf.neg(tf.sum(tf.mul(tf.div(y, tf.add(tf.norm(y, 2, -1, true), EPS)), tf.div(p, tf.add(tf.norm(p, 2, -1, true), EPS))), -1));
+        return tf.neg(
+          tf.sum(
+            tf.mul(
+              tf.div(y, tf.add(tf.norm(y, 2, -1, true), EPS)),
+              tf.div(p, tf.add(tf.norm(p, 2, -1, true), EPS)),
+            ),
+            -1,
+          ),
+        );
     }
   }) as tf.Tensor1D;
 }

@@ -65,7 +65,29 @@ export interface Evaluation {
   /** Precision-recall curve, one point per distinct score, recall descending. */
   pr: CurvePoint[];
   /** The threshold (one of the scores) that maximises F1, and that F1. */
-  bestF1: { threshold: number; f1: number };
+  bestF1: BestThreshold;
+}
+
+/** A threshold and the F1 it gives. */
+export interface BestThreshold {
+  /** Scores at or above this count as positive. */
+  threshold: number;
+  /** F1 at that threshold. */
+  f1: number;
+}
+
+/** The headline figures of one confusion matrix (see {@link summarize}). */
+export interface Summary {
+  /** TP / (TP + FN); 0 when there are no positives. */
+  recall: number;
+  /** TP / (TP + FP); 0 when nothing is called positive. */
+  precision: number;
+  /** (TP + TN) / all; 0 for an empty matrix. */
+  accuracy: number;
+  /** 2 P R / (P + R); 0 when P + R = 0. */
+  f1: number;
+  /** Row-normalised matrix. */
+  rates: ConfusionRates;
 }
 
 /** Options of {@link computeMetrics}. */
@@ -88,20 +110,17 @@ export function confusionMatrix(
   const m: ConfusionMatrix = { tp: 0, fp: 0, tn: 0, fn: 0 };
   for (let i = 0; i < scores.length; i++) {
     const called = scores[i] >= threshold;
-    if (labels[i] === 1) called ? m.tp++ : m.fn++;
-    else called ? m.fp++ : m.tn++;
+    if (labels[i] === 1) {
+      if (called) m.tp++;
+      else m.fn++;
+    } else if (called) m.fp++;
+    else m.tn++;
   }
   return m;
 }
 
 /** Recall, precision, accuracy and F1 of a confusion matrix (thesis equations 2.1 to 2.4). */
-export function summarize(m: ConfusionMatrix): {
-  recall: number;
-  precision: number;
-  accuracy: number;
-  f1: number;
-  rates: ConfusionRates;
-} {
+export function summarize(m: ConfusionMatrix): Summary {
   const recall = ratio(m.tp, m.tp + m.fn);
   const precision = ratio(m.tp, m.tp + m.fp);
   return {
@@ -150,12 +169,15 @@ export function computeMetrics(
   let tp = 0;
   let fp = 0;
   let auc = 0;
-  let best = { threshold: Infinity, f1: 0 };
-  for (let k = 0; k < n; ) {
+  let best: BestThreshold = { threshold: Infinity, f1: 0 };
+  for (let k = 0; k < n;) {
     const t = scores[order[k]];
     const tp0 = tp;
     const fp0 = fp;
-    for (; k < n && scores[order[k]] === t; k++) labels[order[k]] === 1 ? tp++ : fp++;
+    for (; k < n && scores[order[k]] === t; k++) {
+      if (labels[order[k]] === 1) tp++;
+      else fp++;
+    }
     // Trapezoid between the previous and this point; a vertical+horizontal mix is a tie (1/2).
     auc += (fp - fp0) * (tp + tp0) * 0.5;
     roc.push({ threshold: t, x: ratio(fp, neg), y: ratio(tp, pos) });

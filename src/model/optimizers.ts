@@ -27,7 +27,9 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   }
 
   /** Applies one Adam step (fused where the backend supports it). */
-  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+  override applyGradients(
+    variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0],
+  ): void {
     if (tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend()) === undefined) {
       super.applyGradients(variableGradients);
       return;
@@ -58,7 +60,9 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       if (g == null) return;
       const m = st.accumulatedFirstMoment[i].variable;
       const v = st.accumulatedSecondMoment[i].variable;
-      const [x1, m1, v1] = tf.engine().runKernel(ADAM_UPDATE_KERNEL, { x: value, g, m, v }, attrs) as tf.Tensor[];
+      const [x1, m1, v1] = tf
+        .engine()
+        .runKernel(ADAM_UPDATE_KERNEL, { x: value, g, m, v }, attrs) as tf.Tensor[];
       value.assign(x1);
       m.assign(m1);
       v.assign(v1);

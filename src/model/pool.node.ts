@@ -2,18 +2,27 @@
  * A small pool of worker threads, each with its own TensorFlow.js WASM backend and a model
  * replica (see `worker.node.ts`). Requests to one worker are answered in order.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
-import type { LossName } from './config.js';
+import type { LossName, OptimizerName } from './config.js';
 
 /** A message to a worker. */
 export type WorkerRequest =
   | { type: 'init' }
   | { type: 'model'; artifacts: tf.io.ModelArtifacts }
   | { type: 'weights'; flat: Float32Array }
-  | { type: 'predict'; pixels: Float32Array; shape: [number, number, number, number]; batchSize: number }
+  | { type: 'optimizer'; name: OptimizerName; learningRate: number }
+  | { type: 'apply'; flat: Float32Array }
+  | {
+      type: 'predict';
+      pixels: Float32Array;
+      shape: [number, number, number, number];
+      batchSize: number;
+    }
   | {
       type: 'grads';
       x: Float32Array;
@@ -31,41 +40,72 @@ export type WorkerReply =
   | { type: 'grads'; grads: Float32Array; loss: number; correct: number }
   | { type: 'error'; message: string };
 
+/** A request awaiting its answer. */
+interface Pending {
+  resolve: (r: WorkerReply) => void;
+  reject: (e: Error) => void;
+}
+
 /** One worker thread and the queue of answers it owes. */
 export class ModelWorker {
   private readonly worker: Worker;
-  private readonly waiting: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiting: Pending[] = [];
+  /** Settles after the answer to the latest request (answers come in order). */
+  private idle: Promise<unknown> = Promise.resolve();
 
   /** Starts the thread (it keeps no process alive on its own). */
   constructor() {
     const here = import.meta.url;
-    // From the TypeScript sources (tests, benchmarks) the worker is a .ts file that needs tsx.
-    const ts = here.endsWith('.ts');
-    const url = new URL(ts ? './worker.node.ts' : './worker.node.js', here);
-    const execArgv = ts && !process.execArgv.some((a) => a.includes('tsx')) ? [...process.execArgv, '--import', 'tsx'] : undefined;
-    this.worker = new Worker(url, execArgv ? { execArgv } : {});
-    this.worker.unref();
+    if (here.endsWith('.ts')) {
+      // Running from the TypeScript sources (tests, benchmarks): load tsx in the thread first.
+      // require.resolve yields the CommonJS build; its ESM twin sits beside it.
+      const tsx = pathToFileURL(
+        createRequire(here)
+          .resolve('tsx/esm/api')
+          .replace(/\.cjs$/, '.mjs'),
+      ).href;
+      const entry = new URL('./worker.node.ts', here).href;
+      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+      this.worker = new Worker(boot, { eval: true });
+    } else {
+      this.worker = new Worker(new URL('./worker.node.js', here));
+    }
     this.worker.on('message', (reply: WorkerReply) => {
       const w = this.waiting.shift();
+      if (this.waiting.length === 0) this.worker.unref();
       if (w === undefined) return;
       if (reply.type === 'error') w.reject(new ModelError(`model worker: ${reply.message}`));
       else w.resolve(reply);
     });
     this.worker.on('error', (e) => {
-      for (const w of this.waiting.splice(0)) w.reject(new ModelError(`model worker failed: ${e.message}`, undefined, { cause: e }));
+      for (const w of this.waiting.splice(0))
+        w.reject(new ModelError(`model worker failed: ${e.message}`, undefined, { cause: e }));
     });
+    this.worker.on('exit', (code) => {
+      for (const w of this.waiting.splice(0))
+        w.reject(new ModelError(`model worker exited (code ${code})`));
+    });
+    // An idle worker must not keep the process alive, a busy one must (or Node exits while a
+    // caller awaits its answer). Unref after the listeners: adding one refs the port again.
+    this.worker.unref();
   }
 
   /** Sends `msg` (transferring `transfer`) and resolves with the worker's answer to it. */
   request(msg: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<WorkerReply>((resolve, reject) => {
+      if (this.waiting.length === 0) this.worker.ref();
       this.waiting.push({ resolve, reject });
       this.worker.postMessage(msg, transfer);
     });
+    this.idle = reply.catch(() => undefined);
+    return reply;
   }
 
-  /** Stops the thread. */
+  /** Stops the thread once it has answered every request sent to it. */
   async terminate(): Promise<void> {
+    // Stopping a thread in the middle of a WASM call can leave Node with nothing to wait on, so
+    // that it exits before the termination resolves; an idle thread stops at once.
+    await this.idle;
     await this.worker.terminate();
   }
 }

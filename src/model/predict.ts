@@ -8,9 +8,10 @@ export interface PredictOptions {
   /** Images per forward pass. Default 32. */
   batchSize: number;
   /**
-   * Node only: worker threads to spread large batches over (each runs its own WASM backend).
-   * Default: `'auto'`, one per spare CPU core when the batch is large enough to gain, none in a
-   * browser. `0` or `1` keeps everything on the calling thread.
+   * Node with the WASM backend only: threads to share the images (the calling thread plus
+   * workers, each with its own WASM backend and model replica). Default `'auto'`: one worker per
+   * spare CPU core when each thread gets at least 300,000 input values (32 images of 100x100);
+   * `0` or `1`: the calling thread alone. Ignored in a browser. Scores do not depend on it.
    */
   workers: number | 'auto';
 }

@@ -33,7 +33,10 @@ export interface TrainHistory {
 }
 
 /** Per-sample loss weights from `classWeight` (1 for classes it omits). */
-function sampleWeights(labels: Int32Array, classWeight: Record<number, number> | undefined): Float32Array {
+function sampleWeights(
+  labels: Int32Array,
+  classWeight: Record<number, number> | undefined,
+): Float32Array {
   const w = new Float32Array(labels.length).fill(1);
   if (classWeight !== undefined) {
     for (let i = 0; i < labels.length; i++) w[i] = classWeight[labels[i]] ?? 1;
@@ -60,14 +63,11 @@ export function localStep(
     const ys = targets(labels, units);
     const ws = tf.tensor1d(weights);
     let correct: tf.Scalar | undefined;
-    const cost = optimizer.minimize(
-      () => {
-        const p = model.apply(xs, { training: true }) as tf.Tensor2D;
-        correct = tf.keep(tf.sum(sampleCorrect(ys, p)) as tf.Scalar);
-        return tf.div(tf.sum(tf.mul(sampleLoss(loss, ys, p), ws)), shape[0]) as tf.Scalar;
-      },
-      true,
-    ) as tf.Scalar;
+    const cost = optimizer.minimize(() => {
+      const p = model.apply(xs, { training: true }) as tf.Tensor2D;
+      correct = tf.keep(tf.sum(sampleCorrect(ys, p)) as tf.Scalar);
+      return tf.div(tf.sum(tf.mul(sampleLoss(loss, ys, p), ws)), shape[0]) as tf.Scalar;
+    }, true) as tf.Scalar;
     return [tf.mul(cost, shape[0]) as tf.Scalar, correct as tf.Scalar];
   });
   const out = { loss: lossT.dataSync()[0], correct: correctT.dataSync()[0] };
@@ -117,13 +117,14 @@ export interface StepRunner {
     labels: Int32Array,
     weights: Float32Array,
   ): Promise<{ loss: number; correct: number }>;
-  /** Copies trained weights back into the model (if they live elsewhere) and frees resources. */
-  finish(): Promise<void>;
+  /** Frees what the runner holds (threads); the model itself is always up to date. */
+  close(): Promise<void>;
 }
 
-/** Makes a {@link StepRunner} for a model and config, or `undefined` to train locally. */
+/** Makes a {@link StepRunner} for a model, its optimizer and config, or `undefined` to train locally. */
 export type StepRunnerFactory = (
   model: tf.LayersModel,
+  optimizer: tf.Optimizer,
   config: TrainConfig,
 ) => Promise<StepRunner | undefined>;
 
@@ -170,10 +171,9 @@ export async function trainModel(
   const per = h * w * c;
   const weights = sampleWeights(data.labels, cfg.classWeight);
   const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
-  const runner = (await runnerFactory?.(model, cfg)) ?? {
-    step: async (x: Float32Array, s: [number, number, number, number], l: Int32Array, wt: Float32Array) =>
-      localStep(model, optimizer, cfg.loss, x, s, l, wt),
-    finish: async () => undefined,
+  const runner: StepRunner = (await runnerFactory?.(model, optimizer, cfg)) ?? {
+    step: async (x, s, l, wt) => localStep(model, optimizer, cfg.loss, x, s, l, wt),
+    close: async () => undefined,
   };
   const order = Array.from({ length: n }, (_, i) => i);
   const rng = createRng(cfg.seed);
@@ -204,7 +204,6 @@ export async function trainModel(
       trainMs += ms;
       const log: EpochLog = { epoch, epochs: cfg.epochs, loss: lossSum / n, acc: correct / n, ms };
       if (validationData !== undefined) {
-        await runner.finish();
         const v = scoreLossAccuracy(model, validationData, cfg.loss, Math.max(32, cfg.batchSize));
         log.valLoss = v.loss;
         log.valAcc = v.acc;
@@ -212,7 +211,9 @@ export async function trainModel(
       history.push(log);
       onEpochEnd?.(log);
       if (es !== undefined) {
-        const key = ({ val_loss: 'valLoss', val_acc: 'valAcc', loss: 'loss', acc: 'acc' } as const)[es.monitor];
+        const key = ({ val_loss: 'valLoss', val_acc: 'valAcc', loss: 'loss', acc: 'acc' } as const)[
+          es.monitor
+        ];
         const value = log[key] as number;
         if (improved(es.monitor, value, best, es.minDelta)) {
           best = value;
@@ -224,7 +225,7 @@ export async function trainModel(
       }
     }
   } finally {
-    await runner.finish();
+    await runner.close();
     optimizer.dispose();
   }
   return {

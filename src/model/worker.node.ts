@@ -11,10 +11,12 @@ import { useFastBackend } from './backend.js';
 import type { LossName } from './config.js';
 import { targets } from './data.js';
 import { sampleCorrect, sampleLoss } from './losses.js';
+import { makeOptimizer } from './optimizers.js';
 import { predictLocal } from './predict.js';
 import type { WorkerReply, WorkerRequest } from './pool.node.js';
 
 let model: tf.LayersModel | undefined;
+let optimizer: tf.Optimizer | undefined;
 
 function trainable(): tf.Variable[] {
   return (model as tf.LayersModel).trainableWeights.map((w) => w.read() as tf.Variable);
@@ -78,8 +80,28 @@ async function handle(msg: WorkerRequest): Promise<WorkerReply> {
     case 'weights':
       setFlatWeights(msg.flat);
       return { type: 'ok', backend: tf.getBackend() };
+    case 'optimizer':
+      optimizer?.dispose();
+      optimizer = makeOptimizer(msg.name, msg.learningRate);
+      return { type: 'ok', backend: tf.getBackend() };
+    case 'apply': {
+      const opt = optimizer as tf.Optimizer;
+      tf.tidy(() => {
+        const grads: tf.NamedTensorMap = {};
+        let off = 0;
+        for (const v of trainable()) {
+          grads[v.name] = tf.tensor(msg.flat.subarray(off, off + v.size), v.shape);
+          off += v.size;
+        }
+        opt.applyGradients(grads);
+      });
+      return { type: 'ok', backend: tf.getBackend() };
+    }
     case 'predict':
-      return { type: 'scores', scores: predictLocal(model as tf.LayersModel, msg.pixels, msg.shape, msg.batchSize) };
+      return {
+        type: 'scores',
+        scores: predictLocal(model as tf.LayersModel, msg.pixels, msg.shape, msg.batchSize),
+      };
     case 'grads': {
       const r = gradients(msg.x, msg.shape, msg.labels, msg.weights, msg.divisor, msg.loss);
       return { type: 'grads', ...r };
@@ -92,10 +114,16 @@ if (port !== null) {
   port.on('message', (msg: WorkerRequest) => {
     handle(msg).then(
       (reply) => {
-        const transfer = reply.type === 'scores' ? [reply.scores.buffer] : reply.type === 'grads' ? [reply.grads.buffer] : [];
+        const transfer =
+          reply.type === 'scores'
+            ? [reply.scores.buffer]
+            : reply.type === 'grads'
+              ? [reply.grads.buffer]
+              : [];
         port.postMessage(reply, transfer as ArrayBuffer[]);
       },
-      (e: unknown) => port.postMessage({ type: 'error', message: (e as Error).message } satisfies WorkerReply),
+      (e: unknown) =>
+        port.postMessage({ type: 'error', message: (e as Error).message } satisfies WorkerReply),
     );
   });
 }
