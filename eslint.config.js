@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'docs/api/', 'node_modules/', 'demo-output/', 'examples/browser/*.js', 'examples/browser/dist/'] },
+  {
+    ignores: [
+      'dist/',
+      'docs/api/',
+      'node_modules/',
+      'demo-output/',
+      'examples/browser/*.js',
+      'examples/browser/dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
