@@ -102,8 +102,11 @@ export interface SearchCriteria {
 
 /** Defaults of {@link SearchCriteria} that are not "absent". */
 export const DEFAULT_SEARCH_CRITERIA = {
+  /** Public data only. */
   public: true,
+  /** Science targets only (not calibrators). */
   scanIntent: 'TARGET',
+  /** Cone radius when a cone gives none, arcminutes. */
   coneRadiusArcmin: 1,
 } as const;
 

@@ -73,7 +73,9 @@ export interface AlmaArchiveOptions extends RetryOptions {
 
 /** Defaults of {@link AlmaArchiveOptions} (ALminer's `maxrec` of one million rows). */
 export const DEFAULT_ARCHIVE_OPTIONS = {
+  /** The ESO mirror (`https://almascience.eso.org`). */
   mirror: 'ESO',
+  /** Most rows a TAP query may return (`MAXREC`). */
   maxrec: 1_000_000,
   ...DEFAULT_RETRY_OPTIONS,
 } as const;

@@ -63,12 +63,19 @@ export interface DownloadOptions extends RetryOptions {
 
 /** Defaults of {@link DownloadOptions}; retries default to 5 (downloads are long). */
 export const DEFAULT_DOWNLOAD_OPTIONS = {
+  /** Four files at a time. */
   concurrency: 4,
+  /** Download for real. */
   dryRun: false,
+  /** A 401/403 skips the file. */
   skipUnauthorized: true,
+  /** Check FITS structure before renaming. */
   verifyFits: true,
+  /** Five retries per file. */
   retries: 5,
+  /** First retry after one second, doubling. */
   backoffMs: 1000,
+  /** A minute of silence from the server is a failure. */
   timeoutMs: 60_000,
 } as const;
 
@@ -184,7 +191,12 @@ export function contentDispositionName(header: string | null | undefined): strin
 export function planDownload(
   products: readonly DataProduct[],
   opts: Pick<DownloadOptions, 'sample' | 'maxBytes'> = {},
-): { selected: DataProduct[]; filtered: FilterStat[] } {
+): {
+  /** The products to download. */
+  selected: DataProduct[];
+  /** What `maxBytes` and `sample` removed. */
+  filtered: FilterStat[];
+} {
   const log = new FilterLog();
   let list = [...products];
   // Size first, so a sample of n is n files that will actually be fetched.

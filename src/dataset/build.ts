@@ -45,7 +45,10 @@ export interface BuildOptions {
 }
 
 /** Defaults of {@link BuildOptions} that do not depend on the profile. */
-export const BUILD_DEFAULTS = { seed: 0 } as const;
+export const BUILD_DEFAULTS = {
+  /** Seed of the random transforms. */
+  seed: 0,
+} as const;
 
 function isSkipped(x: ImageInput): x is SkippedSource {
   return typeof x === 'object' && x !== null && 'reason' in x && !('image' in x) && !('shape' in x);

@@ -31,6 +31,14 @@ export interface SampleInfo {
   split?: SplitName;
 }
 
+/** Which profile a dataset was prepared with. */
+export interface ProfileRef {
+  /** The profile's name. */
+  name: string;
+  /** Its {@link profileHash}. */
+  hash: string;
+}
+
 /** A source that a builder could not use, and why. */
 export interface SkippedSource {
   /** The file path or name. */
@@ -53,7 +61,7 @@ export interface Dataset extends TensorData {
   /** Sources the builders skipped, with the reason. */
   skipped: SkippedSource[];
   /** Name and {@link profileHash} of the profile the dataset was prepared with, when known. */
-  profile?: { name: string; hash: string };
+  profile?: ProfileRef;
 }
 
 /** Number of samples per class name, in class order. */
@@ -148,7 +156,7 @@ export class DatasetBuilder {
   }
 
   /** Pack everything into one {@link Dataset}. */
-  build(profile?: { name: string; hash: string }): Dataset {
+  build(profile?: ProfileRef): Dataset {
     return packDataset(this.pixels, this.infos, this.size, this.classNames, this.skipped, profile);
   }
 }
@@ -159,7 +167,7 @@ function packDataset(
   size: number,
   classNames: string[],
   skipped: SkippedSource[],
-  profile?: { name: string; hash: string },
+  profile?: ProfileRef,
 ): Dataset {
   const per = size * size;
   const images = new Float32Array(pixels.length * per);

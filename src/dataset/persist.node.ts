@@ -7,7 +7,7 @@ import { createImage2D } from '../core/image2d.js';
 import { VERSION } from '../core/version.js';
 import { readNpyFile, writeNpyFile } from '../fits/index.node.js';
 import { cropCenter, normalize, resize } from '../image/index.js';
-import type { Dataset, SampleInfo, SkippedSource } from './dataset.js';
+import type { Dataset, ProfileRef, SampleInfo, SkippedSource } from './dataset.js';
 import { classCounts, DatasetBuilder } from './dataset.js';
 import { baseName } from './internal.js';
 import type { TargetProfile } from './profile.js';
@@ -22,7 +22,7 @@ export interface DatasetManifest {
   /** Library version that wrote it. */
   library: string;
   /** Profile name and hash, or null when unknown (e.g. imported crops). */
-  profile: { name: string; hash: string } | null;
+  profile: ProfileRef | null;
   /** Class names by label. */
   classNames: string[];
   /** Shape of `images.npy`: `[n, h, w, 1]`. */

@@ -43,7 +43,13 @@ export interface PreprocessConfig {
  * source's major axis lies along the columns (found automatically), `{ angles }` rotates by
  * hand-typed degrees keyed by file name (the original's way), `'none'` leaves images as they are.
  */
-export type AlignConfig = 'principal-axis' | { angles: Record<string, number> } | 'none';
+export type AlignConfig = 'principal-axis' | HandAngles | 'none';
+
+/** Hand-typed alignment angles, the original pipeline's way. */
+export interface HandAngles {
+  /** Degrees (`rotate` sense) by file name or path. */
+  angles: Record<string, number>;
+}
 
 /** How the positives are multiplied (the original: align, 4 flips, all pairwise geometric means). */
 export interface PositiveAugmentConfig {
@@ -94,7 +100,13 @@ export interface LinearAugmentConfig {
  * or the options of `addNoise` (Gaussian, jitter or neighbour noise), applied after
  * normalisation.
  */
-export type NoiseAugmentConfig = { kind: 'none' } | AddNoiseOptions;
+export type NoiseAugmentConfig = NoNoise | AddNoiseOptions;
+
+/** No noise added. */
+export interface NoNoise {
+  /** `'none'`. */
+  kind: 'none';
+}
 
 /**
  * What is looked for and how images are prepared for it: one plain, JSON-serialisable object,
@@ -343,7 +355,7 @@ export function resolveProfile(partial: TargetProfileInput = {}): TargetProfile 
 
   checkOneOf(p.noise.kind, 'noise.kind', ['none', 'gaussian', 'jitter', 'neighbour']);
   for (const key of ['sigma', 'scale', 'fraction'] as const) {
-    const v = (p.noise as Record<string, unknown>)[key];
+    const v = (p.noise as unknown as Record<string, unknown>)[key];
     if (v !== undefined)
       checkNumber(v, `noise.${key}`, { min: 0, max: key === 'fraction' ? 1 : undefined });
   }

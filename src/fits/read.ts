@@ -45,7 +45,9 @@ export interface ReadFitsOptions {
 
 /** The defaults of {@link ReadFitsOptions}. */
 export const DEFAULT_READ_FITS_OPTIONS = {
+  /** Name used in error messages when none is given. */
   name: '<FITS bytes>',
+  /** Pixels as float32. */
   dtype: 'float32',
 } as const satisfies ReadFitsOptions;
 

@@ -16,7 +16,10 @@ export interface WriteFitsOptions {
 }
 
 /** The defaults of {@link WriteFitsOptions}. */
-export const DEFAULT_WRITE_FITS_OPTIONS = { bitpix: -32 } as const satisfies WriteFitsOptions;
+export const DEFAULT_WRITE_FITS_OPTIONS = {
+  /** IEEE float32. */
+  bitpix: -32,
+} as const satisfies WriteFitsOptions;
 
 /** Keywords the writer sets itself from the image and options. */
 const STRUCTURAL =

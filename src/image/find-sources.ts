@@ -19,7 +19,16 @@ export interface Source {
   /** Background-subtracted, value-weighted mean `[row, col]` (sub-pixel). */
   centroid: [row: number, col: number];
   /** Inclusive pixel bounds of the object. */
-  bbox: { rowMin: number; rowMax: number; colMin: number; colMax: number };
+  bbox: {
+    /** First row. */
+    rowMin: number;
+    /** Last row. */
+    rowMax: number;
+    /** First column. */
+    colMin: number;
+    /** Last column. */
+    colMax: number;
+  };
   /** Number of pixels in the object. */
   pixels: number;
   /**

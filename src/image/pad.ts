@@ -10,7 +10,7 @@ export interface PadOptions {
 }
 
 /** Defaults of the optional {@link PadOptions}. */
-export const PAD_DEFAULTS: { value: number } = { value: 0 };
+export const PAD_DEFAULTS: Required<Pick<PadOptions, 'value'>> = { value: 0 };
 
 /**
  * Grow the image to `to` by adding a border of `value`, keeping the image centred: of the

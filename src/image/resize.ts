@@ -29,7 +29,7 @@ export interface ResizeOptions {
 }
 
 /** Defaults of {@link ResizeOptions}; `antiAlias` and `antiAliasSigma` depend on the shapes. */
-export const RESIZE_DEFAULTS: { order: InterpolationOrder } = { order: 1 };
+export const RESIZE_DEFAULTS: Required<Pick<ResizeOptions, 'order'>> = { order: 1 };
 
 /**
  * How one axis is resampled: output `k` is `Σ_t weights[k·width + t] · x[start[k] + t]`, where

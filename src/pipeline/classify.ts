@@ -51,10 +51,15 @@ export interface ClassifyOptions {
 
 /** Defaults of {@link ClassifyOptions}. */
 export const CLASSIFY_DEFAULTS = {
+  /** Images per forward pass. */
   batchSize: 32,
+  /** Score every object found, not only the brightest. */
   allSources: true,
+  /** Objects scored per image. */
   maxSources: 5,
+  /** Detection level, robust standard deviations. */
   detectionThreshold: 5,
+  /** Inputs are not kept. */
   keepInputs: false,
 } as const;
 

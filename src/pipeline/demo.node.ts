@@ -32,8 +32,18 @@ import type { Candidate } from './classify.js';
 import { toReportData } from './report-data.js';
 import { trainFromDataset } from './train.node.js';
 
+/** A real ALMA image bundled with the repository and its role in the demo. */
+export interface BundledImage {
+  /** File name in the bundled folder. */
+  file: string;
+  /** Its class. */
+  label: 'positive' | 'negative';
+  /** Whether the demo trains on it or classifies it as held-out data. */
+  role: 'train' | 'held-out';
+}
+
 /** The real ALMA images bundled with the repository and their role in the demo. */
-export const BUNDLED_IMAGES = [
+export const BUNDLED_IMAGES: readonly BundledImage[] = [
   { file: 'b335_2017_band6_0.fits', label: 'positive', role: 'train' },
   { file: 'serpenssouthc7_2019_band6_0.fits', label: 'positive', role: 'held-out' },
   {
@@ -41,7 +51,7 @@ export const BUNDLED_IMAGES = [
     label: 'negative',
     role: 'held-out',
   },
-] as const;
+];
 
 /**
  * The original thesis's archive query: protostellar outflows and low-mass star formation,

@@ -8,8 +8,11 @@ export {
 } from './train.node.js';
 export {
   BUNDLED_IMAGES,
+  THESIS_CRITERIA,
   demoProfile,
   runDemo,
+  type BundledImage,
+  type DemoArchiveOptions,
   type DemoOptions,
   type DemoResult,
 } from './demo.node.js';
