@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -98,6 +98,49 @@ describe('alma-classifier prepare', () => {
     ]);
     expect(r.error?.name).toBe('DatasetError');
     expect(r.error?.message).toMatch(/bad\.json.*inputSize/);
+  });
+  it('--review writes a review page of the generated positives whose rejections --exclude honours', async () => {
+    const out = join(dir, 'ds-review');
+    const r = await run([
+      'prepare',
+      '--positives',
+      join(dir, 'pos'),
+      '--profile',
+      join(dir, 'profile.json'),
+      '--review',
+      '--out',
+      out,
+    ]);
+    expect(r.error).toBeUndefined();
+    const html = await readFile(join(out, 'review', 'review.html'), 'utf8');
+    const ds = await loadDataset(out);
+    // every positive sample is on the page under its sample id, so a rejection names it
+    for (const s of ds.samples) expect(html).toContain(s.id);
+    expect(html).toContain('Geometric means');
+    // reject one flip: it and the geometric means made from it drop out of the next prepare
+    const rejected = ds.samples.find((s) => s.transforms.some((t) => t.startsWith('flip')));
+    await writeFile(
+      join(dir, 'decisions.json'),
+      JSON.stringify({
+        version: 1,
+        decisions: [{ id: rejected?.id, file: rejected?.source, decision: 'reject' }],
+      }),
+    );
+    const again = await run([
+      'prepare',
+      '--positives',
+      join(dir, 'pos'),
+      '--profile',
+      join(dir, 'profile.json'),
+      '--exclude',
+      join(dir, 'decisions.json'),
+      '--out',
+      join(dir, 'ds-after'),
+    ]);
+    expect(again.error).toBeUndefined();
+    const after = await loadDataset(join(dir, 'ds-after'));
+    expect(after.samples.some((s) => s.id === rejected?.id)).toBe(false);
+    expect(after.samples.length).toBeLessThan(ds.samples.length);
   });
   it('needs some input', async () => {
     const r = await run(['prepare', '--out', join(dir, 'y')]);

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { writeReviewPage } from '../../report/report.node.js';
+import type { ReviewItem } from '../../report/types.js';
 import { loadProfile } from '../profile.js';
 import { DatasetError } from '../../core/errors.js';
 import { createProgressBar } from '../progress.js';
@@ -8,6 +11,7 @@ import {
   classCounts,
   concatDatasets,
   profileHash,
+  sampleImage,
   synthesize,
 } from '../../dataset/index.js';
 import type { BuildOptions, Dataset, SourceImage, TargetProfile } from '../../dataset/index.js';
@@ -28,6 +32,7 @@ interface PrepareFlags {
   out: string;
   exclude?: string;
   seed: string;
+  review: boolean;
 }
 
 function* syntheticNegatives(
@@ -59,6 +64,11 @@ export function register(program: Command): void {
     )
     .option('--exclude <decisions.json>', 'file names or sample ids rejected on review')
     .option('--seed <n>', 'seed of augmentation and synthetic images', '0')
+    .option(
+      '--review',
+      'also write OUT/review/review.html to keep or reject each generated positive (exports decisions.json for --exclude)',
+      false,
+    )
     .requiredOption('--out <dir>', 'dataset directory to write')
     .action(async (flags: PrepareFlags) => {
       const profile = await loadProfile(flags.profile);
@@ -114,6 +124,27 @@ export function register(program: Command): void {
       const excluded = ds.skipped.filter((s) => s.excluded).length;
       const failed = ds.skipped.length - excluded;
       out.write(`  skipped ${failed} unusable file(s), excluded ${excluded} on review\n`);
+      if (flags.review) {
+        const target = ds.classNames.length - 1;
+        const items: ReviewItem[] = ds.samples.flatMap((sample, i) =>
+          ds.labels[i] === target
+            ? [
+                {
+                  id: sample.id,
+                  file: sample.source,
+                  image: sampleImage(ds, i),
+                  group:
+                    sample.parents && sample.parents.length > 1 ? 'Geometric means' : 'Positives',
+                },
+              ]
+            : [],
+        );
+        const page = await writeReviewPage(items, join(flags.out, 'review'), {
+          images: 'files',
+          title: `Review the generated positives of ${flags.out}`,
+        });
+        out.write(`  review page: ${page}\n`);
+      }
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     });
 }
