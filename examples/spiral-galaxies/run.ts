@@ -94,5 +94,3 @@ if (result.accuracy < 0.8) {
   console.error('accuracy below 0.8: the spiral profile did not learn its target');
   process.exitCode = 1;
 }
-// The model module's worker threads can outlive training; the example is done, so end here.
-process.exit(process.exitCode ?? 0);
