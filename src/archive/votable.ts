@@ -174,10 +174,21 @@ function tableDataCell(text: string, f: VOField): VOValue {
   return t.split(/\s+/).map(parseNumber);
 }
 
-function base64ToBytes(b64: string): Uint8Array {
+function base64ToBytes(b64: string, source: string): Uint8Array {
   const clean = b64.replace(/[^A-Za-z0-9+/=]/g, '');
   if (typeof atob === 'function') {
-    const bin = atob(clean);
+    let bin: string;
+    try {
+      bin = atob(clean);
+    } catch (err) {
+      // atob rejects misplaced '=' padding or a length of 4k+1 with a DOMException.
+      throw new ArchiveError(
+        `${source}: the base64 STREAM is malformed (${(err as Error).message})`,
+        source,
+        undefined,
+        { cause: err },
+      );
+    }
     const out = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out;
@@ -197,6 +208,10 @@ class BinaryReader {
   }
   get done(): boolean {
     return this.pos >= this.bytes.length;
+  }
+  /** Bytes consumed so far. */
+  get offset(): number {
+    return this.pos;
   }
   private need(n: number): void {
     if (this.pos + n > this.bytes.length) {
@@ -249,6 +264,9 @@ class BinaryReader {
 function readBinaryCell(r: BinaryReader, f: VOField, source: string): VOValue {
   const shape = arrayShape(f.arraysize);
   const n = shape.variable ? r.int32() : shape.count;
+  if (!(n >= 0)) {
+    throw new ArchiveError(`${source}: binary VOTable cell of ${f.name} has length ${n}`, source);
+  }
   const scalar = !shape.variable && shape.count === 1;
   switch (f.datatype) {
     case 'char': {
@@ -311,10 +329,11 @@ function decodeBinary(
   binary2: boolean,
   source: string,
 ): VOValue[][] {
-  const r = new BinaryReader(base64ToBytes(b64), source);
+  const r = new BinaryReader(base64ToBytes(b64, source), source);
   const rows: VOValue[][] = [];
   const maskBytes = Math.ceil(fields.length / 8);
   while (!r.done) {
+    const start = r.offset;
     const mask = binary2 ? r.bytesOf(maskBytes) : undefined;
     const row: VOValue[] = [];
     fields.forEach((f, j) => {
@@ -322,6 +341,13 @@ function decodeBinary(
       const isNull = mask !== undefined && ((mask[j >> 3] >> (7 - (j & 7))) & 1) === 1;
       row.push(isNull ? null : cell);
     });
+    // A row that reads no bytes (no fields, or only empty arrays) would repeat forever.
+    if (r.offset === start) {
+      throw new ArchiveError(
+        `${source}: binary VOTable rows hold no data for the declared fields`,
+        source,
+      );
+    }
     rows.push(row);
   }
   return rows;
