@@ -57,11 +57,22 @@ function originalPositives(images: Image2D[]): Image2D[] {
 }
 
 async function memoryChild(dir: string): Promise<void> {
+  // RSS is sampled here: getrusage's maxRSS in a spawned child starts from the parent's
+  // high-water mark on Linux, so it would report the parent bench's peak.
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 5);
   const t = performance.now();
   const paths = await listFitsFiles(dir);
-  const ds = await buildNegativeSetFromFiles(paths, dustInWind);
+  const ds = await buildNegativeSetFromFiles(paths, dustInWind, {
+    onSource: () => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+    },
+  });
   const s = (performance.now() - t) / 1000;
-  const peakMb = process.resourceUsage().maxRSS / 1024;
+  clearInterval(sampler);
+  const peakMb = Math.max(peak, process.memoryUsage.rss()) / (1024 * 1024);
   console.log(
     JSON.stringify({ files: paths.length, samples: ds.shape[0], seconds: s, peakRssMb: peakMb }),
   );

@@ -47,6 +47,12 @@ async function worker(job: WorkerJob): Promise<void> {
   const model = await loadModel(job.model);
   const rssByDecile: number[] = [];
   let nextDecile = 1;
+  // Sampled here rather than read from getrusage's maxRSS, which a spawned child inherits from
+  // its parent's high-water mark on Linux (it showed the parent bench's peak, not this run's).
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 10);
   const t = performance.now();
   const s = await classifyArchive(products, {
     model,
@@ -62,12 +68,13 @@ async function worker(job: WorkerJob): Promise<void> {
     },
   });
   const seconds = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const result: WorkerResult = {
     classified: s.classified,
     seconds,
     perSecond: s.classified / seconds,
-    // maxRSS is in kilobytes.
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    peakRssMB: peakRss / MB,
     rssByDecile,
     peakDiskBytes: s.peakDiskBytes,
   };
