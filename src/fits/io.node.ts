@@ -1,4 +1,5 @@
 import { writeFileAtomic } from '../core/atomic.node.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -83,24 +84,53 @@ export async function writeFitsFile(
 }
 
 /**
+ * Files up to this size are read with synchronous calls: for them the four thread-pool round
+ * trips of an asynchronous open/stat/read/close cost more than the read itself (measured on the
+ * 4 MB B335 image: 2.3 ms asynchronous, 0.7 ms synchronous), and the event loop is held for
+ * about a millisecond per few MB. Larger files are read asynchronously.
+ */
+const SYNC_READ_LIMIT = 32 * 1024 * 1024;
+
+/** `buffer`, cut to the bytes actually read (a file that shrank while being read). */
+function fillResult(buffer: Buffer, filled: number): Buffer {
+  return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+}
+
+/**
  * The whole file in one read into an uninitialised buffer: `fs.readFile` reads in 512 KiB
  * chunks into a zeroed buffer, which costs more than decoding the pixels.
  */
 async function readWhole(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r');
+  const fd = openSync(path, 'r');
+  let closed = false;
   try {
-    const stats = await handle.stat();
+    const stats = fstatSync(fd);
     if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     const size = stats.size;
     const buffer = Buffer.allocUnsafe(size);
     let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
+    if (size <= SYNC_READ_LIMIT) {
+      while (filled < size) {
+        const n = readSync(fd, buffer, filled, size - filled, filled);
+        if (n === 0) break;
+        filled += n;
+      }
+      return fillResult(buffer, filled);
     }
-    return filled === size ? buffer : buffer.subarray(0, filled);
+    closeSync(fd);
+    closed = true;
+    const handle = await open(path, 'r');
+    try {
+      while (filled < size) {
+        const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+    return fillResult(buffer, filled);
   } finally {
-    await handle.close();
+    if (!closed) closeSync(fd);
   }
 }
