@@ -5,6 +5,7 @@ import { createRng } from '../src/core/random.js';
 import { requireImage } from '../src/fits/read.js';
 import { readFitsFile } from '../src/fits/index.node.js';
 import {
+  cropAround,
   addNoise,
   cropAroundMax,
   cropCenter,
@@ -525,5 +526,27 @@ describe('fixture sanity', () => {
     );
     const { center } = cropAroundMax(img);
     expect(center).toEqual(stats['b335_2017_band6_0.fits'].nanArgMax);
+  });
+});
+
+describe('cropAround', () => {
+  it('cuts the same window as cropAroundMax when centred on the peak it found', () => {
+    const rng = createRng(3);
+    const img = createImage2D(
+      64,
+      80,
+      Float32Array.from({ length: 64 * 80 }, () => rng.next()),
+    );
+    const byMax = cropAroundMax(img, { size: 21, searchFraction: 1 });
+    const byCenter = cropAround(img, byMax.center, { size: 21 });
+    expect(byCenter.offset).toEqual(byMax.offset);
+    expect(Array.from(toContiguous(byCenter.image))).toEqual(Array.from(toContiguous(byMax.image)));
+  });
+  it('pads past the edge and refuses a centre outside the image, naming it', () => {
+    const img = createImage2D(10, 10, new Float32Array(100).fill(1));
+    const { image } = cropAround(img, [0, 9], { size: 5, padValue: -1 });
+    expect(image.get(0, 0)).toBe(-1);
+    expect(image.get(2, 2)).toBe(1);
+    expect(() => cropAround(img, [10, 0], { size: 5 })).toThrow(/center \[10, 0\]/);
   });
 });

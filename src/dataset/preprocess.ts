@@ -1,6 +1,7 @@
 import type { Image2D } from '../core/image2d.js';
 import { DatasetError } from '../core/errors.js';
 import {
+  cropAround,
   cropAroundMax,
   cropCenter,
   normalize,
@@ -9,7 +10,6 @@ import {
   rotate,
 } from '../image/index.js';
 // The image module's window cutter, shared rather than copied, for crops around a given pixel.
-import { cutWindow } from '../image/internal.js';
 import { baseName } from './internal.js';
 import type { TargetProfile } from './profile.js';
 
@@ -91,20 +91,7 @@ export function preprocess(
   let cut: { image: Image2D; center: [number, number] };
   try {
     if (opts.center) {
-      const [r, c] = opts.center;
-      if (
-        !Number.isInteger(r) ||
-        !Number.isInteger(c) ||
-        r < 0 ||
-        c < 0 ||
-        r >= rows ||
-        c >= cols
-      ) {
-        throw new RangeError(`center [${r}, ${c}] is not a pixel of the ${rows}x${cols} image`);
-      }
-      const h = Math.floor(work / 2);
-      const window = cutWindow(image, r - h, c - h, work, work, padMode, pp.padValue);
-      cut = { image: window, center: [r, c] };
+      cut = cropAround(image, opts.center, { size: work, pad: padMode, padValue: pp.padValue });
     } else {
       cut = cropAroundMax(image, {
         size: work,

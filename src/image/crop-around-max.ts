@@ -1,11 +1,11 @@
 import type { Image2D } from '../core/image2d.js';
+import { cropAround } from './crop-around.js';
 import { centerFractionRange } from './crop-center-fraction.js';
 import {
   assertImage,
   assertInteger,
   assertNumber,
   assertOneOf,
-  cutWindow,
   nanArgmax,
   type WindowPad,
 } from './internal.js';
@@ -88,9 +88,5 @@ export function cropAroundMax(img: Image2D, opts: CropAroundMaxOptions = {}): Cr
       `${fn}: every pixel in the search window (searchFraction ${o.searchFraction}) is NaN`,
     );
   }
-  const center: [number, number] = [peak[0] + r0, peak[1] + c0];
-  const h = Math.floor(o.size / 2);
-  const offset: [number, number] = [center[0] - h, center[1] - h];
-  const image = cutWindow(img, offset[0], offset[1], o.size, o.size, o.pad, o.padValue);
-  return { image, center, offset };
+  return cropAround(img, [peak[0] + r0, peak[1] + c0], o);
 }

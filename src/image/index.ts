@@ -3,6 +3,8 @@ export { cropCenterFraction, CROP_CENTER_FRACTION_DEFAULTS } from './crop-center
 export type { CropCenterFractionOptions } from './crop-center-fraction.js';
 export { cropAroundMax, CROP_AROUND_MAX_DEFAULTS } from './crop-around-max.js';
 export type { CropAroundMaxOptions, CropAroundMaxResult } from './crop-around-max.js';
+export { cropAround, CROP_AROUND_DEFAULTS } from './crop-around.js';
+export type { CropAroundOptions } from './crop-around.js';
 export type { WindowPad } from './internal.js';
 export { cropCenter, CROP_CENTER_DEFAULTS } from './crop-center.js';
 export type { CropCenterOptions } from './crop-center.js';
