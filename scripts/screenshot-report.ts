@@ -5,7 +5,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/helpers/browser.js';
 import { createImage2D, createRng, type Image2D, type Rng } from '../src/core/index.js';
 import type { ReportCandidate, ReportData, ReportEpoch } from '../src/report/index.js';
 import { writeReport } from '../src/report/index.node.js';
@@ -118,19 +118,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'alma-report-'));
   try {
     const { index } = await writeReport(syntheticReport(), dir, { thumbnailSize: 72 });
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       await page.goto(pathToFileURL(index).href, { waitUntil: 'load' });
