@@ -18,7 +18,7 @@ import {
   sampleImage,
   synthesize,
 } from '../src/dataset/index.js';
-import type { Dataset, SourceImage } from '../src/dataset/index.js';
+import type { Dataset, ImageInput, SourceImage } from '../src/dataset/index.js';
 import {
   buildNegativeSetFromFiles,
   buildPositiveSetFromFiles,
@@ -307,6 +307,19 @@ describe('building from files', () => {
     expect(ds.shape[0]).toBe(16 + 120);
     expect(events).toEqual(paths.flatMap((p) => [`read ${p.slice(-8)}`, `done ${p.slice(-8)}`]));
   });
+  it('readSourceImages with minSize skips small images from their headers (the original rule)', async () => {
+    const items: ImageInput[] = [];
+    for await (const item of readSourceImages([B335, SERPENS, SMALL], { minSize: 501 }))
+      items.push(item);
+    expect(items.map((i) => ('reason' in i ? 'skipped' : 'read'))).toEqual([
+      'read',
+      'skipped',
+      'skipped',
+    ]);
+    expect((items[1] as { reason: string }).reason).toMatch(/480x480 is smaller than minSize 501/);
+    expect((items[2] as { reason: string }).reason).toMatch(/192x192/);
+  });
+
   it('readSourceImages yields images with source and HDU, or a skipped record', async () => {
     const items = [];
     for await (const item of readSourceImages([B335, join(dir, 'nope.fits')])) items.push(item);

@@ -541,7 +541,17 @@ describe('scanFitsLayout', () => {
     const layout = await scanFitsLayout(r.read, bytes.length, 'b335');
     expect(layout).toEqual({
       complete: true,
-      hdus: [{ headerOffset: 0, dataOffset: 8640, dataBytes: 4_000_000, paddedEnd: 4_008_960 }],
+      hdus: [
+        {
+          headerOffset: 0,
+          dataOffset: 8640,
+          dataBytes: 4_000_000,
+          paddedEnd: 4_008_960,
+          kind: 'image',
+          bitpix: -32,
+          axes: [1000, 1000, 1, 1],
+        },
+      ],
     });
     expect(r.bytesRead()).toBe(8640);
   });

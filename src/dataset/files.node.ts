@@ -1,7 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError } from '../core/errors.js';
-import { requireImage } from '../fits/index.js';
+import { requireImage, scanFitsLayout } from '../fits/index.js';
 import { readFitsFile } from '../fits/index.node.js';
 import { buildNegativeSet, buildPositiveSet } from './build.js';
 import type { BuildOptions, ImageInput } from './build.js';
@@ -15,6 +15,46 @@ export type PathInputs = Iterable<string> | AsyncIterable<string>;
 export interface ReadSourceOptions {
   /** HDU to read; default: the first image HDU with data. */
   hdu?: number;
+  /**
+   * Skip images whose shorter side (after dropping degenerate axes) is below this many pixels,
+   * decided from the headers before any pixel is read. The original pipeline kept only images
+   * over 500 px (`minSize: 501`); this library pads small images instead, so the default is 0:
+   * nothing is skipped. Compressed (`.gz`) files are read whole before the check.
+   */
+  minSize?: number;
+}
+
+/**
+ * The squeezed `[rows, cols]` of the image HDU a read would use, from the headers alone, or
+ * undefined when that cannot be told without reading the file whole (gzip, damaged layout).
+ */
+async function imageShapeFromHeaders(
+  path: string,
+  hdu: number | undefined,
+): Promise<[number, number] | undefined> {
+  if (/\.gz$/i.test(path)) return undefined;
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    const layout = await scanFitsLayout(
+      async (offset, length) => {
+        const buf = Buffer.allocUnsafe(length);
+        const { bytesRead } = await fh.read(buf, 0, length, offset);
+        return buf.subarray(0, bytesRead);
+      },
+      size,
+      path,
+    );
+    const chosen =
+      hdu !== undefined
+        ? layout.hdus[hdu]
+        : layout.hdus.find((h) => h.kind === 'image' && h.dataBytes > 0);
+    if (chosen === undefined || chosen.kind !== 'image') return undefined;
+    const axes = chosen.axes.filter((n) => n !== 1);
+    return axes.length === 2 ? [axes[1], axes[0]] : undefined;
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -29,9 +69,20 @@ export async function* readSourceImages(
   paths: PathInputs,
   opts: ReadSourceOptions = {},
 ): AsyncGenerator<ImageInput> {
+  const minSize = opts.minSize ?? 0;
   for await (const path of paths as AsyncIterable<string>) {
     let item: ImageInput;
     try {
+      if (minSize > 0) {
+        const shape = await imageShapeFromHeaders(path, opts.hdu).catch(() => undefined);
+        if (shape !== undefined && Math.min(...shape) < minSize) {
+          yield {
+            source: path,
+            reason: `image ${shape[0]}x${shape[1]} is smaller than minSize ${minSize} (skipped from its header)`,
+          };
+          continue;
+        }
+      }
       const file = await readFitsFile(path, opts.hdu === undefined ? {} : { hdu: opts.hdu });
       item = { image: requireImage(file), source: path };
       if (file.imageHdu !== undefined) item.hdu = file.imageHdu;

@@ -20,6 +20,12 @@ export interface FitsHduSpan {
   dataBytes: number;
   /** Byte offset just past the data unit's padding: where the next HDU starts. */
   paddedEnd: number;
+  /** What the HDU holds; `empty` = no data unit. */
+  kind: FitsHduKind;
+  /** BITPIX of the data. */
+  bitpix: number;
+  /** NAXIS1..NAXISn in FITS order (NAXIS1 = columns). */
+  axes: number[];
 }
 
 /** Result of {@link scanFitsLayout}. */
@@ -35,10 +41,7 @@ export interface FitsLayout {
 /** @internal Structure of one HDU as our own header reading sees it. */
 export interface HduStructure extends FitsHduSpan {
   index: number;
-  kind: FitsHduKind;
   cards: FitsCard[];
-  bitpix: number;
-  axes: number[];
 }
 
 const BITPIX_VALUES = new Set([8, 16, 32, 64, -32, -64]);
@@ -249,12 +252,17 @@ export async function scanFitsLayout(
   let step = walk.next(new Uint8Array(0));
   while (!step.done) step = walk.next(await read(step.value.offset, step.value.length));
   const { hdus, complete, reason } = step.value;
-  const spans = hdus.map(({ headerOffset, dataOffset, dataBytes, paddedEnd }) => ({
-    headerOffset,
-    dataOffset,
-    dataBytes,
-    paddedEnd,
-  }));
+  const spans = hdus.map(
+    ({ headerOffset, dataOffset, dataBytes, paddedEnd, kind, bitpix, axes }): FitsHduSpan => ({
+      headerOffset,
+      dataOffset,
+      dataBytes,
+      paddedEnd,
+      kind,
+      bitpix,
+      axes,
+    }),
+  );
   return complete
     ? { hdus: spans, complete }
     : { hdus: spans, complete, reason: `${name}: ${reason}` };
