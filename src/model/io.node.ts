@@ -3,8 +3,9 @@
  * (`model.json` + `weights.bin`), plus `meta.json`. Every file is written as `name.part` and
  * renamed when complete, so a crash never leaves a half-written model that looks whole.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic.node.js';
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -16,10 +17,7 @@ import './backend.node.js';
 import './predict.node.js';
 import './train.node.js';
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await writeFile(`${path}.part`, data);
-  await rename(`${path}.part`, path);
-}
+const writeAtomic = writeFileAtomic;
 
 async function readOrThrow(path: string): Promise<Buffer> {
   try {

@@ -4,7 +4,7 @@
  * objects is not reduced to its brightest one. Browser-safe: images come in as {@link Image2D}s
  * (read FITS bytes with `readFits`); the Node entry point adds file paths and folders.
  */
-import type { Image2D } from '../core/image2d.js';
+import { toContiguous, type Image2D } from '../core/image2d.js';
 import { cropCenterFraction, findSources } from '../image/index.js';
 import { centerFractionRange } from '../image/crop-center-fraction.js';
 import { preprocess } from '../dataset/preprocess.js';
@@ -166,10 +166,7 @@ export async function classifyImages(
   }
   if (inputs.length === 0) return [];
   const pixels = new Float32Array(inputs.length * size * size);
-  inputs.forEach((img, i) => {
-    let k = i * size * size;
-    for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) pixels[k++] = img.get(r, c);
-  });
+  inputs.forEach((img, i) => pixels.set(toContiguous(img), i * size * size));
   const scores = await predict(
     loaded.model,
     {

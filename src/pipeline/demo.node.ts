@@ -156,12 +156,10 @@ async function writeSynthetic(
   for (let i = 0; i < count; i++) {
     const kind = kinds[i % kinds.length];
     const path = join(dir, `${prefix}-${String(i).padStart(3, '0')}.fits`);
-    const image = synthesize(rng.fork(), {
-      kind,
-      size,
-      primaryBeam: i % 3 === 0 ? 0.95 : false,
-    });
+    // Fork for every index, written or not, so each file's image depends only on (seed, index).
+    const own = rng.fork();
     if (!(await exists(path))) {
+      const image = synthesize(own, { kind, size, primaryBeam: i % 3 === 0 ? 0.95 : false });
       await writeFitsFile(path, image, [
         { key: 'OBJECT', value: `synthetic ${kind} ${i}` },
         { key: 'BUNIT', value: 'Jy/beam' },
