@@ -103,13 +103,21 @@ export interface TrainConfig {
   /** Stop early when the monitored quantity stops improving. */
   earlyStopping?: EarlyStoppingConfig;
   /**
-   * Node with the WASM backend only: threads that share each batch (data parallelism, gradients
-   * summed before one optimizer step, so results match single-threaded training up to dropout
-   * draws and float rounding). `'auto'` (the default when omitted): one worker per spare core
-   * for batches of at least 150,000 input values (16 images of 100x100); `0` or `1`: the calling
-   * thread alone; `n`: n threads.
+   * Node only: threads that share each batch (data parallelism, gradients summed before one
+   * optimizer step, so results match single-threaded training up to float rounding). `'auto'`
+   * (the default when omitted): with the training engine, one thread per CPU core; without it
+   * (TensorFlow.js's WASM backend), one worker per spare core for batches of at least 150,000
+   * input values (16 images of 100x100). `0` or `1`: the calling thread alone; `n`: n threads.
    */
   workers?: number | 'auto';
+  /**
+   * Train with this library's WebAssembly training engine (fused SIMD kernels, threads sharing
+   * one memory) when the model is one it runs: the `createModel` family, see the model guide.
+   * Default `true`; other models, and the native `tensorflow` backend, always train through
+   * TensorFlow.js. `false` forces TensorFlow.js. The engine draws its own dropout masks from
+   * `seed`, so one seed and thread count give one trained model.
+   */
+  engine?: boolean;
 }
 
 /**

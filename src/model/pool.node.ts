@@ -2,12 +2,11 @@
  * A small pool of worker threads, each with its own TensorFlow.js WASM backend and a model
  * replica (see `worker.node.ts`). Requests to one worker are answered in order.
  */
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
+import { spawnModuleWorker } from '../core/threads.node.js';
 import type { LossName, OptimizerName } from './config.js';
 
 /** A message to a worker. */
@@ -55,21 +54,7 @@ export class ModelWorker {
 
   /** Starts the thread (it keeps no process alive on its own). */
   constructor() {
-    const here = import.meta.url;
-    if (here.endsWith('.ts')) {
-      // Running from the TypeScript sources (tests, benchmarks): load tsx in the thread first.
-      // require.resolve yields the CommonJS build; its ESM twin sits beside it.
-      const tsx = pathToFileURL(
-        createRequire(here)
-          .resolve('tsx/esm/api')
-          .replace(/\.cjs$/, '.mjs'),
-      ).href;
-      const entry = new URL('./worker.node.ts', here).href;
-      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-      this.worker = new Worker(boot, { eval: true });
-    } else {
-      this.worker = new Worker(new URL('./worker.node.js', here));
-    }
+    this.worker = spawnModuleWorker(import.meta.url, 'worker.node');
     this.worker.on('message', (reply: WorkerReply) => {
       const w = this.waiting.shift();
       if (this.waiting.length === 0) this.worker.unref();

@@ -2,22 +2,34 @@ import * as tf from '@tensorflow/tfjs';
 import { ensureBackend } from './backend.js';
 import type { TensorData } from './config.js';
 import { checkImages } from './data.js';
+import { engineThreadsAvailable, TrainingEngine } from './engine/engine.js';
+import { planModel } from './engine/plan.js';
 
 /** Options of {@link predict}. */
 export interface PredictOptions {
   /** Images per forward pass. Default 32. */
   batchSize: number;
   /**
-   * Node with the WASM backend only: threads to share the images (the calling thread plus
-   * workers, each with its own WASM backend and model replica). Default `'auto'`: one worker per
-   * spare CPU core when each thread gets at least 300,000 input values (32 images of 100x100);
-   * `0` or `1`: the calling thread alone. Ignored in a browser. Scores do not depend on it.
+   * Node only: threads to share the images. Default `'auto'`: with the training engine, one
+   * thread per CPU core; without it (TensorFlow.js's WASM backend), one worker per spare CPU core
+   * when each thread gets at least 300,000 input values (32 images of 100x100). `0` or `1`: the
+   * calling thread alone. Ignored in a browser. Scores do not depend on it beyond float rounding.
    */
   workers: number | 'auto';
+  /**
+   * Score with the library's WebAssembly engine (the one `trainModel` trains with) when it runs
+   * the model; `false` always uses TensorFlow.js. Default `true`. Ignored with the native
+   * `tensorflow` backend.
+   */
+  engine: boolean;
 }
 
 /** Defaults of {@link PredictOptions}. */
-export const DEFAULT_PREDICT_OPTIONS: PredictOptions = { batchSize: 32, workers: 'auto' };
+export const DEFAULT_PREDICT_OPTIONS: PredictOptions = {
+  batchSize: 32,
+  workers: 'auto',
+  engine: true,
+};
 
 /** A predictor that spreads work over threads; installed by the Node entry point. */
 export type ParallelPredictor = (
@@ -62,6 +74,62 @@ export function predictLocal(
 }
 
 /**
+ * The engine that scores with the weights of the model last predicted with (one per process: it
+ * holds threads and a copy of the weights). Rebuilt for another model, thread count or batch
+ * size; the weights are copied again when the model's weight tensors changed (training replaces
+ * them).
+ */
+let cached:
+  | { model: WeakRef<tf.LayersModel>; key: string; ids: object[]; engine: TrainingEngine }
+  | undefined;
+let engineQueue: Promise<unknown> = Promise.resolve();
+
+function weightIds(model: tf.LayersModel): object[] {
+  return model.trainableWeights.map((w) => w.read().dataId);
+}
+
+/** Scores with the engine, or `undefined` when it does not run this model. */
+async function predictWithEngine(
+  model: tf.LayersModel,
+  pixels: Float32Array,
+  n: number,
+  opts: PredictOptions,
+): Promise<Float32Array | undefined> {
+  if (typeof planModel(model) === 'string') return undefined;
+  const threads =
+    opts.workers === 'auto' ? engineThreadsAvailable() : Math.max(1, Math.floor(opts.workers));
+  const maxBatch = Math.max(1, Math.floor(opts.batchSize));
+  const key = `${threads}/${maxBatch}`;
+  const run = engineQueue.then(async () => {
+    if (cached === undefined || cached.model.deref() !== model || cached.key !== key) {
+      await cached?.engine.close();
+      cached = undefined;
+      const made = await TrainingEngine.create(model, {
+        threads,
+        maxBatch,
+        optimizer: 'sgd',
+        learningRate: 0,
+        seed: 0,
+      });
+      if (typeof made === 'string') return undefined;
+      cached = { model: new WeakRef(model), key, ids: weightIds(model), engine: made };
+    }
+    const ids = weightIds(model);
+    if (ids.some((id, i) => id !== cached?.ids[i])) {
+      cached.engine.readWeights(model);
+      cached.ids = ids;
+    }
+    const probs = await cached.engine.forward(pixels, n);
+    const units = probs.length / Math.max(1, n);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = probs[i * units + (units === 1 ? 0 : 1)];
+    return out;
+  });
+  engineQueue = run.catch(() => undefined);
+  return run;
+}
+
+/**
  * Scores a batch of prepared images: the positive-class (index 1) probability of each.
  *
  * @param images - `TensorData` (labels ignored) or a bare `Float32Array` of whole images in the
@@ -77,6 +145,10 @@ export async function predict(
   const opts: PredictOptions = { ...DEFAULT_PREDICT_OPTIONS, ...options };
   await ensureBackend();
   const { pixels, shape } = checkImages(model, images);
+  if (opts.engine && tf.getBackend() !== 'tensorflow' && shape[0] > 0) {
+    const scores = await predictWithEngine(model, pixels, shape[0], opts);
+    if (scores !== undefined) return scores;
+  }
   if (parallel !== undefined && opts.workers !== 0 && opts.workers !== 1) {
     const scores = await parallel(model, pixels, shape, opts);
     if (scores !== undefined) return scores;

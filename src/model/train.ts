@@ -9,6 +9,8 @@ import {
   type TrainConfig,
 } from './config.js';
 import { checkImages, checkLabels, gather, modelClasses, targets } from './data.js';
+import { engineThreadsAvailable, TrainingEngine } from './engine/engine.js';
+import { mix32 } from './engine/core.js';
 import { sampleCorrect, sampleLoss } from './losses.js';
 import { makeOptimizer } from './optimizers.js';
 
@@ -28,6 +30,10 @@ export interface TrainHistory {
   stoppedEarly: boolean;
   /** TensorFlow.js backend the training ran on. */
   backend: string;
+  /** The training engine's threads when it trained the model, else undefined (TensorFlow.js). */
+  engineThreads?: number;
+  /** Why the training engine did not train the model, when it did not. */
+  engineSkipped?: string;
   /** Training images per second over all epochs (validation time excluded). */
   imagesPerSecond: number;
 }
@@ -135,6 +141,14 @@ export function setStepRunnerFactory(f: StepRunnerFactory | undefined): void {
   runnerFactory = f;
 }
 
+/** A {@link StepRunner} over the training engine (which holds its own copy of the weights). */
+function engineRunner(engine: TrainingEngine, cfg: TrainConfig): StepRunner {
+  return {
+    step: (x, _shape, labels, weights) => engine.step(x, labels, weights, cfg.loss),
+    close: () => engine.close(),
+  };
+}
+
 function improved(monitor: string, value: number, best: number, minDelta: number): boolean {
   return monitor.endsWith('acc') ? value > best + minDelta : value < best - minDelta;
 }
@@ -170,11 +184,31 @@ export async function trainModel(
   const [n, h, w, c] = shape;
   const per = h * w * c;
   const weights = sampleWeights(data.labels, cfg.classWeight);
-  const optimizer = makeOptimizer(cfg.optimizer, cfg.learningRate);
-  const runner: StepRunner = (await runnerFactory?.(model, optimizer, cfg)) ?? {
-    step: async (x, s, l, wt) => localStep(model, optimizer, cfg.loss, x, s, l, wt),
-    close: async () => undefined,
-  };
+  let engine: TrainingEngine | undefined;
+  let engineSkipped: string | undefined;
+  if (cfg.engine === false) engineSkipped = 'engine: false';
+  else if (backend === 'tensorflow') engineSkipped = "the native 'tensorflow' backend is in use";
+  else {
+    const wanted = cfg.workers ?? 'auto';
+    const made = await TrainingEngine.create(model, {
+      threads: wanted === 'auto' ? engineThreadsAvailable() : Math.max(1, wanted),
+      maxBatch: Math.min(cfg.batchSize, n),
+      optimizer: cfg.optimizer,
+      learningRate: cfg.learningRate,
+      seed: mix32(cfg.seed, 0x5eed),
+    });
+    if (typeof made === 'string') engineSkipped = made;
+    else engine = made;
+  }
+  const optimizer =
+    engine === undefined ? makeOptimizer(cfg.optimizer, cfg.learningRate) : undefined;
+  const runner: StepRunner = engine
+    ? engineRunner(engine, cfg)
+    : ((await runnerFactory?.(model, optimizer as tf.Optimizer, cfg)) ?? {
+        step: async (x, s, l, wt) =>
+          localStep(model, optimizer as tf.Optimizer, cfg.loss, x, s, l, wt),
+        close: async () => undefined,
+      });
   const order = Array.from({ length: n }, (_, i) => i);
   const rng = createRng(cfg.seed);
   const history: EpochLog[] = [];
@@ -203,8 +237,16 @@ export async function trainModel(
       const ms = performance.now() - t0;
       trainMs += ms;
       const log: EpochLog = { epoch, epochs: cfg.epochs, loss: lossSum / n, acc: correct / n, ms };
+      // The model's own variables are current after every epoch, for callbacks that use it.
+      engine?.writeWeights(model);
       if (validationData !== undefined) {
-        const v = scoreLossAccuracy(model, validationData, cfg.loss, Math.max(32, cfg.batchSize));
+        const v = engine
+          ? await engine.score(
+              checkImages(model, validationData, 'validation data').pixels,
+              validationData.labels,
+              cfg.loss,
+            )
+          : scoreLossAccuracy(model, validationData, cfg.loss, Math.max(32, cfg.batchSize));
         log.valLoss = v.loss;
         log.valAcc = v.acc;
       }
@@ -225,13 +267,16 @@ export async function trainModel(
       }
     }
   } finally {
+    engine?.writeWeights(model);
     await runner.close();
-    optimizer.dispose();
+    optimizer?.dispose();
   }
   return {
     epochs: history,
     stoppedEarly,
     backend,
+    engineThreads: engine?.threads,
+    engineSkipped,
     imagesPerSecond: trainMs > 0 ? (n * history.length * 1000) / trainMs : 0,
   };
 }

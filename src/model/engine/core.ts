@@ -1,0 +1,812 @@
+/**
+ * The engine's memory layout and the work one thread does in a training step or a forward pass.
+ * Every thread (the calling one and, in Node, workers) holds an {@link EngineCore} over the same
+ * memory; a step is two phases separated by a barrier:
+ *
+ * 1. each thread runs forward and backward for its share of the batch's images, adding the
+ *    convolution gradients into its own partial buffer and leaving per-image activations and
+ *    dense-layer gradients in shared slots;
+ * 2. each thread takes a share of the parameters, forms their gradient (summing the partial
+ *    buffers, or, for dense kernels, computing X^T dY chunk by chunk so the 4.3M-value gradient
+ *    of the default network's large layer never exists whole) and applies the optimizer to it.
+ *
+ * Browser-safe and free of TensorFlow.js (worker threads load only this, the plan and the loss).
+ */
+import type { LossName, OptimizerName } from '../config.js';
+import { sampleLossGrad, activate } from './loss.js';
+import type { EnginePlan } from './plan.js';
+
+/** The kernels `engine.c` exports (pointers are byte offsets into the shared memory). */
+export interface EngineKernels {
+  conv_fwd(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    w: number,
+    K: number,
+    Co: number,
+    bias: number,
+    out: number,
+    oh0: number,
+    oh1: number,
+  ): void;
+  conv_flip(w: number, K: number, Ci: number, Co: number, wt: number): void;
+  pool_fwd(
+    conv: number,
+    OH: number,
+    OW: number,
+    C: number,
+    P: number,
+    relu: number,
+    a: number,
+    idx: number,
+  ): void;
+  pool_bwd(
+    da: number,
+    a: number,
+    idx: number,
+    PH: number,
+    PW: number,
+    C: number,
+    P: number,
+    relu: number,
+    dpre: number,
+    rs: number,
+    db: number,
+  ): void;
+  conv_dw(
+    x: number,
+    W: number,
+    Ci: number,
+    dy: number,
+    rows: number,
+    cols: number,
+    rs: number,
+    Co: number,
+    off: number,
+    Rp: number,
+    dw: number,
+    band: number,
+  ): void;
+  dense_fwd(
+    X: number,
+    ldx: number,
+    m: number,
+    K: number,
+    W: number,
+    U: number,
+    b: number,
+    out: number,
+    relu: number,
+  ): void;
+  dense_bwd_x(
+    dY: number,
+    m: number,
+    U: number,
+    W: number,
+    K: number,
+    dX: number,
+    ldx: number,
+  ): void;
+  dense_grad(
+    X: number,
+    ldx: number,
+    dY: number,
+    m: number,
+    U: number,
+    k0: number,
+    k1: number,
+    g: number,
+  ): void;
+  col_sum(dY: number, m: number, U: number, g: number): void;
+  relu_bwd(g: number, y: number, n: number): void;
+  zero(p: number, n: number): void;
+  sum_parts(src: number, stride: number, T: number, n: number, g: number): void;
+  dropout(x: number, n: number, seed: number, threshold: number, scale: number, out: number): void;
+  opt_sgd(w: number, g: number, n: number, neglr: number): void;
+  opt_adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    omb1: number,
+    b2: number,
+    omb2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    neglr: number,
+  ): void;
+  opt_rmsprop(
+    w: number,
+    g: number,
+    ms: number,
+    mom: number,
+    n: number,
+    decay: number,
+    omdecay: number,
+    momentum: number,
+    lr: number,
+    eps: number,
+  ): void;
+  opt_adagrad(w: number, g: number, acc: number, n: number, eps: number, neglr: number): void;
+  opt_adadelta(
+    w: number,
+    g: number,
+    ag: number,
+    au: number,
+    n: number,
+    rho: number,
+    omrho: number,
+    eps: number,
+    neglr: number,
+  ): void;
+  opt_adamax(
+    w: number,
+    g: number,
+    m: number,
+    u: number,
+    n: number,
+    b1: number,
+    omb1: number,
+    b2: number,
+    eps: number,
+    lrc: number,
+  ): void;
+}
+
+/** Instantiates the engine module on `memory`. */
+export function instantiateKernels(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): EngineKernels {
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports as unknown as EngineKernels;
+}
+
+/** Optimizer state arrays per parameter (moments, accumulators). */
+export function optimizerSlots(name: OptimizerName): number {
+  return name === 'sgd' ? 0 : name === 'adagrad' ? 1 : 2;
+}
+
+/** Rows of a dense kernel whose gradient one update work item forms at a time. */
+const DENSE_CHUNK_ROWS = 64;
+/** Output rows per band of the filter-gradient kernel (keeps the band's rows in cache). */
+const DW_BAND = 8;
+
+const align = (n: number): number => Math.ceil(n / 64) * 64;
+
+/** One unit of update-phase work: form the gradient of a parameter range, apply the optimizer. */
+export type UpdateItem =
+  | { kind: 'parts'; param: number; part: number; count: number }
+  | { kind: 'dense'; layer: number; k0: number; k1: number }
+  | { kind: 'bias'; layer: number };
+
+/** Byte offsets of everything in the engine's memory (plain data, sent to worker threads). */
+export interface EngineLayout {
+  plan: EnginePlan;
+  threads: number;
+  maxBatch: number;
+  slots: number;
+  /** Total bytes, a multiple of 64 KiB. */
+  bytes: number;
+  /** Int32 control words (barrier count, generation, error flag). */
+  ctl: number;
+  /** Float64 per image: loss, correct. */
+  stats: number;
+  /** Int32 class index and float32 loss weight per image of the current batch. */
+  labels: number;
+  weights: number;
+  /** Parameters (float32), then `slots` optimizer arrays of the same size. */
+  params: number;
+  paramCount: number;
+  state: number;
+  /** Float offsets within the parameters. */
+  convW: number[];
+  convB: number[];
+  denseW: number[];
+  denseB: number[];
+  /** Per-thread convolution gradient partials: `partCount` floats per thread. */
+  parts: number;
+  partCount: number;
+  partW: number[];
+  partB: number[];
+  /** Int32 row-offset tables of conv_dw, and their padded row counts. */
+  offTables: number[];
+  rp: number[];
+  /** Per-image arrays `[maxBatch, size]` (byte offsets of row 0). */
+  x: number;
+  convA: number[];
+  convIdx: number[];
+  convD: number[];
+  denseH: number[];
+  denseD: number[];
+  densePre: number[];
+  dflat: number;
+  /** Per-thread scratch: thread t's block starts at `scratch + t * scratchBytes`. */
+  scratch: number;
+  scratchBytes: number;
+  sConvOut: number;
+  sWt: number[];
+  sPad: number[];
+  sDx: number;
+  sGrad: number;
+  /** The update phase's work, and each thread's share (indices into `items`). */
+  items: UpdateItem[];
+  shares: [number, number][];
+}
+
+/** Bytes of a conv stage's output per image (floats). */
+const convSize = (plan: EnginePlan, l: number): number => {
+  const c = plan.convs[l];
+  return c.ph * c.pw * c.cop;
+};
+
+/** Lays out memory for `plan`, `threads` threads, batches of up to `maxBatch` images. */
+export function layoutEngine(
+  plan: EnginePlan,
+  threads: number,
+  maxBatch: number,
+  optimizer: OptimizerName,
+): EngineLayout {
+  let at = 64;
+  const take = (bytes: number): number => {
+    const p = at;
+    at = align(at + bytes);
+    return p;
+  };
+  const ctl = take(64);
+  const stats = take(maxBatch * 16);
+  const labels = take(maxBatch * 4);
+  const weights = take(maxBatch * 4);
+  // Parameters: conv W, b per block, then dense W, b per layer (floats).
+  let pc = 0;
+  const convW: number[] = [];
+  const convB: number[] = [];
+  const denseW: number[] = [];
+  const denseB: number[] = [];
+  const alignF = (n: number): number => Math.ceil(n / 16) * 16;
+  for (const c of plan.convs) {
+    convW.push(pc);
+    pc = alignF(pc + c.k * c.k * c.ci * c.cop);
+    convB.push(pc);
+    pc = alignF(pc + c.cop);
+  }
+  for (const d of plan.dense) {
+    denseW.push(pc);
+    pc = alignF(pc + d.inputs * d.up);
+    denseB.push(pc);
+    pc = alignF(pc + d.up);
+  }
+  const slots = optimizerSlots(optimizer);
+  const params = take(pc * 4);
+  const state = take(pc * 4 * slots);
+  // Partials: conv dW with rows padded to a multiple of 4, then db.
+  let qc = 0;
+  const partW: number[] = [];
+  const partB: number[] = [];
+  const rp: number[] = [];
+  for (const c of plan.convs) {
+    const r = Math.ceil((c.k * c.k * c.ci) / 4) * 4;
+    rp.push(r);
+    partW.push(qc);
+    qc = alignF(qc + r * c.cop);
+    partB.push(qc);
+    qc = alignF(qc + c.cop);
+  }
+  const parts = take(qc * 4 * threads);
+  const offTables = plan.convs.map((_, l) => take(rp[l] * 4));
+  const flat = plan.dense[0].inputs;
+  const [h0, w0, c0] = plan.input;
+  const x = take(maxBatch * h0 * w0 * c0 * 4);
+  const convA = plan.convs.map((_, l) => take(maxBatch * convSize(plan, l) * 4));
+  const convIdx = plan.convs.map((_, l) => take(maxBatch * convSize(plan, l)));
+  const convD = plan.convs.map((c, l) =>
+    c.dropout > 0 ? take(maxBatch * convSize(plan, l) * 4) : 0,
+  );
+  const denseH = plan.dense.map((d) => take(maxBatch * d.up * 4));
+  const denseD = plan.dense.map((d) => (d.dropout > 0 ? take(maxBatch * d.up * 4) : 0));
+  const densePre = plan.dense.map((d) => take(maxBatch * d.up * 4));
+  const dflat = take(maxBatch * flat * 4);
+  // Per-thread scratch.
+  let s = 0;
+  const sTake = (bytes: number): number => {
+    const p = s;
+    s = align(s + bytes);
+    return p;
+  };
+  const sConvOut = sTake(Math.max(...plan.convs.map((c) => c.oh * c.ow * c.cop)) * 4);
+  const sWt = plan.convs.map((c, l) => (l === 0 ? 0 : sTake(c.k * c.k * c.cop * c.ci * 4)));
+  const sPad = plan.convs.map((c, l) =>
+    l === 0
+      ? sTake(c.oh * c.ow * c.cop * 4)
+      : sTake((c.oh + 2 * (c.k - 1)) * (c.ow + 2 * (c.k - 1)) * c.cop * 4),
+  );
+  const sDx = sTake(Math.max(0, ...plan.convs.slice(1).map((c) => c.h * c.w * c.ci)) * 4);
+  const gradFloats = Math.max(
+    ...plan.convs.map((c) => c.k * c.k * c.ci * c.cop),
+    ...plan.dense.map((d) => DENSE_CHUNK_ROWS * d.up),
+  );
+  const sGrad = sTake(gradFloats * 4);
+  const scratchBytes = align(s);
+  const scratch = take(scratchBytes * threads);
+  const bytes = Math.ceil(at / 65536) * 65536;
+
+  // Update work, split into shares of about equal parameter counts.
+  const items: UpdateItem[] = [];
+  const cost: number[] = [];
+  plan.convs.forEach((c, l) => {
+    items.push({ kind: 'parts', param: convW[l], part: partW[l], count: c.k * c.k * c.ci * c.cop });
+    cost.push(c.k * c.k * c.ci * c.cop);
+    items.push({ kind: 'parts', param: convB[l], part: partB[l], count: c.cop });
+    cost.push(c.cop);
+  });
+  plan.dense.forEach((d, j) => {
+    for (let k0 = 0; k0 < d.inputs; k0 += DENSE_CHUNK_ROWS) {
+      items.push({ kind: 'dense', layer: j, k0, k1: Math.min(d.inputs, k0 + DENSE_CHUNK_ROWS) });
+      cost.push(Math.min(DENSE_CHUNK_ROWS, d.inputs - k0) * d.up);
+    }
+    items.push({ kind: 'bias', layer: j });
+    cost.push(d.up);
+  });
+  const total = cost.reduce((a, b) => a + b, 0);
+  const shares: [number, number][] = [];
+  let acc = 0;
+  let start = 0;
+  for (let t = 0; t < threads; t++) {
+    let end = start;
+    const goal = ((t + 1) * total) / threads;
+    while (end < items.length && (t === threads - 1 || acc + cost[end] / 2 <= goal)) {
+      acc += cost[end];
+      end++;
+    }
+    shares.push([start, end]);
+    start = end;
+  }
+  return {
+    plan,
+    threads,
+    maxBatch,
+    slots,
+    bytes,
+    ctl,
+    stats,
+    labels,
+    weights,
+    params,
+    paramCount: pc,
+    state,
+    convW,
+    convB,
+    denseW,
+    denseB,
+    parts,
+    partCount: qc,
+    partW,
+    partB,
+    offTables,
+    rp,
+    x,
+    convA,
+    convIdx,
+    convD,
+    denseH,
+    denseD,
+    densePre,
+    dflat,
+    scratch,
+    scratchBytes,
+    sConvOut,
+    sWt,
+    sPad,
+    sDx,
+    sGrad,
+    items,
+    shares,
+  };
+}
+
+/** Optimizer constants of one step, float32-rounded as TensorFlow.js's scalars are. */
+export interface OptimizerStep {
+  name: OptimizerName;
+  /** Float32 constants in the order the kernel takes them after its arrays and count. */
+  args: number[];
+}
+
+/** What a thread needs to run its part of a training step. */
+export interface StepArgs {
+  /** Images in the batch. */
+  m: number;
+  /** Loss-gradient divisor (the batch size, Keras's mean reduction). */
+  divisor: number;
+  loss: LossName;
+  /** Seed of this step's dropout masks. */
+  seed: number;
+  optimizer: OptimizerStep;
+}
+
+/** 32-bit mixing of two integers (for dropout seeds). */
+export function mix32(a: number, b: number): number {
+  let h = (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The images of the batch thread `t` of `T` works on. */
+export function imageShare(m: number, t: number, T: number): [number, number] {
+  return [Math.round((t * m) / T), Math.round(((t + 1) * m) / T)];
+}
+
+/** One thread's view of the engine memory and the work it does. */
+export class EngineCore {
+  private readonly f32: Float32Array;
+  private readonly f64: Float64Array;
+  private readonly i32: Int32Array;
+  private readonly plan: EnginePlan;
+  private readonly base: number;
+  private readonly zp: Float64Array;
+  private readonly zdp: Float64Array;
+  private readonly zy: Float64Array;
+  private readonly dzBuf: Float32Array;
+
+  /**
+   * @param k - the kernels, instantiated on the engine memory
+   * @param memory - the engine memory
+   * @param L - its layout
+   * @param tid - this thread's index (its scratch and partial buffers)
+   */
+  constructor(
+    private readonly k: EngineKernels,
+    memory: WebAssembly.Memory,
+    private readonly L: EngineLayout,
+    private readonly tid: number,
+  ) {
+    this.f32 = new Float32Array(memory.buffer);
+    this.f64 = new Float64Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+    this.plan = L.plan;
+    this.base = L.scratch + tid * L.scratchBytes;
+    const u = this.plan.dense[this.plan.dense.length - 1].units;
+    this.zp = new Float64Array(u);
+    this.zdp = new Float64Array(u);
+    this.zy = new Float64Array(u);
+    this.dzBuf = new Float32Array(u);
+  }
+
+  /** Byte address of parameter float offset `f`. */
+  private param(f: number): number {
+    return this.L.params + f * 4;
+  }
+
+  /** Input (byte address) of conv stage `l` for image `i`. */
+  private convInput(l: number, i: number): number {
+    const L = this.L;
+    if (l === 0) {
+      const [h, w, c] = this.plan.input;
+      return L.x + i * h * w * c * 4;
+    }
+    const prev = this.plan.convs[l - 1];
+    const size = prev.ph * prev.pw * prev.cop * 4;
+    return (prev.dropout > 0 ? L.convD[l - 1] : L.convA[l - 1]) + i * size;
+  }
+
+  /** Input rows (byte address of row 0, and row length in floats) of dense layer `j`. */
+  private denseInput(j: number): [number, number] {
+    const L = this.L;
+    const d = this.plan.dense[j];
+    if (j === 0) {
+      const last = this.plan.convs.length - 1;
+      const c = this.plan.convs[last];
+      return [c.dropout > 0 ? L.convD[last] : L.convA[last], d.inputs];
+    }
+    const prev = this.plan.dense[j - 1];
+    return [prev.dropout > 0 ? L.denseD[j - 1] : L.denseH[j - 1], d.inputs];
+  }
+
+  /** Writes the conv_dw row-offset tables (once, by one thread). */
+  writeTables(): void {
+    this.plan.convs.forEach((c, l) => {
+      const t = this.L.offTables[l] / 4;
+      for (let r = 0; r < this.L.rp[l]; r++) {
+        let off = 0;
+        if (r < c.k * c.k * c.ci) {
+          const ci = r % c.ci;
+          const tap = (r - ci) / c.ci;
+          const kw = tap % c.k;
+          const kh = (tap - kw) / c.k;
+          off = (kh * c.w + kw) * c.ci + ci;
+        }
+        this.i32[t + r] = off;
+      }
+    });
+  }
+
+  /** Dropout seed of stage `s` (conv blocks, then dense layers) for batch image `i`. */
+  private dropSeed(seed: number, s: number, i: number): number {
+    return mix32(mix32(seed, s), i);
+  }
+
+  private dropout(rate: number, x: number, n: number, seed: number, out: number): void {
+    const keep = Math.fround(1 - rate);
+    const scale = Math.fround(1 / keep);
+    const threshold = Math.ceil(rate * 16777216);
+    this.k.dropout(x, n, seed | 0, threshold, scale, out);
+  }
+
+  /**
+   * Forward pass of images [lo, hi) through the network up to the output layer's
+   * pre-activation (in `densePre` of the last layer's `denseH`). Training applies dropout.
+   */
+  forward(lo: number, hi: number, training: boolean, seed: number): void {
+    if (hi <= lo) return;
+    const { k, L, plan } = this;
+    const out = this.base + L.sConvOut;
+    for (let i = lo; i < hi; i++) {
+      plan.convs.forEach((c, l) => {
+        const size = c.ph * c.pw * c.cop;
+        k.conv_fwd(
+          this.convInput(l, i),
+          c.h,
+          c.w,
+          c.ci,
+          this.param(L.convW[l]),
+          c.k,
+          c.cop,
+          this.param(L.convB[l]),
+          out,
+          0,
+          c.ph * c.p,
+        );
+        const a = L.convA[l] + i * size * 4;
+        k.pool_fwd(out, c.ph * c.p, c.ow, c.cop, c.p, c.relu ? 1 : 0, a, L.convIdx[l] + i * size);
+        if (c.dropout > 0) {
+          const d = L.convD[l] + i * size * 4;
+          if (training) this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
+          else this.f32.copyWithin(d / 4, a / 4, a / 4 + size);
+        }
+      });
+    }
+    const m = hi - lo;
+    plan.dense.forEach((d, j) => {
+      const [xin, ldx] = this.denseInput(j);
+      const h = L.denseH[j] + lo * d.up * 4;
+      k.dense_fwd(
+        xin + lo * ldx * 4,
+        ldx,
+        m,
+        d.inputs,
+        this.param(L.denseW[j]),
+        d.up,
+        this.param(L.denseB[j]),
+        h,
+        d.relu ? 1 : 0,
+      );
+      if (d.dropout > 0) {
+        for (let i = lo; i < hi; i++) {
+          const src = L.denseH[j] + i * d.up * 4;
+          const dst = L.denseD[j] + i * d.up * 4;
+          if (training)
+            this.dropout(d.dropout, src, d.up, this.dropSeed(seed, plan.convs.length + j, i), dst);
+          else this.f32.copyWithin(dst / 4, src / 4, src / 4 + d.up);
+        }
+      }
+    });
+  }
+
+  /** Output-layer pre-activations of image `i` (a view of length `units`). */
+  logits(i: number): Float32Array {
+    const last = this.plan.dense.length - 1;
+    const d = this.plan.dense[last];
+    const at = this.L.denseH[last] / 4 + i * d.up;
+    return this.f32.subarray(at, at + d.units);
+  }
+
+  /** Output probabilities of images [lo, hi) into `out` (`(hi - lo) * units` values). */
+  probabilities(lo: number, hi: number, out: Float32Array): void {
+    const p = this.zp;
+    const u = p.length;
+    for (let i = lo; i < hi; i++) {
+      activate(this.plan.output, this.logits(i), p);
+      for (let j = 0; j < u; j++) out[(i - lo) * u + j] = p[j];
+    }
+  }
+
+  /**
+   * Loss, hits and the output layer's gradient for images [lo, hi); the per-image loss and hit
+   * go to the stats slots.
+   */
+  lossGrad(lo: number, hi: number, divisor: number, loss: LossName): void {
+    const last = this.plan.dense.length - 1;
+    const d = this.plan.dense[last];
+    const labels = this.i32.subarray(this.L.labels / 4);
+    const weights = this.f32.subarray(this.L.weights / 4);
+    for (let i = lo; i < hi; i++) {
+      const r = sampleLossGrad(
+        loss,
+        this.plan.output,
+        this.logits(i),
+        labels[i],
+        weights[i] / divisor,
+        this.dzBuf,
+        this.zp,
+        this.zdp,
+        this.zy,
+      );
+      const at = this.L.densePre[last] / 4 + i * d.up;
+      this.f32.fill(0, at, at + d.up);
+      this.f32.set(this.dzBuf, at);
+      this.f64[this.L.stats / 8 + 2 * i] = r.loss * weights[i];
+      this.f64[this.L.stats / 8 + 2 * i + 1] = r.correct;
+    }
+  }
+
+  /** Backward pass of images [lo, hi): dense-layer gradients to slots, conv gradients to partials. */
+  backward(lo: number, hi: number, seed: number): void {
+    const { k, L, plan } = this;
+    const part = L.parts + this.tid * L.partCount * 4;
+    k.zero(part, L.partCount);
+    if (hi <= lo) return;
+    const m = hi - lo;
+    for (let j = plan.dense.length - 1; j >= 0; j--) {
+      const d = plan.dense[j];
+      const dy = L.densePre[j] + lo * d.up * 4;
+      if (j > 0) {
+        const prev = plan.dense[j - 1];
+        const dx = L.densePre[j - 1] + lo * prev.up * 4;
+        k.dense_bwd_x(dy, m, d.up, this.param(L.denseW[j]), d.inputs, dx, prev.up);
+        if (prev.dropout > 0) {
+          for (let i = lo; i < hi; i++) {
+            const g = L.densePre[j - 1] + i * prev.up * 4;
+            this.dropout(
+              prev.dropout,
+              g,
+              prev.up,
+              this.dropSeed(seed, plan.convs.length + j - 1, i),
+              g,
+            );
+          }
+        }
+        if (prev.relu) k.relu_bwd(dx, L.denseH[j - 1] + lo * prev.up * 4, m * prev.up);
+      } else {
+        k.dense_bwd_x(
+          dy,
+          m,
+          d.up,
+          this.param(L.denseW[0]),
+          d.inputs,
+          L.dflat + lo * d.inputs * 4,
+          d.inputs,
+        );
+      }
+    }
+    const nc = plan.convs.length;
+    plan.convs.forEach((c, l) => {
+      if (l > 0) k.conv_flip(this.param(L.convW[l]), c.k, c.ci, c.cop, this.base + L.sWt[l]);
+    });
+    const flat = plan.dense[0].inputs;
+    const dx = this.base + L.sDx;
+    for (let i = lo; i < hi; i++) {
+      let da = L.dflat + i * flat * 4;
+      for (let l = nc - 1; l >= 0; l--) {
+        const c = plan.convs[l];
+        const size = c.ph * c.pw * c.cop;
+        if (c.dropout > 0) this.dropout(c.dropout, da, size, this.dropSeed(seed, l, i), da);
+        const padW = l === 0 ? c.ow : c.ow + 2 * (c.k - 1);
+        const rs = padW * c.cop;
+        const pad = this.base + L.sPad[l];
+        const dpre = l === 0 ? pad : pad + ((c.k - 1) * rs + (c.k - 1) * c.cop) * 4;
+        const a = L.convA[l] + i * size * 4;
+        k.pool_bwd(
+          da,
+          a,
+          L.convIdx[l] + i * size,
+          c.ph,
+          c.pw,
+          c.cop,
+          c.p,
+          c.relu ? 1 : 0,
+          dpre,
+          rs,
+          part + L.partB[l] * 4,
+        );
+        k.conv_dw(
+          this.convInput(l, i),
+          c.w,
+          c.ci,
+          dpre,
+          c.ph * c.p,
+          c.pw * c.p,
+          rs,
+          c.cop,
+          L.offTables[l],
+          L.rp[l],
+          part + L.partW[l] * 4,
+          DW_BAND,
+        );
+        if (l > 0) {
+          const padH = c.oh + 2 * (c.k - 1);
+          k.conv_fwd(pad, padH, padW, c.cop, this.base + L.sWt[l], c.k, c.ci, 0, dx, 0, c.h);
+          da = dx;
+        }
+      }
+    }
+  }
+
+  /** Phase 1 of a training step for this thread's images: forward, loss, backward. */
+  stepImages(args: StepArgs): void {
+    const [lo, hi] = imageShare(args.m, this.tid, this.L.threads);
+    this.forward(lo, hi, true, args.seed);
+    this.lossGrad(lo, hi, args.divisor, args.loss);
+    this.backward(lo, hi, args.seed);
+  }
+
+  /** Update phase: this thread's share of the parameters. */
+  update(m: number, opt: OptimizerStep): void {
+    const { k, L, plan } = this;
+    const g = this.base + L.sGrad;
+    const [s0, s1] = L.shares[this.tid];
+    for (let s = s0; s < s1; s++) {
+      const it = L.items[s];
+      let param: number;
+      let count: number;
+      if (it.kind === 'parts') {
+        k.sum_parts(L.parts + it.part * 4, L.partCount, L.threads, it.count, g);
+        param = it.param;
+        count = it.count;
+      } else {
+        const d = plan.dense[it.layer];
+        const [xin, ldx] = this.denseInput(it.layer);
+        if (it.kind === 'dense') {
+          k.dense_grad(xin, ldx, L.densePre[it.layer], m, d.up, it.k0, it.k1, g);
+          param = L.denseW[it.layer] + it.k0 * d.up;
+          count = (it.k1 - it.k0) * d.up;
+        } else {
+          k.col_sum(L.densePre[it.layer], m, d.up, g);
+          param = L.denseB[it.layer];
+          count = d.up;
+        }
+      }
+      this.apply(opt, param, g, count);
+    }
+  }
+
+  private apply(opt: OptimizerStep, param: number, g: number, n: number): void {
+    const { k, L } = this;
+    const w = this.param(param);
+    const s1 = L.state + param * 4;
+    const s2 = s1 + L.paramCount * 4;
+    const a = opt.args;
+    switch (opt.name) {
+      case 'sgd':
+        return k.opt_sgd(w, g, n, a[0]);
+      case 'adam':
+        return k.opt_adam(w, g, s1, s2, n, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+      case 'rmsprop':
+        return k.opt_rmsprop(w, g, s1, s2, n, a[0], a[1], a[2], a[3], a[4]);
+      case 'adagrad':
+        return k.opt_adagrad(w, g, s1, n, a[0], a[1]);
+      case 'adadelta':
+        return k.opt_adadelta(w, g, s1, s2, n, a[0], a[1], a[2], a[3]);
+      case 'adamax':
+        return k.opt_adamax(w, g, s1, s2, n, a[0], a[1], a[2], a[3], a[4]);
+    }
+  }
+
+  /** Sum of the loss and hits of images [0, m) from the stats slots. */
+  stats(m: number): { loss: number; correct: number } {
+    let loss = 0;
+    let correct = 0;
+    for (let i = 0; i < m; i++) {
+      loss += this.f64[this.L.stats / 8 + 2 * i];
+      correct += this.f64[this.L.stats / 8 + 2 * i + 1];
+    }
+    return { loss, correct };
+  }
+}

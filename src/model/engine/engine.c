@@ -1,0 +1,623 @@
+/*
+ * alma-classifier training engine: the WebAssembly SIMD kernels behind `engine/engine.ts`.
+ *
+ * Freestanding C (no libc), compiled by `scripts/build-engine.sh` with clang's wasm32 target into
+ * two modules: one importing an ordinary memory (browsers without cross-origin isolation) and one
+ * importing a shared memory that worker threads use together. Every buffer is allocated by the
+ * TypeScript side and passed in as a pointer; the kernels keep no state and no data segment, and
+ * use no shadow stack (no address-taken locals), so one memory can host several instances.
+ *
+ * Layouts are those of TensorFlow.js (channels last): an image is [rows, cols, channels], a
+ * convolution filter [kh, kw, in, out], a dense kernel [in, out]. Channel counts that vector code
+ * walks in steps of 8 (`Co`, `C`, `U` below) are padded to a multiple of 8 by the caller, with zero
+ * weights in the padding.
+ *
+ * Float semantics: plain IEEE single precision, no fused multiply-add (WebAssembly has none), so
+ * the optimizer updates round exactly as TensorFlow.js's kernels do. Gradients and optimizer
+ * moments with magnitude below FLUSH are set to zero, as a CPU's flush-to-zero mode would:
+ * WebAssembly cannot enable that mode, and x86 computes with subnormal numbers (below 1.2e-38)
+ * through a slow microcode path.
+ */
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+typedef float f32;
+typedef int32_t i32;
+typedef uint32_t u32;
+typedef uint8_t u8;
+
+#define FLUSH 1e-30f
+
+#define ADD wasm_f32x4_add
+#define MUL wasm_f32x4_mul
+#define LOAD(p) wasm_v128_load(p)
+#define STORE(p, v) wasm_v128_store(p, v)
+#define SPLAT(p) wasm_v128_load32_splat(p)
+#define MAC(acc, a, b) acc = ADD(acc, MUL(a, b))
+
+static inline v128_t flush4(v128_t v) {
+  v128_t keep = wasm_f32x4_ge(wasm_f32x4_abs(v), wasm_f32x4_splat(FLUSH));
+  return wasm_v128_and(v, keep);
+}
+
+static inline f32 flush1(f32 v) { return (v < FLUSH && v > -FLUSH) ? 0.0f : v; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Convolution, forward: valid padding, stride 1.                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * out[oh, ow, co] = bias[co] + sum over kh, kw, ci of x[oh + kh, ow + kw, ci] * w[kh, kw, ci, co]
+ * for output rows [oh0, oh1). x is [H, W, Ci]; w is [K, K, Ci, Co] with Co % 8 == 0; bias may be
+ * null (0); out is [H - K + 1, W - K + 1, Co]. A tile is 4 output pixels by 8 output channels: 8
+ * vector accumulators, which fit the 16 vector registers that V8 allocates on x86-64.
+ */
+EXPORT("conv_fwd")
+void conv_fwd(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *w, i32 K, i32 Co, const f32 *bias,
+              f32 *out, i32 oh0, i32 oh1) {
+  const i32 OW = W - K + 1;
+  (void)H;
+  for (i32 cb = 0; cb < Co; cb += 8) {
+    const v128_t b0 = bias ? LOAD(bias + cb) : wasm_f32x4_splat(0.0f);
+    const v128_t b1 = bias ? LOAD(bias + cb + 4) : wasm_f32x4_splat(0.0f);
+    for (i32 oh = oh0; oh < oh1; oh++) {
+      i32 ow0 = 0;
+      if (OW >= 4) {
+        for (; ow0 < OW; ow0 += 4) {
+          /* The last tile overlaps the one before when OW % 4 != 0: it rewrites equal values. */
+          const i32 ow = ow0 + 4 <= OW ? ow0 : OW - 4;
+          v128_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+          for (i32 kh = 0; kh < K; kh++) {
+            for (i32 kw = 0; kw < K; kw++) {
+              const f32 *xp = x + ((oh + kh) * W + ow + kw) * Ci;
+              const f32 *wp = w + (kh * K + kw) * Ci * Co + cb;
+              for (i32 ci = 0; ci < Ci; ci++) {
+                const v128_t w0 = LOAD(wp), w1 = LOAD(wp + 4);
+                const v128_t x0 = SPLAT(xp), x1 = SPLAT(xp + Ci);
+                const v128_t x2 = SPLAT(xp + 2 * Ci), x3 = SPLAT(xp + 3 * Ci);
+                MAC(a00, x0, w0);
+                MAC(a01, x0, w1);
+                MAC(a10, x1, w0);
+                MAC(a11, x1, w1);
+                MAC(a20, x2, w0);
+                MAC(a21, x2, w1);
+                MAC(a30, x3, w0);
+                MAC(a31, x3, w1);
+                xp++;
+                wp += Co;
+              }
+            }
+          }
+          f32 *o = out + (oh * OW + ow) * Co + cb;
+          STORE(o, a00);
+          STORE(o + 4, a01);
+          STORE(o + Co, a10);
+          STORE(o + Co + 4, a11);
+          STORE(o + 2 * Co, a20);
+          STORE(o + 2 * Co + 4, a21);
+          STORE(o + 3 * Co, a30);
+          STORE(o + 3 * Co + 4, a31);
+        }
+        continue;
+      }
+      for (i32 ow = 0; ow < OW; ow++) {
+        v128_t a0 = b0, a1 = b1;
+        for (i32 kh = 0; kh < K; kh++) {
+          for (i32 kw = 0; kw < K; kw++) {
+            const f32 *xp = x + ((oh + kh) * W + ow + kw) * Ci;
+            const f32 *wp = w + (kh * K + kw) * Ci * Co + cb;
+            for (i32 ci = 0; ci < Ci; ci++) {
+              const v128_t xv = SPLAT(xp);
+              MAC(a0, xv, LOAD(wp));
+              MAC(a1, xv, LOAD(wp + 4));
+              xp++;
+              wp += Co;
+            }
+          }
+        }
+        f32 *o = out + (oh * OW + ow) * Co + cb;
+        STORE(o, a0);
+        STORE(o + 4, a1);
+      }
+    }
+  }
+}
+
+/*
+ * The filter of the input gradient: wt[kh, kw, co, ci] = w[K-1-kh, K-1-kw, ci, co], so that
+ * dx = conv_fwd(dy padded by K-1 on every side, wt). w is [K, K, Ci, Co].
+ */
+EXPORT("conv_flip")
+void conv_flip(const f32 *w, i32 K, i32 Ci, i32 Co, f32 *wt) {
+  for (i32 kh = 0; kh < K; kh++)
+    for (i32 kw = 0; kw < K; kw++)
+      for (i32 ci = 0; ci < Ci; ci++)
+        for (i32 co = 0; co < Co; co++)
+          wt[((kh * K + kw) * Co + co) * Ci + ci] =
+              w[(((K - 1 - kh) * K + (K - 1 - kw)) * Ci + ci) * Co + co];
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Max pooling with the activation, forward and backward.                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+static inline void store_idx8(u8 *p, v128_t i0, v128_t i1) {
+  const v128_t h = wasm_i16x8_narrow_i32x4(i0, i1);
+  const v128_t b = wasm_u8x16_narrow_i16x8(h, h);
+  wasm_v128_store64_lane(p, b, 0);
+}
+
+/*
+ * P x P max pooling (stride P, valid) of conv [OH, OW, C], C % 8 == 0, into a [OH/P, OW/P, C],
+ * with the window position (dy * P + dx) of the first maximum in idx. With relu, the outputs are
+ * clamped at 0: max(relu(v)) = relu(max(v)), and the first maximum is the same wherever the
+ * gradient is not zero. P = 1 copies (and clamps).
+ */
+EXPORT("pool_fwd")
+void pool_fwd(const f32 *conv, i32 OH, i32 OW, i32 C, i32 P, i32 relu, f32 *a, u8 *idx) {
+  const i32 PH = OH / P, PW = OW / P;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (i32 ph = 0; ph < PH; ph++) {
+    for (i32 pw = 0; pw < PW; pw++) {
+      const f32 *base = conv + ((ph * P) * OW + pw * P) * C;
+      f32 *o = a + (ph * PW + pw) * C;
+      u8 *io = idx + (ph * PW + pw) * C;
+      for (i32 c = 0; c < C; c += 8) {
+        v128_t m0 = LOAD(base + c), m1 = LOAD(base + c + 4);
+        v128_t i0 = wasm_i32x4_splat(0), i1 = i0;
+        for (i32 dy = 0; dy < P; dy++) {
+          for (i32 dx = 0; dx < P; dx++) {
+            if (dy == 0 && dx == 0) continue;
+            const f32 *p = base + (dy * OW + dx) * C + c;
+            const v128_t v0 = LOAD(p), v1 = LOAD(p + 4);
+            const v128_t g0 = wasm_f32x4_gt(v0, m0), g1 = wasm_f32x4_gt(v1, m1);
+            const v128_t j = wasm_i32x4_splat(dy * P + dx);
+            m0 = wasm_v128_bitselect(v0, m0, g0);
+            m1 = wasm_v128_bitselect(v1, m1, g1);
+            i0 = wasm_v128_bitselect(j, i0, g0);
+            i1 = wasm_v128_bitselect(j, i1, g1);
+          }
+        }
+        if (relu) {
+          m0 = wasm_f32x4_max(m0, zero);
+          m1 = wasm_f32x4_max(m1, zero);
+        }
+        STORE(o + c, m0);
+        STORE(o + c + 4, m1);
+        store_idx8(io + c, i0, i1);
+      }
+    }
+  }
+}
+
+static inline v128_t load_idx4(const u8 *p) {
+  const v128_t b = wasm_v128_load32_zero(p);
+  return wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(b));
+}
+
+/*
+ * Backward of pool_fwd: writes the gradient of the convolution's pre-activation for every
+ * position of every window, dpre[(ph*P + dy) * rs + (pw*P + dx) * C + c] = da at the window's
+ * first maximum (zero where relu clamped the output to 0), 0 elsewhere, and adds it to db[c].
+ * Rows and columns beyond the last whole window are not written (the caller keeps them 0). rs is
+ * dpre's row stride in floats, so dpre may sit inside a zero-padded buffer.
+ */
+EXPORT("pool_bwd")
+void pool_bwd(const f32 *da, const f32 *a, const u8 *idx, i32 PH, i32 PW, i32 C, i32 P,
+              i32 relu, f32 *dpre, i32 rs, f32 *db) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (i32 ph = 0; ph < PH; ph++) {
+    for (i32 pw = 0; pw < PW; pw++) {
+      f32 *base = dpre + (ph * P) * rs + (pw * P) * C;
+      for (i32 c = 0; c < C; c += 4) {
+        const i32 q = (ph * PW + pw) * C + c;
+        v128_t g = flush4(LOAD(da + q));
+        if (relu) g = wasm_v128_and(g, wasm_f32x4_gt(LOAD(a + q), zero));
+        STORE(db + c, ADD(LOAD(db + c), g));
+        const v128_t at = load_idx4(idx + q);
+        for (i32 dy = 0; dy < P; dy++)
+          for (i32 dx = 0; dx < P; dx++)
+            STORE(base + dy * rs + dx * C + c,
+                  wasm_v128_and(g, wasm_i32x4_eq(at, wasm_i32x4_splat(dy * P + dx))));
+      }
+    }
+  }
+}
+
+/* Copies `rows` rows of `len` floats from src (row stride srs) to dst (row stride drs). */
+EXPORT("copy_rows")
+void copy_rows(const f32 *src, i32 rows, i32 len, i32 srs, f32 *dst, i32 drs) {
+  for (i32 r = 0; r < rows; r++) {
+    const f32 *s = src + r * srs;
+    f32 *d = dst + r * drs;
+    i32 i = 0;
+    for (; i + 4 <= len; i += 4) STORE(d + i, LOAD(s + i));
+    for (; i < len; i++) d[i] = s[i];
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Convolution, filter gradient.                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * dw[r, co] += sum over output pixels (oh, ow) in [0, rows) x [0, cols) of
+ * x[(oh * W + ow) * Ci + off[r]] * dy[oh * rs + ow * Co + co], for r < Rp (Rp % 4 == 0) and
+ * Co % 8 == 0. With off[r] = (kh * W + kw) * Ci + ci for r = (kh * K + kw) * Ci + ci, this is the
+ * filter gradient of conv_fwd laid out [K, K, Ci, Co]; rows r >= K*K*Ci (padding up to a multiple
+ * of 4) may point anywhere inside x and are discarded by the caller. Pixels are taken in bands of
+ * `band` rows so that the x and dy rows a band reads stay in cache across the tiles.
+ */
+EXPORT("conv_dw")
+void conv_dw(const f32 *x, i32 W, i32 Ci, const f32 *dy, i32 rows, i32 cols, i32 rs, i32 Co,
+             const i32 *off, i32 Rp, f32 *dw, i32 band) {
+  for (i32 r0 = 0; r0 < rows; r0 += band) {
+    const i32 r1 = r0 + band < rows ? r0 + band : rows;
+    for (i32 rt = 0; rt < Rp; rt += 4) {
+      const i32 o0 = off[rt], o1 = off[rt + 1], o2 = off[rt + 2], o3 = off[rt + 3];
+      for (i32 cb = 0; cb < Co; cb += 8) {
+        f32 *d = dw + rt * Co + cb;
+        v128_t a00 = LOAD(d), a01 = LOAD(d + 4);
+        v128_t a10 = LOAD(d + Co), a11 = LOAD(d + Co + 4);
+        v128_t a20 = LOAD(d + 2 * Co), a21 = LOAD(d + 2 * Co + 4);
+        v128_t a30 = LOAD(d + 3 * Co), a31 = LOAD(d + 3 * Co + 4);
+        for (i32 oh = r0; oh < r1; oh++) {
+          const f32 *xp = x + oh * W * Ci;
+          const f32 *gp = dy + oh * rs + cb;
+          for (i32 ow = 0; ow < cols; ow++) {
+            const v128_t g0 = LOAD(gp), g1 = LOAD(gp + 4);
+            const v128_t x0 = SPLAT(xp + o0), x1 = SPLAT(xp + o1);
+            const v128_t x2 = SPLAT(xp + o2), x3 = SPLAT(xp + o3);
+            MAC(a00, x0, g0);
+            MAC(a01, x0, g1);
+            MAC(a10, x1, g0);
+            MAC(a11, x1, g1);
+            MAC(a20, x2, g0);
+            MAC(a21, x2, g1);
+            MAC(a30, x3, g0);
+            MAC(a31, x3, g1);
+            xp += Ci;
+            gp += Co;
+          }
+        }
+        STORE(d, a00);
+        STORE(d + 4, a01);
+        STORE(d + Co, a10);
+        STORE(d + Co + 4, a11);
+        STORE(d + 2 * Co, a20);
+        STORE(d + 2 * Co + 4, a21);
+        STORE(d + 3 * Co, a30);
+        STORE(d + 3 * Co + 4, a31);
+      }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Dense layers.                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+#define DENSE_BLOCK 256
+
+/*
+ * out[i, u] = act(b[u] + sum over k of X[i * ldx + k] * Wt[k * U + u]) for i < m, U % 8 == 0.
+ * The kernel is walked in blocks of DENSE_BLOCK rows, each read from memory once for all m
+ * inputs. relu: 1 clamps at 0.
+ */
+EXPORT("dense_fwd")
+void dense_fwd(const f32 *X, i32 ldx, i32 m, i32 K, const f32 *Wt, i32 U, const f32 *b, f32 *out,
+               i32 relu) {
+  for (i32 i = 0; i < m; i++)
+    for (i32 u = 0; u < U; u += 4) STORE(out + i * U + u, LOAD(b + u));
+  for (i32 k0 = 0; k0 < K; k0 += DENSE_BLOCK) {
+    const i32 k1 = k0 + DENSE_BLOCK < K ? k0 + DENSE_BLOCK : K;
+    i32 i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const f32 *x0 = X + i * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
+      for (i32 u = 0; u < U; u += 8) {
+        f32 *o = out + i * U + u;
+        v128_t a00 = LOAD(o), a01 = LOAD(o + 4);
+        v128_t a10 = LOAD(o + U), a11 = LOAD(o + U + 4);
+        v128_t a20 = LOAD(o + 2 * U), a21 = LOAD(o + 2 * U + 4);
+        v128_t a30 = LOAD(o + 3 * U), a31 = LOAD(o + 3 * U + 4);
+        const f32 *wp = Wt + k0 * U + u;
+        for (i32 k = k0; k < k1; k++) {
+          const v128_t w0 = LOAD(wp), w1 = LOAD(wp + 4);
+          const v128_t v0 = SPLAT(x0 + k), v1 = SPLAT(x1 + k);
+          const v128_t v2 = SPLAT(x2 + k), v3 = SPLAT(x3 + k);
+          MAC(a00, v0, w0);
+          MAC(a01, v0, w1);
+          MAC(a10, v1, w0);
+          MAC(a11, v1, w1);
+          MAC(a20, v2, w0);
+          MAC(a21, v2, w1);
+          MAC(a30, v3, w0);
+          MAC(a31, v3, w1);
+          wp += U;
+        }
+        STORE(o, a00);
+        STORE(o + 4, a01);
+        STORE(o + U, a10);
+        STORE(o + U + 4, a11);
+        STORE(o + 2 * U, a20);
+        STORE(o + 2 * U + 4, a21);
+        STORE(o + 3 * U, a30);
+        STORE(o + 3 * U + 4, a31);
+      }
+    }
+    for (; i < m; i++) {
+      const f32 *x0 = X + i * ldx;
+      for (i32 u = 0; u < U; u += 8) {
+        f32 *o = out + i * U + u;
+        v128_t a0 = LOAD(o), a1 = LOAD(o + 4);
+        const f32 *wp = Wt + k0 * U + u;
+        for (i32 k = k0; k < k1; k++) {
+          const v128_t v = SPLAT(x0 + k);
+          MAC(a0, v, LOAD(wp));
+          MAC(a1, v, LOAD(wp + 4));
+          wp += U;
+        }
+        STORE(o, a0);
+        STORE(o + 4, a1);
+      }
+    }
+  }
+  if (relu) {
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    for (i32 j = 0; j < m * U; j += 4) STORE(out + j, wasm_f32x4_max(LOAD(out + j), zero));
+  }
+}
+
+static inline f32 hsum(v128_t v) {
+  v = ADD(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = ADD(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(v, 0);
+}
+
+/*
+ * Input gradient of a dense layer: dX[i * ldx + k] = sum over u of dY[i * U + u] * Wt[k * U + u],
+ * for i < m, k < K, U % 8 == 0. Four kernel rows at a time are reused for every input.
+ */
+EXPORT("dense_bwd_x")
+void dense_bwd_x(const f32 *dY, i32 m, i32 U, const f32 *Wt, i32 K, f32 *dX, i32 ldx) {
+  i32 k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const f32 *w0 = Wt + k * U, *w1 = w0 + U, *w2 = w1 + U, *w3 = w2 + U;
+    for (i32 i = 0; i < m; i++) {
+      const f32 *g = dY + i * U;
+      v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+      for (i32 u = 0; u < U; u += 4) {
+        const v128_t gv = LOAD(g + u);
+        MAC(s0, gv, LOAD(w0 + u));
+        MAC(s1, gv, LOAD(w1 + u));
+        MAC(s2, gv, LOAD(w2 + u));
+        MAC(s3, gv, LOAD(w3 + u));
+      }
+      /* Transpose-and-add the four sums into one vector [sum s0, sum s1, sum s2, sum s3]. */
+      const v128_t t0 = ADD(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
+      const v128_t t1 = ADD(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
+      const v128_t r = ADD(wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+      STORE(dX + i * ldx + k, r);
+    }
+  }
+  for (; k < K; k++) {
+    const f32 *w0 = Wt + k * U;
+    for (i32 i = 0; i < m; i++) {
+      v128_t s = wasm_f32x4_splat(0.0f);
+      for (i32 u = 0; u < U; u += 4) MAC(s, LOAD(dY + i * U + u), LOAD(w0 + u));
+      dX[i * ldx + k] = hsum(s);
+    }
+  }
+}
+
+/*
+ * Kernel gradient rows [k0, k1) of a dense layer over a batch: g[(k - k0) * U + u] =
+ * sum over i < m of X[i * ldx + k] * dY[i * U + u], U % 8 == 0. Called per chunk of rows in the
+ * update phase, so the full gradient of a large layer never exists in memory.
+ */
+EXPORT("dense_grad")
+void dense_grad(const f32 *X, i32 ldx, const f32 *dY, i32 m, i32 U, i32 k0, i32 k1, f32 *g) {
+  for (i32 k = k0; k < k1; k++) {
+    f32 *gr = g + (k - k0) * U;
+    for (i32 u = 0; u < U; u += 16) {
+      v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+      const i32 full = u + 16 <= U;
+      for (i32 i = 0; i < m; i++) {
+        const v128_t xv = SPLAT(X + i * ldx + k);
+        const f32 *d = dY + i * U + u;
+        MAC(a0, xv, LOAD(d));
+        MAC(a1, xv, LOAD(d + 4));
+        if (full) {
+          MAC(a2, xv, LOAD(d + 8));
+          MAC(a3, xv, LOAD(d + 12));
+        }
+      }
+      STORE(gr + u, a0);
+      STORE(gr + u + 4, a1);
+      if (full) {
+        STORE(gr + u + 8, a2);
+        STORE(gr + u + 12, a3);
+      }
+    }
+  }
+}
+
+/* Bias gradient over a batch: g[u] = sum over i < m of dY[i * U + u], U % 4 == 0. */
+EXPORT("col_sum")
+void col_sum(const f32 *dY, i32 m, i32 U, f32 *g) {
+  for (i32 u = 0; u < U; u += 4) {
+    v128_t a = wasm_f32x4_splat(0.0f);
+    for (i32 i = 0; i < m; i++) a = ADD(a, LOAD(dY + i * U + u));
+    STORE(g + u, a);
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Element-wise helpers.                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* g[j] = y[j] > 0 ? flush(g[j]) : 0 (ReLU gradient given the ReLU output y); n % 4 == 0. */
+EXPORT("relu_bwd")
+void relu_bwd(f32 *g, const f32 *y, i32 n) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (i32 j = 0; j < n; j += 4)
+    STORE(g + j, wasm_v128_and(flush4(LOAD(g + j)), wasm_f32x4_gt(LOAD(y + j), zero)));
+}
+
+/* g[j] = flush(g[j]); n % 4 == 0. */
+EXPORT("flush")
+void flush(f32 *g, i32 n) {
+  for (i32 j = 0; j < n; j += 4) STORE(g + j, flush4(LOAD(g + j)));
+}
+
+/* Zeroes n floats (n % 4 == 0). */
+EXPORT("zero")
+void zero(f32 *p, i32 n) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  for (i32 j = 0; j < n; j += 4) STORE(p + j, z);
+}
+
+/* g[j] = sum over t < T of src[t * stride + j], n % 4 == 0. */
+EXPORT("sum_parts")
+void sum_parts(const f32 *src, i32 stride, i32 T, i32 n, f32 *g) {
+  for (i32 j = 0; j < n; j += 4) {
+    v128_t a = LOAD(src + j);
+    for (i32 t = 1; t < T; t++) a = ADD(a, LOAD(src + t * stride + j));
+    STORE(g + j, a);
+  }
+}
+
+/*
+ * Dropout with a counter-based generator: element j is kept when the top 24 bits of
+ * hash(seed, j) are at least `threshold` (= ceil(rate * 2^24)), i.e. a uniform draw u >= rate, as
+ * TensorFlow.js keeps it, and scaled by `scale` (= 1 / (1 - rate)). Masks depend only on the seed
+ * and the position, so they are the same whichever thread draws them and need not be stored:
+ * the backward pass draws them again. In place when out == x. n % 4 == 0.
+ */
+static inline v128_t keep_mask(u32 seed, i32 j, u32 threshold) {
+  v128_t h = wasm_i32x4_add(wasm_i32x4_splat((i32)j), wasm_i32x4_make(0, 1, 2, 3));
+  h = wasm_i32x4_mul(h, wasm_i32x4_splat((i32)0x9E3779B1u));
+  h = wasm_v128_xor(h, wasm_i32x4_splat((i32)seed));
+  /* lowbias32 finaliser (Chris Wellons): full avalanche in two multiplications. */
+  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+  h = wasm_i32x4_mul(h, wasm_i32x4_splat((i32)0x7feb352du));
+  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 15));
+  h = wasm_i32x4_mul(h, wasm_i32x4_splat((i32)0x846ca68bu));
+  h = wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+  return wasm_u32x4_ge(wasm_u32x4_shr(h, 8), wasm_i32x4_splat((i32)threshold));
+}
+
+EXPORT("dropout")
+void dropout(const f32 *x, i32 n, u32 seed, u32 threshold, f32 scale, f32 *out) {
+  const v128_t s = wasm_f32x4_splat(scale);
+  for (i32 j = 0; j < n; j += 4)
+    STORE(out + j, wasm_v128_and(MUL(LOAD(x + j), s), keep_mask(seed, j, threshold)));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Optimizers: TensorFlow.js's update rules, operation for operation.                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* w = neglr * g + w (tf.train.sgd). */
+EXPORT("opt_sgd")
+void opt_sgd(f32 *w, const f32 *g, i32 n, f32 neglr) {
+  for (i32 j = 0; j < n; j++) w[j] = neglr * g[j] + w[j];
+}
+
+/*
+ * tf.train.adam: m = m*b1 + g*(1-b1); v = v*b2 + g^2*(1-b2);
+ * w = (m / c1) / (sqrt(v / c2) + eps) * neglr + w, with c1 = 1 - b1^t, c2 = 1 - b2^t.
+ */
+EXPORT("opt_adam")
+void opt_adam(f32 *w, const f32 *g, f32 *m, f32 *v, i32 n, f32 b1, f32 omb1, f32 b2, f32 omb2,
+              f32 c1, f32 c2, f32 eps, f32 neglr) {
+  i32 j = 0;
+  const v128_t B1 = wasm_f32x4_splat(b1), OB1 = wasm_f32x4_splat(omb1);
+  const v128_t B2 = wasm_f32x4_splat(b2), OB2 = wasm_f32x4_splat(omb2);
+  const v128_t C1 = wasm_f32x4_splat(c1), C2 = wasm_f32x4_splat(c2);
+  const v128_t E = wasm_f32x4_splat(eps), L = wasm_f32x4_splat(neglr);
+  for (; j + 4 <= n; j += 4) {
+    const v128_t gv = LOAD(g + j);
+    const v128_t m1 = flush4(ADD(MUL(LOAD(m + j), B1), MUL(gv, OB1)));
+    const v128_t v1 = flush4(ADD(MUL(LOAD(v + j), B2), MUL(MUL(gv, gv), OB2)));
+    const v128_t step =
+        wasm_f32x4_div(wasm_f32x4_div(m1, C1), ADD(wasm_f32x4_sqrt(wasm_f32x4_div(v1, C2)), E));
+    STORE(m + j, m1);
+    STORE(v + j, v1);
+    STORE(w + j, ADD(MUL(step, L), LOAD(w + j)));
+  }
+  for (; j < n; j++) {
+    const f32 gj = g[j];
+    const f32 m1 = flush1(m[j] * b1 + gj * omb1);
+    const f32 v1 = flush1(v[j] * b2 + (gj * gj) * omb2);
+    m[j] = m1;
+    v[j] = v1;
+    w[j] = ((m1 / c1) / (__builtin_sqrtf(v1 / c2) + eps)) * neglr + w[j];
+  }
+}
+
+/*
+ * tf.train.rmsprop (not centred): ms = ms*decay + g^2*(1-decay);
+ * mom = mom*momentum + (g*lr) / sqrt(ms + eps); w = w - mom.
+ */
+EXPORT("opt_rmsprop")
+void opt_rmsprop(f32 *w, const f32 *g, f32 *ms, f32 *mom, i32 n, f32 decay, f32 omdecay,
+                 f32 momentum, f32 lr, f32 eps) {
+  for (i32 j = 0; j < n; j++) {
+    const f32 gj = g[j];
+    const f32 s = flush1(ms[j] * decay + (gj * gj) * omdecay);
+    const f32 mo = flush1(mom[j] * momentum + (gj * lr) / __builtin_sqrtf(s + eps));
+    ms[j] = s;
+    mom[j] = mo;
+    w[j] = w[j] - mo;
+  }
+}
+
+/* tf.train.adagrad: acc = acc + g^2; w = (g / sqrt(acc + eps)) * neglr + w. */
+EXPORT("opt_adagrad")
+void opt_adagrad(f32 *w, const f32 *g, f32 *acc, i32 n, f32 eps, f32 neglr) {
+  for (i32 j = 0; j < n; j++) {
+    const f32 gj = g[j];
+    const f32 a = acc[j] + gj * gj;
+    acc[j] = a;
+    w[j] = (gj / __builtin_sqrtf(a + eps)) * neglr + w[j];
+  }
+}
+
+/*
+ * tf.train.adadelta (whose update reads the accumulated gradient from before this step):
+ * u = sqrt(au + eps) / sqrt(ag + eps) * g; ag = ag*rho + g^2*(1-rho); au = au*rho + u^2*(1-rho);
+ * w = u * neglr + w.
+ */
+EXPORT("opt_adadelta")
+void opt_adadelta(f32 *w, const f32 *g, f32 *ag, f32 *au, i32 n, f32 rho, f32 omrho, f32 eps,
+                  f32 neglr) {
+  for (i32 j = 0; j < n; j++) {
+    const f32 gj = g[j];
+    const f32 u = (__builtin_sqrtf(au[j] + eps) / __builtin_sqrtf(ag[j] + eps)) * gj;
+    ag[j] = flush1(ag[j] * rho + (gj * gj) * omrho);
+    au[j] = flush1(au[j] * rho + (u * u) * omrho);
+    w[j] = u * neglr + w[j];
+  }
+}
+
+/*
+ * tf.train.adamax: m = m*b1 + g*(1-b1); u = max(u*b2, |g|); w = lrc * (m / (u + eps)) + w, with
+ * lrc = (-lr / (1 + t*decay)) / (1 - b1^t) computed by the caller.
+ */
+EXPORT("opt_adamax")
+void opt_adamax(f32 *w, const f32 *g, f32 *m, f32 *u, i32 n, f32 b1, f32 omb1, f32 b2, f32 eps,
+                f32 lrc) {
+  for (i32 j = 0; j < n; j++) {
+    const f32 gj = g[j];
+    const f32 m1 = flush1(m[j] * b1 + gj * omb1);
+    const f32 a = flush1(u[j] * b2);
+    const f32 ag = gj < 0 ? -gj : gj;
+    const f32 u1 = a > ag ? a : ag;
+    m[j] = m1;
+    u[j] = u1;
+    w[j] = lrc * (m1 / (u1 + eps)) + w[j];
+  }
+}
