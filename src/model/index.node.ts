@@ -2,5 +2,6 @@
 import './backend.node.js';
 import './predict.node.js';
 import './train.node.js';
+import './engine/team.node.js';
 export { saveModel, loadModel, fileSystemHandler } from './io.node.js';
 export { wasmBinaryDirectory } from './backend.node.js';

@@ -90,7 +90,8 @@ function soloTeam(core: EngineCore): EngineTeam {
 
 const modules = new Map<string, Promise<WebAssembly.Module>>();
 
-function compile(shared: boolean): Promise<WebAssembly.Module> {
+/** The compiled engine module (`shared`: for a shared memory), compiled once per process. */
+export function compileEngine(shared: boolean): Promise<WebAssembly.Module> {
   const key = shared ? 'shared' : 'plain';
   let p = modules.get(key);
   if (p === undefined) {
@@ -212,14 +213,15 @@ export class TrainingEngine {
       return `the engine would need ${(layout.bytes / 2 ** 20).toFixed(0)} MB of memory`;
     }
     const shared = threads > 1;
-    const pages = layout.bytes / 65536;
+    // The module asks for at least two pages (its linker's minimum), whatever the plan needs.
+    const pages = Math.max(2, layout.bytes / 65536);
     let memory: WebAssembly.Memory;
     try {
       memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
     } catch (e) {
       return `no ${(layout.bytes / 2 ** 20).toFixed(0)} MB WebAssembly memory (${(e as Error).message})`;
     }
-    const module = await compile(shared);
+    const module = await compileEngine(shared);
     const core = new EngineCore(instantiateKernels(module, memory), memory, layout, 0);
     core.writeTables();
     const team =

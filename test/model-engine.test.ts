@@ -1,0 +1,338 @@
+/**
+ * The training engine (src/model/engine) against TensorFlow.js's pure-JavaScript `cpu` backend,
+ * which serves as the reference: gradients for every loss, updates for every optimizer, forward
+ * probabilities, thread-count independence, dropout, and the models it declines.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import '../src/model/index.node.js';
+import { buildModel, resolveModelConfig, ORIGINAL_MODEL_CONFIG } from '../src/model/factory.js';
+import { compileEngine, TrainingEngine } from '../src/model/engine/engine.js';
+import { instantiateKernels } from '../src/model/engine/core.js';
+import { planModel } from '../src/model/engine/plan.js';
+import { targets } from '../src/model/data.js';
+import { sampleLoss } from '../src/model/losses.js';
+import { makeOptimizer } from '../src/model/optimizers.js';
+import { trainModel } from '../src/model/train.js';
+import type { LossName, ModelConfig, OptimizerName } from '../src/model/config.js';
+import { createRng } from '../src/core/random.js';
+
+/** Odd sizes on purpose: 2 input channels, filters that are not multiples of 8, pool 1 and 2. */
+const ODD: Partial<ModelConfig> = {
+  inputShape: [14, 13, 2],
+  convBlocks: [
+    { filters: 5, kernelSize: 3, poolSize: 2, activation: 'relu' },
+    { filters: 12, kernelSize: 2, poolSize: 1, activation: 'relu' },
+  ],
+  convDropout: 0,
+  denseUnits: 10,
+  denseDropout: 0,
+  classes: 3,
+  seed: 3,
+};
+
+function batch(m: number, shape: [number, number, number], classes: number, seed: number) {
+  const r = createRng(seed);
+  const per = shape[0] * shape[1] * shape[2];
+  return {
+    x: Float32Array.from({ length: m * per }, () => r.normal()),
+    labels: Int32Array.from({ length: m }, (_, i) => i % classes),
+    weights: Float32Array.from({ length: m }, (_, i) => 1 + 0.5 * i),
+  };
+}
+
+/** The weighted batch loss's gradients on the cpu backend, one array per trainable variable. */
+function referenceGrads(
+  model: tf.LayersModel,
+  b: ReturnType<typeof batch>,
+  loss: LossName,
+): Float32Array[] {
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const [, h, w, c] = model.inputs[0].shape as number[];
+  const m = b.labels.length;
+  return tf.tidy(() => {
+    const xs = tf.tensor4d(b.x, [m, h, w, c]);
+    const ys = targets(b.labels, model.outputs[0].shape[1] as number);
+    const ws = tf.tensor1d(b.weights);
+    const { grads } = tf.variableGrads(
+      () =>
+        tf.div(
+          tf.sum(
+            tf.mul(sampleLoss(loss, ys, model.apply(xs, { training: true }) as tf.Tensor2D), ws),
+          ),
+          m,
+        ) as tf.Scalar,
+      vars,
+    );
+    return vars.map((v) => grads[v.name].dataSync() as Float32Array);
+  });
+}
+
+function weightsOf(model: tf.LayersModel): Float32Array[] {
+  return model.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+async function engineFor(
+  model: tf.LayersModel,
+  opts: Partial<Parameters<typeof TrainingEngine.create>[1]> = {},
+): Promise<TrainingEngine> {
+  const e = await TrainingEngine.create(model, {
+    threads: 1,
+    maxBatch: 8,
+    optimizer: 'sgd',
+    learningRate: 1,
+    seed: 1,
+    ...opts,
+  });
+  if (typeof e === 'string') throw new Error(e);
+  return e;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('training engine: gradients equal the cpu backend', () => {
+  const losses: LossName[] = [
+    'binaryCrossentropy',
+    'categoricalCrossentropy',
+    'meanSquaredError',
+    'meanAbsoluteError',
+    'hinge',
+    'squaredHinge',
+    'kullbackLeiblerDivergence',
+    'poisson',
+    'cosineProximity',
+  ];
+  for (const output of ['softmax', 'sigmoid'] as const) {
+    for (const loss of losses) {
+      it(`${loss}, ${output} output`, async () => {
+        const cfg = resolveModelConfig({
+          ...ODD,
+          output,
+          classes: output === 'sigmoid' ? 2 : 3,
+        });
+        const model = buildModel(cfg);
+        const b = batch(5, cfg.inputShape, cfg.classes, 7);
+        const ref = referenceGrads(model, b, loss);
+        const before = weightsOf(model).map((w) => w.slice());
+        // SGD with learning rate 1: the weights move by exactly minus the gradient.
+        const e = await engineFor(model);
+        await e.step(b.x, b.labels, b.weights, loss);
+        e.writeWeights(model);
+        await e.close();
+        weightsOf(model).forEach((after, i) => {
+          const g = before[i].map((v, j) => v - after[j]);
+          const scale = Math.max(1e-2, ...ref[i].map(Math.abs));
+          expect(maxDiff(g, ref[i]) / scale).toBeLessThan(2e-5);
+        });
+        model.dispose();
+      });
+    }
+  }
+});
+
+describe('training engine: optimizers follow tf.train', () => {
+  const names: OptimizerName[] = ['sgd', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax'];
+  for (const name of names) {
+    it(`${name}: three steps give TensorFlow.js's weights`, async () => {
+      const cfg = resolveModelConfig(ODD);
+      const ours = buildModel(cfg);
+      const theirs = buildModel(cfg);
+      // Adadelta's first steps move each weight by about its gradient times the rate.
+      const lr = name === 'adadelta' ? 0.1 : 0.01;
+      const e = await engineFor(ours, { optimizer: name, learningRate: lr });
+      const opt = makeOptimizer(name, lr);
+      for (let s = 0; s < 3; s++) {
+        const b = batch(6, cfg.inputShape, cfg.classes, 20 + s);
+        await e.step(b.x, b.labels, b.weights, 'categoricalCrossentropy');
+        const [, h, w, c] = [6, ...cfg.inputShape];
+        tf.tidy(() => {
+          const xs = tf.tensor4d(b.x, [6, h, w, c]);
+          const ys = targets(b.labels, cfg.classes);
+          const ws = tf.tensor1d(b.weights);
+          opt.minimize(
+            () =>
+              tf.div(
+                tf.sum(
+                  tf.mul(
+                    sampleLoss(
+                      'categoricalCrossentropy',
+                      ys,
+                      theirs.apply(xs, { training: true }) as tf.Tensor2D,
+                    ),
+                    ws,
+                  ),
+                ),
+                6,
+              ) as tf.Scalar,
+          );
+        });
+      }
+      e.writeWeights(ours);
+      await e.close();
+      const a = weightsOf(ours);
+      const b = weightsOf(theirs);
+      const init = weightsOf(buildModel(cfg));
+      a.forEach((w, i) => {
+        expect(maxDiff(w, b[i])).toBeLessThan(2e-5);
+      });
+      // The weights moved, so the comparison is not between untouched models.
+      expect(maxDiff(a[0], init[0])).toBeGreaterThan(1e-3);
+      opt.dispose();
+      [ours, theirs].forEach((m) => m.dispose());
+    });
+  }
+});
+
+describe('training engine: forward, threads, dropout', () => {
+  it('gives the probabilities model.predict gives', async () => {
+    const cfg = resolveModelConfig({ ...ODD, convDropout: 0.3, denseDropout: 0.5 });
+    const model = buildModel(cfg);
+    const b = batch(11, cfg.inputShape, cfg.classes, 3);
+    const e = await engineFor(model, { maxBatch: 4 });
+    const ours = await e.forward(b.x, 11);
+    await e.close();
+    const ref = tf.tidy(
+      () =>
+        (
+          model.predict(tf.tensor4d(b.x, [11, ...cfg.inputShape])) as tf.Tensor
+        ).dataSync() as Float32Array,
+    );
+    expect(ours.length).toBe(33);
+    expect(maxDiff(ours, ref)).toBeLessThan(1e-6);
+    model.dispose();
+  });
+
+  it('trains to the same weights on two threads as on one (within float rounding)', async () => {
+    const cfg = resolveModelConfig({ ...ODD, convDropout: 0.25, denseDropout: 0.5 });
+    const one = buildModel(cfg);
+    const two = buildModel(cfg);
+    const e1 = await engineFor(one, { optimizer: 'adam', learningRate: 1e-3, threads: 1 });
+    const e2 = await engineFor(two, { optimizer: 'adam', learningRate: 1e-3, threads: 2 });
+    expect(e2.threads).toBe(2);
+    for (let s = 0; s < 4; s++) {
+      const b = batch(7, cfg.inputShape, cfg.classes, 40 + s);
+      const r1 = await e1.step(b.x, b.labels, b.weights, 'binaryCrossentropy');
+      const r2 = await e2.step(b.x, b.labels, b.weights, 'binaryCrossentropy');
+      expect(r2.loss).toBeCloseTo(r1.loss, 4);
+      expect(r2.correct).toBe(r1.correct);
+    }
+    e1.writeWeights(one);
+    e2.writeWeights(two);
+    await Promise.all([e1.close(), e2.close()]);
+    const a = weightsOf(one);
+    weightsOf(two).forEach((w, i) => expect(maxDiff(w, a[i])).toBeLessThan(1e-5));
+    [one, two].forEach((m) => m.dispose());
+  });
+
+  it('dropout keeps a share 1 - rate of the values, scaled by 1 / (1 - rate), by seed', async () => {
+    const memory = new WebAssembly.Memory({ initial: 8, maximum: 8 });
+    const k = instantiateKernels(await compileEngine(false), memory);
+    const f32 = new Float32Array(memory.buffer);
+    const n = 40000;
+    const draw = (seed: number, rate: number): Float32Array => {
+      f32.fill(1, 0, n);
+      const keep = Math.fround(1 - rate);
+      k.dropout(0, n, seed, Math.ceil(rate * 2 ** 24), Math.fround(1 / keep), 4 * n);
+      return f32.slice(n, 2 * n);
+    };
+    for (const rate of [0.25, 0.5]) {
+      const a = draw(7, rate);
+      const kept = a.filter((v) => v !== 0);
+      expect(Math.abs(kept.length / n - (1 - rate))).toBeLessThan(0.01);
+      expect(new Set(kept)).toEqual(new Set([Math.fround(1 / Math.fround(1 - rate))]));
+      expect(draw(7, rate)).toEqual(a);
+      expect(draw(8, rate)).not.toEqual(a);
+    }
+    expect(draw(7, 0).every((v) => v === 1)).toBe(true);
+  });
+
+  it('draws new dropout masks every step', async () => {
+    const cfg = resolveModelConfig({
+      inputShape: [3, 3, 1],
+      convBlocks: [{ filters: 8, kernelSize: 1, poolSize: 1, activation: 'relu' }],
+      convDropout: 0,
+      denseUnits: 64,
+      denseDropout: 0.5,
+      classes: 2,
+    });
+    const model = buildModel(cfg);
+    const b = batch(8, cfg.inputShape, 2, 5);
+    const e = await engineFor(model, { learningRate: 0, maxBatch: 8 });
+    const first = await e.step(b.x, b.labels, b.weights, 'binaryCrossentropy');
+    const second = await e.step(b.x, b.labels, b.weights, 'binaryCrossentropy');
+    // Learning rate 0 keeps the weights: only the masks differ between the two steps.
+    expect(second.loss).not.toBe(first.loss);
+    await e.close();
+    model.dispose();
+  });
+});
+
+describe('training engine: which models it runs', () => {
+  it('plans the default network and declines what it cannot run, saying why', () => {
+    const plain = buildModel(resolveModelConfig({}));
+    const plan = planModel(plain);
+    expect(typeof plan).toBe('object');
+    if (typeof plan === 'object') {
+      expect(plan.convs.map((c) => [c.oh, c.ph, c.cop])).toEqual([
+        [98, 49, 32],
+        [47, 23, 64],
+      ]);
+      expect(plan.dense.map((d) => [d.inputs, d.units])).toEqual([
+        [33856, 128],
+        [128, 2],
+      ]);
+    }
+    const original = buildModel(resolveModelConfig(ORIGINAL_MODEL_CONFIG));
+    expect(planModel(original)).toMatch(/activation 'softmax'/);
+    const same = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    expect(planModel(same)).toMatch(/padding is not 'valid'/);
+    const bn = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3 }),
+        tf.layers.batchNormalization(),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    expect(planModel(bn)).toMatch(/BatchNormalization/);
+    [plain, original, same, bn].forEach((m) => m.dispose());
+  });
+
+  it('trainModel falls back to TensorFlow.js for a model the engine declines, and says so', async () => {
+    const cfg = resolveModelConfig({
+      ...ORIGINAL_MODEL_CONFIG,
+      ...ODD,
+      convBlocks: [{ filters: 4, kernelSize: 3, poolSize: 2, activation: 'softmax' }],
+    });
+    const model = buildModel(cfg);
+    const b = batch(4, cfg.inputShape, cfg.classes, 9);
+    const data = {
+      images: b.x,
+      shape: [4, ...cfg.inputShape] as [number, number, number, number],
+      labels: b.labels,
+    };
+    const h = await trainModel(model, data, { epochs: 1, batchSize: 2 });
+    expect(h.engineThreads).toBeUndefined();
+    expect(h.engineSkipped).toMatch(/softmax/);
+    const plain = buildModel(resolveModelConfig(ODD));
+    const h2 = await trainModel(plain, data, { epochs: 1, batchSize: 2, workers: 1 });
+    expect(h2.engineThreads).toBe(1);
+    const h3 = await trainModel(plain, data, { epochs: 1, batchSize: 2, engine: false });
+    expect(h3.engineSkipped).toBe('engine: false');
+    [model, plain].forEach((m) => m.dispose());
+  });
+});
