@@ -31,6 +31,23 @@ const ODD: Partial<ModelConfig> = {
   seed: 3,
 };
 
+/**
+ * 3x3 convolutions over whole vectors of channels run as Winograd F(2x2, 3x3) in the forward
+ * pass and the input gradient: odd output sizes (13x14, then 5x5) exercise the edge tiles.
+ */
+const WINO: Partial<ModelConfig> = {
+  inputShape: [15, 16, 4],
+  convBlocks: [
+    { filters: 6, kernelSize: 3, poolSize: 2, activation: 'relu' },
+    { filters: 10, kernelSize: 3, poolSize: 1, activation: 'linear' },
+  ],
+  convDropout: 0,
+  denseUnits: 9,
+  denseDropout: 0,
+  classes: 2,
+  seed: 4,
+};
+
 function batch(m: number, shape: [number, number, number], classes: number, seed: number) {
   const r = createRng(seed);
   const per = shape[0] * shape[1] * shape[2];
@@ -110,31 +127,36 @@ describe('training engine: gradients equal the cpu backend', () => {
     'poisson',
     'cosineProximity',
   ];
-  for (const output of ['softmax', 'sigmoid'] as const) {
-    for (const loss of losses) {
-      it(`${loss}, ${output} output`, async () => {
-        const cfg = resolveModelConfig({
-          ...ODD,
-          output,
-          classes: output === 'sigmoid' ? 2 : 3,
-        });
-        const model = buildModel(cfg);
-        const b = batch(5, cfg.inputShape, cfg.classes, 7);
-        const ref = referenceGrads(model, b, loss);
-        const before = weightsOf(model).map((w) => w.slice());
-        // SGD with learning rate 1: the weights move by exactly minus the gradient.
-        const e = await engineFor(model);
-        await e.step(b.x, b.labels, b.weights, loss);
-        e.writeWeights(model);
-        await e.close();
-        weightsOf(model).forEach((after, i) => {
-          const g = before[i].map((v, j) => v - after[j]);
-          const scale = Math.max(1e-2, ...ref[i].map(Math.abs));
-          expect(maxDiff(g, ref[i]) / scale).toBeLessThan(2e-5);
-        });
-        model.dispose();
+  const cases: [string, Partial<ModelConfig>, LossName][] = [
+    ...(['softmax', 'sigmoid'] as const).flatMap((output) =>
+      losses.map((loss): [string, Partial<ModelConfig>, LossName] => [
+        `${loss}, ${output} output`,
+        { ...ODD, output, classes: output === 'sigmoid' ? 2 : 3 },
+        loss,
+      ]),
+    ),
+    ['Winograd convolutions, binaryCrossentropy', WINO, 'binaryCrossentropy'],
+    ['Winograd convolutions, meanSquaredError', { ...WINO, classes: 4 }, 'meanSquaredError'],
+  ];
+  for (const [name, config, loss] of cases) {
+    it(name, async () => {
+      const cfg = resolveModelConfig(config);
+      const model = buildModel(cfg);
+      const b = batch(5, cfg.inputShape, cfg.classes, 7);
+      const ref = referenceGrads(model, b, loss);
+      const before = weightsOf(model).map((w) => w.slice());
+      // SGD with learning rate 1: the weights move by exactly minus the gradient.
+      const e = await engineFor(model);
+      await e.step(b.x, b.labels, b.weights, loss);
+      e.writeWeights(model);
+      await e.close();
+      weightsOf(model).forEach((after, i) => {
+        const g = before[i].map((v, j) => v - after[j]);
+        const scale = Math.max(1e-2, ...ref[i].map(Math.abs));
+        expect(maxDiff(g, ref[i]) / scale).toBeLessThan(2e-5);
       });
-    }
+      model.dispose();
+    });
   }
 });
 
@@ -192,23 +214,28 @@ describe('training engine: optimizers follow tf.train', () => {
 });
 
 describe('training engine: forward, threads, dropout', () => {
-  it('gives the probabilities model.predict gives', async () => {
-    const cfg = resolveModelConfig({ ...ODD, convDropout: 0.3, denseDropout: 0.5 });
-    const model = buildModel(cfg);
-    const b = batch(11, cfg.inputShape, cfg.classes, 3);
-    const e = await engineFor(model, { maxBatch: 4 });
-    const ours = await e.forward(b.x, 11);
-    await e.close();
-    const ref = tf.tidy(
-      () =>
-        (
-          model.predict(tf.tensor4d(b.x, [11, ...cfg.inputShape])) as tf.Tensor
-        ).dataSync() as Float32Array,
-    );
-    expect(ours.length).toBe(33);
-    expect(maxDiff(ours, ref)).toBeLessThan(1e-6);
-    model.dispose();
-  });
+  for (const [name, config] of [
+    ['direct', ODD],
+    ['Winograd', WINO],
+  ] as const) {
+    it(`gives the probabilities model.predict gives (${name} convolutions)`, async () => {
+      const cfg = resolveModelConfig({ ...config, convDropout: 0.3, denseDropout: 0.5 });
+      const model = buildModel(cfg);
+      const b = batch(11, cfg.inputShape, cfg.classes, 3);
+      const e = await engineFor(model, { maxBatch: 4 });
+      const ours = await e.forward(b.x, 11);
+      await e.close();
+      const ref = tf.tidy(
+        () =>
+          (
+            model.predict(tf.tensor4d(b.x, [11, ...cfg.inputShape])) as tf.Tensor
+          ).dataSync() as Float32Array,
+      );
+      expect(ours.length).toBe(11 * cfg.classes);
+      expect(maxDiff(ours, ref)).toBeLessThan(1e-6);
+      model.dispose();
+    });
+  }
 
   it('trains to the same weights on two threads as on one (within float rounding)', async () => {
     const cfg = resolveModelConfig({ ...ODD, convDropout: 0.25, denseDropout: 0.5 });

@@ -32,6 +32,20 @@ export interface EngineKernels {
     oh1: number,
   ): void;
   conv_flip(w: number, K: number, Ci: number, Co: number, wt: number): void;
+  wino_filter(w: number, Ci: number, Co: number, u: number): void;
+  conv3_wino(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    u: number,
+    Co: number,
+    bias: number,
+    out: number,
+    oh1: number,
+    V: number,
+    M: number,
+  ): void;
   pool_fwd(
     conv: number,
     OH: number,
@@ -234,9 +248,24 @@ export interface EngineLayout {
   sPad: number[];
   sDx: number;
   sGrad: number;
+  /** Winograd-transformed filters per conv block (forward, and input gradient), 0 if unused. */
+  sU: number[];
+  sUt: number[];
+  /** Winograd scratch (transformed input tiles and products of one row of tiles). */
+  sV: number;
+  sM: number;
   /** The update phase's work, and each thread's share (indices into `items`). */
   items: UpdateItem[];
   shares: [number, number][];
+}
+
+/**
+ * Whether a convolution with kernel `k` over `ci` input channels runs as Winograd F(2x2, 3x3):
+ * 3x3 kernels over whole vectors of input channels. (The first layer of a one-channel image keeps
+ * the direct kernel; it costs little there.)
+ */
+export function winograd(k: number, ci: number): boolean {
+  return k === 3 && ci % 4 === 0;
 }
 
 /** Bytes of a conv stage's output per image (floats). */
@@ -331,6 +360,28 @@ export function layoutEngine(
     ...plan.dense.map((d) => DENSE_CHUNK_ROWS * d.up),
   );
   const sGrad = sTake(gradFloats * 4);
+  const sU = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
+  const sUt = plan.convs.map((c, l) =>
+    l > 0 && winograd(c.k, c.cop) ? sTake(16 * c.cop * c.ci * 4) : 0,
+  );
+  // Tiles per row for the forward pass and for the input gradient (whose input is padded).
+  const tbp = (w: number): number => Math.ceil(Math.ceil((w - 2) / 2) / 4) * 4;
+  const vFloats = Math.max(
+    0,
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.ci : 0)),
+    ...plan.convs.map((c, l) =>
+      l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.cop : 0,
+    ),
+  );
+  const mFloats = Math.max(
+    0,
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.cop : 0)),
+    ...plan.convs.map((c, l) =>
+      l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.ci : 0,
+    ),
+  );
+  const sV = sTake(vFloats * 4);
+  const sM = sTake(mFloats * 4);
   const scratchBytes = align(s);
   const scratch = take(scratchBytes * threads);
   const bytes = Math.ceil(at / 65536) * 65536;
@@ -404,6 +455,10 @@ export function layoutEngine(
     sPad,
     sDx,
     sGrad,
+    sU,
+    sUt,
+    sV,
+    sM,
     items,
     shares,
   };
@@ -548,22 +603,33 @@ export class EngineCore {
     if (hi <= lo) return;
     const { k, L, plan } = this;
     const out = this.base + L.sConvOut;
+    plan.convs.forEach((c, l) => {
+      if (L.sU[l] !== 0) k.wino_filter(this.param(L.convW[l]), c.ci, c.cop, this.base + L.sU[l]);
+    });
     for (let i = lo; i < hi; i++) {
       plan.convs.forEach((c, l) => {
         const size = c.ph * c.pw * c.cop;
-        k.conv_fwd(
-          this.convInput(l, i),
-          c.h,
-          c.w,
-          c.ci,
-          this.param(L.convW[l]),
-          c.k,
-          c.cop,
-          this.param(L.convB[l]),
-          out,
-          0,
-          c.ph * c.p,
-        );
+        const x = this.convInput(l, i);
+        const bias = this.param(L.convB[l]);
+        const rows = c.ph * c.p;
+        if (L.sU[l] !== 0) {
+          const u = this.base + L.sU[l];
+          k.conv3_wino(
+            x,
+            c.h,
+            c.w,
+            c.ci,
+            u,
+            c.cop,
+            bias,
+            out,
+            rows,
+            this.base + L.sV,
+            this.base + L.sM,
+          );
+        } else {
+          k.conv_fwd(x, c.h, c.w, c.ci, this.param(L.convW[l]), c.k, c.cop, bias, out, 0, rows);
+        }
         const a = L.convA[l] + i * size * 4;
         k.pool_fwd(out, c.ph * c.p, c.ow, c.cop, c.p, c.relu ? 1 : 0, a, L.convIdx[l] + i * size);
         if (c.dropout > 0) {
@@ -688,7 +754,9 @@ export class EngineCore {
     }
     const nc = plan.convs.length;
     plan.convs.forEach((c, l) => {
-      if (l > 0) k.conv_flip(this.param(L.convW[l]), c.k, c.ci, c.cop, this.base + L.sWt[l]);
+      if (l === 0) return;
+      k.conv_flip(this.param(L.convW[l]), c.k, c.ci, c.cop, this.base + L.sWt[l]);
+      if (L.sUt[l] !== 0) k.wino_filter(this.base + L.sWt[l], c.cop, c.ci, this.base + L.sUt[l]);
     });
     const flat = plan.dense[0].inputs;
     const dx = this.base + L.sDx;
@@ -732,7 +800,24 @@ export class EngineCore {
         );
         if (l > 0) {
           const padH = c.oh + 2 * (c.k - 1);
-          k.conv_fwd(pad, padH, padW, c.cop, this.base + L.sWt[l], c.k, c.ci, 0, dx, 0, c.h);
+          if (L.sUt[l] !== 0) {
+            const u = this.base + L.sUt[l];
+            k.conv3_wino(
+              pad,
+              padH,
+              padW,
+              c.cop,
+              u,
+              c.ci,
+              0,
+              dx,
+              c.h,
+              this.base + L.sV,
+              this.base + L.sM,
+            );
+          } else {
+            k.conv_fwd(pad, padH, padW, c.cop, this.base + L.sWt[l], c.k, c.ci, 0, dx, 0, c.h);
+          }
           da = dx;
         }
       }

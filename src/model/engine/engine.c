@@ -126,6 +126,148 @@ void conv_fwd(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *w, i32 K, i32 Co, c
 }
 
 /*
+ * Winograd F(2x2, 3x3) for 3x3 convolutions with Ci % 4 == 0 (Lavin and Gray 2016): each 4x4
+ * input tile d gives a 2x2 output tile Y = A^T [(G g G^T) . (B^T d B)] A, where the product is
+ * element-wise over the 16 transform positions and summed over input channels: 16 small matrix
+ * products (tiles x Ci times Ci x Co) per row of tiles, with 16 multiplications per 4 outputs
+ * instead of 36. The transforms only add, subtract and halve, so results differ from the direct
+ * convolution by float rounding alone.
+ *
+ * wino_filter: u[xi][ci][co] = (G w G^T)[xi / 4][xi % 4] for w [3, 3, Ci, Co], Co % 4 == 0.
+ */
+EXPORT("wino_filter")
+void wino_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  for (i32 ci = 0; ci < Ci; ci++) {
+    for (i32 co = 0; co < Co; co += 4) {
+      v128_t g[3][3], t[4][3];
+      for (i32 i = 0; i < 3; i++)
+        for (i32 j = 0; j < 3; j++) g[i][j] = LOAD(w + ((i * 3 + j) * Ci + ci) * Co + co);
+      for (i32 j = 0; j < 3; j++) {
+        t[0][j] = g[0][j];
+        t[1][j] = MUL(ADD(ADD(g[0][j], g[1][j]), g[2][j]), half);
+        t[2][j] = MUL(ADD(wasm_f32x4_sub(g[0][j], g[1][j]), g[2][j]), half);
+        t[3][j] = g[2][j];
+      }
+      for (i32 i = 0; i < 4; i++) {
+        f32 *o = u + ((i * 4) * Ci + ci) * Co + co;
+        const i32 step = Ci * Co;
+        STORE(o, t[i][0]);
+        STORE(o + step, MUL(ADD(ADD(t[i][0], t[i][1]), t[i][2]), half));
+        STORE(o + 2 * step, MUL(ADD(wasm_f32x4_sub(t[i][0], t[i][1]), t[i][2]), half));
+        STORE(o + 3 * step, t[i][2]);
+      }
+    }
+  }
+}
+
+/*
+ * out[oh, ow, co] = bias[co] + 3x3 valid convolution of x [H, W, Ci] with the filter that
+ * wino_filter transformed into u, for output rows [0, oh1); Ci % 4 == 0, Co % 8 == 0. V and M are
+ * scratch of 16 * TBp * Ci and 16 * TBp * Co floats, TBp = ceil(ceil((W - 2) / 2) / 4) * 4.
+ * Input beyond the image (the last tile of an odd output size) reads as zeros.
+ */
+EXPORT("conv3_wino")
+void conv3_wino(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const f32 *bias,
+                f32 *out, i32 oh1, f32 *V, f32 *M) {
+  const i32 OW = W - 2;
+  const i32 TW = (OW + 1) / 2;
+  const i32 TBp = (TW + 3) & ~3;
+  const i32 TH = (oh1 + 1) / 2;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (i32 ty = 0; ty < TH; ty++) {
+    /* Input transform of the row of tiles: V[xi][tx][ci] = (B^T d B)[xi]. */
+    for (i32 tx = 0; tx < TBp; tx++) {
+      for (i32 ci = 0; ci < Ci; ci += 4) {
+        v128_t d[4][4];
+        for (i32 r = 0; r < 4; r++) {
+          const i32 row = 2 * ty + r;
+          for (i32 c = 0; c < 4; c++) {
+            const i32 col = 2 * tx + c;
+            d[r][c] = (row < H && col < W && tx < TW) ? LOAD(x + (row * W + col) * Ci + ci) : zero;
+          }
+        }
+        v128_t t[4][4];
+        for (i32 c = 0; c < 4; c++) {
+          t[0][c] = wasm_f32x4_sub(d[0][c], d[2][c]);
+          t[1][c] = ADD(d[1][c], d[2][c]);
+          t[2][c] = wasm_f32x4_sub(d[2][c], d[1][c]);
+          t[3][c] = wasm_f32x4_sub(d[1][c], d[3][c]);
+        }
+        for (i32 r = 0; r < 4; r++) {
+          f32 *o = V + ((r * 4) * TBp + tx) * Ci + ci;
+          const i32 step = TBp * Ci;
+          STORE(o, wasm_f32x4_sub(t[r][0], t[r][2]));
+          STORE(o + step, ADD(t[r][1], t[r][2]));
+          STORE(o + 2 * step, wasm_f32x4_sub(t[r][2], t[r][1]));
+          STORE(o + 3 * step, wasm_f32x4_sub(t[r][1], t[r][3]));
+        }
+      }
+    }
+    /* 16 products M[xi] = V[xi] (TBp x Ci) times u[xi] (Ci x Co), 4 tiles by 8 channels a time. */
+    for (i32 xi = 0; xi < 16; xi++) {
+      const f32 *vx = V + xi * TBp * Ci;
+      const f32 *ux = u + xi * Ci * Co;
+      f32 *mx = M + xi * TBp * Co;
+      for (i32 t0 = 0; t0 < TBp; t0 += 4) {
+        const f32 *v0 = vx + t0 * Ci, *v1 = v0 + Ci, *v2 = v1 + Ci, *v3 = v2 + Ci;
+        for (i32 cb = 0; cb < Co; cb += 8) {
+          v128_t a00 = zero, a01 = zero, a10 = zero, a11 = zero;
+          v128_t a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+          const f32 *up = ux + cb;
+          for (i32 ci = 0; ci < Ci; ci++) {
+            const v128_t w0 = LOAD(up), w1 = LOAD(up + 4);
+            const v128_t x0 = SPLAT(v0 + ci), x1 = SPLAT(v1 + ci);
+            const v128_t x2 = SPLAT(v2 + ci), x3 = SPLAT(v3 + ci);
+            MAC(a00, x0, w0);
+            MAC(a01, x0, w1);
+            MAC(a10, x1, w0);
+            MAC(a11, x1, w1);
+            MAC(a20, x2, w0);
+            MAC(a21, x2, w1);
+            MAC(a30, x3, w0);
+            MAC(a31, x3, w1);
+            up += Co;
+          }
+          f32 *o = mx + t0 * Co + cb;
+          STORE(o, a00);
+          STORE(o + 4, a01);
+          STORE(o + Co, a10);
+          STORE(o + Co + 4, a11);
+          STORE(o + 2 * Co, a20);
+          STORE(o + 2 * Co + 4, a21);
+          STORE(o + 3 * Co, a30);
+          STORE(o + 3 * Co + 4, a31);
+        }
+      }
+    }
+    /* Output transform: Y = A^T m A, plus the bias. */
+    for (i32 tx = 0; tx < TW; tx++) {
+      for (i32 co = 0; co < Co; co += 4) {
+        v128_t m[4][4];
+        for (i32 r = 0; r < 4; r++)
+          for (i32 c = 0; c < 4; c++) m[r][c] = LOAD(M + ((r * 4 + c) * TBp + tx) * Co + co);
+        v128_t s[2][4];
+        for (i32 c = 0; c < 4; c++) {
+          s[0][c] = ADD(ADD(m[0][c], m[1][c]), m[2][c]);
+          s[1][c] = wasm_f32x4_sub(wasm_f32x4_sub(m[1][c], m[2][c]), m[3][c]);
+        }
+        const v128_t b = bias ? LOAD(bias + co) : zero;
+        for (i32 r = 0; r < 2; r++) {
+          const i32 oh = 2 * ty + r;
+          if (oh >= oh1) break;
+          const v128_t y0 = ADD(ADD(ADD(s[r][0], s[r][1]), s[r][2]), b);
+          const v128_t y1 = ADD(wasm_f32x4_sub(wasm_f32x4_sub(s[r][1], s[r][2]), s[r][3]), b);
+          f32 *o = out + (oh * OW + 2 * tx) * Co + co;
+          STORE(o, y0);
+          if (2 * tx + 1 < OW) STORE(o + Co, y1);
+        }
+      }
+    }
+  }
+}
+
+/*
  * The filter of the input gradient: wt[kh, kw, co, ci] = w[K-1-kh, K-1-kw, ci, co], so that
  * dx = conv_fwd(dy padded by K-1 on every side, wt). w is [K, K, Ci, Co].
  */
