@@ -1,7 +1,7 @@
 // model module: public, browser-safe exports.
 export * from './config.js';
 export { ORIGINAL_MODEL_CONFIG, createModel, resolveModelConfig } from './factory.js';
-export { trainModel, type TrainOptions, type TrainHistory } from './train.js';
+export { trainModel, describeTrainer, type TrainOptions, type TrainHistory } from './train.js';
 export { makeOptimizer, FusedAdamOptimizer } from './optimizers.js';
 export { evaluateModel, DEFAULT_EVALUATE_OPTIONS, type EvaluateOptions } from './evaluate.js';
 export { predict, DEFAULT_PREDICT_OPTIONS, type PredictOptions } from './predict.js';

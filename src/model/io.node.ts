@@ -13,9 +13,7 @@ import { ensureBackend } from './backend.js';
 import type { LoadedModel } from './io.js';
 import { MODEL_FILES, type ModelMeta } from './meta.js';
 // Whoever loads the Node file functions gets the Node backend hooks and worker threads too.
-import './backend.node.js';
-import './predict.node.js';
-import './train.node.js';
+import './platform.node.js';
 
 const writeAtomic = writeFileAtomic;
 

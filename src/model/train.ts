@@ -38,6 +38,19 @@ export interface TrainHistory {
   imagesPerSecond: number;
 }
 
+/**
+ * What trained a model, for logs: `training engine (2 threads)` or `TensorFlow.js 'wasm'`
+ * (with the reason the engine was not used, when there is one).
+ */
+export function describeTrainer(history: TrainHistory): string {
+  if (history.engineThreads !== undefined) {
+    return `training engine (${history.engineThreads} thread${history.engineThreads === 1 ? '' : 's'})`;
+  }
+  const why =
+    history.engineSkipped !== undefined ? `; engine not used: ${history.engineSkipped}` : '';
+  return `TensorFlow.js '${history.backend}'${why}`;
+}
+
 /** Per-sample loss weights from `classWeight` (1 for classes it omits). */
 function sampleWeights(
   labels: Int32Array,

@@ -23,6 +23,7 @@ import { splitDataset } from '../dataset/split.js';
 import { synthesize } from '../dataset/synthesize.js';
 import type { EpochLog } from '../model/config.js';
 import { loadModel } from '../model/io.node.js';
+import { describeTrainer } from '../model/train.js';
 import type { Evaluation } from '../model/metrics.js';
 import { writeReport } from '../report/report.node.js';
 import { classify } from './classify.node.js';
@@ -315,7 +316,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     history = result.history.epochs;
     evaluation = result.evaluation;
     log(
-      `      backend ${result.history.backend}, ${result.history.imagesPerSecond.toFixed(1)} images/s`,
+      `      ${describeTrainer(result.history)}, ${result.history.imagesPerSecond.toFixed(1)} images/s`,
     );
     await writeFileAtomic(
       join(out, 'training.json'),

@@ -3,6 +3,7 @@ import { loadProfile } from '../profile.js';
 import { loadDataset } from '../../dataset/persist.node.js';
 import type { LossName, OptimizerName, TrainConfig } from '../../model/config.js';
 import { trainFromDataset } from '../../pipeline/train.node.js';
+import { describeTrainer } from '../../model/train.js';
 import { parseInteger, parseNumber } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { printEvaluation } from './evaluate.js';
@@ -69,7 +70,7 @@ export function register(program: Command): void {
       });
       bar.stop();
       console.log(
-        `trained on ${result.sizes.train} samples (${result.history.backend}, ` +
+        `trained on ${result.sizes.train} samples (${describeTrainer(result.history)}, ` +
           `${result.history.imagesPerSecond.toFixed(1)} images/s); held out ${result.sizes.test}`,
       );
       if (result.evaluation) printEvaluation(result.evaluation);
