@@ -33,6 +33,21 @@ export interface EngineKernels {
   ): void;
   conv_flip(w: number, K: number, Ci: number, Co: number, wt: number): void;
   wino_filter(w: number, Ci: number, Co: number, u: number): void;
+  conv3_wino_dw(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    dy: number,
+    rows: number,
+    cols: number,
+    rs: number,
+    Co: number,
+    S: number,
+    V: number,
+    M: number,
+  ): void;
+  wino_dw_out(S: number, Ci: number, Co: number, dw: number): void;
   conv3_wino(
     x: number,
     H: number,
@@ -251,6 +266,8 @@ export interface EngineLayout {
   /** Winograd-transformed filters per conv block (forward, and input gradient), 0 if unused. */
   sU: number[];
   sUt: number[];
+  /** Winograd sums of the filter gradient per conv block (16 x ci x cop floats), 0 if unused. */
+  sS: number[];
   /** Winograd scratch (transformed input tiles and products of one row of tiles). */
   sV: number;
   sM: number;
@@ -380,6 +397,7 @@ export function layoutEngine(
       l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.ci : 0,
     ),
   );
+  const sS = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
   const sV = sTake(vFloats * 4);
   const sM = sTake(mFloats * 4);
   const scratchBytes = align(s);
@@ -457,6 +475,7 @@ export function layoutEngine(
     sGrad,
     sU,
     sUt,
+    sS,
     sV,
     sM,
     items,
@@ -760,6 +779,9 @@ export class EngineCore {
     });
     const flat = plan.dense[0].inputs;
     const dx = this.base + L.sDx;
+    plan.convs.forEach((c, l) => {
+      if (L.sS[l] !== 0) k.zero(this.base + L.sS[l], 16 * c.ci * c.cop);
+    });
     for (let i = lo; i < hi; i++) {
       let da = L.dflat + i * flat * 4;
       for (let l = nc - 1; l >= 0; l--) {
@@ -784,20 +806,28 @@ export class EngineCore {
           rs,
           part + L.partB[l] * 4,
         );
-        k.conv_dw(
-          this.convInput(l, i),
-          c.w,
-          c.ci,
-          dpre,
-          c.ph * c.p,
-          c.pw * c.p,
-          rs,
-          c.cop,
-          L.offTables[l],
-          L.rp[l],
-          part + L.partW[l] * 4,
-          DW_BAND,
-        );
+        const x = this.convInput(l, i);
+        const [rows, cols] = [c.ph * c.p, c.pw * c.p];
+        if (L.sS[l] !== 0) {
+          const [S, V, M] = [this.base + L.sS[l], this.base + L.sV, this.base + L.sM];
+          k.conv3_wino_dw(x, c.h, c.w, c.ci, dpre, rows, cols, rs, c.cop, S, V, M);
+        } else {
+          const dw = part + L.partW[l] * 4;
+          k.conv_dw(
+            x,
+            c.w,
+            c.ci,
+            dpre,
+            rows,
+            cols,
+            rs,
+            c.cop,
+            L.offTables[l],
+            L.rp[l],
+            dw,
+            DW_BAND,
+          );
+        }
         if (l > 0) {
           const padH = c.oh + 2 * (c.k - 1);
           if (L.sUt[l] !== 0) {
@@ -822,6 +852,9 @@ export class EngineCore {
         }
       }
     }
+    plan.convs.forEach((c, l) => {
+      if (L.sS[l] !== 0) k.wino_dw_out(this.base + L.sS[l], c.ci, c.cop, part + L.partW[l] * 4);
+    });
   }
 
   /** Phase 1 of a training step for this thread's images: forward, loss, backward. */

@@ -268,6 +268,146 @@ void conv3_wino(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const 
 }
 
 /*
+ * Filter gradient of a 3x3 convolution by Winograd F(3x3, 2x2), the transposed form of
+ * F(2x2, 3x3): for every 2x2 tile E of the output gradient dy and the 4x4 input tile D under it,
+ * the tile's contribution to dW is G^T [(A E A^T) . (B^T D B)] G. The bracket is summed over all
+ * tiles first (16 products of Ci x tiles by tiles x Co), and transformed once per step by
+ * wino_dw_out. conv3_wino_dw adds one image's sums into S [16][Ci][Co]; dy holds `rows` x `cols`
+ * outputs with row stride rs (floats) and pixel stride Co; Ci % 4 == 0, Co % 8 == 0. V and M are
+ * scratch of 16 * ceil(cols / 2) * Ci and 16 * ceil(cols / 2) * Co floats.
+ */
+EXPORT("conv3_wino_dw")
+void conv3_wino_dw(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *dy, i32 rows, i32 cols,
+                   i32 rs, i32 Co, f32 *S, f32 *V, f32 *M) {
+  const i32 TW = (cols + 1) / 2;
+  const i32 TH = (rows + 1) / 2;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (i32 ty = 0; ty < TH; ty++) {
+    for (i32 tx = 0; tx < TW; tx++) {
+      /* Input tiles: V[xi][tx][ci] = (B^T D B)[xi]. */
+      for (i32 ci = 0; ci < Ci; ci += 4) {
+        v128_t d[4][4];
+        for (i32 r = 0; r < 4; r++) {
+          const i32 row = 2 * ty + r;
+          for (i32 c = 0; c < 4; c++) {
+            const i32 col = 2 * tx + c;
+            d[r][c] = (row < H && col < W) ? LOAD(x + (row * W + col) * Ci + ci) : zero;
+          }
+        }
+        v128_t t[4][4];
+        for (i32 c = 0; c < 4; c++) {
+          t[0][c] = wasm_f32x4_sub(d[0][c], d[2][c]);
+          t[1][c] = ADD(d[1][c], d[2][c]);
+          t[2][c] = wasm_f32x4_sub(d[2][c], d[1][c]);
+          t[3][c] = wasm_f32x4_sub(d[1][c], d[3][c]);
+        }
+        for (i32 r = 0; r < 4; r++) {
+          f32 *o = V + ((r * 4) * TW + tx) * Ci + ci;
+          const i32 step = TW * Ci;
+          STORE(o, wasm_f32x4_sub(t[r][0], t[r][2]));
+          STORE(o + step, ADD(t[r][1], t[r][2]));
+          STORE(o + 2 * step, wasm_f32x4_sub(t[r][2], t[r][1]));
+          STORE(o + 3 * step, wasm_f32x4_sub(t[r][1], t[r][3]));
+        }
+      }
+      /* Gradient tiles: M[xi][tx][co] = (A E A^T)[xi], A = [1 0; 1 1; 1 -1; 0 -1]. */
+      for (i32 co = 0; co < Co; co += 4) {
+        v128_t e[2][2];
+        for (i32 a = 0; a < 2; a++)
+          for (i32 b = 0; b < 2; b++) {
+            const i32 oh = 2 * ty + a, ow = 2 * tx + b;
+            e[a][b] = (oh < rows && ow < cols) ? LOAD(dy + oh * rs + ow * Co + co) : zero;
+          }
+        v128_t u[4][2];
+        for (i32 b = 0; b < 2; b++) {
+          u[0][b] = e[0][b];
+          u[1][b] = ADD(e[0][b], e[1][b]);
+          u[2][b] = wasm_f32x4_sub(e[0][b], e[1][b]);
+          u[3][b] = wasm_f32x4_neg(e[1][b]);
+        }
+        for (i32 r = 0; r < 4; r++) {
+          f32 *o = M + ((r * 4) * TW + tx) * Co + co;
+          const i32 step = TW * Co;
+          STORE(o, u[r][0]);
+          STORE(o + step, ADD(u[r][0], u[r][1]));
+          STORE(o + 2 * step, wasm_f32x4_sub(u[r][0], u[r][1]));
+          STORE(o + 3 * step, wasm_f32x4_neg(u[r][1]));
+        }
+      }
+    }
+    /* S[xi] += V[xi]^T (Ci x TW) times M[xi] (TW x Co), 4 channels by 8 filters a time. */
+    for (i32 xi = 0; xi < 16; xi++) {
+      const f32 *vx = V + xi * TW * Ci;
+      const f32 *mx = M + xi * TW * Co;
+      f32 *sx = S + xi * Ci * Co;
+      for (i32 ci = 0; ci < Ci; ci += 4) {
+        for (i32 cb = 0; cb < Co; cb += 8) {
+          f32 *o = sx + ci * Co + cb;
+          v128_t a00 = LOAD(o), a01 = LOAD(o + 4);
+          v128_t a10 = LOAD(o + Co), a11 = LOAD(o + Co + 4);
+          v128_t a20 = LOAD(o + 2 * Co), a21 = LOAD(o + 2 * Co + 4);
+          v128_t a30 = LOAD(o + 3 * Co), a31 = LOAD(o + 3 * Co + 4);
+          const f32 *vp = vx + ci;
+          const f32 *mp = mx + cb;
+          for (i32 t = 0; t < TW; t++) {
+            const v128_t g0 = LOAD(mp), g1 = LOAD(mp + 4);
+            const v128_t x0 = SPLAT(vp), x1 = SPLAT(vp + 1);
+            const v128_t x2 = SPLAT(vp + 2), x3 = SPLAT(vp + 3);
+            MAC(a00, x0, g0);
+            MAC(a01, x0, g1);
+            MAC(a10, x1, g0);
+            MAC(a11, x1, g1);
+            MAC(a20, x2, g0);
+            MAC(a21, x2, g1);
+            MAC(a30, x3, g0);
+            MAC(a31, x3, g1);
+            vp += Ci;
+            mp += Co;
+          }
+          STORE(o, a00);
+          STORE(o + 4, a01);
+          STORE(o + Co, a10);
+          STORE(o + Co + 4, a11);
+          STORE(o + 2 * Co, a20);
+          STORE(o + 2 * Co + 4, a21);
+          STORE(o + 3 * Co, a30);
+          STORE(o + 3 * Co + 4, a31);
+        }
+      }
+    }
+  }
+}
+
+/* dw[kh, kw, ci, co] += (G^T S G)[kh][kw] for S [16][Ci][Co] from conv3_wino_dw; Co % 4 == 0. */
+EXPORT("wino_dw_out")
+void wino_dw_out(const f32 *S, i32 Ci, i32 Co, f32 *dw) {
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  const i32 step = Ci * Co;
+  for (i32 ci = 0; ci < Ci; ci++) {
+    for (i32 co = 0; co < Co; co += 4) {
+      v128_t s[4][4], t[3][4];
+      for (i32 i = 0; i < 4; i++)
+        for (i32 j = 0; j < 4; j++) s[i][j] = LOAD(S + (i * 4 + j) * step + ci * Co + co);
+      for (i32 j = 0; j < 4; j++) {
+        const v128_t h1 = MUL(s[1][j], half), h2 = MUL(s[2][j], half);
+        t[0][j] = ADD(ADD(s[0][j], h1), h2);
+        t[1][j] = wasm_f32x4_sub(h1, h2);
+        t[2][j] = ADD(ADD(h1, h2), s[3][j]);
+      }
+      for (i32 i = 0; i < 3; i++) {
+        const v128_t h1 = MUL(t[i][1], half), h2 = MUL(t[i][2], half);
+        const v128_t r[3] = {ADD(ADD(t[i][0], h1), h2), wasm_f32x4_sub(h1, h2),
+                             ADD(ADD(h1, h2), t[i][3])};
+        for (i32 l = 0; l < 3; l++) {
+          f32 *o = dw + ((i * 3 + l) * Ci + ci) * Co + co;
+          STORE(o, ADD(LOAD(o), r[l]));
+        }
+      }
+    }
+  }
+}
+
+/*
  * The filter of the input gradient: wt[kh, kw, co, ci] = w[K-1-kh, K-1-kw, ci, co], so that
  * dx = conv_fwd(dy padded by K-1 on every side, wt). w is [K, K, Ci, Co].
  */
