@@ -244,6 +244,72 @@ describe('crops and pad', () => {
     const edge = cropAroundMax(img, { pad: 'edge' }).image;
     expect(edge.get(0, 0)).toBe(img.get(0, 0));
   });
+  it('cropAroundMax: ties go to the first pixel in row-major order, -Infinity counts only when nothing is larger', () => {
+    const img = createImage2D(4, 4, new Float32Array(16).fill(NaN));
+    const all = { size: 2, searchFraction: 1 } as const;
+    img.set(2, 3, -Infinity);
+    img.set(3, 0, -Infinity);
+    expect(cropAroundMax(img, all).center).toEqual([2, 3]);
+    img.set(3, 1, -5);
+    expect(cropAroundMax(img, all).center).toEqual([3, 1]);
+    img.set(1, 2, 7);
+    img.set(2, 0, 7);
+    img.set(0, 3, 7);
+    expect(cropAroundMax(img, all).center).toEqual([0, 3]);
+    img.set(3, 3, Infinity);
+    expect(cropAroundMax(img, all).center).toEqual([3, 3]);
+    expect(() => cropAroundMax(createImage2D(3, 3, new Float32Array(9).fill(NaN)), all)).toThrow(
+      /every pixel in the search window \(searchFraction 1\) is NaN/,
+    );
+  });
+  it('cropAround pads like numpy (constant, edge, reflect), from contiguous and strided images of either type', () => {
+    /** numpy.pad's index for position `i` of an axis of `n` (`-1` = the constant). */
+    const index = (i: number, n: number, mode: string): number => {
+      if (i >= 0 && i < n) return i;
+      if (mode === 'constant') return -1;
+      if (mode === 'edge') return i < 0 ? 0 : n - 1;
+      if (n === 1) return 0;
+      let k = i;
+      while (k < 0 || k >= n) k = k < 0 ? -k : 2 * (n - 1) - k;
+      return k;
+    };
+    const base = ramp(7, 9);
+    const f64 = createImage2D(
+      7,
+      9,
+      Float64Array.from(toContiguous(base), (v) => v / 3),
+    );
+    const images = [base, f64, flip(base, 'lr'), base.step(-1, 1), f64.transpose(1, 0)];
+    for (const img of images) {
+      const [rows, cols] = img.shape;
+      for (const mode of ['constant', 'edge', 'reflect'] as const) {
+        for (const center of [
+          [0, 0],
+          [rows - 1, cols - 1],
+          [3, 4],
+          [0, cols - 1],
+        ] as [number, number][]) {
+          for (const size of [5, 16, 30]) {
+            const { image } = cropAround(img, center, { size, pad: mode, padValue: -2 });
+            expect(image.data.constructor).toBe(img.data.constructor);
+            const h = Math.floor(size / 2);
+            for (let r = 0; r < size; r++) {
+              for (let c = 0; c < size; c++) {
+                const rr = index(center[0] - h + r, rows, mode);
+                const cc = index(center[1] - h + c, cols, mode);
+                const want = rr < 0 || cc < 0 ? -2 : img.get(rr, cc);
+                if (image.get(r, c) !== want) {
+                  expect.fail(
+                    `${mode} ${size} at ${center}: [${r}, ${c}] = ${image.get(r, c)}, not ${want}`,
+                  );
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  });
   it('pad centres the image in a border of value', () => {
     const img = ramp(2, 3);
     const out = pad(img, { to: [5, 6], value: 9 });
@@ -264,6 +330,15 @@ describe('geometricMean', () => {
 });
 
 describe('normalize', () => {
+  it('minmax of an image with no finite pixel is all the nan value; a constant image maps to 0', () => {
+    const none = createImage2D(2, 2, Float32Array.from([NaN, Infinity, -Infinity, NaN]));
+    expect(pixels(normalize(none, { nan: 3 }))).toEqual([3, 3, 3, 3]);
+    const flat = createImage2D(1, 3, Float64Array.from([2, NaN, 2]));
+    expect(pixels(normalize(flat))).toEqual([0, 0, 0]);
+    // a strided view: the statistics and the output follow the view
+    const img = createImage2D(2, 3, Float32Array.from([1, 3, NaN, 5, Infinity, 2]));
+    expect(pixels(normalize(img.transpose(1, 0)))).toEqual([0, 1, 0.5, 0, 0, 0.25]);
+  });
   const img = createImage2D(2, 3, Float32Array.from([1, 3, NaN, 5, Infinity, 2]));
   it('minmax maps the finite range to [0, 1] and NaN/Infinity to the nan value', () => {
     expect(pixels(normalize(img))).toEqual([0, 0.5, 0, 1, 0, 0.25]);

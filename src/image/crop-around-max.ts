@@ -77,16 +77,30 @@ export function cropAroundMax(img: Image2D, opts: CropAroundMaxOptions = {}): Cr
   if (typeof o.padValue !== 'number') {
     throw new TypeError(`${fn}: option 'padValue' must be a number, got ${String(o.padValue)}`);
   }
-  let [r0, r1] = centerFractionRange(img.shape[0], o.searchFraction);
-  let [c0, c1] = centerFractionRange(img.shape[1], o.searchFraction);
+  const { rows, cols } = searchWindow(img.shape as [number, number], o.searchFraction);
+  const peak = nanArgmax(img.hi(rows[1], cols[1]).lo(rows[0], cols[0]));
+  if (peak === undefined) throw new RangeError(allNaNMessage(fn, o.searchFraction));
+  return cropAround(img, [peak[0] + rows[0], peak[1] + cols[0]], o);
+}
+
+/**
+ * The window {@link cropAroundMax} searches for the peak in an image of `shape`: the central
+ * `searchFraction` of each axis as {@link centerFractionRange} cuts it, or the middle pixel of
+ * an axis too short to keep any. Not part of the public API.
+ */
+export function searchWindow(
+  shape: readonly [number, number],
+  searchFraction: number,
+): { rows: [start: number, end: number]; cols: [start: number, end: number] } {
+  let [r0, r1] = centerFractionRange(shape[0], searchFraction);
+  let [c0, c1] = centerFractionRange(shape[1], searchFraction);
   // A tiny image can round its search window away; fall back to the middle pixel.
-  if (r1 <= r0) [r0, r1] = [img.shape[0] >> 1, (img.shape[0] >> 1) + 1];
-  if (c1 <= c0) [c0, c1] = [img.shape[1] >> 1, (img.shape[1] >> 1) + 1];
-  const peak = nanArgmax(img.hi(r1, c1).lo(r0, c0));
-  if (peak === undefined) {
-    throw new RangeError(
-      `${fn}: every pixel in the search window (searchFraction ${o.searchFraction}) is NaN`,
-    );
-  }
-  return cropAround(img, [peak[0] + r0, peak[1] + c0], o);
+  if (r1 <= r0) [r0, r1] = [shape[0] >> 1, (shape[0] >> 1) + 1];
+  if (c1 <= c0) [c0, c1] = [shape[1] >> 1, (shape[1] >> 1) + 1];
+  return { rows: [r0, r1], cols: [c0, c1] };
+}
+
+/** The error {@link cropAroundMax} throws when its search window holds only NaN. Not public. */
+export function allNaNMessage(fn: string, searchFraction: number): string {
+  return `${fn}: every pixel in the search window (searchFraction ${searchFraction}) is NaN`;
 }

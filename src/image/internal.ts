@@ -101,9 +101,62 @@ export function imageLike(like: Image2D, rows: number, cols: number): Image2D {
 export type WindowPad = 'constant' | 'edge' | 'reflect';
 
 /**
+ * Index of the image pixel that window index `i` (which may lie outside `[0, n)`) takes its
+ * value from under `pad`: itself when inside; the nearest edge for `'edge'`; numpy's `reflect`
+ * for `'reflect'`; -1 (fill with the constant) for `'constant'` outside the image.
+ */
+export function windowIndex(i: number, n: number, pad: WindowPad): number {
+  if (i >= 0 && i < n) return i;
+  if (pad === 'constant') return -1;
+  if (pad === 'edge') return i < 0 ? 0 : n - 1;
+  if (n === 1) return 0;
+  const period = 2 * n - 2;
+  let k = ((i % period) + period) % period;
+  if (k >= n) k = period - k;
+  return k;
+}
+
+/**
+ * The `[start, end)` range of image indices (along an axis of length `n`) whose pixels a window
+ * of `length` starting at `start` reads under `pad`: the part inside the image, widened to every
+ * pixel that `'edge'` or `'reflect'` padding copies. Empty (`start >= end`) when the window
+ * misses the image.
+ */
+export function windowSourceRange(
+  start: number,
+  length: number,
+  n: number,
+  pad: WindowPad,
+): [start: number, end: number] {
+  let lo = Math.max(0, start);
+  let hi = Math.min(n, start + length);
+  if (pad === 'constant' || lo >= hi || (lo === start && hi === start + length)) return [lo, hi];
+  for (let i = start; i < start + length; i++) {
+    const k = windowIndex(i, n, pad);
+    if (k < lo) lo = k;
+    if (k + 1 > hi) hi = k + 1;
+  }
+  return [lo, hi];
+}
+
+/**
+ * Where the pixels given to {@link cutWindow} sit in a larger image that is not in memory
+ * whole: `img` holds rows `[origin[0], origin[0] + img rows)` and columns
+ * `[origin[1], origin[1] + img cols)` of an image of `shape`.
+ */
+export interface WindowFrame {
+  origin: [row: number, col: number];
+  shape: [rows: number, cols: number];
+}
+
+/**
  * Cut the `rows x cols` window whose top-left corner sits at input `(r0, c0)` (which may be
  * negative or run past the far edge). The in-bounds part is copied through an ndarray view;
  * the rest is filled per `pad`: `value`, the nearest edge pixel, or numpy's 'reflect'.
+ *
+ * With `frame`, `img` is only part of the image (see {@link WindowFrame}): `(r0, c0)` and the
+ * padding refer to the whole image, and every pixel the window reads must lie in `img` (as
+ * {@link windowSourceRange} finds them); the result is the same as cutting the whole image.
  */
 export function cutWindow(
   img: Image2D,
@@ -113,8 +166,10 @@ export function cutWindow(
   cols: number,
   pad: WindowPad = 'constant',
   value = 0,
+  frame?: WindowFrame,
 ): Image2D {
-  const [R, C] = img.shape as [number, number];
+  const [R, C] = frame?.shape ?? (img.shape as [number, number]);
+  const [or, oc] = frame?.origin ?? [0, 0];
   const out = imageLike(img, rows, cols);
   const rLo = Math.max(0, r0);
   const rHi = Math.min(R, r0 + rows);
@@ -122,35 +177,57 @@ export function cutWindow(
   const cHi = Math.min(C, c0 + cols);
   const inside = rLo < rHi && cLo < cHi;
   if (inside && rLo === r0 && cLo === c0 && rHi === r0 + rows && cHi === c0 + cols) {
-    ops.assign(out, img.hi(rHi, cHi).lo(rLo, cLo));
+    copyBlock(out, 0, 0, img, rLo - or, cLo - oc, rows, cols);
     return out;
   }
   if (pad === 'constant' || !inside) {
-    if (value !== 0) ops.assigns(out, value);
-    if (inside) {
-      ops.assign(out.hi(rHi - r0, cHi - c0).lo(rLo - r0, cLo - c0), img.hi(rHi, cHi).lo(rLo, cLo));
-    }
+    if (value !== 0) out.data.fill(value);
+    if (inside) copyBlock(out, rLo - r0, cLo - c0, img, rLo - or, cLo - oc, rHi - rLo, cHi - cLo);
     return out;
   }
-  const mapIndex = (i: number, n: number): number => {
-    if (pad === 'edge') return i < 0 ? 0 : i >= n ? n - 1 : i;
-    if (n === 1) return 0;
-    const period = 2 * n - 2;
-    let k = ((i % period) + period) % period;
-    if (k >= n) k = period - k;
-    return k;
-  };
   const src = img.data;
   const dst = out.data;
   const [s0, s1] = img.stride as [number, number];
   const colIndex = new Int32Array(cols);
-  for (let c = 0; c < cols; c++) colIndex[c] = mapIndex(c0 + c, C) * s1;
+  for (let c = 0; c < cols; c++) colIndex[c] = (windowIndex(c0 + c, C, pad) - oc) * s1;
   for (let r = 0; r < rows; r++) {
-    const base = img.offset + mapIndex(r0 + r, R) * s0;
+    const base = img.offset + (windowIndex(r0 + r, R, pad) - or) * s0;
     const o = r * cols;
     for (let c = 0; c < cols; c++) dst[o + c] = src[base + colIndex[c]];
   }
   return out;
+}
+
+/**
+ * Copy `rows x cols` pixels of `src` from `(sr, sc)` into the contiguous `out` at `(or, oc)`:
+ * row by row with `TypedArray#set` (a memory copy) when `src` rows are contiguous and of the
+ * same element type, else through an ndarray view.
+ */
+function copyBlock(
+  out: Image2D,
+  or: number,
+  oc: number,
+  src: Image2D,
+  sr: number,
+  sc: number,
+  rows: number,
+  cols: number,
+): void {
+  const [s0, s1] = src.stride as [number, number];
+  const dst = out.data;
+  const from = src.data;
+  if (s1 !== 1 || dst.constructor !== from.constructor) {
+    ops.assign(out.hi(or + rows, oc + cols).lo(or, oc), src.hi(sr + rows, sc + cols).lo(sr, sc));
+    return;
+  }
+  const width = out.shape[1];
+  for (let r = 0; r < rows; r++) {
+    const at = src.offset + (sr + r) * s0 + sc;
+    (dst as Float32Array).set(
+      (from as Float32Array).subarray(at, at + cols),
+      (or + r) * width + oc,
+    );
+  }
 }
 
 /** `[row, col]` of the largest non-NaN value, first in row-major order on ties (numpy `nanargmax`); `undefined` when every pixel is NaN. */
@@ -162,13 +239,29 @@ export function nanArgmax(img: Image2D): [number, number] | undefined {
   let br = -1;
   let bc = -1;
   for (let r = 0; r < R; r++) {
-    let p = img.offset + r * s0;
-    for (let c = 0; c < C; c++, p += s1) {
+    const p0 = img.offset + r * s0;
+    // The row's first value above the best so far (NaN never compares above anything).
+    let rowBest = best;
+    let rowCol = -1;
+    for (let c = 0, p = p0; c < C; c++, p += s1) {
       const v = d[p];
-      if (v > best || (br < 0 && v === -Infinity)) {
-        best = v;
-        br = r;
-        bc = c;
+      if (v > rowBest) {
+        rowBest = v;
+        rowCol = c;
+      }
+    }
+    if (rowCol >= 0) {
+      best = rowBest;
+      br = r;
+      bc = rowCol;
+    } else if (br < 0) {
+      // Nothing above -Infinity yet: the first -Infinity pixel is the peak so far.
+      for (let c = 0, p = p0; c < C; c++, p += s1) {
+        if (d[p] === -Infinity) {
+          br = r;
+          bc = c;
+          break;
+        }
       }
     }
   }

@@ -57,21 +57,17 @@ export function normalize(img: Image2D, opts: NormalizeOptions = {}): Image2D {
   let shift = 0;
   let scale = 1;
   let clip = false;
-  if (method !== 'none') {
+  if (method === 'minmax') {
+    // One pass over the pixels, without collecting the finite ones first.
+    const [min, max] = finiteRange(img);
+    shift = min;
+    const spread = max - min;
+    scale = spread > 0 && Number.isFinite(spread) ? 1 / spread : 0;
+  } else if (method !== 'none') {
     const finite = finitePixels(img);
     let lo = 0;
     let spread = 0;
-    if (method === 'minmax') {
-      let min = Infinity;
-      let max = -Infinity;
-      for (let i = 0; i < finite.length; i++) {
-        const v = finite[i];
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      lo = min;
-      spread = max - min;
-    } else if (method === 'zscore') {
+    if (method === 'zscore') {
       let sum = 0;
       for (let i = 0; i < finite.length; i++) sum += finite[i];
       const mean = sum / finite.length;
@@ -112,4 +108,22 @@ export function normalize(img: Image2D, opts: NormalizeOptions = {}): Image2D {
     o[i] = y;
   }
   return out;
+}
+
+/** The finite minimum and maximum of `img` (`[Infinity, -Infinity]` when it has no finite pixel). */
+function finiteRange(img: Image2D): [min: number, max: number] {
+  const [R, C] = img.shape as [number, number];
+  const [s0, s1] = img.stride as [number, number];
+  const d = img.data;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let r = 0; r < R; r++) {
+    for (let c = 0, p = img.offset + r * s0; c < C; c++, p += s1) {
+      const v = d[p];
+      if (v - v !== 0) continue; // NaN or ±Infinity
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return [min, max];
 }
