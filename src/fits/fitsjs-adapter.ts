@@ -25,10 +25,21 @@ export interface FitsjsHdu {
   dataBytes: number;
 }
 
+/**
+ * @internal The bytes of a file, wholly in memory or not: `bytes(start, end)` returns bytes
+ * `[start, end)` (`end` never past `length`), and is only asked for header bytes.
+ */
+export interface FitsjsSource {
+  /** The file's size in bytes. */
+  length: number;
+  /** Bytes `[start, end)` of the file. */
+  bytes(start: number, end: number): Uint8Array;
+}
+
 /** A read-only window on the file bytes with the Blob surface fitsjs calls. */
 class ByteWindow {
   constructor(
-    readonly bytes: Uint8Array,
+    readonly source: FitsjsSource,
     readonly start: number,
     readonly end: number,
   ) {}
@@ -40,14 +51,14 @@ class ByteWindow {
   slice(begin = 0, end = this.size): ByteWindow {
     const b = Math.min(this.start + Math.max(0, begin), this.end);
     const e = Math.min(this.start + Math.max(0, end), this.end);
-    return new ByteWindow(this.bytes, b, Math.max(b, e));
+    return new ByteWindow(this.source, b, Math.max(b, e));
   }
 
   /** The window's bytes; past the end of the real bytes (missing final padding) reads zeros. */
   read(): ArrayBuffer {
     const out = new Uint8Array(this.size);
-    const stop = Math.min(this.end, this.bytes.length);
-    if (stop > this.start) out.set(this.bytes.subarray(this.start, stop));
+    const stop = Math.min(this.end, this.source.length);
+    if (stop > this.start) out.set(this.source.bytes(this.start, stop));
     return out.buffer;
   }
 }
@@ -58,19 +69,23 @@ const fitsNs = fitsjs.astro.FITS;
 const base = fitsNs.__super__;
 
 /**
- * @internal Walk the HDUs of a file with fitsjs's parser, given the HDU spans our own layout
- * reading found. fitsjs reads only header blocks, so any read outside those spans' headers
+ * @internal Walk the HDUs of a file (its bytes, or a {@link FitsjsSource} that serves its
+ * headers) with fitsjs's parser, given the HDU spans our own layout reading found. fitsjs reads only header blocks, so any read outside those spans' headers
  * means it disagrees (it misses an END followed by non-blank cards in the same block, and would
  * then read the whole data unit as header, copying quadratically): that read throws a FitsError
  * at once, bounding its work by the header bytes. It also throws whatever fitsjs throws (strings
  * for headers it rejects).
  */
 export function fitsjsWalk(
-  bytes: Uint8Array,
+  file: Uint8Array | FitsjsSource,
   spans: readonly FitsHduSpan[],
   name: string,
 ): FitsjsHdu[] {
-  const window = new ByteWindow(bytes, 0, spans[spans.length - 1].paddedEnd);
+  const source: FitsjsSource =
+    file instanceof Uint8Array
+      ? { length: file.length, bytes: (start, end) => file.subarray(start, end) }
+      : file;
+  const window = new ByteWindow(source, 0, spans[spans.length - 1].paddedEnd);
   class SyncFileReader {
     onloadend: LoadEnd | null = null;
     result: ArrayBuffer | null = null;

@@ -224,10 +224,26 @@ function* walkLayout(size: number): Generator<ReadRequest, WalkResult, Uint8Arra
  * shorter than declared.
  */
 export function walkHdus(bytes: Uint8Array, name: string): HduStructure[] {
-  const walk = walkLayout(bytes.length);
+  return walkHdusFrom(
+    (offset, length) => bytes.subarray(offset, offset + length),
+    bytes.length,
+    name,
+  );
+}
+
+/**
+ * @internal {@link walkHdus} over a file of `size` bytes that is not in memory: `read(offset,
+ * length)` returns those bytes synchronously (fewer only at the end of the file). Only header
+ * blocks are read.
+ */
+export function walkHdusFrom(
+  read: (offset: number, length: number) => Uint8Array,
+  size: number,
+  name: string,
+): HduStructure[] {
+  const walk = walkLayout(size);
   let step = walk.next(new Uint8Array(0));
-  while (!step.done)
-    step = walk.next(bytes.subarray(step.value.offset, step.value.offset + step.value.length));
+  while (!step.done) step = walk.next(read(step.value.offset, step.value.length));
   const result = step.value;
   if (!result.complete) throw new FitsError(`${name}: ${result.reason}`, name);
   return result.hdus;

@@ -1,11 +1,11 @@
 import { gunzipSync } from 'fflate';
 import { FitsError } from '../core/errors.js';
 import { createImage2D } from '../core/image2d.js';
-import type { Image2D } from '../core/image2d.js';
+import type { Image2D, PixelArray } from '../core/image2d.js';
 import { fitsjsWalk } from './fitsjs-adapter.js';
-import type { FitsjsHdu } from './fitsjs-adapter.js';
+import type { FitsjsHdu, FitsjsSource } from './fitsjs-adapter.js';
 import { FitsHeader } from './header.js';
-import { walkHdus } from './layout.js';
+import { walkHdus, walkHdusFrom } from './layout.js';
 import type { FitsHduKind, HduStructure } from './layout.js';
 
 /** One header-data unit of a FITS file. */
@@ -41,6 +41,25 @@ export interface ReadFitsOptions {
   plane?: number[];
   /** Pixel type of the returned image. Default `'float32'` (as the model consumes). */
   dtype?: 'float32' | 'float64';
+  /**
+   * Read only this window of the image (of the squeezed image, or of the chosen plane): `image`
+   * is then `[r1 - r0, c1 - c0]`, holding exactly the values a full read has there (numpy's
+   * `data[r0:r1, c0:c1]`). `readFitsFile` reads only those rows from disk and decodes only the
+   * window. Default: the whole image.
+   */
+  region?: FitsRegion;
+}
+
+/**
+ * A window of an image: half-open ranges of rows and columns, numpy's `data[r0:r1, c0:c1]`, in
+ * the coordinates of the squeezed image (or of the plane of a cube). Row 0 is the first row in
+ * the file (FITS y = 1). Each range must lie in the image and hold at least one pixel.
+ */
+export interface FitsRegion {
+  /** Rows `[start, end)`. Default: every row. */
+  rows?: readonly [start: number, end: number];
+  /** Columns `[start, end)`. Default: every column. */
+  cols?: readonly [start: number, end: number];
 }
 
 /** The defaults of {@link ReadFitsOptions}. */
@@ -66,7 +85,12 @@ export interface FitsFile {
    * (`readFitsFile` may view them in the buffer it read the file into, which nothing else holds).
    */
   image?: Image2D;
-  /** Header of the image HDU, or of the primary HDU when there is no image. */
+  /**
+   * The window {@link FitsFile.image} holds when a `region` was asked for, with its defaults
+   * filled in; absent for a full read.
+   */
+  region?: { rows: [start: number, end: number]; cols: [start: number, end: number] };
+  /** Header of the image HDU (the whole image's, also for a region), or of the primary HDU when there is no image. */
   header: FitsHeader;
 }
 
@@ -107,27 +131,53 @@ export function readFitsBytes(
   let bytes = src;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzip(bytes, name);
   const hdus = readStructure(bytes, name);
-
-  let imageHdu: number | undefined;
-  if (opts.hdu !== undefined) {
-    const h = hdus[opts.hdu];
-    if (!Number.isInteger(opts.hdu) || h === undefined) {
-      throw new FitsError(`${name}: no HDU ${opts.hdu} (the file has ${hdus.length})`, name);
-    }
-    if (h.kind !== 'image') {
-      throw new FitsError(
-        `${name}: HDU ${opts.hdu} is ${describeKind(h.kind)}, not an image`,
-        name,
-      );
-    }
-    imageHdu = opts.hdu;
-  } else {
-    imageHdu = hdus.find((h) => h.kind === 'image')?.index;
-  }
+  const imageHdu = chooseImageHdu(hdus, opts, name);
   const header = hdus[imageHdu ?? 0].header;
   if (imageHdu === undefined) return { name, hdus, header };
-  const image = decodeImage(bytes, hdus[imageHdu], opts, name, swap32InPlace);
-  return { name, hdus, imageHdu, image, header };
+  const place = placeImage(hdus[imageHdu], opts, name);
+  const region = resolveRegion(opts.region, place, name);
+  const float64 = (opts.dtype ?? DEFAULT_READ_FITS_OPTIONS.dtype) === 'float64';
+  const rows = region.rows[1] - region.rows[0];
+  const cols = region.cols[1] - region.cols[0];
+  const count = rows * cols;
+  // A whole float32 plane that is most of a buffer the caller gave up: swapped where it lies and
+  // viewed, not copied (only then, so a view never pins a much larger file).
+  if (
+    swap32InPlace &&
+    count === place.rows * place.cols &&
+    isPlainFloat32(place.hdu, float64) &&
+    (bytes.byteOffset + place.offset) % 4 === 0 &&
+    count * 8 >= bytes.length
+  ) {
+    swap32InPlace(bytes.subarray(place.offset, place.offset + count * 4));
+    const data = new Float32Array(bytes.buffer, bytes.byteOffset + place.offset, count);
+    return { name, hdus, imageHdu, image: createImage2D(rows, cols, data), header };
+  }
+  const at = place.offset + region.rows[0] * place.cols * place.width;
+  const data = decodeRegion(bytes, at, place, region, float64, swap32InPlace);
+  const file: FitsFile = { name, hdus, imageHdu, image: createImage2D(rows, cols, data), header };
+  if (opts.region !== undefined) file.region = region;
+  return file;
+}
+
+/**
+ * @internal The index of the HDU a read takes its image from: `opts.hdu` (a FitsError when it
+ * is not an image), else the first image HDU, or undefined when the file has none.
+ */
+export function chooseImageHdu(
+  hdus: readonly FitsHdu[],
+  opts: ReadFitsOptions,
+  name: string,
+): number | undefined {
+  if (opts.hdu === undefined) return hdus.find((h) => h.kind === 'image')?.index;
+  const h = hdus[opts.hdu];
+  if (!Number.isInteger(opts.hdu) || h === undefined) {
+    throw new FitsError(`${name}: no HDU ${opts.hdu} (the file has ${hdus.length})`, name);
+  }
+  if (h.kind !== 'image') {
+    throw new FitsError(`${name}: HDU ${opts.hdu} is ${describeKind(h.kind)}, not an image`, name);
+  }
+  return opts.hdu;
 }
 
 /**
@@ -138,8 +188,12 @@ export function readFitsBytes(
  */
 export function requireImage(file: FitsFile): Image2D {
   if (file.image !== undefined) return file.image;
-  const list = file.hdus.map((h) => `${h.index} ${h.kind}`).join(', ');
-  throw new FitsError(`${file.name}: no image HDU (HDUs: ${list})`, file.name);
+  throw new FitsError(noImageMessage(file.name, file.hdus), file.name);
+}
+
+/** @internal The message of {@link requireImage}'s error, for readers that need an image. */
+export function noImageMessage(name: string, hdus: readonly FitsHdu[]): string {
+  return `${name}: no image HDU (HDUs: ${hdus.map((h) => `${h.index} ${h.kind}`).join(', ')})`;
 }
 
 function describeKind(kind: FitsHduKind): string {
@@ -165,17 +219,21 @@ function gunzip(bytes: Uint8Array, name: string): Uint8Array {
 }
 
 /**
- * HDU structure: validated by our own header walk (which bounds every read by the file's size,
+ * @internal HDU structure of a file's bytes, or of a file not in memory whose headers
+ * `file.bytes` serves: validated by our own header walk (which bounds every read by the file's size,
  * names the problem, and parses the cards exactly, with CONTINUE and `''` escapes that fitsjs
  * lacks), then walked by fitsjs, whose kinds, BITPIX, axes and data sizes are used when they
  * agree. When fitsjs rejects a header our walk accepts (compression types or random groups it
  * does not know) or places a data unit elsewhere, our walk's answer is used.
  */
-function readStructure(bytes: Uint8Array, name: string): FitsHdu[] {
-  const ours = walkHdus(bytes, name);
+export function readStructure(file: Uint8Array | FitsjsSource, name: string): FitsHdu[] {
+  const ours =
+    file instanceof Uint8Array
+      ? walkHdus(file, name)
+      : walkHdusFrom((offset, length) => file.bytes(offset, offset + length), file.length, name);
   let theirs: FitsjsHdu[] | undefined;
   try {
-    theirs = fitsjsWalk(bytes, ours, name);
+    theirs = fitsjsWalk(file, ours, name);
   } catch {
     theirs = undefined;
   }
@@ -212,13 +270,25 @@ function kindOf(t: FitsjsHdu): FitsHduKind {
   return 'bintable';
 }
 
-function decodeImage(
-  bytes: Uint8Array,
-  hdu: FitsHdu,
-  opts: ReadFitsOptions,
-  name: string,
-  swap32InPlace: ((bytes: Uint8Array) => void) | undefined,
-): Image2D {
+/** @internal Where the pixels of an image HDU's chosen plane lie, and its squeezed shape. */
+export interface ImagePlacement {
+  /** The HDU. */
+  hdu: FitsHdu;
+  /** Rows and columns of the squeezed image (or plane). */
+  rows: number;
+  cols: number;
+  /** Byte offset in the (decompressed) file of the plane's first pixel. */
+  offset: number;
+  /** Bytes per pixel. */
+  width: number;
+}
+
+/**
+ * @internal The shape and byte offset of the image a read returns from `hdu`: axes of length 1
+ * squeezed away, or the plane `opts.plane` of a cube. Throws FitsError for a cube without
+ * `plane` or a `plane` that does not fit the axes.
+ */
+export function placeImage(hdu: FitsHdu, opts: ReadFitsOptions, name: string): ImagePlacement {
   const axes = hdu.axes;
   const where = `${name}: HDU ${hdu.index}`;
   let rows: number;
@@ -263,91 +333,177 @@ function decodeImage(
       stride *= higher[k];
     }
   }
-  const count = rows * cols;
   const width = Math.abs(hdu.bitpix) / 8;
-  const offset = hdu.dataOffset + first * width;
-  const float64 = (opts.dtype ?? DEFAULT_READ_FITS_OPTIONS.dtype) === 'float64';
-  const plain =
-    hdu.bitpix === -32 &&
-    !float64 &&
-    (hdu.header.number('BSCALE') ?? 1) === 1 &&
-    (hdu.header.number('BZERO') ?? 0) === 0;
-  // Only when the plane is most of the buffer, so a view never pins a much larger file.
-  if (
-    swap32InPlace &&
-    plain &&
-    (bytes.byteOffset + offset) % 4 === 0 &&
-    count * 8 >= bytes.length
-  ) {
-    const region = bytes.subarray(offset, offset + count * 4);
-    swap32InPlace(region);
-    return createImage2D(
-      rows,
-      cols,
-      new Float32Array(bytes.buffer, bytes.byteOffset + offset, count),
-    );
-  }
-  const data = decodePixels(bytes, offset, count, hdu, float64);
-  return createImage2D(rows, cols, data);
+  return { hdu, rows, cols, offset: hdu.dataOffset + first * width, width };
 }
 
 /**
+ * @internal `region` with its defaults filled in, checked against the image: a FitsError naming
+ * the file when a range is not two integers `[start, end)` with `0 <= start < end <= size`.
+ */
+export function resolveRegion(
+  region: FitsRegion | undefined,
+  place: ImagePlacement,
+  name: string,
+): { rows: [number, number]; cols: [number, number] } {
+  const axis = (range: unknown, size: number, what: 'rows' | 'cols'): [number, number] => {
+    if (range === undefined) return [0, size];
+    const shape = `${place.rows}x${place.cols}`;
+    if (
+      !Array.isArray(range) ||
+      range.length !== 2 ||
+      !Number.isInteger(range[0]) ||
+      !Number.isInteger(range[1])
+    ) {
+      throw new FitsError(
+        `${name}: region ${what} must be [start, end] integers, got ${JSON.stringify(range)}`,
+        name,
+      );
+    }
+    const [start, end] = range as [number, number];
+    if (start < 0 || end > size || start >= end) {
+      throw new FitsError(
+        `${name}: region ${what} [${start}, ${end}) is ${start >= end ? 'empty' : 'outside'} the ${shape} image of HDU ${place.hdu.index} (${what} 0..${size})`,
+        name,
+      );
+    }
+    return [start, end];
+  };
+  if (region !== undefined && (region === null || typeof region !== 'object')) {
+    throw new FitsError(`${name}: region must be { rows?, cols? }, got ${String(region)}`, name);
+  }
+  return {
+    rows: axis(region?.rows, place.rows, 'rows'),
+    cols: axis(region?.cols, place.cols, 'cols'),
+  };
+}
+
+/** @internal Whether `hdu` holds float32 pixels that are returned as stored (no scaling, float32 out). */
+export function isPlainFloat32(hdu: FitsHdu, float64: boolean): boolean {
+  return (
+    hdu.bitpix === -32 &&
+    !float64 &&
+    (hdu.header.number('BSCALE') ?? 1) === 1 &&
+    (hdu.header.number('BZERO') ?? 0) === 0
+  );
+}
+
+/**
+ * @internal Decode the pixels of `region` (resolved) of the image at `place` from `bytes`, in
+ * which the region's first row starts at byte `at` and rows follow each other whole, as in the
+ * file. Float32 data returned as stored is copied and, given `swap32InPlace`, byte-swapped by it
+ * in one native pass (bit for bit the stored values); everything else goes through one DataView
+ * pass per row.
+ *
  * Pixels are decoded here rather than by fitsjs's `Image#_getFrame`: a single DataView pass is
  * about 2.5x faster than its copy-swap-scale passes (which kept the read slower than astropy),
  * and fitsjs mishandles BITPIX -64, lacks 64 and BLANK, and overflows scaled integers.
  */
-function decodePixels(
+export function decodeRegion(
+  bytes: Uint8Array,
+  at: number,
+  place: ImagePlacement,
+  region: { rows: [number, number]; cols: [number, number] },
+  float64: boolean,
+  swap32InPlace?: (bytes: Uint8Array) => void,
+): PixelArray {
+  const { hdu, cols: rowPixels, width } = place;
+  const rows = region.rows[1] - region.rows[0];
+  const [c0, c1] = region.cols;
+  const cols = c1 - c0;
+  const rowBytes = rowPixels * width;
+  const out = float64 ? new Float64Array(rows * cols) : new Float32Array(rows * cols);
+  if (swap32InPlace && isPlainFloat32(hdu, float64)) {
+    const o8 = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    if (cols === rowPixels) {
+      o8.set(bytes.subarray(at, at + rows * rowBytes));
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const from = at + r * rowBytes + c0 * 4;
+        o8.set(bytes.subarray(from, from + cols * 4), r * cols * 4);
+      }
+    }
+    swap32InPlace(o8);
+    return out;
+  }
+  const decode = pixelDecoder(hdu);
+  if (cols === rowPixels) decode(out, 0, bytes, at, rows * cols);
+  else
+    for (let r = 0; r < rows; r++)
+      decode(out, r * cols, bytes, at + r * rowBytes + c0 * width, cols);
+  return out;
+}
+
+type PixelDecoder = (
+  out: PixelArray,
+  outAt: number,
   bytes: Uint8Array,
   offset: number,
   count: number,
-  hdu: FitsHdu,
-  float64: boolean,
-): Float32Array | Float64Array {
+) => void;
+
+/**
+ * A decoder of `count` stored pixels of `hdu` at byte `offset` into `out` from `outAt`: physical
+ * values `BZERO + BSCALE * stored` computed in float64, BLANK (integer data, compared before
+ * scaling, as the standard says) as NaN.
+ */
+function pixelDecoder(hdu: FitsHdu): PixelDecoder {
   const bscale = hdu.header.number('BSCALE') ?? 1;
   const bzero = hdu.header.number('BZERO') ?? 0;
-  const out = float64 ? new Float64Array(count) : new Float32Array(count);
-  const width = Math.abs(hdu.bitpix) / 8;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + offset, count * width);
   const scaled = bscale !== 1 || bzero !== 0;
+  const view = (bytes: Uint8Array, offset: number, n: number): DataView =>
+    new DataView(bytes.buffer, bytes.byteOffset + offset, n);
   switch (hdu.bitpix) {
     case -32:
-      if (scaled) for (let i = 0; i < count; i++) out[i] = bzero + bscale * dv.getFloat32(i * 4);
-      else for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4);
-      return out;
+      return (out, o, bytes, offset, count) => {
+        const dv = view(bytes, offset, count * 4);
+        if (scaled)
+          for (let i = 0; i < count; i++) out[o + i] = bzero + bscale * dv.getFloat32(i * 4);
+        else for (let i = 0; i < count; i++) out[o + i] = dv.getFloat32(i * 4);
+      };
     case -64:
-      if (scaled) for (let i = 0; i < count; i++) out[i] = bzero + bscale * dv.getFloat64(i * 8);
-      else for (let i = 0; i < count; i++) out[i] = dv.getFloat64(i * 8);
-      return out;
+      return (out, o, bytes, offset, count) => {
+        const dv = view(bytes, offset, count * 8);
+        if (scaled)
+          for (let i = 0; i < count; i++) out[o + i] = bzero + bscale * dv.getFloat64(i * 8);
+        else for (let i = 0; i < count; i++) out[o + i] = dv.getFloat64(i * 8);
+      };
   }
-  // Integer data: BLANK marks missing pixels (compared before scaling, as the standard says).
   const blankValue = hdu.header.get('BLANK');
   const blank = typeof blankValue === 'number' && Number.isInteger(blankValue) ? blankValue : NaN;
   switch (hdu.bitpix) {
     case 8:
-      for (let i = 0; i < count; i++) {
-        const v = bytes[offset + i];
-        out[i] = v === blank ? NaN : bzero + bscale * v;
-      }
-      return out;
+      return (out, o, bytes, offset, count) => {
+        for (let i = 0; i < count; i++) {
+          const v = bytes[offset + i];
+          out[o + i] = v === blank ? NaN : bzero + bscale * v;
+        }
+      };
     case 16:
-      for (let i = 0; i < count; i++) {
-        const v = dv.getInt16(i * 2);
-        out[i] = v === blank ? NaN : bzero + bscale * v;
-      }
-      return out;
+      return (out, o, bytes, offset, count) => {
+        const dv = view(bytes, offset, count * 2);
+        for (let i = 0; i < count; i++) {
+          const v = dv.getInt16(i * 2);
+          out[o + i] = v === blank ? NaN : bzero + bscale * v;
+        }
+      };
     case 32:
-      for (let i = 0; i < count; i++) {
-        const v = dv.getInt32(i * 4);
-        out[i] = v === blank ? NaN : bzero + bscale * v;
-      }
-      return out;
+      return (out, o, bytes, offset, count) => {
+        const dv = view(bytes, offset, count * 4);
+        for (let i = 0; i < count; i++) {
+          const v = dv.getInt32(i * 4);
+          out[o + i] = v === blank ? NaN : bzero + bscale * v;
+        }
+      };
     default: {
       const blankBig = Number.isNaN(blank) ? undefined : BigInt(blank);
-      for (let i = 0; i < count; i++) {
-        const v = dv.getBigInt64(i * 8);
-        out[i] = v === blankBig ? NaN : bzero + bscale * Number(v);
-      }
-      return out;
+      return (out, o, bytes, offset, count) => {
+        const dv = view(bytes, offset, count * 8);
+        for (let i = 0; i < count; i++) {
+          const v = dv.getBigInt64(i * 8);
+          out[o + i] = v === blankBig ? NaN : bzero + bscale * Number(v);
+        }
+      };
     }
   }
 }
