@@ -1,12 +1,14 @@
 import type { Image2D } from '../core/image2d.js';
-import { DatasetError } from '../core/errors.js';
+import { DatasetError, FitsError } from '../core/errors.js';
 import { createRng } from '../core/random.js';
 import type { Rng } from '../core/random.js';
 import { addNoise, flip, geometricMean, normalize, randomLinearTransform } from '../image/index.js';
 import { DatasetBuilder } from './dataset.js';
 import type { Dataset, SampleInfo, SkippedSource } from './dataset.js';
 import { baseName } from './internal.js';
-import { preprocess } from './preprocess.js';
+import { preprocessImage, preprocessSource } from './preprocess-steps.js';
+import type { PreprocessOutput } from './preprocess-steps.js';
+import type { ImageWindows } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
 import { profileHash } from './profile.js';
 
@@ -21,11 +23,26 @@ export interface SourceImage {
 }
 
 /**
- * What builders consume: bare images (named `image-0`, `image-1`, ...), images with their
- * source, or sources that could not be read (recorded as skipped). Node's
- * {@link readSourceImages} yields these from file paths, one file at a time.
+ * One image handed to a builder as a window reader rather than as pixels: the builder reads only
+ * the windows preprocessing needs ({@link preprocessWindows}). The `*FromFiles` builders hand
+ * over FITS files this way (`openFitsImage`), so a 1000x1000 image costs the read of its central
+ * half, not of the whole file.
  */
-export type ImageInput = Image2D | SourceImage | SkippedSource;
+export interface WindowedSource {
+  /** The image's shape and window reader. */
+  windows: ImageWindows;
+  /** File path or name (recorded in provenance, matched by `exclude` and hand-typed angles). */
+  source: string;
+  /** HDU index, when read from a FITS file. */
+  hdu?: number;
+}
+
+/**
+ * What builders consume: bare images (named `image-0`, `image-1`, ...), images with their
+ * source, images to read a window at a time, or sources that could not be read (recorded as
+ * skipped). Node's {@link readSourceImages} yields these from file paths, one file at a time.
+ */
+export type ImageInput = Image2D | SourceImage | WindowedSource | SkippedSource;
 
 /** Sync or async sequence of {@link ImageInput}; async lets builders stream files. */
 export type ImageInputs = Iterable<ImageInput> | AsyncIterable<ImageInput>;
@@ -54,8 +71,8 @@ function isSkipped(x: ImageInput): x is SkippedSource {
   return typeof x === 'object' && x !== null && 'reason' in x && !('image' in x) && !('shape' in x);
 }
 
-function isSource(x: ImageInput): x is SourceImage {
-  return typeof x === 'object' && x !== null && 'image' in x && 'source' in x;
+function isSource(x: ImageInput): x is SourceImage | WindowedSource {
+  return typeof x === 'object' && x !== null && ('image' in x || 'windows' in x) && 'source' in x;
 }
 
 /** Lets a builder walk sync and async inputs alike. */
@@ -68,7 +85,8 @@ async function* iterate(inputs: ImageInputs): AsyncGenerator<ImageInput> {
 interface Base {
   id: string;
   info: SampleInfo;
-  crop: Image2D;
+  /** The crop; made only when `usesLinear` (no other step reads it). */
+  crop: Image2D | undefined;
   /** Transforms that made `crop` (those of the input minus the last two: input cut, normalise). */
   cropTransforms: string[];
   rng: Rng;
@@ -99,7 +117,9 @@ async function walk(
       opts.onSource?.(item.source, done);
       continue;
     }
-    const src: SourceImage = isSource(item) ? item : { image: item, source: `image-${index}` };
+    const src: SourceImage | WindowedSource = isSource(item)
+      ? item
+      : { image: item, source: `image-${index}` };
     // Each source draws from its own stream, so one skipped file does not reshuffle the rest.
     const sourceRng = rng.fork();
     if (exclude.has(src.source) || exclude.has(baseName(src.source))) {
@@ -107,11 +127,17 @@ async function walk(
       opts.onSource?.(src.source, done);
       continue;
     }
-    let pre: ReturnType<typeof preprocess>;
+    let pre: PreprocessOutput;
+    // The crop is made only for the linear transforms; without them the input is cut directly.
+    const withCrop = usesLinear(profile, label);
     try {
-      pre = preprocess(src.image, profile, { source: src.source });
+      pre =
+        'windows' in src
+          ? await preprocessSource(src.windows, profile, { source: src.source }, withCrop)
+          : preprocessImage(src.image, profile, { source: src.source }, withCrop);
     } catch (err) {
-      if (!(err instanceof DatasetError)) throw err;
+      // A file that cannot be read (FitsError) is skipped like an image that cannot be used.
+      if (!(err instanceof DatasetError || err instanceof FitsError)) throw err;
       builder.skipped.push({ source: src.source, reason: err.message });
       opts.onWarning?.(`skipped ${src.source}: ${err.message}`, src.source);
       opts.onSource?.(src.source, done);
@@ -145,6 +171,13 @@ async function walk(
   }
 }
 
+/** Whether samples of class `label` get random linear transforms (of their crop). */
+function usesLinear(profile: TargetProfile, label: number): boolean {
+  const lin = profile.linear;
+  const className = profile.classes[label];
+  return lin.factor > 0 && (lin.classes.length === 0 || lin.classes.includes(className));
+}
+
 /** Add `profile.linear.factor` random linear transforms of a base sample's crop. */
 function addLinear(
   builder: DatasetBuilder,
@@ -153,8 +186,7 @@ function addLinear(
   exclude: Set<string>,
 ): void {
   const lin = profile.linear;
-  const className = profile.classes[base.info.label];
-  if (lin.factor === 0 || (lin.classes.length > 0 && !lin.classes.includes(className))) return;
+  if (!usesLinear(profile, base.info.label) || base.crop === undefined) return;
   const clean = normalize(base.crop, { method: 'none', nan: 0 });
   for (let k = 0; k < lin.factor; k++) {
     const id = `${base.id}:linear-${k}`;

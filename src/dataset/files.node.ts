@@ -1,11 +1,13 @@
-import { open, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError } from '../core/errors.js';
-import { requireImage, scanFitsLayout } from '../fits/index.js';
-import { readFitsFile } from '../fits/index.node.js';
+import { openFitsImage } from '../fits/index.node.js';
+import type { FitsImageReader } from '../fits/index.node.js';
 import { buildNegativeSet, buildPositiveSet } from './build.js';
-import type { BuildOptions, ImageInput } from './build.js';
-import type { Dataset } from './dataset.js';
+import type { BuildOptions, ImageInput, WindowedSource } from './build.js';
+import type { Dataset, SkippedSource } from './dataset.js';
+import { preprocessWindows } from './preprocess.js';
+import type { PreprocessOptions, PreprocessResult } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
 
 /** File paths, sync or async, e.g. from a directory walk or an archive download stream. */
@@ -19,41 +21,47 @@ export interface ReadSourceOptions {
    * Skip images whose shorter side (after dropping degenerate axes) is below this many pixels,
    * decided from the headers before any pixel is read. The original pipeline kept only images
    * over 500 px (`minSize: 501`); this library pads small images instead, so the default is 0:
-   * nothing is skipped. Compressed (`.gz`) files are read whole before the check.
+   * nothing is skipped. Compressed (`.gz`) files are inflated before the check.
    */
   minSize?: number;
 }
 
 /**
- * The squeezed `[rows, cols]` of the image HDU a read would use, from the headers alone, or
- * undefined when that cannot be told without reading the file whole (gzip, damaged layout).
+ * Why an opened image is skipped under `minSize`, judged from its header: its shorter side
+ * after dropping axes of length 1, for images with two such axes; undefined to keep it.
  */
-async function imageShapeFromHeaders(
-  path: string,
-  hdu: number | undefined,
-): Promise<[number, number] | undefined> {
-  if (/\.gz$/i.test(path)) return undefined;
-  const fh = await open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    const layout = await scanFitsLayout(
-      async (offset, length) => {
-        const buf = Buffer.allocUnsafe(length);
-        const { bytesRead } = await fh.read(buf, 0, length, offset);
-        return buf.subarray(0, bytesRead);
-      },
-      size,
-      path,
-    );
-    const chosen =
-      hdu !== undefined
-        ? layout.hdus[hdu]
-        : layout.hdus.find((h) => h.kind === 'image' && h.dataBytes > 0);
-    if (chosen === undefined || chosen.kind !== 'image') return undefined;
-    const axes = chosen.axes.filter((n) => n !== 1);
-    return axes.length === 2 ? [axes[1], axes[0]] : undefined;
-  } finally {
-    await fh.close();
+function tooSmall(reader: FitsImageReader, minSize: number): string | undefined {
+  if (minSize <= 0) return undefined;
+  const axes = reader.hdus[reader.imageHdu].axes.filter((n) => n !== 1);
+  if (axes.length !== 2 || Math.min(axes[0], axes[1]) >= minSize) return undefined;
+  return `image ${axes[1]}x${axes[0]} is smaller than minSize ${minSize} (skipped from its header)`;
+}
+
+/**
+ * Open FITS files one at a time, reading their headers only, and yield each as a
+ * {@link WindowedSource} (closed when the consumer asks for the next) or, for a file that
+ * cannot be used (missing, corrupt, no image, under `minSize`), a skipped record with the
+ * reason.
+ */
+async function* openSourceFiles(
+  paths: PathInputs,
+  opts: ReadSourceOptions,
+): AsyncGenerator<WindowedSource | SkippedSource> {
+  for await (const path of paths as AsyncIterable<string>) {
+    let reader: FitsImageReader;
+    try {
+      reader = await openFitsImage(path, opts.hdu === undefined ? {} : { hdu: opts.hdu });
+    } catch (err) {
+      yield { source: path, reason: (err as Error).message };
+      continue;
+    }
+    try {
+      const small = tooSmall(reader, opts.minSize ?? 0);
+      if (small !== undefined) yield { source: path, reason: small };
+      else yield { windows: reader, source: path, hdu: reader.imageHdu };
+    } finally {
+      await reader.close();
+    }
   }
 }
 
@@ -62,6 +70,9 @@ async function imageShapeFromHeaders(
  * cannot be read (missing, corrupt, no image), a skipped record with the reason. Only one
  * image is alive at a time as long as the consumer drops it before asking for the next.
  *
+ * This reads every image whole; the `*FromFiles` builders do not need to, and read only the
+ * windows that preprocessing uses (see {@link WindowedSource}).
+ *
  * @param paths - `.fits` / `.fits.gz` paths
  * @param opts - see {@link ReadSourceOptions}
  */
@@ -69,27 +80,72 @@ export async function* readSourceImages(
   paths: PathInputs,
   opts: ReadSourceOptions = {},
 ): AsyncGenerator<ImageInput> {
-  const minSize = opts.minSize ?? 0;
-  for await (const path of paths as AsyncIterable<string>) {
-    let item: ImageInput;
-    try {
-      if (minSize > 0) {
-        const shape = await imageShapeFromHeaders(path, opts.hdu).catch(() => undefined);
-        if (shape !== undefined && Math.min(...shape) < minSize) {
-          yield {
-            source: path,
-            reason: `image ${shape[0]}x${shape[1]} is smaller than minSize ${minSize} (skipped from its header)`,
-          };
-          continue;
-        }
-      }
-      const file = await readFitsFile(path, opts.hdu === undefined ? {} : { hdu: opts.hdu });
-      item = { image: requireImage(file), source: path };
-      if (file.imageHdu !== undefined) item.hdu = file.imageHdu;
-    } catch (err) {
-      item = { source: path, reason: (err as Error).message };
+  for await (const item of openSourceFiles(paths, opts)) {
+    if (!('windows' in item)) {
+      yield item;
+      continue;
     }
-    yield item;
+    let next: ImageInput;
+    try {
+      next = { image: await item.windows.read(whole(item.windows.shape)), source: item.source };
+      if (item.hdu !== undefined) next.hdu = item.hdu;
+    } catch (err) {
+      next = { source: item.source, reason: (err as Error).message };
+    }
+    yield next;
+  }
+}
+
+function whole(shape: readonly [number, number]): {
+  rows: [number, number];
+  cols: [number, number];
+} {
+  return { rows: [0, shape[0]], cols: [0, shape[1]] };
+}
+
+/** Options of {@link preprocessFile}. */
+export interface PreprocessFileOptions extends PreprocessOptions {
+  /** HDU to read; default: the first image HDU with data. */
+  hdu?: number;
+  /** For a cube: the plane, as {@link ReadFitsOptions.plane} takes it. */
+  plane?: number[];
+}
+
+/** What {@link preprocessFile} made of a file: {@link PreprocessResult} and where it came from. */
+export interface PreprocessFileResult extends PreprocessResult {
+  /** The HDU the image was read from. */
+  hdu: number;
+  /** `[rows, cols]` of the whole image. */
+  shape: [rows: number, cols: number];
+}
+
+/**
+ * {@link preprocess} a FITS file, reading from disk only the windows it needs (the search
+ * window, then the crop around the peak; see {@link preprocessWindows}): the same result as
+ * `preprocess(requireImage(await readFitsFile(path)), profile)`, byte for byte, for a fraction of
+ * the reading and decoding.
+ *
+ * @param path - the FITS file (`.fits`, or `.fits.gz`, which is inflated whole)
+ * @param profile - a resolved profile ({@link resolveProfile})
+ * @param opts - see {@link PreprocessFileOptions}; `source` defaults to `path`
+ * @throws FitsError naming the file when it cannot be read, has no image, or is a cube without
+ *   `plane`; DatasetError as {@link preprocess} throws it
+ */
+export async function preprocessFile(
+  path: string,
+  profile: TargetProfile,
+  opts: PreprocessFileOptions = {},
+): Promise<PreprocessFileResult> {
+  const { hdu, plane, ...pre } = opts;
+  const reader = await openFitsImage(path, {
+    ...(hdu === undefined ? {} : { hdu }),
+    ...(plane === undefined ? {} : { plane }),
+  });
+  try {
+    const result = await preprocessWindows(reader, profile, { source: path, ...pre });
+    return { ...result, hdu: reader.imageHdu, shape: [reader.shape[0], reader.shape[1]] };
+  } finally {
+    await reader.close();
   }
 }
 
@@ -117,7 +173,9 @@ export async function listFitsFiles(dir: string): Promise<string[]> {
 
 /**
  * {@link buildPositiveSet} over FITS files, streamed one at a time: a corrupt or unreadable file
- * is skipped, named in `onWarning` and listed in the result's `skipped`.
+ * is skipped, named in `onWarning` and listed in the result's `skipped`. Each file is read only
+ * as far as preprocessing needs (its headers, the search window and the crop around the peak;
+ * see {@link preprocessFile}); the dataset is the same as from the whole images.
  *
  * @param paths - FITS file paths (e.g. from {@link listFitsFiles})
  * @param profile - a resolved profile
@@ -128,13 +186,14 @@ export function buildPositiveSetFromFiles(
   profile: TargetProfile,
   opts: BuildOptions & ReadSourceOptions = {},
 ): Promise<Dataset> {
-  return buildPositiveSet(readSourceImages(paths, opts), profile, opts);
+  return buildPositiveSet(openSourceFiles(paths, opts), profile, opts);
 }
 
 /**
  * {@link buildNegativeSet} over FITS files, streamed one at a time: only the model inputs stay
  * in memory; a corrupt or unreadable file is skipped, named in `onWarning` and listed in
- * `skipped`.
+ * `skipped`. Each file is read only as far as preprocessing needs, as
+ * {@link buildPositiveSetFromFiles} does.
  *
  * @param paths - FITS file paths (e.g. from {@link listFitsFiles})
  * @param profile - a resolved profile
@@ -145,7 +204,7 @@ export function buildNegativeSetFromFiles(
   profile: TargetProfile,
   opts: BuildOptions & ReadSourceOptions = {},
 ): Promise<Dataset> {
-  return buildNegativeSet(readSourceImages(paths, opts), profile, opts);
+  return buildNegativeSet(openSourceFiles(paths, opts), profile, opts);
 }
 
 /**

@@ -1,16 +1,5 @@
 import type { Image2D } from '../core/image2d.js';
-import { DatasetError } from '../core/errors.js';
-import {
-  cropAround,
-  cropAroundMax,
-  cropCenter,
-  normalize,
-  principalAngle,
-  resize,
-  rotate,
-} from '../image/index.js';
-// The image module's window cutter, shared rather than copied, for crops around a given pixel.
-import { baseName } from './internal.js';
+import { preprocessImage, preprocessSource } from './preprocess-steps.js';
 import type { TargetProfile } from './profile.js';
 
 /** Options of {@link preprocess}. */
@@ -45,15 +34,29 @@ export interface PreprocessResult {
   transforms: string[];
 }
 
-function handAngle(profile: TargetProfile, source: string | undefined): number {
-  const align = profile.positive.align;
-  if (typeof align !== 'object' || source === undefined) return 0;
-  return align.angles[source] ?? align.angles[baseName(source)] ?? 0;
+/** A window of an image: rows `[start, end)` and columns `[start, end)` (numpy's `a[r0:r1, c0:c1]`). */
+export interface ImageWindow {
+  /** First row and one past the last. */
+  rows: [start: number, end: number];
+  /** First column and one past the last. */
+  cols: [start: number, end: number];
 }
 
-/** Replace NaN with 0 (a copy): resampling would spread NaN. */
-function withoutNaN(img: Image2D): Image2D {
-  return normalize(img, { method: 'none', nan: 0 });
+/**
+ * An image that is read a window at a time, so that {@link preprocessWindows} reads only the
+ * pixels it uses: the search window, then the crop around the peak. `openFitsImage` (Node)
+ * returns one for a FITS file on disk; any object with this shape will do (an image on a
+ * server that answers range requests, say).
+ */
+export interface ImageWindows {
+  /** `[rows, cols]` of the whole image. */
+  readonly shape: readonly [rows: number, cols: number];
+  /**
+   * The pixels of `window`, `[rows, cols]` of the window, as a new image each call: the caller
+   * may keep it (the crop {@link preprocessWindows} returns can be that image). Called at most
+   * twice per image; the images are not mutated.
+   */
+  read(window: ImageWindow): Image2D | Promise<Image2D>;
 }
 
 /**
@@ -67,6 +70,10 @@ function withoutNaN(img: Image2D): Image2D {
  * wide around the peak, never the whole image, so its cost does not grow with the image. NaN: ignored when locating the peak; NaN pixels become
  * 0 in `input` (after min-max scaling of the finite pixels) and stay NaN in `crop`.
  *
+ * Only two windows of the image are used: the search window and the crop around the peak (with
+ * the pixels `'edge'` / `'reflect'` padding copies). {@link preprocessWindows} reads just those
+ * from a file and gives the same result.
+ *
  * @param image - the source image `[rows, cols]` (not mutated)
  * @param profile - a resolved profile ({@link resolveProfile})
  * @param opts - see {@link PreprocessOptions}
@@ -78,74 +85,25 @@ export function preprocess(
   profile: TargetProfile,
   opts: PreprocessOptions = {},
 ): PreprocessResult {
-  const pp = profile.preprocess;
-  const name = opts.source ?? 'image';
-  const [rows, cols] = image.shape;
-  const alignAuto = opts.angle === undefined && profile.positive.align === 'principal-axis';
-  const fixedAngle = opts.angle ?? handAngle(profile, opts.source);
-  const rotating = alignAuto || fixedAngle !== 0;
-  // Room for any rotation: the crop's diagonal, with the parity of cropSize so the centre stays put.
-  let work = rotating ? Math.ceil(pp.cropSize * Math.SQRT2) + 2 : pp.cropSize;
-  if ((work - pp.cropSize) % 2 !== 0) work += 1;
-  const padMode = pp.pad === 'skip' ? 'constant' : pp.pad;
-  let cut: { image: Image2D; center: [number, number] };
-  try {
-    if (opts.center) {
-      cut = cropAround(image, opts.center, { size: work, pad: padMode, padValue: pp.padValue });
-    } else {
-      cut = cropAroundMax(image, {
-        size: work,
-        searchFraction: pp.searchFraction,
-        pad: padMode,
-        padValue: pp.padValue,
-      });
-    }
-  } catch (err) {
-    throw new DatasetError(`${name}: cannot crop: ${(err as Error).message}`, opts.source, {
-      cause: err,
-    });
-  }
-  const peak: [number, number] = [cut.center[0], cut.center[1]];
-  const half = Math.floor(pp.cropSize / 2);
-  const padded =
-    peak[0] - half < 0 ||
-    peak[1] - half < 0 ||
-    peak[0] - half + pp.cropSize > rows ||
-    peak[1] - half + pp.cropSize > cols;
-  if (padded && pp.pad === 'skip') {
-    throw new DatasetError(
-      `${name}: image ${rows}x${cols} is too small for a ${pp.cropSize} px crop around its peak at [${peak[0]}, ${peak[1]}] (pad: 'skip')`,
-      opts.source,
-    );
-  }
-  const transforms: string[] = [];
-  let angle = 0;
-  let crop = cut.image;
-  if (rotating) {
-    // Orientation is measured on what the model will see (a view: the central input window, or
-    // the whole crop when it is resized), not on the wider rotation margin.
-    const seen = pp.inputMode === 'resize' ? pp.cropSize : pp.inputSize;
-    const m = Math.floor(work / 2) - Math.floor(seen / 2);
-    const inner = crop.hi(m + seen, m + seen).lo(m, m);
-    angle = alignAuto ? -principalAngle(inner) : fixedAngle;
-    transforms.push(`rotate:${angle.toFixed(2)}`);
-    crop = rotate(crop, angle, {
-      order: profile.positive.rotationOrder,
-      reshape: false,
-      cval: pp.padValue,
-    });
-    crop = cropCenter(crop, { size: pp.cropSize });
-  }
-  transforms.push(`crop:${pp.cropSize}@${peak[0]},${peak[1]}${padded ? ':padded' : ''}`);
-  let input: Image2D;
-  if (pp.inputMode === 'resize') {
-    input = resize(withoutNaN(crop), [pp.inputSize, pp.inputSize], { order: 1, antiAlias: true });
-    transforms.push(`resize:${pp.inputSize}`);
-  } else {
-    input = cropCenter(crop, { size: pp.inputSize });
-    transforms.push(`center-crop:${pp.inputSize}`);
-  }
-  input = normalize(input, { method: pp.normalize, nan: 0 });
-  transforms.push(`normalize:${pp.normalize}`);
-  return { input, crop, peak, angle, padded, transforms };
+  return preprocessImage(image, profile, opts, true) as PreprocessResult;
+}
+
+/**
+ * {@link preprocess} over an image read a window at a time: the same result, byte for byte, from
+ * only the pixels it needs. It asks `source` for the search window, then for the pixels of the
+ * crop around the peak unless they lie in the search window (they usually do): for a 1000x1000
+ * image and the default profile, the central 500x500 pixels and no more. The builders read FITS
+ * files this way.
+ *
+ * @param source - the image's shape and a window reader ({@link ImageWindows})
+ * @param profile - a resolved profile ({@link resolveProfile})
+ * @param opts - see {@link PreprocessOptions}
+ * @throws DatasetError as {@link preprocess} does; errors of `source.read` propagate
+ */
+export async function preprocessWindows(
+  source: ImageWindows,
+  profile: TargetProfile,
+  opts: PreprocessOptions = {},
+): Promise<PreprocessResult> {
+  return (await preprocessSource(source, profile, opts, true)) as PreprocessResult;
 }
