@@ -2,8 +2,8 @@
  * The default CNN (100x100x1, 4,352,770 parameters) against `torch_cnn.py` (the same network in
  * PyTorch on this CPU, all cores) from the same run: training images/s at batch 2 and 32 (Adam
  * 1e-3, binary cross-entropy, random images as the peer uses) and prediction images/s. Ours runs
- * on the backend `useFastBackend` picks (WASM with this library's kernels unless
- * @tensorflow/tfjs-node is installed) with worker threads where they pay off.
+ * `trainModel` and `predict` with their defaults: the library's training engine on every core
+ * (unless @tensorflow/tfjs-node is installed); the title names what trained.
  */
 import {
   createModel,
