@@ -14,7 +14,7 @@ npm pkg set type=module >/dev/null
 npm install --no-audit --no-fund --silent "$work/$tarball"
 cp "$repo/test/fixtures/fits/member.uid___A001_X12a2_X10d._COS850.0005__sci.spw5_7_9_11.cont.I.pbcor.fits" small.fits
 cat > check.mjs <<'JS'
-import { readFitsFile, requireImage, cropAroundMax, createModel, predict, trainModel, useFastBackend, VERSION } from 'alma-classifier';
+import { readFitsFile, requireImage, cropAroundMax, createModel, describeTrainer, predict, trainModel, useFastBackend, VERSION } from 'alma-classifier';
 const fits = await readFitsFile('small.fits');
 const { image } = cropAroundMax(requireImage(fits), { size: 100 });
 const backend = await useFastBackend();
@@ -23,12 +23,13 @@ const input = new Float32Array(100 * 100);
 image.data.forEach((v, i) => (input[i] = Number.isFinite(v) ? v : 0));
 const [score] = await predict(model, input);
 if (!(score >= 0 && score <= 1)) throw new Error(`bad score ${score}`);
-// Training with two threads loads the worker script from the installed package's dist/.
+// Training with two threads loads the engine's worker script from the installed package's dist/.
 const n = 64;
 const images = new Float32Array(n * 100 * 100).map((_, i) => ((i * 7919) % 101) / 101);
 const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
 const history = await trainModel(model, { images, shape: [n, 100, 100, 1], labels }, { epochs: 1, batchSize: 32, workers: 2 });
-console.log(`alma-classifier ${VERSION} from the tarball: backend ${backend}, score ${score.toFixed(3)}, trained at ${history.imagesPerSecond.toFixed(1)} images/s`);
+if (history.engineThreads !== 2) throw new Error(`trained without the engine's two threads: ${describeTrainer(history)}`);
+console.log(`alma-classifier ${VERSION} from the tarball: backend ${backend}, score ${score.toFixed(3)}, ${describeTrainer(history)} at ${history.imagesPerSecond.toFixed(1)} images/s`);
 JS
 node check.mjs
 npx --no-install alma-classifier inspect small.fits --json | head -c 200
