@@ -222,7 +222,7 @@ export interface EngineLayout {
   slots: number;
   /** Total bytes, a multiple of 64 KiB. */
   bytes: number;
-  /** Int32 control words (barrier count, generation, error flag). */
+  /** Int32 control words of the barrier (arrival count, generation). */
   ctl: number;
   /** Float64 per image: loss, correct. */
   stats: number;
@@ -285,7 +285,7 @@ export function winograd(k: number, ci: number): boolean {
   return k === 3 && ci % 4 === 0;
 }
 
-/** Bytes of a conv stage's output per image (floats). */
+/** Values of a conv block's (pooled) output per image. */
 const convSize = (plan: EnginePlan, l: number): number => {
   const c = plan.convs[l];
   return c.ph * c.pw * c.cop;

@@ -508,18 +508,6 @@ void pool_bwd(const f32 *da, const f32 *a, const u8 *idx, i32 PH, i32 PW, i32 C,
   }
 }
 
-/* Copies `rows` rows of `len` floats from src (row stride srs) to dst (row stride drs). */
-EXPORT("copy_rows")
-void copy_rows(const f32 *src, i32 rows, i32 len, i32 srs, f32 *dst, i32 drs) {
-  for (i32 r = 0; r < rows; r++) {
-    const f32 *s = src + r * srs;
-    f32 *d = dst + r * drs;
-    i32 i = 0;
-    for (; i + 4 <= len; i += 4) STORE(d + i, LOAD(s + i));
-    for (; i < len; i++) d[i] = s[i];
-  }
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Convolution, filter gradient.                                                                */
 /* ------------------------------------------------------------------------------------------ */
@@ -746,12 +734,6 @@ void relu_bwd(f32 *g, const f32 *y, i32 n) {
   const v128_t zero = wasm_f32x4_splat(0.0f);
   for (i32 j = 0; j < n; j += 4)
     STORE(g + j, wasm_v128_and(flush4(LOAD(g + j)), wasm_f32x4_gt(LOAD(y + j), zero)));
-}
-
-/* g[j] = flush(g[j]); n % 4 == 0. */
-EXPORT("flush")
-void flush(f32 *g, i32 n) {
-  for (i32 j = 0; j < n; j += 4) STORE(g + j, flush4(LOAD(g + j)));
 }
 
 /* Zeroes n floats (n % 4 == 0). */
