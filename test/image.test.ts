@@ -23,6 +23,7 @@ import {
   rotate,
   rotatedShape,
 } from '../src/image/index.js';
+import { rotateWindow } from '../src/image/rotate.js';
 
 const fitsDir = new URL('./fixtures/fits/', import.meta.url);
 const COS850 = 'member.uid___A001_X12a2_X10d._COS850.0005__sci.spw5_7_9_11.cont.I.pbcor.fits';
@@ -134,6 +135,71 @@ describe('rotate', () => {
     for (let i = 0; i < 4; i++) out = rotate(out, 90, { order: 1 });
     expect(pixels(out)).toEqual(pixels(img));
     expect(pixels(rotate(img, 180, { order: 1 }))).toEqual(pixels(flip(img, 'both')));
+  });
+  it('a window of the output, computed alone, is that window of the whole output bit for bit', () => {
+    const img = ramp(23, 30);
+    img.set(4, 5, NaN);
+    for (const order of [0, 1, 3] as const) {
+      for (const degrees of [0, 13.7, -90, 211]) {
+        for (const reshape of [false, true]) {
+          const opts = { order, reshape, cval: -3 };
+          const whole = rotate(img, degrees, opts);
+          const [R, C] = whole.shape;
+          for (const [rows, cols] of [
+            [
+              [0, R],
+              [0, C],
+            ],
+            [
+              [3, 9],
+              [2, C - 1],
+            ],
+            [
+              [R - 1, R],
+              [0, 1],
+            ],
+          ] as [number, number][][]) {
+            const part = rotateWindow(img, degrees, opts, {
+              rows: rows as [number, number],
+              cols: cols as [number, number],
+            });
+            const want = toContiguous(whole.hi(rows[1], cols[1]).lo(rows[0], cols[0]));
+            expect(Buffer.from(toContiguous(part).buffer).equals(Buffer.from(want.buffer))).toBe(
+              true,
+            );
+          }
+        }
+      }
+    }
+    expect(() => rotateWindow(img, 10, {}, { rows: [0, 24], cols: [0, 1] })).toThrow(RangeError);
+  });
+  it('a centred window of side n needs only the pixels within ceil((n + 2) / √2) + 3 of the centre (orders 0, 1)', () => {
+    const rng = createRng(11);
+    for (let trial = 0; trial < 60; trial++) {
+      const work = rng.int(40, 90);
+      const side = rng.int(1, Math.floor(work / 2));
+      const img = ramp(work, work, trial);
+      const order = trial % 2 === 0 ? 1 : 0;
+      const degrees = rng.next() * 720 - 360;
+      const at = Math.floor(work / 2) - Math.floor(side / 2);
+      const window = {
+        rows: [at, at + side] as [number, number],
+        cols: [at, at + side] as [number, number],
+      };
+      const whole = rotateWindow(img, degrees, { order }, window);
+      const reach = Math.ceil((side + 2) / Math.SQRT2) + 3;
+      const lo = Math.max(0, Math.floor(work / 2) - reach);
+      const hi = Math.min(work, Math.floor(work / 2) + reach);
+      const part = createImage2D(hi - lo, hi - lo, toContiguous(img.hi(hi, hi).lo(lo, lo)));
+      const got = rotateWindow(part, degrees, { order }, window, {
+        origin: [lo, lo],
+        shape: [work, work],
+      });
+      expect(toContiguous(got), `trial ${trial}`).toEqual(toContiguous(whole));
+    }
+    expect(() =>
+      rotateWindow(ramp(4, 4), 5, { order: 3 }, undefined, { origin: [0, 0], shape: [8, 8] }),
+    ).toThrow(/order 3 needs the whole image/);
   });
   it('fills pixels that map outside the input with cval', () => {
     const img = createImage2D(20, 20).step(1, 1);

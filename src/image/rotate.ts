@@ -142,6 +142,28 @@ export function rotatedShape(
  * @throws RangeError on a non-finite angle or invalid options
  */
 export function rotate(img: Image2D, degrees: number, opts: RotateOptions = {}): Image2D {
+  return rotateWindow(img, degrees, opts);
+}
+
+/**
+ * The window `rows x cols` (half-open ranges of the output) of `rotate(img, degrees, opts)`,
+ * computed alone: the same pixels, bit for bit, as cutting them from the whole rotated image,
+ * at the cost of the window (plus, for order 3, the prefilter of the whole input). Not part of
+ * the public API.
+ *
+ * With `frame` (orders 0 and 1 only), `img` is only part of the image to rotate: rows
+ * `[origin[0], origin[0] + img rows)` and the columns likewise of an image of `frame.shape`,
+ * which sets the geometry. Every input pixel the window samples must lie in that part (a square
+ * around the centre `ceil((side + 2) / √2) + 3` pixels each way holds every pixel a centred
+ * window of `side` samples, at any angle).
+ */
+export function rotateWindow(
+  img: Image2D,
+  degrees: number,
+  opts: RotateOptions = {},
+  window?: { rows: [start: number, end: number]; cols: [start: number, end: number] },
+  frame?: { origin: [row: number, col: number]; shape: [rows: number, cols: number] },
+): Image2D {
   const fn = 'rotate';
   assertImage(img, fn);
   assertNumber(degrees, fn, 'degrees');
@@ -153,7 +175,10 @@ export function rotate(img: Image2D, degrees: number, opts: RotateOptions = {}):
   if (typeof cval !== 'number') {
     throw new TypeError(`${fn}: option 'cval' must be a number, got ${String(cval)}`);
   }
-  const [R, C] = img.shape as [number, number];
+  const [R, C] = frame?.shape ?? (img.shape as [number, number]);
+  if (frame !== undefined && order === 3) {
+    throw new RangeError(`${fn}: order 3 needs the whole image (its prefilter reads every pixel)`);
+  }
   const [oR, oC] = rotatedShape([R, C], degrees, reshape);
   const [c, s] = cosSinDeg(degrees);
   // scipy: input = M · output + offset with M = [[c, s], [-s, c]], centres at (n - 1) / 2.
@@ -161,22 +186,34 @@ export function rotate(img: Image2D, degrees: number, opts: RotateOptions = {}):
   const hc = (oC - 1) / 2;
   const off0 = (R - 1) / 2 - fma(c, hr, s * hc);
   const off1 = (C - 1) / 2 - fma(-s, hr, c * hc);
-  const out = imageLike(img, oR, oC);
-  const params: Affine = { m00: c, m01: s, m10: -s, m11: c, off0, off1, cval };
+  const [r0, r1] = window?.rows ?? [0, oR];
+  const [c0, c1] = window?.cols ?? [0, oC];
+  if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 < r1 && r1 <= oR)) {
+    throw new RangeError(`${fn}: window rows [${r0}, ${r1}) outside the ${oR} output rows`);
+  }
+  if (!(Number.isInteger(c0) && Number.isInteger(c1) && 0 <= c0 && c0 < c1 && c1 <= oC)) {
+    throw new RangeError(`${fn}: window cols [${c0}, ${c1}) outside the ${oC} output columns`);
+  }
+  const out = imageLike(img, r1 - r0, c1 - c0);
+  const params: Affine = { m00: c, m01: s, m10: -s, m11: c, off0, off1, cval, r0, r1, c0, c1 };
   if (order === 3) {
     const { data, offset } = rowMajor(img);
     const coef = new Float64Array(R * C);
     for (let i = 0; i < coef.length; i++) coef[i] = data[offset + i];
     splineFilter3(coef, R, C);
-    sampleCubic(coef, R, C, out.data, oR, oC, params);
+    sampleCubic(coef, R, C, out.data, params);
   } else {
     const { data, offset } = rowMajor(img);
-    if (order === 1) sampleLinear(data, offset, R, C, out.data, oR, oC, params);
-    else sampleNearest(data, offset, R, C, out.data, oR, oC, params);
+    // Pixel (i, j) of the image lies at data[base + i * stride + j].
+    const stride = img.shape[1];
+    const base = offset - (frame ? frame.origin[0] * stride + frame.origin[1] : 0);
+    if (order === 1) sampleLinear(data, base, stride, R, C, out.data, params);
+    else sampleNearest(data, base, stride, R, C, out.data, params);
   }
   return out;
 }
 
+/** The sampling: matrix, offset, fill value, and the window `[r0, r1) x [c0, c1)` of the output to fill. */
 interface Affine {
   m00: number;
   m01: number;
@@ -185,6 +222,10 @@ interface Affine {
   off0: number;
   off1: number;
   cval: number;
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
 }
 
 type Pixels = Float32Array | Float64Array;
@@ -201,28 +242,28 @@ const TILE = 64;
 function sampleNearest(
   d: Pixels,
   base: number,
+  stride: number,
   R: number,
   C: number,
   out: Pixels,
-  oR: number,
-  oC: number,
   t: Affine,
 ): void {
-  const { m00, m01, m10, m11, off0, off1, cval } = t;
+  const { m00, m01, m10, m11, off0, off1, cval, r0, r1, c0, c1 } = t;
+  const oC = c1 - c0;
   const rMax = R - 1;
   const cMax = C - 1;
-  for (let tr = 0; tr < oR; tr += TILE) {
-    const rEnd = Math.min(oR, tr + TILE);
-    for (let tc = 0; tc < oC; tc += TILE) {
-      const cEnd = Math.min(oC, tc + TILE);
+  for (let tr = r0; tr < r1; tr += TILE) {
+    const rEnd = Math.min(r1, tr + TILE);
+    for (let tc = c0; tc < c1; tc += TILE) {
+      const cEnd = Math.min(c1, tc + TILE);
       for (let r = tr; r < rEnd; r++) {
         const a0 = r * m00;
         const a1 = r * m10;
-        for (let col = tc, k = r * oC + tc; col < cEnd; col++, k++) {
+        for (let col = tc, k = (r - r0) * oC + (tc - c0); col < cEnd; col++, k++) {
           const y = a0 + col * m01 + off0;
           const x = a1 + col * m11 + off1;
           if (y >= 0 && y <= rMax && x >= 0 && x <= cMax) {
-            out[k] = d[base + Math.floor(y + 0.5) * C + Math.floor(x + 0.5)];
+            out[k] = d[base + Math.floor(y + 0.5) * stride + Math.floor(x + 0.5)];
           } else {
             out[k] = cval;
           }
@@ -235,27 +276,27 @@ function sampleNearest(
 function sampleLinear(
   d: Pixels,
   base: number,
+  stride: number,
   R: number,
   C: number,
   out: Pixels,
-  oR: number,
-  oC: number,
   t: Affine,
 ): void {
-  const { m00, m01, m10, m11, off0, off1, cval } = t;
+  const { m00, m01, m10, m11, off0, off1, cval, r0, r1, c0, c1 } = t;
+  const oC = c1 - c0;
   const rMax = R - 1;
   const cMax = C - 1;
   // At the last row/column the second tap has weight 0 and scipy mirrors it inward.
-  const lastRowStep = R > 1 ? -C : 0;
+  const lastRowStep = R > 1 ? -stride : 0;
   const lastColStep = C > 1 ? -1 : 0;
-  for (let tr = 0; tr < oR; tr += TILE) {
-    const rEnd = Math.min(oR, tr + TILE);
-    for (let tc = 0; tc < oC; tc += TILE) {
-      const cEnd = Math.min(oC, tc + TILE);
+  for (let tr = r0; tr < r1; tr += TILE) {
+    const rEnd = Math.min(r1, tr + TILE);
+    for (let tc = c0; tc < c1; tc += TILE) {
+      const cEnd = Math.min(c1, tc + TILE);
       for (let r = tr; r < rEnd; r++) {
         const a0 = r * m00;
         const a1 = r * m10;
-        for (let col = tc, k = r * oC + tc; col < cEnd; col++, k++) {
+        for (let col = tc, k = (r - r0) * oC + (tc - c0); col < cEnd; col++, k++) {
           const y = a0 + col * m01 + off0;
           const x = a1 + col * m11 + off1;
           if (!(y >= 0 && y <= rMax && x >= 0 && x <= cMax)) {
@@ -268,8 +309,8 @@ function sampleLinear(
           const wr1 = 1 - wr0;
           const wc0 = 1 - (x - j);
           const wc1 = 1 - wc0;
-          const p = base + i * C + j;
-          const dr = i < rMax ? C : lastRowStep;
+          const p = base + i * stride + j;
+          const dr = i < rMax ? stride : lastRowStep;
           const dc = j < cMax ? 1 : lastColStep;
           out[k] =
             d[p] * wr0 * wc0 +
@@ -282,29 +323,22 @@ function sampleLinear(
   }
 }
 
-function sampleCubic(
-  coef: Float64Array,
-  R: number,
-  C: number,
-  out: Pixels,
-  oR: number,
-  oC: number,
-  t: Affine,
-): void {
-  const { m00, m01, m10, m11, off0, off1, cval } = t;
+function sampleCubic(coef: Float64Array, R: number, C: number, out: Pixels, t: Affine): void {
+  const { m00, m01, m10, m11, off0, off1, cval, r0, r1, c0, c1 } = t;
+  const oC = c1 - c0;
   const rMax = R - 1;
   const cMax = C - 1;
   const w = new Float64Array(8);
   const rowAt = new Int32Array(4);
   const colAt = new Int32Array(4);
-  for (let tr = 0; tr < oR; tr += TILE) {
-    const rEnd = Math.min(oR, tr + TILE);
-    for (let tc = 0; tc < oC; tc += TILE) {
-      const cEnd = Math.min(oC, tc + TILE);
+  for (let tr = r0; tr < r1; tr += TILE) {
+    const rEnd = Math.min(r1, tr + TILE);
+    for (let tc = c0; tc < c1; tc += TILE) {
+      const cEnd = Math.min(c1, tc + TILE);
       for (let r = tr; r < rEnd; r++) {
         const a0 = r * m00;
         const a1 = r * m10;
-        for (let col = tc, k = r * oC + tc; col < cEnd; col++, k++) {
+        for (let col = tc, k = (r - r0) * oC + (tc - c0); col < cEnd; col++, k++) {
           const y = a0 + col * m01 + off0;
           const x = a1 + col * m11 + off1;
           if (!(y >= 0 && y <= rMax && x >= 0 && x <= cMax)) {
