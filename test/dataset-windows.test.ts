@@ -330,6 +330,18 @@ describe('builders from files read windows and build the same datasets as from w
       );
       paths.push(p);
     }
+    // bright pixels on the edge: crops, rotations and padding reach past the image
+    for (const [i, at] of [
+      [0, 0],
+      [150, 75],
+      [299, 10],
+    ].entries()) {
+      const img = synthesize(rng.fork(), { kind: 'disk', size: 300 });
+      img.set(at[0], at[1], 1);
+      const p = join(dir, `edge-${i}.fits`);
+      await writeFitsFile(p, img);
+      paths.push(p);
+    }
     const corrupt = join(dir, 'corrupt.fits');
     await writeFile(corrupt, 'SIMPLE  =                    T'.padEnd(400, ' '));
     paths.splice(2, 0, corrupt, join(dir, 'missing.fits'));
@@ -349,6 +361,24 @@ describe('builders from files read windows and build the same datasets as from w
       [linear, {}],
       [skip, {}],
       [plain, { minSize: 300 }],
+      [
+        resolveProfile({
+          name: 'order3-hand',
+          positive: {
+            align: { angles: { 'gen-0.fits': 33, 'edge-0.fits': -71 } },
+            rotationOrder: 3,
+          },
+          preprocess: { pad: 'edge' },
+        }),
+        {},
+      ],
+      [
+        resolveProfile({
+          name: 'reflect-rot',
+          preprocess: { pad: 'reflect', cropSize: 64, inputSize: 41, searchFraction: 1 },
+        }),
+        {},
+      ],
       [dustInWind, { exclude: ['gen-1.fits', 'serpenssouthc7_2019_band6_0.fits'] }],
     ];
     for (const [profile, opts] of settings) {

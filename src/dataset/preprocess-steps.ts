@@ -2,7 +2,8 @@
 // not part of the public API.
 import type { Image2D } from '../core/image2d.js';
 import { DatasetError } from '../core/errors.js';
-import { cropCenter, normalize, principalAngle, resize, rotate } from '../image/index.js';
+import { cropCenter, normalize, principalAngle, resize } from '../image/index.js';
+import { rotateWindow } from '../image/rotate.js';
 import type { WindowPad } from '../image/index.js';
 // The image module's own search window, peak finder and window cutter, shared rather than
 // copied, so a crop cut from a window read from disk equals cropAroundMax's on the whole image.
@@ -167,12 +168,22 @@ function* preprocessSteps(
       peak = [found[0] + search.rows[0], found[1] + search.cols[0]];
     }
   }
-  // Without rotation, a center-crop input is the inputSize window around the peak (the crop's
-  // central window, with the same padding): cut it alone when the crop itself is not wanted.
-  const direct = !withCrop && !rotating && pp.inputMode === 'center-crop';
-  const size = direct ? pp.inputSize : work;
-  const top = peak[0] - Math.floor(size / 2);
-  const left = peak[1] - Math.floor(size / 2);
+  // A center-crop input is the crop's central inputSize window: when the crop itself is not
+  // wanted, only that window is made. Without rotation it is the inputSize window around the
+  // peak (with the same padding), cut alone; with rotation only it is rotated.
+  const cropless = !withCrop && pp.inputMode === 'center-crop';
+  const direct = cropless && !rotating;
+  // Rotating only the input window with order 0 or 1 samples only pixels near the centre of the
+  // work window: the square of them (`sub` from its corner) is all that is cut.
+  let sub = 0;
+  let size = direct ? pp.inputSize : work;
+  if (cropless && rotating && profile.positive.rotationOrder !== 3) {
+    const reach = Math.ceil((pp.inputSize + 2) / Math.SQRT2) + 3;
+    sub = Math.max(0, Math.floor(work / 2) - reach);
+    size = Math.min(work, Math.floor(work / 2) + reach) - sub;
+  }
+  const top = peak[0] - Math.floor((direct ? size : work) / 2) + sub;
+  const left = peak[1] - Math.floor((direct ? size : work) / 2) + sub;
   const need: ImageWindow = {
     rows: windowSourceRange(top, size, rows, padMode),
     cols: windowSourceRange(left, size, cols, padMode),
@@ -206,6 +217,8 @@ function* preprocessSteps(
     rotating,
     work,
     direct,
+    cropless,
+    sub,
   });
 }
 
@@ -230,7 +243,8 @@ function checkCropOptions(fn: string, size: number, pad: WindowPad, padValue: un
 
 /**
  * Everything after the cut: the padding check, alignment, the input crop and normalisation.
- * `cutImage` is the `work` window around the peak, or with `plan.direct` the input window.
+ * `cutImage` is the `work` window around the peak, or with `plan.direct` the input window, or
+ * (rotating only the input window) the part of the work window from `plan.sub` that it samples.
  */
 function finish(
   cutImage: Image2D,
@@ -244,11 +258,13 @@ function finish(
     rotating: boolean;
     work: number;
     direct: boolean;
+    cropless: boolean;
+    sub: number;
   },
 ): PreprocessOutput {
   const pp = profile.preprocess;
   const name = opts.source ?? 'image';
-  const { alignAuto, fixedAngle, rotating, work, direct } = plan;
+  const { alignAuto, fixedAngle, rotating, work, direct, cropless, sub } = plan;
   const half = Math.floor(pp.cropSize / 2);
   const padded =
     peak[0] - half < 0 ||
@@ -268,16 +284,28 @@ function finish(
     // Orientation is measured on what the model will see (a view: the central input window, or
     // the whole crop when it is resized), not on the wider rotation margin.
     const seen = pp.inputMode === 'resize' ? pp.cropSize : pp.inputSize;
-    const m = Math.floor(work / 2) - Math.floor(seen / 2);
+    const m = Math.floor(work / 2) - Math.floor(seen / 2) - sub;
     const inner = crop.hi(m + seen, m + seen).lo(m, m);
     angle = alignAuto ? -principalAngle(inner) : fixedAngle;
     transforms.push(`rotate:${angle.toFixed(2)}`);
-    crop = rotate(crop, angle, {
-      order: profile.positive.rotationOrder,
-      reshape: false,
-      cval: pp.padValue,
-    });
-    crop = cropCenter(crop, { size: pp.cropSize });
+    // Only the central cropSize window of the rotated work window is kept (cropCenter's
+    // window), or only the input window of that: rotate just that window.
+    const size = cropless ? pp.inputSize : pp.cropSize;
+    const at = Math.floor(work / 2) - Math.floor(size / 2);
+    crop = rotateWindow(
+      crop,
+      angle,
+      { order: profile.positive.rotationOrder, reshape: false, cval: pp.padValue },
+      { rows: [at, at + size], cols: [at, at + size] },
+      crop.shape[0] === work ? undefined : { origin: [sub, sub], shape: [work, work] },
+    );
+    if (cropless) {
+      transforms.push(`crop:${pp.cropSize}@${peak[0]},${peak[1]}${padded ? ':padded' : ''}`);
+      transforms.push(`center-crop:${pp.inputSize}`);
+      const input = normalize(crop, { method: pp.normalize, nan: 0 });
+      transforms.push(`normalize:${pp.normalize}`);
+      return { input, peak, angle, padded, transforms };
+    }
   }
   transforms.push(`crop:${pp.cropSize}@${peak[0]},${peak[1]}${padded ? ':padded' : ''}`);
   let input: Image2D;
