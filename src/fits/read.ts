@@ -89,7 +89,12 @@ export interface FitsFile {
    * The window {@link FitsFile.image} holds when a `region` was asked for, with its defaults
    * filled in; absent for a full read.
    */
-  region?: { rows: [start: number, end: number]; cols: [start: number, end: number] };
+  region?: {
+    /** Rows `[start, end)` of the image. */
+    rows: [start: number, end: number];
+    /** Columns `[start, end)` of the image. */
+    cols: [start: number, end: number];
+  };
   /** Header of the image HDU (the whole image's, also for a region), or of the primary HDU when there is no image. */
   header: FitsHeader;
 }
