@@ -7,7 +7,7 @@
  * `FITS` wrapper reads the parser from a variable assigned only after a synchronous parse has
  * finished). Everything is put back in a `finally`, so no other code sees these globals.
  *
- * Pixels are not decoded through fitsjs (see `decodePixels` in read.ts for why).
+ * Pixels are not decoded through fitsjs (see `decodeRegion` in read.ts for why).
  */
 import fitsjs from 'fitsjs';
 import type { FitsjsParser } from 'fitsjs';
