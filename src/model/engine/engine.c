@@ -37,6 +37,43 @@ typedef uint8_t u8;
 #define SPLAT(p) wasm_v128_load32_splat(p)
 #define MAC(acc, a, b) acc = ADD(acc, MUL(a, b))
 
+/*
+ * The register tile every matrix-like kernel below uses: 4 rows (pixels, tiles or channels) by
+ * 8 columns (two vectors of output channels), in the accumulators a00..a31. V8 keeps these 8
+ * plus the operands in the 16 vector registers of x86-64; larger tiles spill and run slower.
+ */
+#define TILE_DECLARE v128_t a00, a01, a10, a11, a20, a21, a30, a31
+#define TILE_SET(c0, c1) \
+  a00 = a10 = a20 = a30 = (c0); \
+  a01 = a11 = a21 = a31 = (c1)
+#define TILE_LOAD(p, s) \
+  a00 = LOAD(p), a01 = LOAD((p) + 4), a10 = LOAD((p) + (s)), a11 = LOAD((p) + (s) + 4), \
+  a20 = LOAD((p) + 2 * (s)), a21 = LOAD((p) + 2 * (s) + 4), a30 = LOAD((p) + 3 * (s)), \
+  a31 = LOAD((p) + 3 * (s) + 4)
+#define TILE_STORE(p, s) \
+  do { \
+    STORE(p, a00); \
+    STORE((p) + 4, a01); \
+    STORE((p) + (s), a10); \
+    STORE((p) + (s) + 4, a11); \
+    STORE((p) + 2 * (s), a20); \
+    STORE((p) + 2 * (s) + 4, a21); \
+    STORE((p) + 3 * (s), a30); \
+    STORE((p) + 3 * (s) + 4, a31); \
+  } while (0)
+/* Row operands r0..r3 times column vectors c0, c1, added into the tile. */
+#define TILE_MAC(r0, r1, r2, r3, c0, c1) \
+  do { \
+    MAC(a00, r0, c0); \
+    MAC(a01, r0, c1); \
+    MAC(a10, r1, c0); \
+    MAC(a11, r1, c1); \
+    MAC(a20, r2, c0); \
+    MAC(a21, r2, c1); \
+    MAC(a30, r3, c0); \
+    MAC(a31, r3, c1); \
+  } while (0)
+
 static inline v128_t flush4(v128_t v) {
   v128_t keep = wasm_f32x4_ge(wasm_f32x4_abs(v), wasm_f32x4_splat(FLUSH));
   return wasm_v128_and(v, keep);
@@ -68,7 +105,8 @@ void conv_fwd(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *w, i32 K, i32 Co, c
         for (; ow0 < OW; ow0 += 4) {
           /* The last tile overlaps the one before when OW % 4 != 0: it rewrites equal values. */
           const i32 ow = ow0 + 4 <= OW ? ow0 : OW - 4;
-          v128_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+          TILE_DECLARE;
+          TILE_SET(b0, b1);
           for (i32 kh = 0; kh < K; kh++) {
             for (i32 kw = 0; kw < K; kw++) {
               const f32 *xp = x + ((oh + kh) * W + ow + kw) * Ci;
@@ -77,28 +115,14 @@ void conv_fwd(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *w, i32 K, i32 Co, c
                 const v128_t w0 = LOAD(wp), w1 = LOAD(wp + 4);
                 const v128_t x0 = SPLAT(xp), x1 = SPLAT(xp + Ci);
                 const v128_t x2 = SPLAT(xp + 2 * Ci), x3 = SPLAT(xp + 3 * Ci);
-                MAC(a00, x0, w0);
-                MAC(a01, x0, w1);
-                MAC(a10, x1, w0);
-                MAC(a11, x1, w1);
-                MAC(a20, x2, w0);
-                MAC(a21, x2, w1);
-                MAC(a30, x3, w0);
-                MAC(a31, x3, w1);
+                TILE_MAC(x0, x1, x2, x3, w0, w1);
                 xp++;
                 wp += Co;
               }
             }
           }
           f32 *o = out + (oh * OW + ow) * Co + cb;
-          STORE(o, a00);
-          STORE(o + 4, a01);
-          STORE(o + Co, a10);
-          STORE(o + Co + 4, a11);
-          STORE(o + 2 * Co, a20);
-          STORE(o + 2 * Co + 4, a21);
-          STORE(o + 3 * Co, a30);
-          STORE(o + 3 * Co + 4, a31);
+          TILE_STORE(o, Co);
         }
         continue;
       }
@@ -212,32 +236,18 @@ void conv3_wino(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const 
       for (i32 t0 = 0; t0 < TBp; t0 += 4) {
         const f32 *v0 = vx + t0 * Ci, *v1 = v0 + Ci, *v2 = v1 + Ci, *v3 = v2 + Ci;
         for (i32 cb = 0; cb < Co; cb += 8) {
-          v128_t a00 = zero, a01 = zero, a10 = zero, a11 = zero;
-          v128_t a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+          TILE_DECLARE;
+          TILE_SET(zero, zero);
           const f32 *up = ux + cb;
           for (i32 ci = 0; ci < Ci; ci++) {
             const v128_t w0 = LOAD(up), w1 = LOAD(up + 4);
             const v128_t x0 = SPLAT(v0 + ci), x1 = SPLAT(v1 + ci);
             const v128_t x2 = SPLAT(v2 + ci), x3 = SPLAT(v3 + ci);
-            MAC(a00, x0, w0);
-            MAC(a01, x0, w1);
-            MAC(a10, x1, w0);
-            MAC(a11, x1, w1);
-            MAC(a20, x2, w0);
-            MAC(a21, x2, w1);
-            MAC(a30, x3, w0);
-            MAC(a31, x3, w1);
+            TILE_MAC(x0, x1, x2, x3, w0, w1);
             up += Co;
           }
           f32 *o = mx + t0 * Co + cb;
-          STORE(o, a00);
-          STORE(o + 4, a01);
-          STORE(o + Co, a10);
-          STORE(o + Co + 4, a11);
-          STORE(o + 2 * Co, a20);
-          STORE(o + 2 * Co + 4, a21);
-          STORE(o + 3 * Co, a30);
-          STORE(o + 3 * Co + 4, a31);
+          TILE_STORE(o, Co);
         }
       }
     }
@@ -343,35 +353,19 @@ void conv3_wino_dw(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *dy, i32 rows, 
       for (i32 ci = 0; ci < Ci; ci += 4) {
         for (i32 cb = 0; cb < Co; cb += 8) {
           f32 *o = sx + ci * Co + cb;
-          v128_t a00 = LOAD(o), a01 = LOAD(o + 4);
-          v128_t a10 = LOAD(o + Co), a11 = LOAD(o + Co + 4);
-          v128_t a20 = LOAD(o + 2 * Co), a21 = LOAD(o + 2 * Co + 4);
-          v128_t a30 = LOAD(o + 3 * Co), a31 = LOAD(o + 3 * Co + 4);
+          TILE_DECLARE;
+          TILE_LOAD(o, Co);
           const f32 *vp = vx + ci;
           const f32 *mp = mx + cb;
           for (i32 t = 0; t < TW; t++) {
             const v128_t g0 = LOAD(mp), g1 = LOAD(mp + 4);
             const v128_t x0 = SPLAT(vp), x1 = SPLAT(vp + 1);
             const v128_t x2 = SPLAT(vp + 2), x3 = SPLAT(vp + 3);
-            MAC(a00, x0, g0);
-            MAC(a01, x0, g1);
-            MAC(a10, x1, g0);
-            MAC(a11, x1, g1);
-            MAC(a20, x2, g0);
-            MAC(a21, x2, g1);
-            MAC(a30, x3, g0);
-            MAC(a31, x3, g1);
+            TILE_MAC(x0, x1, x2, x3, g0, g1);
             vp += Ci;
             mp += Co;
           }
-          STORE(o, a00);
-          STORE(o + 4, a01);
-          STORE(o + Co, a10);
-          STORE(o + Co + 4, a11);
-          STORE(o + 2 * Co, a20);
-          STORE(o + 2 * Co + 4, a21);
-          STORE(o + 3 * Co, a30);
-          STORE(o + 3 * Co + 4, a31);
+          TILE_STORE(o, Co);
         }
       }
     }
@@ -529,10 +523,8 @@ void conv_dw(const f32 *x, i32 W, i32 Ci, const f32 *dy, i32 rows, i32 cols, i32
       const i32 o0 = off[rt], o1 = off[rt + 1], o2 = off[rt + 2], o3 = off[rt + 3];
       for (i32 cb = 0; cb < Co; cb += 8) {
         f32 *d = dw + rt * Co + cb;
-        v128_t a00 = LOAD(d), a01 = LOAD(d + 4);
-        v128_t a10 = LOAD(d + Co), a11 = LOAD(d + Co + 4);
-        v128_t a20 = LOAD(d + 2 * Co), a21 = LOAD(d + 2 * Co + 4);
-        v128_t a30 = LOAD(d + 3 * Co), a31 = LOAD(d + 3 * Co + 4);
+        TILE_DECLARE;
+        TILE_LOAD(d, Co);
         for (i32 oh = r0; oh < r1; oh++) {
           const f32 *xp = x + oh * W * Ci;
           const f32 *gp = dy + oh * rs + cb;
@@ -540,26 +532,12 @@ void conv_dw(const f32 *x, i32 W, i32 Ci, const f32 *dy, i32 rows, i32 cols, i32
             const v128_t g0 = LOAD(gp), g1 = LOAD(gp + 4);
             const v128_t x0 = SPLAT(xp + o0), x1 = SPLAT(xp + o1);
             const v128_t x2 = SPLAT(xp + o2), x3 = SPLAT(xp + o3);
-            MAC(a00, x0, g0);
-            MAC(a01, x0, g1);
-            MAC(a10, x1, g0);
-            MAC(a11, x1, g1);
-            MAC(a20, x2, g0);
-            MAC(a21, x2, g1);
-            MAC(a30, x3, g0);
-            MAC(a31, x3, g1);
+            TILE_MAC(x0, x1, x2, x3, g0, g1);
             xp += Ci;
             gp += Co;
           }
         }
-        STORE(d, a00);
-        STORE(d + 4, a01);
-        STORE(d + Co, a10);
-        STORE(d + Co + 4, a11);
-        STORE(d + 2 * Co, a20);
-        STORE(d + 2 * Co + 4, a21);
-        STORE(d + 3 * Co, a30);
-        STORE(d + 3 * Co + 4, a31);
+        TILE_STORE(d, Co);
       }
     }
   }
@@ -588,33 +566,17 @@ void dense_fwd(const f32 *X, i32 ldx, i32 m, i32 K, const f32 *Wt, i32 U, const 
       const f32 *x0 = X + i * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
       for (i32 u = 0; u < U; u += 8) {
         f32 *o = out + i * U + u;
-        v128_t a00 = LOAD(o), a01 = LOAD(o + 4);
-        v128_t a10 = LOAD(o + U), a11 = LOAD(o + U + 4);
-        v128_t a20 = LOAD(o + 2 * U), a21 = LOAD(o + 2 * U + 4);
-        v128_t a30 = LOAD(o + 3 * U), a31 = LOAD(o + 3 * U + 4);
+        TILE_DECLARE;
+        TILE_LOAD(o, U);
         const f32 *wp = Wt + k0 * U + u;
         for (i32 k = k0; k < k1; k++) {
           const v128_t w0 = LOAD(wp), w1 = LOAD(wp + 4);
           const v128_t v0 = SPLAT(x0 + k), v1 = SPLAT(x1 + k);
           const v128_t v2 = SPLAT(x2 + k), v3 = SPLAT(x3 + k);
-          MAC(a00, v0, w0);
-          MAC(a01, v0, w1);
-          MAC(a10, v1, w0);
-          MAC(a11, v1, w1);
-          MAC(a20, v2, w0);
-          MAC(a21, v2, w1);
-          MAC(a30, v3, w0);
-          MAC(a31, v3, w1);
+          TILE_MAC(v0, v1, v2, v3, w0, w1);
           wp += U;
         }
-        STORE(o, a00);
-        STORE(o + 4, a01);
-        STORE(o + U, a10);
-        STORE(o + U + 4, a11);
-        STORE(o + 2 * U, a20);
-        STORE(o + 2 * U + 4, a21);
-        STORE(o + 3 * U, a30);
-        STORE(o + 3 * U + 4, a31);
+        TILE_STORE(o, U);
       }
     }
     for (; i < m; i++) {
