@@ -186,6 +186,37 @@ void wino_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
 }
 
 /*
+ * Input transform of Winograd F(2x2, 3x3) and F(3x3, 2x2): B^T D B for the 4x4 tile of x
+ * [H, W, Ci] whose corner is (row0, col0), channels ci..ci+3, stored at o + xi * step for the 16
+ * positions xi. Pixels beyond the image, or all of them when `valid` is 0, read as zeros.
+ */
+static inline void wino_input_tile(const f32 *x, i32 H, i32 W, i32 Ci, i32 row0, i32 col0,
+                                   i32 valid, i32 ci, f32 *o, i32 step) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  v128_t d[4][4], t[4][4];
+  for (i32 r = 0; r < 4; r++) {
+    const i32 row = row0 + r;
+    for (i32 c = 0; c < 4; c++) {
+      const i32 col = col0 + c;
+      d[r][c] = (valid && row < H && col < W) ? LOAD(x + (row * W + col) * Ci + ci) : zero;
+    }
+  }
+  for (i32 c = 0; c < 4; c++) {
+    t[0][c] = wasm_f32x4_sub(d[0][c], d[2][c]);
+    t[1][c] = ADD(d[1][c], d[2][c]);
+    t[2][c] = wasm_f32x4_sub(d[2][c], d[1][c]);
+    t[3][c] = wasm_f32x4_sub(d[1][c], d[3][c]);
+  }
+  for (i32 r = 0; r < 4; r++) {
+    f32 *p = o + (r * 4) * step;
+    STORE(p, wasm_f32x4_sub(t[r][0], t[r][2]));
+    STORE(p + step, ADD(t[r][1], t[r][2]));
+    STORE(p + 2 * step, wasm_f32x4_sub(t[r][2], t[r][1]));
+    STORE(p + 3 * step, wasm_f32x4_sub(t[r][1], t[r][3]));
+  }
+}
+
+/*
  * out[oh, ow, co] = bias[co] + 3x3 valid convolution of x [H, W, Ci] with the filter that
  * wino_filter transformed into u, for output rows [0, oh1); Ci % 4 == 0, Co % 8 == 0. V and M are
  * scratch of 16 * TBp * Ci and 16 * TBp * Co floats, TBp = ceil(ceil((W - 2) / 2) / 4) * 4.
@@ -203,29 +234,7 @@ void conv3_wino(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const 
     /* Input transform of the row of tiles: V[xi][tx][ci] = (B^T d B)[xi]. */
     for (i32 tx = 0; tx < TBp; tx++) {
       for (i32 ci = 0; ci < Ci; ci += 4) {
-        v128_t d[4][4];
-        for (i32 r = 0; r < 4; r++) {
-          const i32 row = 2 * ty + r;
-          for (i32 c = 0; c < 4; c++) {
-            const i32 col = 2 * tx + c;
-            d[r][c] = (row < H && col < W && tx < TW) ? LOAD(x + (row * W + col) * Ci + ci) : zero;
-          }
-        }
-        v128_t t[4][4];
-        for (i32 c = 0; c < 4; c++) {
-          t[0][c] = wasm_f32x4_sub(d[0][c], d[2][c]);
-          t[1][c] = ADD(d[1][c], d[2][c]);
-          t[2][c] = wasm_f32x4_sub(d[2][c], d[1][c]);
-          t[3][c] = wasm_f32x4_sub(d[1][c], d[3][c]);
-        }
-        for (i32 r = 0; r < 4; r++) {
-          f32 *o = V + ((r * 4) * TBp + tx) * Ci + ci;
-          const i32 step = TBp * Ci;
-          STORE(o, wasm_f32x4_sub(t[r][0], t[r][2]));
-          STORE(o + step, ADD(t[r][1], t[r][2]));
-          STORE(o + 2 * step, wasm_f32x4_sub(t[r][2], t[r][1]));
-          STORE(o + 3 * step, wasm_f32x4_sub(t[r][1], t[r][3]));
-        }
+        wino_input_tile(x, H, W, Ci, 2 * ty, 2 * tx, tx < TW, ci, V + tx * Ci + ci, TBp * Ci);
       }
     }
     /* 16 products M[xi] = V[xi] (TBp x Ci) times u[xi] (Ci x Co), 4 tiles by 8 channels a time. */
@@ -296,29 +305,7 @@ void conv3_wino_dw(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *dy, i32 rows, 
     for (i32 tx = 0; tx < TW; tx++) {
       /* Input tiles: V[xi][tx][ci] = (B^T D B)[xi]. */
       for (i32 ci = 0; ci < Ci; ci += 4) {
-        v128_t d[4][4];
-        for (i32 r = 0; r < 4; r++) {
-          const i32 row = 2 * ty + r;
-          for (i32 c = 0; c < 4; c++) {
-            const i32 col = 2 * tx + c;
-            d[r][c] = (row < H && col < W) ? LOAD(x + (row * W + col) * Ci + ci) : zero;
-          }
-        }
-        v128_t t[4][4];
-        for (i32 c = 0; c < 4; c++) {
-          t[0][c] = wasm_f32x4_sub(d[0][c], d[2][c]);
-          t[1][c] = ADD(d[1][c], d[2][c]);
-          t[2][c] = wasm_f32x4_sub(d[2][c], d[1][c]);
-          t[3][c] = wasm_f32x4_sub(d[1][c], d[3][c]);
-        }
-        for (i32 r = 0; r < 4; r++) {
-          f32 *o = V + ((r * 4) * TW + tx) * Ci + ci;
-          const i32 step = TW * Ci;
-          STORE(o, wasm_f32x4_sub(t[r][0], t[r][2]));
-          STORE(o + step, ADD(t[r][1], t[r][2]));
-          STORE(o + 2 * step, wasm_f32x4_sub(t[r][2], t[r][1]));
-          STORE(o + 3 * step, wasm_f32x4_sub(t[r][1], t[r][3]));
-        }
+        wino_input_tile(x, H, W, Ci, 2 * ty, 2 * tx, 1, ci, V + tx * Ci + ci, TW * Ci);
       }
       /* Gradient tiles: M[xi][tx][co] = (A E A^T)[xi], A = [1 0; 1 1; 1 -1; 0 -1]. */
       for (i32 co = 0; co < Co; co += 4) {
