@@ -7,6 +7,7 @@
  */
 import {
   createModel,
+  describeTrainer,
   predict,
   trainModel,
   useFastBackend,
@@ -32,10 +33,7 @@ async function trainRate(batchSize: number, images: number): Promise<number> {
   // One warm-up epoch (kernel setup, worker start-up, optimizer state), then the timed one.
   await trainModel(model, randomData(2 * batchSize, 1), { batchSize, epochs: 1 });
   const h = await trainModel(model, randomData(images, 2), { batchSize, epochs: 1 });
-  trainer =
-    h.engineThreads !== undefined
-      ? `training engine, ${h.engineThreads} threads`
-      : `TensorFlow.js (${h.engineSkipped ?? ''})`;
+  trainer = describeTrainer(h);
   model.dispose();
   return h.imagesPerSecond;
 }
@@ -80,7 +78,7 @@ export default async function bench(): Promise<void> {
     },
   ];
   printTable(
-    `model: default CNN, ${trainer} ('${backend}' backend) vs PyTorch (${String(peer?.torch ?? 'absent')}, ${String(peer?.threads ?? '?')} threads)`,
+    `model: default CNN, ${trainer}, '${backend}' backend, vs PyTorch (${String(peer?.torch ?? 'absent')}, ${String(peer?.threads ?? '?')} threads)`,
     rows,
   );
 }

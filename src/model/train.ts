@@ -32,6 +32,8 @@ export interface TrainHistory {
   backend: string;
   /** The training engine's threads when it trained the model, else undefined (TensorFlow.js). */
   engineThreads?: number;
+  /** The engine's SIMD build when it trained the model: `relaxed` (fused multiply-add) or `baseline`. */
+  engineSimd?: 'relaxed' | 'baseline';
   /** Why the training engine did not train the model, when it did not. */
   engineSkipped?: string;
   /** Training images per second over all epochs (validation time excluded). */
@@ -39,12 +41,15 @@ export interface TrainHistory {
 }
 
 /**
- * What trained a model, for logs: `training engine (2 threads)` or `TensorFlow.js 'wasm'`
- * (with the reason the engine was not used, when there is one).
+ * What trained a model, for logs: `training engine (2 threads)` (`, relaxed SIMD` where the
+ * runtime has it) or `TensorFlow.js 'wasm'` (with the reason the engine was not used, when there
+ * is one).
  */
 export function describeTrainer(history: TrainHistory): string {
   if (history.engineThreads !== undefined) {
-    return `training engine (${history.engineThreads} thread${history.engineThreads === 1 ? '' : 's'})`;
+    const n = history.engineThreads;
+    const simd = history.engineSimd === 'relaxed' ? ', relaxed SIMD' : '';
+    return `training engine (${n} thread${n === 1 ? '' : 's'}${simd})`;
   }
   const why =
     history.engineSkipped !== undefined ? `; engine not used: ${history.engineSkipped}` : '';
@@ -289,6 +294,7 @@ export async function trainModel(
     stoppedEarly,
     backend,
     engineThreads: engine?.threads,
+    engineSimd: engine?.simd,
     engineSkipped,
     imagesPerSecond: trainMs > 0 ? (n * history.length * 1000) / trainMs : 0,
   };

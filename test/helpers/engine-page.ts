@@ -33,6 +33,7 @@ async function run(): Promise<unknown> {
   return {
     backend,
     engineThreads: history.engineThreads,
+    engineSimd: history.engineSimd,
     finalAcc: history.epochs[history.epochs.length - 1].acc,
     maxDiff,
   };

@@ -35,7 +35,12 @@ typedef uint8_t u8;
 #define LOAD(p) wasm_v128_load(p)
 #define STORE(p, v) wasm_v128_store(p, v)
 #define SPLAT(p) wasm_v128_load32_splat(p)
+#ifdef ENGINE_RELAXED
+/* Relaxed SIMD: one fused (or, where the CPU has no FMA, unfused) multiply-add. */
+#define MAC(acc, a, b) acc = wasm_f32x4_relaxed_madd(a, b, acc)
+#else
 #define MAC(acc, a, b) acc = ADD(acc, MUL(a, b))
+#endif
 
 /*
  * The register tile every matrix-like kernel below uses: 4 rows (pixels, tiles or channels) by

@@ -28,7 +28,8 @@ import {
 } from './core.js';
 import { sampleLossGrad } from './loss.js';
 import { planModel, type EnginePlan } from './plan.js';
-import { ENGINE_WASM_PLAIN, ENGINE_WASM_SHARED } from './wasm.generated.js';
+import { inflateSync } from 'fflate';
+import { ENGINE_WASM } from './wasm.generated.js';
 
 /** Largest engine memory (bytes) tried; above it the caller falls back to TensorFlow.js. */
 export const MAX_ENGINE_BYTES = 2 ** 31;
@@ -88,18 +89,38 @@ function soloTeam(core: EngineCore): EngineTeam {
   };
 }
 
+/** The SIMD instruction sets the engine has a build for. */
+export type EngineSimd = 'relaxed' | 'baseline';
+
+function engineBytes(variant: keyof typeof ENGINE_WASM): Uint8Array<ArrayBuffer> {
+  const text = atob(ENGINE_WASM[variant]);
+  const packed = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) packed[i] = text.charCodeAt(i);
+  return inflateSync(packed) as Uint8Array<ArrayBuffer>;
+}
+
+let simd: EngineSimd | undefined;
+
+/**
+ * The engine build this runtime runs: `relaxed` (relaxed-SIMD fused multiply-add, in V8 11.4 and
+ * later: Node 22+, current browsers) where the runtime validates it, else `baseline` (WebAssembly
+ * SIMD, Node 20).
+ */
+export function engineSimd(): EngineSimd {
+  simd ??= WebAssembly.validate(engineBytes('relaxed')) ? 'relaxed' : 'baseline';
+  return simd;
+}
+
 const modules = new Map<string, Promise<WebAssembly.Module>>();
 
 /** The compiled engine module (`shared`: for a shared memory), compiled once per process. */
 export function compileEngine(shared: boolean): Promise<WebAssembly.Module> {
-  const key = shared ? 'shared' : 'plain';
-  let p = modules.get(key);
+  const relaxed = engineSimd() === 'relaxed';
+  const variant = shared ? (relaxed ? 'sharedRelaxed' : 'shared') : relaxed ? 'relaxed' : 'plain';
+  let p = modules.get(variant);
   if (p === undefined) {
-    const text = atob(shared ? ENGINE_WASM_SHARED : ENGINE_WASM_PLAIN);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    p = WebAssembly.compile(bytes);
-    modules.set(key, p);
+    p = WebAssembly.compile(engineBytes(variant));
+    modules.set(variant, p);
   }
   return p;
 }
@@ -236,6 +257,11 @@ export class TrainingEngine {
   /** Threads working on each step. */
   get threads(): number {
     return this.team.threads;
+  }
+
+  /** The SIMD build in use (see {@link engineSimd}). */
+  get simd(): EngineSimd {
+    return engineSimd();
   }
 
   /** Visits every weight array: tfjs variable, its shape, and the copy's index mapping. */
