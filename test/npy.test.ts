@@ -142,8 +142,11 @@ describe('writeNpy', () => {
       ndarray(new Int32Array([-2147483648, 0, 2147483647, 5]), [2, 2]),
       ndarray(new Uint8Array([0, 255, 7]), [1, 3]),
     ];
-    for (const c of cases) {
-      const back = readNpy(writeNpy(c));
+    const descrs = ["'<f4'", "'<f8'", "'<i4'", "'|u1'"];
+    for (const [i, c] of cases.entries()) {
+      const bytes = writeNpy(c);
+      expect(new TextDecoder().decode(bytes.subarray(10, 40))).toContain(descrs[i]);
+      const back = readNpy(bytes);
       expect(back.shape).toEqual(c.shape);
       expect(back.data.constructor).toBe(c.data.constructor);
       expect(Array.from(back.data)).toEqual(Array.from(c.data));
@@ -167,7 +170,12 @@ describe('writeNpy', () => {
 
   it('refuses bool for non-0/1 data and unsupported storage', () => {
     expect(() => writeNpy(ndarray(new Uint8Array([2]), [1]), { dtype: 'bool' })).toThrow(NpyError);
-    expect(() => writeNpy(ndarray(new Int16Array([2]), [1]))).toThrow(NpyError);
+    expect(() => writeNpy(ndarray(new Float32Array([1]), [1]), { dtype: 'bool' })).toThrow(
+      /dtype bool needs a Uint8Array/,
+    );
+    expect(() => writeNpy(ndarray(new Int16Array([2]), [1]))).toThrow(
+      /storage must be one of Float32Array, Float64Array, Int32Array, Uint8Array/,
+    );
   });
 
   it.skipIf(!numpy)('NumPy loads what writeNpy writes, for every dtype', async () => {

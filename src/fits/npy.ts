@@ -26,19 +26,36 @@ export interface WriteNpyOptions {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
-interface DtypeInfo {
-  dtype: NpyDtype;
-  size: number;
-  make: (n: number) => NpyData;
+/** The constructor of an {@link NpyData} typed array. */
+interface NpyArrayType {
+  new (length: number): NpyData;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
 }
 
-const DTYPES: Record<string, DtypeInfo> = {
-  f4: { dtype: 'float32', size: 4, make: (n) => new Float32Array(n) },
-  f8: { dtype: 'float64', size: 8, make: (n) => new Float64Array(n) },
-  i4: { dtype: 'int32', size: 4, make: (n) => new Int32Array(n) },
-  u1: { dtype: 'uint8', size: 1, make: (n) => new Uint8Array(n) },
-  b1: { dtype: 'bool', size: 1, make: (n) => new Uint8Array(n) },
-};
+/** One supported element type: its NumPy name, its `descr` code (byte order aside) and storage. */
+interface DtypeInfo {
+  dtype: NpyDtype;
+  /** `descr` without the byte-order character: `f4`, `u1`, ... */
+  code: string;
+  /** The typed array holding it; its `BYTES_PER_ELEMENT` is the item size. */
+  array: NpyArrayType;
+}
+
+/**
+ * The supported element types, for reading (by `descr` code) and writing (by storage, first
+ * match: a `Uint8Array` is written as `uint8` unless `bool` is asked for).
+ */
+const DTYPES: readonly DtypeInfo[] = [
+  { dtype: 'float32', code: 'f4', array: Float32Array },
+  { dtype: 'float64', code: 'f8', array: Float64Array },
+  { dtype: 'int32', code: 'i4', array: Int32Array },
+  { dtype: 'uint8', code: 'u1', array: Uint8Array },
+  { dtype: 'bool', code: 'b1', array: Uint8Array },
+];
+
+/** The `descr` a writer puts in the header: little-endian, `|` where byte order is moot. */
+const descrOf = (t: DtypeInfo): string => `${t.array.BYTES_PER_ELEMENT === 1 ? '|' : '<'}${t.code}`;
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -84,22 +101,25 @@ export function readNpy(bytes: Uint8Array, opts: ReadNpyOptions = {}): NdArray<N
   const { descr, fortran, shape } = parseHeader(header, fail);
 
   const order = descr[0];
-  const info = DTYPES[descr.slice(1)];
+  const info = DTYPES.find((t) => t.code === descr.slice(1));
   if (!'<>|='.includes(order) || info === undefined) {
-    return fail(`unsupported dtype '${descr}' (supported: float32, float64, int32, uint8, bool)`);
+    return fail(
+      `unsupported dtype '${descr}' (supported: ${DTYPES.map((t) => t.dtype).join(', ')})`,
+    );
   }
+  const size = info.array.BYTES_PER_ELEMENT;
   const count = shape.reduce((a, b) => a * b, 1);
-  const byteCount = count * info.size;
+  const byteCount = count * size;
   if (dataStart + byteCount > bytes.length) {
     fail(
       `data truncated: shape (${shape.join(', ')}) needs ${byteCount} bytes, file has ${bytes.length - dataStart}`,
     );
   }
-  const out = info.make(count);
+  const out = new info.array(count);
   const outBytes = new Uint8Array(out.buffer);
   outBytes.set(bytes.subarray(dataStart, dataStart + byteCount));
   const fileLittle = order === '<' || (order === '=' && littleEndianHost);
-  if (info.size > 1 && fileLittle !== littleEndianHost) swapBytes(outBytes, info.size);
+  if (size > 1 && fileLittle !== littleEndianHost) swapBytes(outBytes, size);
   if (info.dtype === 'bool') {
     for (let i = 0; i < out.length; i++) if (out[i] > 1) fail(`bool value ${out[i]} at index ${i}`);
   }
@@ -108,7 +128,7 @@ export function readNpy(bytes: Uint8Array, opts: ReadNpyOptions = {}): NdArray<N
   const view = ndarray(out, [...shape].reverse()).transpose(
     ...shape.map((_, i) => shape.length - 1 - i),
   );
-  return ndarray(copyC(view, info.make(count)), shape);
+  return ndarray(copyC(view, new info.array(count)), shape);
 }
 
 /**
@@ -123,34 +143,21 @@ export function readNpy(bytes: Uint8Array, opts: ReadNpyOptions = {}): NdArray<N
  */
 export function writeNpy(array: NdArray, opts: WriteNpyOptions = {}): Uint8Array {
   const data = array.data as unknown;
-  let descr: string;
-  let make: (n: number) => NpyData;
-  if (opts.dtype === 'bool') {
-    if (!(data instanceof Uint8Array))
-      throw new NpyError('writeNpy: dtype bool needs a Uint8Array');
-    descr = '|b1';
-    make = DTYPES.b1.make;
-  } else if (data instanceof Float32Array) {
-    descr = '<f4';
-    make = DTYPES.f4.make;
-  } else if (data instanceof Float64Array) {
-    descr = '<f8';
-    make = DTYPES.f8.make;
-  } else if (data instanceof Int32Array) {
-    descr = '<i4';
-    make = DTYPES.i4.make;
-  } else if (data instanceof Uint8Array) {
-    descr = '|u1';
-    make = DTYPES.u1.make;
-  } else {
-    throw new NpyError(
-      'writeNpy: storage must be a Float32Array, Float64Array, Int32Array or Uint8Array',
-    );
+  const info =
+    opts.dtype === undefined
+      ? DTYPES.find((t) => data instanceof t.array)
+      : DTYPES.find((t) => t.dtype === opts.dtype);
+  if (info === undefined) {
+    const arrays = [...new Set(DTYPES.map((t) => t.array.name))].join(', ');
+    throw new NpyError(`writeNpy: storage must be one of ${arrays}`);
   }
+  if (!(data instanceof info.array))
+    throw new NpyError(`writeNpy: dtype ${info.dtype} needs a ${info.array.name}`);
+  const descr = descrOf(info);
   const shape = array.shape.slice();
   const count = shape.reduce((a, b) => a * b, 1);
-  const values = copyC(array as NdArray<NpyData>, make(count));
-  if (opts.dtype === 'bool') {
+  const values = copyC(array as NdArray<NpyData>, new info.array(count));
+  if (info.dtype === 'bool') {
     for (let i = 0; i < values.length; i++) {
       if (values[i] > 1)
         throw new NpyError(`writeNpy: bool array holds ${values[i]} at index ${i}`);
