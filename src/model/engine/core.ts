@@ -48,6 +48,17 @@ export interface EngineKernels {
     M: number,
   ): void;
   wino_dw_out(S: number, Ci: number, Co: number, dw: number): void;
+  softmax_ch(x: number, pixels: number, C: number, creal: number): void;
+  softmax_bwd(
+    g: number,
+    rows: number,
+    cols: number,
+    rs: number,
+    S: number,
+    srs: number,
+    C: number,
+    db: number,
+  ): void;
   conv3_wino(
     x: number,
     H: number,
@@ -251,6 +262,8 @@ export interface EngineLayout {
   convA: number[];
   convIdx: number[];
   convD: number[];
+  /** Softmax blocks: the activation's output, `[rows pooled, ow, cop]` per image (0 otherwise). */
+  convS: number[];
   denseH: number[];
   denseD: number[];
   densePre: number[];
@@ -263,6 +276,7 @@ export interface EngineLayout {
   sPad: number[];
   sDx: number;
   sGrad: number;
+  sDiscard: number;
   /** Winograd-transformed filters per conv block (forward, and input gradient), 0 if unused. */
   sU: number[];
   sUt: number[];
@@ -353,6 +367,9 @@ export function layoutEngine(
   const convD = plan.convs.map((c, l) =>
     c.dropout > 0 ? take(maxBatch * convSize(plan, l) * 4) : 0,
   );
+  const convS = plan.convs.map((c) =>
+    c.softmax ? take(maxBatch * c.ph * c.p * c.ow * c.cop * 4) : 0,
+  );
   const denseH = plan.dense.map((d) => take(maxBatch * d.up * 4));
   const denseD = plan.dense.map((d) => (d.dropout > 0 ? take(maxBatch * d.up * 4) : 0));
   const densePre = plan.dense.map((d) => take(maxBatch * d.up * 4));
@@ -377,6 +394,8 @@ export function layoutEngine(
     ...plan.dense.map((d) => DENSE_CHUNK_ROWS * d.up),
   );
   const sGrad = sTake(gradFloats * 4);
+  // Where a softmax block's pooling gradient puts its (unused) bias sums.
+  const sDiscard = sTake(Math.max(...plan.convs.map((c) => c.cop)) * 4);
   const sU = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
   const sUt = plan.convs.map((c, l) =>
     l > 0 && winograd(c.k, c.cop) ? sTake(16 * c.cop * c.ci * 4) : 0,
@@ -462,6 +481,7 @@ export function layoutEngine(
     convA,
     convIdx,
     convD,
+    convS,
     denseH,
     denseD,
     densePre,
@@ -473,6 +493,7 @@ export function layoutEngine(
     sPad,
     sDx,
     sGrad,
+    sDiscard,
     sU,
     sUt,
     sS,
@@ -621,7 +642,7 @@ export class EngineCore {
   forward(lo: number, hi: number, training: boolean, seed: number): void {
     if (hi <= lo) return;
     const { k, L, plan } = this;
-    const out = this.base + L.sConvOut;
+    const scratchOut = this.base + L.sConvOut;
     plan.convs.forEach((c, l) => {
       if (L.sU[l] !== 0) k.wino_filter(this.param(L.convW[l]), c.ci, c.cop, this.base + L.sU[l]);
     });
@@ -631,6 +652,8 @@ export class EngineCore {
         const x = this.convInput(l, i);
         const bias = this.param(L.convB[l]);
         const rows = c.ph * c.p;
+        // A softmax block keeps its activation's output for the backward pass.
+        const out = c.softmax ? L.convS[l] + i * rows * c.ow * c.cop * 4 : scratchOut;
         if (L.sU[l] !== 0) {
           const u = this.base + L.sU[l];
           k.conv3_wino(
@@ -649,8 +672,9 @@ export class EngineCore {
         } else {
           k.conv_fwd(x, c.h, c.w, c.ci, this.param(L.convW[l]), c.k, c.cop, bias, out, 0, rows);
         }
+        if (c.softmax) k.softmax_ch(out, rows * c.ow, c.cop, c.co);
         const a = L.convA[l] + i * size * 4;
-        k.pool_fwd(out, c.ph * c.p, c.ow, c.cop, c.p, c.relu ? 1 : 0, a, L.convIdx[l] + i * size);
+        k.pool_fwd(out, rows, c.ow, c.cop, c.p, c.relu ? 1 : 0, a, L.convIdx[l] + i * size);
         if (c.dropout > 0) {
           const d = L.convD[l] + i * size * 4;
           if (training) this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
@@ -804,10 +828,15 @@ export class EngineCore {
           c.relu ? 1 : 0,
           dpre,
           rs,
-          part + L.partB[l] * 4,
+          c.softmax ? this.base + L.sDiscard : part + L.partB[l] * 4,
         );
         const x = this.convInput(l, i);
         const [rows, cols] = [c.ph * c.p, c.pw * c.p];
+        if (c.softmax) {
+          // Through the channel softmax; the bias gradient is the result's sum.
+          const sOut = L.convS[l] + i * rows * c.ow * c.cop * 4;
+          k.softmax_bwd(dpre, rows, cols, rs, sOut, c.ow * c.cop, c.cop, part + L.partB[l] * 4);
+        }
         if (L.sS[l] !== 0) {
           const [S, V, M] = [this.base + L.sS[l], this.base + L.sV, this.base + L.sM];
           k.conv3_wino_dw(x, c.h, c.w, c.ci, dpre, rows, cols, rs, c.cop, S, V, M);

@@ -84,6 +84,12 @@ static inline v128_t flush4(v128_t v) {
   return wasm_v128_and(v, keep);
 }
 
+static inline f32 hsum(v128_t v) {
+  v = ADD(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = ADD(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(v, 0);
+}
+
 static inline f32 flush1(f32 v) { return (v < FLUSH && v > -FLUSH) ? 0.0f : v; }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -495,6 +501,79 @@ void pool_bwd(const f32 *da, const f32 *a, const u8 *idx, i32 PH, i32 PW, i32 C,
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Softmax across channels (the original pipeline's first convolution).                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * e^x for each lane, to about 2 ulp: x = n ln 2 + r with |r| <= ln 2 / 2, e^r by Cephes's
+ * polynomial, 2^n by building the exponent bits. x is clamped to [-87, 88], where e^x stays a
+ * normal float.
+ */
+static inline v128_t exp4(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
+  const v128_t n = wasm_f32x4_nearest(MUL(x, wasm_f32x4_splat(1.44269504088896341f)));
+  v128_t r = wasm_f32x4_sub(x, MUL(n, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, MUL(n, wasm_f32x4_splat(-2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = ADD(MUL(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = ADD(MUL(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = ADD(MUL(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = ADD(MUL(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = ADD(MUL(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  p = ADD(ADD(MUL(p, MUL(r, r)), r), wasm_f32x4_splat(1.0f));
+  const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return MUL(p, e);
+}
+
+/*
+ * Softmax across the first `creal` of C channels (C % 4 == 0) of each of `pixels` pixels of x,
+ * in place: exp(v - max) / sum, as TensorFlow.js computes it; the padding channels become 0.
+ */
+EXPORT("softmax_ch")
+void softmax_ch(f32 *x, i32 pixels, i32 C, i32 creal) {
+  const v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
+  for (i32 q = 0; q < pixels; q++) {
+    f32 *v = x + q * C;
+    f32 max = v[0];
+    for (i32 c = 1; c < creal; c++) max = v[c] > max ? v[c] : max;
+    const v128_t m = wasm_f32x4_splat(max);
+    v128_t sum = wasm_f32x4_splat(0.0f);
+    for (i32 c = 0; c < C; c += 4) {
+      const v128_t real = wasm_i32x4_lt(ADD(wasm_i32x4_splat(c), lane), wasm_i32x4_splat(creal));
+      const v128_t e = wasm_v128_and(exp4(wasm_f32x4_sub(LOAD(v + c), m)), real);
+      STORE(v + c, e);
+      sum = ADD(sum, e);
+    }
+    const v128_t total = wasm_f32x4_splat(hsum(sum));
+    for (i32 c = 0; c < C; c += 4) STORE(v + c, wasm_f32x4_div(LOAD(v + c), total));
+  }
+}
+
+/*
+ * Backward of softmax_ch, in place on the gradient g of its output at rows x cols pixels (row
+ * stride rs, pixel stride C): g*s - sum(g*s) * s with s the softmax output (row stride srs), as
+ * TensorFlow.js's gradient; the result is added to db per channel.
+ */
+EXPORT("softmax_bwd")
+void softmax_bwd(f32 *g, i32 rows, i32 cols, i32 rs, const f32 *S, i32 srs, i32 C, f32 *db) {
+  for (i32 r = 0; r < rows; r++) {
+    for (i32 q = 0; q < cols; q++) {
+      f32 *gp = g + r * rs + q * C;
+      const f32 *sp = S + r * srs + q * C;
+      v128_t dot = wasm_f32x4_splat(0.0f);
+      for (i32 c = 0; c < C; c += 4) dot = ADD(dot, MUL(LOAD(gp + c), LOAD(sp + c)));
+      const v128_t d = wasm_f32x4_splat(hsum(dot));
+      for (i32 c = 0; c < C; c += 4) {
+        const v128_t s = LOAD(sp + c);
+        const v128_t z = flush4(wasm_f32x4_sub(MUL(LOAD(gp + c), s), MUL(d, s)));
+        STORE(gp + c, z);
+        STORE(db + c, ADD(LOAD(db + c), z));
+      }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Convolution, filter gradient.                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -594,11 +673,6 @@ void dense_fwd(const f32 *X, i32 ldx, i32 m, i32 K, const f32 *Wt, i32 U, const 
   }
 }
 
-static inline f32 hsum(v128_t v) {
-  v = ADD(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-  v = ADD(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
-  return wasm_f32x4_extract_lane(v, 0);
-}
 
 /*
  * Input gradient of a dense layer: dX[i * ldx + k] = sum over u of dY[i * U + u] * Wt[k * U + u],

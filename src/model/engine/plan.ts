@@ -1,7 +1,8 @@
 /**
  * Which models the training engine runs, and their geometry. The engine handles the family that
  * `createModel` builds and most small Keras-style CNNs: a Sequential stack of convolution blocks
- * (Conv2D with valid padding, stride 1, ReLU or linear activation, an optional square MaxPooling2D
+ * (Conv2D with valid padding, stride 1, ReLU, linear or channel-softmax activation (the original
+ * pipeline's first layer), an optional square MaxPooling2D
  * whose stride equals its size, an optional Dropout), Flatten, hidden Dense layers (ReLU or
  * linear, each optionally followed by Dropout), and an output Dense layer with softmax, sigmoid
  * or linear activation. Anything else (other layers, regularisers, constraints, layers without
@@ -31,8 +32,10 @@ export interface ConvStage {
   cop: number;
   /** Pool size (1: no pooling). */
   p: number;
-  /** ReLU (true) or linear activation. */
+  /** ReLU activation. */
   relu: boolean;
+  /** Softmax across the channels of each pixel (neither flag: linear). */
+  softmax: boolean;
   /** Convolution output rows and columns. */
   oh: number;
   ow: number;
@@ -142,8 +145,8 @@ export function planModel(model: tf.LayersModel): EnginePlan | string {
         if (dl?.[0] !== 1 || dl[1] !== 1) return `Conv2D '${layer.name}' is dilated`;
         if (cfg.padding !== 'valid') return `Conv2D '${layer.name}' padding is not 'valid'`;
         if (cfg.dataFormat !== 'channelsLast') return `Conv2D '${layer.name}' is not channelsLast`;
-        if (cfg.activation !== 'relu' && cfg.activation !== 'linear') {
-          return `Conv2D '${layer.name}' activation '${String(cfg.activation)}' (engine: relu, linear)`;
+        if (!['relu', 'linear', 'softmax'].includes(cfg.activation as string)) {
+          return `Conv2D '${layer.name}' activation '${String(cfg.activation)}' (engine: relu, linear, softmax)`;
         }
         const k = ks[0];
         const co = cfg.filters as number;
@@ -160,6 +163,7 @@ export function planModel(model: tf.LayersModel): EnginePlan | string {
           cop: pad8(co),
           p: 1,
           relu: cfg.activation === 'relu',
+          softmax: cfg.activation === 'softmax',
           oh,
           ow,
           ph: oh,
