@@ -15,6 +15,7 @@
  * installs worker threads through {@link setEngineTeamFactory}.
  */
 import * as tf from '@tensorflow/tfjs';
+import { inflateSync } from 'fflate';
 import { ModelError } from '../../core/errors.js';
 import type { LossName, OptimizerName } from '../config.js';
 import {
@@ -28,7 +29,6 @@ import {
 } from './core.js';
 import { sampleLossGrad } from './loss.js';
 import { planModel, type EnginePlan } from './plan.js';
-import { inflateSync } from 'fflate';
 import { ENGINE_WASM } from './wasm.generated.js';
 
 /** Largest engine memory (bytes) tried; above it the caller falls back to TensorFlow.js. */
