@@ -1,6 +1,7 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { numberOption } from '../options.js';
 import { loadProfile } from '../profile.js';
+import { createProgressBar, formatDuration } from '../progress.js';
 import { parseBytes, type DataProduct, type SearchCriteria } from '../../archive/index.js';
 import { loadModel } from '../../model/io.node.js';
 import {
@@ -23,32 +24,13 @@ interface ClassifyArchiveFlags extends ProductFlags, SearchCriteriaFlags {
   profile?: string;
   out: string;
   shard?: string;
-  concurrency: string;
+  concurrency: number;
   keepFiles?: boolean;
   maxDisk?: string;
-  threshold?: string;
+  threshold?: number;
   thumbnails: boolean;
   progress?: boolean;
   json?: boolean;
-}
-
-function number(name: string, text: string, check: (v: number) => boolean, want: string): number {
-  const v = Number(text);
-  if (text.trim() === '' || !check(v))
-    throw new RangeError(`${name} must be ${want}, got ${JSON.stringify(text)}`);
-  return v;
-}
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0
-    ? `${h}h${String(m).padStart(2, '0')}m`
-    : m > 0
-      ? `${m}m${String(s % 60).padStart(2, '0')}s`
-      : `${s}s`;
 }
 
 /** One status line: products done / total, rate, ETA, positives so far. */
@@ -57,58 +39,9 @@ export function formatArchiveProgress(p: ArchiveProgress): string {
     .filter(Boolean)
     .join(', ');
   return (
-    `${p.done}/${p.total} products | ${p.rate.toFixed(2)}/s | ETA ${duration(p.etaSeconds)} | ` +
+    `${p.done}/${p.total} products | ${p.rate.toFixed(2)}/s | ETA ${formatDuration(p.etaSeconds)} | ` +
     `${p.positives} positive${extra ? ` | ${extra}` : ''}`
   );
-}
-
-/**
- * Progress on stderr: a bar on a terminal; otherwise (a batch job's log) a status line at most
- * every `intervalS` seconds, and always the last one.
- */
-function progressReporter(
-  enabled: boolean,
-  intervalS = 30,
-): { update(p: ArchiveProgress): void; stop(): void } {
-  if (!enabled) return { update: () => undefined, stop: () => undefined };
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream: process.stderr,
-        format: '{bar} {percentage}% | {status}',
-        hideCursor: true,
-        clearOnComplete: false,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      update(p) {
-        const payload = { status: formatArchiveProgress(p) };
-        if (!started) {
-          bar.start(Math.max(p.total, 1), p.done, payload);
-          started = true;
-        } else bar.update(p.done, payload);
-      },
-      stop: () => started && bar.stop(),
-    };
-  }
-  let last = 0;
-  let pending: ArchiveProgress | undefined;
-  return {
-    update(p) {
-      pending = p;
-      const now = Date.now();
-      if (now - last >= intervalS * 1000) {
-        last = now;
-        pending = undefined;
-        process.stderr.write(`alma-classifier: ${formatArchiveProgress(p)}\n`);
-      }
-    },
-    stop() {
-      if (pending) process.stderr.write(`alma-classifier: ${formatArchiveProgress(pending)}\n`);
-    },
-  };
 }
 
 function formatSummary(s: ClassifyArchiveSummary): string {
@@ -118,7 +51,7 @@ function formatSummary(s: ClassifyArchiveSummary): string {
     `Products listed = ${s.listed}, in this share = ${s.total}`,
     `Classified now = ${s.classified}, done before = ${s.skipped}, failed = ${s.failed.length}`,
     `Positives = ${s.positives}`,
-    `Time = ${duration(s.seconds)}${s.classified > 0 ? ` (${(s.classified / s.seconds).toFixed(2)} products/s)` : ''}`,
+    `Time = ${formatDuration(s.seconds)}${s.classified > 0 ? ` (${(s.classified / s.seconds).toFixed(2)} products/s)` : ''}`,
     `Results: ${s.candidatesPath}`,
   ];
   for (const f of s.failed.slice(0, 10)) lines.push(`  failed: ${f.error}`);
@@ -148,10 +81,18 @@ export function register(program: Command): void {
       '--shard <i/n>',
       'process share i of n (0-based); default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT',
     )
-    .option('--concurrency <n>', 'products in flight at once', '4')
+    .addOption(
+      numberOption('--concurrency <n>', 'products in flight at once', { integer: true, min: 1 }, 4),
+    )
     .option('--keep-files', 'keep the downloaded FITS files in OUT/files/')
     .option('--max-disk <size>', 'most bytes of downloads on disk at once, e.g. 20GB')
-    .option('--threshold <score>', 'score counted as positive (default: the profile threshold)')
+    .addOption(
+      numberOption(
+        '--threshold <score>',
+        'score counted as positive (default: the profile threshold)',
+        { min: 0, max: 1, noun: 'score' },
+      ),
+    )
     .option('--no-thumbnails', 'do not save PNG thumbnails of positives')
     .option('--no-progress', 'no progress output')
     .option('--json', 'print the summary as JSON');
@@ -169,18 +110,17 @@ export function register(program: Command): void {
     } else {
       source = criteriaFromFlags(flags);
     }
-    const concurrency = number(
-      '--concurrency',
-      flags.concurrency,
-      (v) => Number.isInteger(v) && v >= 1,
-      'a whole number ≥ 1',
-    );
     const shard: ShardSpec | undefined = flags.shard ? parseShard(flags.shard) : shardFromEnv();
     const [loaded, profile] = await Promise.all([
       loadModel(flags.model),
       flags.profile ? loadProfile(flags.profile) : Promise.resolve(undefined),
     ]);
-    const progress = progressReporter(flags.progress !== false);
+    // A bar on a terminal; in a batch job's log a line every 30 s, and the last one.
+    const progress = createProgressBar<ArchiveProgress>({
+      enabled: flags.progress !== false,
+      status: formatArchiveProgress,
+      logEverySeconds: 30,
+    });
     const stop = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
       process.stderr.write(
@@ -197,31 +137,16 @@ export function register(program: Command): void {
         model: loaded,
         out: flags.out,
         ...(profile ? { profile } : {}),
-        ...(flags.threshold !== undefined
-          ? {
-              threshold: number(
-                '--threshold',
-                flags.threshold,
-                (v) => v >= 0 && v <= 1,
-                'a score in [0, 1]',
-              ),
-            }
-          : {}),
-        concurrency,
+        ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
+        concurrency: flags.concurrency,
         keepFiles: Boolean(flags.keepFiles),
         ...(flags.maxDisk !== undefined ? { maxDiskBytes: parseBytes(flags.maxDisk) } : {}),
         shard: shard ?? null,
         thumbnails: flags.thumbnails,
         archive: archiveFromFlags(flags),
         dataProducts: productOptionsFromFlags(flags),
-        retries: number(
-          '--retries',
-          flags.retries,
-          (v) => Number.isInteger(v) && v >= 0,
-          'a whole number ≥ 0',
-        ),
-        timeoutMs:
-          number('--timeout', flags.timeout, (v) => v > 0, 'a positive number of seconds') * 1000,
+        retries: flags.retries,
+        timeoutMs: flags.timeout * 1000,
         onProgress: (p) => progress.update(p),
         onWarning: (m) => process.stderr.write(`alma-classifier: warning: ${m}\n`),
         signal: stop.signal,

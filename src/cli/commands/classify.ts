@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../model/io.node.js';
 import { classify } from '../../pipeline/classify.node.js';
-import { parseInteger, parseNumber } from '../options.js';
+import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 
 interface ClassifyFlags {
@@ -28,13 +28,24 @@ export function register(program: Command): void {
     )
     .argument('<paths...>', 'FITS files or folders')
     .requiredOption('--model <dir>', 'model folder (from `train`)')
-    .option(
-      '--threshold <t>',
-      "score at or above which a candidate is positive (default: the profile's)",
-      parseNumber,
+    .addOption(
+      numberOption(
+        '--threshold <t>',
+        "score at or above which a candidate is positive (default: the profile's)",
+        { min: 0, max: 1, noun: 'score' },
+      ),
     )
-    .option('--batch-size <n>', 'images per forward pass', parseInteger, 32)
-    .option('--max-sources <n>', 'most objects scored per image', parseInteger, 5)
+    .addOption(
+      numberOption('--batch-size <n>', 'images per forward pass', { integer: true, min: 1 }, 32),
+    )
+    .addOption(
+      numberOption(
+        '--max-sources <n>',
+        'most objects scored per image',
+        { integer: true, min: 1 },
+        5,
+      ),
+    )
     .option(
       '--brightest-only',
       'score only the brightest object of each image (as the original)',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../pipeline/demo.node.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
-import { parseInteger } from '../options.js';
+import { numberOption } from '../options.js';
 
 interface DemoFlags {
   out: string;
@@ -22,8 +22,8 @@ export function register(program: Command): void {
         'without winds → dataset → train → evaluate → classify held-out files → HTML report.',
     )
     .option('--out <dir>', 'output folder (each step resumes from it)', 'demo-output')
-    .option('--epochs <n>', 'training epochs', parseInteger, 8)
-    .option('--seed <n>', 'seed of data, split and training', parseInteger, 1)
+    .addOption(numberOption('--epochs <n>', 'training epochs', { integer: true, min: 1 }, 8))
+    .addOption(numberOption('--seed <n>', 'seed of data, split and training', { integer: true }, 1))
     .option('--fresh', 'redo every step even when its output exists', false)
     .option(
       '--archive',
@@ -35,7 +35,14 @@ export function register(program: Command): void {
       'archive mirror for --archive: ESO, NRAO, NAOJ or a base URL',
       'ESO',
     )
-    .option('--limit <n>', 'products sampled from the query for --archive', parseInteger, 20)
+    .addOption(
+      numberOption(
+        '--limit <n>',
+        'products sampled from the query for --archive',
+        { integer: true, min: 1 },
+        20,
+      ),
+    )
     .action(async (o: DemoFlags) => {
       const started = Date.now();
       let bar: ProgressBar | undefined;

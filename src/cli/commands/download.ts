@@ -7,25 +7,19 @@ import {
   type DataProduct,
   type DownloadReport,
 } from '../../archive/index.js';
+import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { listProducts, productOptions, type ProductFlags } from './files.js';
 import { archiveFromFlags, readFromFile } from './search.js';
 
 interface DownloadFlags extends ProductFlags {
   dir: string;
-  sample?: string;
-  seed: string;
+  sample?: number;
+  seed: number;
   maxSize?: string;
   dryRun?: boolean;
-  concurrency: string;
+  concurrency: number;
   failUnauthorized?: boolean;
-}
-
-function wholeNumber(name: string, text: string, min: number): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min)
-    throw new ArchiveError(`${name} must be a whole number ≥ ${min}, got ${text}`);
-  return v;
 }
 
 /** Summary lines of a download run, ALminer-style. */
@@ -58,11 +52,18 @@ export function register(program: Command): void {
     .description('Download data products (streamed, resumable, verified) to a directory')
     .argument('[uids...]', 'member OUS uids (or use --from)')
     .requiredOption('--dir <dir>', 'directory to write into')
-    .option('--sample <n>', 'download a reproducible random sample of n files')
-    .option('--seed <n>', 'seed of the sample', '1')
+    .addOption(
+      numberOption('--sample <n>', 'download a reproducible random sample of n files', {
+        integer: true,
+        min: 0,
+      }),
+    )
+    .addOption(numberOption('--seed <n>', 'seed of the sample', { integer: true, min: 0 }, 1))
     .option('--max-size <size>', 'skip files larger than this, e.g. 30MB')
     .option('--dry-run', 'only report the number of files and the disk space needed')
-    .option('--concurrency <n>', 'files downloaded at once', '4')
+    .addOption(
+      numberOption('--concurrency <n>', 'files downloaded at once', { integer: true, min: 1 }, 4),
+    )
     .option('--fail-unauthorized', 'stop at a 401/403 instead of skipping the file');
   productOptions(cmd).action(async (uids: string[], flags: DownloadFlags) => {
     const archive = archiveFromFlags(flags);
@@ -86,15 +87,8 @@ export function register(program: Command): void {
     try {
       report = await archive.download(products, {
         dir: flags.dir,
-        concurrency: wholeNumber('--concurrency', flags.concurrency, 1),
-        ...(flags.sample !== undefined
-          ? {
-              sample: {
-                n: wholeNumber('--sample', flags.sample, 0),
-                seed: wholeNumber('--seed', flags.seed, 0),
-              },
-            }
-          : {}),
+        concurrency: flags.concurrency,
+        ...(flags.sample !== undefined ? { sample: { n: flags.sample, seed: flags.seed } } : {}),
         ...(flags.maxSize !== undefined ? { maxBytes: parseBytes(flags.maxSize) } : {}),
         dryRun: Boolean(flags.dryRun),
         skipUnauthorized: !flags.failUnauthorized,

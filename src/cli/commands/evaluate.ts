@@ -4,7 +4,7 @@ import { loadModel } from '../../model/io.node.js';
 import { evaluateModel } from '../../model/evaluate.js';
 import type { Evaluation } from '../../model/metrics.js';
 import { datasetParts } from '../../pipeline/train.node.js';
-import { parseNumber } from '../options.js';
+import { numberOption } from '../options.js';
 
 /** Print a confusion matrix and the headline metrics (thesis equations 2.1–2.4, ROC AUC). */
 export function printEvaluation(e: Evaluation): void {
@@ -31,7 +31,13 @@ export function register(program: Command): void {
     )
     .requiredOption('--model <dir>', 'model folder (from `train`)')
     .requiredOption('--data <dir>', 'dataset folder (from `prepare`)')
-    .option('--threshold <t>', "score threshold (default: the model profile's)", parseNumber)
+    .addOption(
+      numberOption('--threshold <t>', "score threshold (default: the model profile's)", {
+        min: 0,
+        max: 1,
+        noun: 'score',
+      }),
+    )
     .option('--all', 'evaluate on every sample, not only the test part', false)
     .option('--json', 'print the metrics as JSON', false)
     .action(

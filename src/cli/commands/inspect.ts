@@ -5,6 +5,7 @@ import type { Image2D } from '../../core/image2d.js';
 import { listFitsFiles } from '../../dataset/index.node.js';
 import type { FitsFile, FitsValue } from '../../fits/index.js';
 import { readFitsFile } from '../../fits/index.node.js';
+import { numberListOption, numberOption } from '../options.js';
 
 /** Header cards `inspect` shows: what the object is, its unit, the beam, and the WCS. */
 const KEY_CARDS = [
@@ -155,20 +156,11 @@ async function expand(path: string): Promise<string[]> {
   return files;
 }
 
-function parseIndices(text: string | undefined, option: string): number[] | undefined {
-  if (text === undefined) return undefined;
-  const values = text.split(',').map((s) => Number(s.trim()));
-  if (values.some((v) => !Number.isInteger(v) || v < 0)) {
-    throw new FitsError(`${option} takes non-negative integers separated by commas, got '${text}'`);
-  }
-  return values;
-}
-
 /** Options of `alma-classifier inspect`, as commander parses them. */
 interface InspectFlags {
   json?: boolean;
-  hdu?: string;
-  plane?: string;
+  hdu?: number;
+  plane?: number[];
 }
 
 /**
@@ -187,14 +179,21 @@ export function register(program: Command): void {
       '--json',
       'one JSON object per file and line: file, shape, nanCount, nanMin, nanMax, nanSum, nanArgMax, header',
     )
-    .option('--hdu <n>', 'HDU to read as the image (default: the first image HDU)')
-    .option(
-      '--plane <i,j>',
-      'plane of a cube: one index per axis beyond the second, outermost first (ALMA: stokes,channel)',
+    .addOption(
+      numberOption('--hdu <n>', 'HDU to read as the image (default: the first image HDU)', {
+        integer: true,
+        min: 0,
+      }),
+    )
+    .addOption(
+      numberListOption(
+        '--plane <i,j>',
+        'plane of a cube: one index per axis beyond the second, outermost first (ALMA: stokes,channel)',
+        { integer: true, min: 0 },
+      ),
     )
     .action(async (paths: string[], flags: InspectFlags) => {
-      const hdu = parseIndices(flags.hdu, '--hdu');
-      const opts = { hdu: hdu?.[0], plane: parseIndices(flags.plane, '--plane') };
+      const opts = { hdu: flags.hdu, plane: flags.plane };
       let failed = false;
       for (const given of paths) {
         let files: string[];

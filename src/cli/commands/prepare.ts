@@ -4,6 +4,7 @@ import { writeReviewPage } from '../../report/report.node.js';
 import type { ReviewItem } from '../../report/types.js';
 import { loadProfile } from '../profile.js';
 import { DatasetError } from '../../core/errors.js';
+import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { createRng } from '../../core/random.js';
 import {
@@ -28,10 +29,10 @@ interface PrepareFlags {
   positives?: string;
   negatives?: string;
   profile?: string;
-  syntheticNegatives?: string;
+  syntheticNegatives?: number;
   out: string;
   exclude?: string;
-  seed: string;
+  seed: number;
   review: boolean;
 }
 
@@ -58,12 +59,17 @@ export function register(program: Command): void {
     .option('--positives <dir>', 'folder of FITS images of the target phenomenon')
     .option('--negatives <dir>', 'folder of FITS images without it')
     .option('--profile <file.json>', 'target profile (JSON, fields over dust-in-wind)')
-    .option(
-      '--synthetic-negatives <n>',
-      'add N synthetic disk images as negatives (offline stand-in)',
+    .addOption(
+      numberOption(
+        '--synthetic-negatives <n>',
+        'add N synthetic disk images as negatives (offline stand-in)',
+        { integer: true, min: 0 },
+      ),
     )
     .option('--exclude <decisions.json>', 'file names or sample ids rejected on review')
-    .option('--seed <n>', 'seed of augmentation and synthetic images', '0')
+    .addOption(
+      numberOption('--seed <n>', 'seed of augmentation and synthetic images', { integer: true }, 0),
+    )
     .option(
       '--review',
       'also write OUT/review/review.html to keep or reject each generated positive (exports decisions.json for --exclude)',
@@ -72,16 +78,8 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'dataset directory to write')
     .action(async (flags: PrepareFlags) => {
       const profile = await loadProfile(flags.profile);
-      const seed = Number(flags.seed);
-      const synthetic =
-        flags.syntheticNegatives === undefined ? 0 : Number(flags.syntheticNegatives);
-      if (!Number.isInteger(seed))
-        throw new RangeError(`--seed must be an integer, got ${flags.seed}`);
-      if (!Number.isInteger(synthetic) || synthetic < 0) {
-        throw new RangeError(
-          `--synthetic-negatives must be a non-negative integer, got ${flags.syntheticNegatives}`,
-        );
-      }
+      const seed = flags.seed;
+      const synthetic = flags.syntheticNegatives ?? 0;
       if (flags.positives === undefined && flags.negatives === undefined && synthetic === 0) {
         throw new RangeError('prepare needs --positives, --negatives or --synthetic-negatives');
       }

@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import { PipelineError } from '../../core/errors.js';
 import { mergeResults, productReportData, writeMergedResults } from '../../pipeline/merge.node.js';
 import { writeReport } from '../../report/report.node.js';
+import { numberOption } from '../options.js';
 
 interface ReportFlags {
   merge: string[];
   out: string;
   title: string;
   positivesOnly?: boolean;
-  max: string;
+  max: number;
   images: string;
   review: boolean;
 }
@@ -32,7 +33,14 @@ export function register(program: Command): void {
     )
     .option('--title <text>', 'report title', 'ALMA archive candidates')
     .option('--positives-only', 'keep only products at or above their run threshold')
-    .option('--max <n>', 'candidates listed in the HTML page (all are in candidates.json)', '1000')
+    .addOption(
+      numberOption(
+        '--max <n>',
+        'candidates listed in the HTML page (all are in candidates.json)',
+        { integer: true, min: 1 },
+        1000,
+      ),
+    )
     .option(
       '--images <inline|files>',
       'thumbnails inside index.html or beside it in images/',
@@ -46,9 +54,7 @@ export function register(program: Command): void {
           'report: name the classify-archive output directories (e.g. --merge shard-*/)',
         );
       }
-      const max = Number(flags.max);
-      if (!Number.isInteger(max) || max < 1)
-        throw new RangeError(`--max must be a whole number ≥ 1, got ${flags.max}`);
+      const max = flags.max;
       if (flags.images !== 'inline' && flags.images !== 'files') {
         throw new RangeError(`--images must be inline or files, got ${flags.images}`);
       }

@@ -10,12 +10,14 @@ import {
   type SearchCriteria,
   type SearchResult,
 } from '../../archive/index.js';
+import { numberListOption, numberOption } from '../options.js';
 
 /** Flags shared by the commands that talk to the archive. */
 export interface ArchiveFlags {
   mirror: string;
-  timeout: string;
-  retries: string;
+  /** Seconds. */
+  timeout: number;
+  retries: number;
   verbose?: boolean;
 }
 
@@ -27,27 +29,31 @@ export function archiveOptions(cmd: Command): Command {
       'ESO, NRAO, NAOJ, or a base URL (other named mirrors are tried if it fails)',
       'ESO',
     )
-    .option('--timeout <seconds>', 'give up on a silent connection after this long', '60')
-    .option('--retries <n>', 'retries after a 5xx answer or dropped connection', '3')
+    .addOption(
+      numberOption(
+        '--timeout <seconds>',
+        'give up on a silent connection after this long',
+        { positive: true, noun: 'number of seconds' },
+        60,
+      ),
+    )
+    .addOption(
+      numberOption(
+        '--retries <n>',
+        'retries after a 5xx answer or dropped connection',
+        { integer: true, min: 0 },
+        3,
+      ),
+    )
     .option('--verbose', 'report every retry');
-}
-
-function positive(name: string, text: string, integer = false): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
-    throw new ArchiveError(
-      `${name} must be a ${integer ? 'whole ' : ''}number ≥ 0, got ${JSON.stringify(text)}`,
-    );
-  }
-  return v;
 }
 
 /** An `AlmaArchive` configured from the shared flags, reporting mirror switches on stderr. */
 export function archiveFromFlags(flags: ArchiveFlags): AlmaArchive {
   return new AlmaArchive({
     mirror: flags.mirror,
-    timeoutMs: positive('--timeout', flags.timeout) * 1000,
-    retries: positive('--retries', flags.retries, true),
+    timeoutMs: flags.timeout * 1000,
+    retries: flags.retries,
     onEvent: (e: ArchiveEvent) => {
       if (e.type === 'mirror-switch') {
         process.stderr.write(
@@ -194,13 +200,13 @@ export interface SearchCriteriaFlags {
   category: string[];
   target: string[];
   field: string[];
-  ra?: string;
-  dec?: string;
-  radius: string;
+  ra?: number;
+  dec?: number;
+  radius: number;
   point?: boolean;
   releasedAfter?: string;
-  maxResolution?: string;
-  band: string[];
+  maxResolution?: number;
+  band: number[];
   rights: string;
   published?: boolean;
   unpublished?: boolean;
@@ -228,16 +234,11 @@ export function criteriaFromFlags(f: SearchCriteriaFlags): SearchCriteria {
   if (f.ra !== undefined || f.dec !== undefined) {
     if (f.ra === undefined || f.dec === undefined)
       throw new ArchiveError('--ra and --dec go together');
-    c.cone = {
-      ra: Number(f.ra),
-      dec: Number(f.dec),
-      radiusArcmin: Number(f.radius),
-      point: Boolean(f.point),
-    };
+    c.cone = { ra: f.ra, dec: f.dec, radiusArcmin: f.radius, point: Boolean(f.point) };
   }
   if (f.releasedAfter !== undefined) c.releasedAfter = f.releasedAfter;
-  if (f.maxResolution !== undefined) c.maxResolutionArcsec = Number(f.maxResolution);
-  if (f.band.length) c.bands = f.band.flatMap((b) => b.split(',')).map(Number);
+  if (f.maxResolution !== undefined) c.maxResolutionArcsec = f.maxResolution;
+  if (f.band.length) c.bands = f.band;
   const rights: Record<string, boolean | null> = { public: true, proprietary: false, any: null };
   if (!(f.rights in rights))
     throw new ArchiveError(`--rights must be public, proprietary or any, got ${f.rights}`);
@@ -267,13 +268,26 @@ export function addSearchCriteriaOptions(cmd: Command): Command {
       [],
     )
     .option('--field <column=value>', 'any ObsCore text column (repeatable)', collect, [])
-    .option('--ra <deg>', 'cone centre right ascension, degrees ICRS')
-    .option('--dec <deg>', 'cone centre declination, degrees ICRS')
-    .option('--radius <arcmin>', 'cone radius, arcminutes', '1')
+    .addOption(numberOption('--ra <deg>', 'cone centre right ascension, degrees ICRS'))
+    .addOption(
+      numberOption('--dec <deg>', 'cone centre declination, degrees ICRS', { min: -90, max: 90 }),
+    )
+    .addOption(numberOption('--radius <arcmin>', 'cone radius, arcminutes', { positive: true }, 1))
     .option('--point', 'only footprints containing the point')
     .option('--released-after <YYYY-MM-DD>', 'released on or after this date')
-    .option('--max-resolution <arcsec>', 'angular resolution below this, arcseconds')
-    .option('--band <n>', 'ALMA band(s), e.g. 6 or 6,7 (repeatable)', collect, [])
+    .addOption(
+      numberOption('--max-resolution <arcsec>', 'angular resolution below this, arcseconds', {
+        positive: true,
+      }),
+    )
+    .addOption(
+      numberListOption(
+        '--band <n>',
+        'ALMA band(s), e.g. 6 or 6,7 (repeatable)',
+        { integer: true, min: 1, max: 10 },
+        true,
+      ),
+    )
     .option('--rights <public|proprietary|any>', 'data rights', 'public')
     .option('--published', 'published data only')
     .option('--unpublished', 'unpublished data only');

@@ -4,7 +4,7 @@ import { loadDataset } from '../../dataset/persist.node.js';
 import type { LossName, OptimizerName, TrainConfig } from '../../model/config.js';
 import { trainFromDataset } from '../../pipeline/train.node.js';
 import { describeTrainer } from '../../model/train.js';
-import { parseInteger, parseNumber } from '../options.js';
+import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { printEvaluation } from './evaluate.js';
 
@@ -31,15 +31,27 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'dataset folder (from `prepare`)')
     .requiredOption('--out <dir>', 'model folder to write')
     .option('--profile <file.json>', 'target profile (default: dust-in-wind)')
-    .option('--epochs <n>', "passes over the training data (default: the profile's)", parseInteger)
-    .option('--batch-size <n>', "samples per step (default: the profile's)", parseInteger)
-    .option('--lr <rate>', "learning rate (default: the profile's)", parseNumber)
+    .addOption(
+      numberOption('--epochs <n>', "passes over the training data (default: the profile's)", {
+        integer: true,
+        min: 1,
+      }),
+    )
+    .addOption(
+      numberOption('--batch-size <n>', "samples per step (default: the profile's)", {
+        integer: true,
+        min: 1,
+      }),
+    )
+    .addOption(
+      numberOption('--lr <rate>', "learning rate (default: the profile's)", { positive: true }),
+    )
     .option('--optimizer <name>', 'adam | sgd | rmsprop | adagrad | adadelta | adamax')
     .option(
       '--loss <name>',
       'binaryCrossentropy | categoricalCrossentropy | meanSquaredError | ...',
     )
-    .option('--seed <n>', 'seed of the split and the shuffles', parseInteger)
+    .addOption(numberOption('--seed <n>', 'seed of the split and the shuffles', { integer: true }))
     .action(async (o: TrainFlags) => {
       const profile = await loadProfile(o.profile);
       const dataset = await loadDataset(o.data);
