@@ -132,7 +132,11 @@ describe('alma-classifier search / files / download', () => {
     ]);
     expect(dl.code).toBe(0);
     expect(dl.stdout).toMatch(/Downloaded 1, already present 0, unauthorised 0, failed 0/);
-    expect(readdirSync(join(tmp, 'data'))).toHaveLength(1);
+    // The one file sampled, and the record of what was saved where.
+    expect(readdirSync(join(tmp, 'data')).sort()).toEqual([
+      '.alma-downloads.jsonl',
+      expect.stringMatching(/\.pbcor\.fits$/),
+    ]);
     expect(dl.stderr).toBe(''); // no progress bar when stderr is not a terminal
   }, 120_000);
 

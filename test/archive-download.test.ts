@@ -7,6 +7,7 @@ import { AlmaArchive } from '../src/archive/archive.js';
 import type { DataProduct } from '../src/archive/datalink.js';
 import {
   contentDispositionName,
+  DOWNLOAD_RECORD_FILE,
   formatBytes,
   parseBytes,
   planDownload,
@@ -52,6 +53,21 @@ beforeEach(() => {
   dir = join(root, `run${++n}`, 'data');
 });
 
+/** The files in `dir` a user asked for: everything but the record of what was saved where. */
+function listDir(d: string): string[] {
+  return readdirSync(d).filter((f) => f !== DOWNLOAD_RECORD_FILE);
+}
+
+/** The lines of `dir`'s download record. */
+function recordOf(d: string): { url: string; file: string; bytes: number }[] {
+  const path = join(d, DOWNLOAD_RECORD_FILE);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { url: string; file: string; bytes: number });
+}
+
 /** Every file under `root`, relative to it: proves nothing escaped `dir`. */
 function allFiles(base = root): string[] {
   return readdirSync(base, { recursive: true, withFileTypes: true })
@@ -64,7 +80,7 @@ afterEach(() => {
   // name is whole (every file served here is the FITS fixture); partial data only in .part.
   for (const f of allFiles()) {
     expect(f).toMatch(/^run\d+\/data\//);
-    if (!f.endsWith('.part'))
+    if (!f.endsWith('.part') && !f.endsWith(DOWNLOAD_RECORD_FILE))
       expect(readFileSync(join(root, f)).equals(Buffer.from(FITS))).toBe(true);
   }
 });
@@ -245,7 +261,7 @@ describe('downloadProducts against the replay server', () => {
         skipUnauthorized: false,
       }),
     ).rejects.toMatchObject({ status: 403 });
-    expect(readdirSync(dir)).toEqual([]);
+    expect(listDir(dir)).toEqual([]);
   });
 
   it('keeps a hostile Content-Disposition inside dir', async () => {
@@ -257,7 +273,60 @@ describe('downloadProducts against the replay server', () => {
       ...fast,
     });
     expect(r.files[0].path).toBe(join(dir, 'escaped.fits'));
-    expect(readdirSync(dir)).toEqual(['escaped.fits']);
+    expect(listDir(dir)).toEqual(['escaped.fits']);
+  });
+
+  it('a rerun finds a file saved under its Content-Disposition name and fetches nothing', async () => {
+    const url = server.addFile('cd-42.fits', FITS, {
+      headers: { 'Content-Disposition': 'attachment; filename="member.cd_sci.fits"' },
+    });
+    for (const size of [FITS.length, null]) {
+      const d = join(dir, size === null ? 'unknown-size' : 'known-size');
+      const p = product(url, 'cd-42.fits', size);
+      const first = await downloadProducts([p], { dir: d, ...fast });
+      expect(first.files[0]).toMatchObject({
+        status: 'downloaded',
+        path: join(d, 'member.cd_sci.fits'),
+      });
+      const hits = server.hits('/files/cd-42.fits').length;
+      const again = await downloadProducts([p], { dir: d, ...fast });
+      expect(again.files[0]).toEqual({
+        product: p,
+        status: 'present',
+        path: join(d, 'member.cd_sci.fits'),
+        bytes: FITS.length,
+      });
+      expect(server.hits('/files/cd-42.fits')).toHaveLength(hits);
+      expect(listDir(d)).toEqual(['member.cd_sci.fits']);
+      expect(recordOf(d)).toEqual([{ url, file: 'member.cd_sci.fits', bytes: FITS.length }]);
+    }
+  });
+
+  it("a saved name stays its product's: a rerun gives another product of that name a suffix", async () => {
+    const cd = server.addFile('cd-7.fits', FITS, {
+      headers: { 'Content-Disposition': 'attachment; filename="taken.fits"' },
+    });
+    const other = server.addFile('taken.fits', FITS);
+    const twin = (n: number) =>
+      product(server.addFile(`twin${n}/same.fits`, FITS), 'same.fits', null);
+    await downloadProducts([product(cd, 'cd-7.fits', FITS.length), twin(1), twin(2)], {
+      dir,
+      ...fast,
+    });
+    expect(listDir(dir).sort()).toEqual(['same.fits', 'same_1.fits', 'taken.fits']);
+    // A torn last line (a run killed while writing it) is ignored.
+    writeFileSync(join(dir, DOWNLOAD_RECORD_FILE), '{"url": "http://x/y.fits", "fi', { flag: 'a' });
+    const hits = server.requests.length;
+    const r = await downloadProducts(
+      [product(other, 'taken.fits', FITS.length), twin(2), product(cd, 'cd-7.fits', FITS.length)],
+      { dir, ...fast },
+    );
+    expect(r.files.map((f) => [f.status, f.path.slice(dir.length + 1)])).toEqual([
+      ['downloaded', 'taken_1.fits'],
+      ['present', 'same_1.fits'],
+      ['present', 'taken.fits'],
+    ]);
+    expect(server.requests.slice(hits).map((q) => q.path)).toEqual(['/files/taken.fits']);
   });
 
   it('refuses an HTML error page served under a .fits name, leaving no final file', async () => {
@@ -268,7 +337,7 @@ describe('downloadProducts against the replay server', () => {
     const r = await downloadProducts([product(url, 'page.fits', null)], { dir, ...fast });
     expect(r.files[0].status).toBe('failed');
     expect(r.files[0].error).toMatch(/not a FITS file/);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(listDir(dir)).toEqual([]);
   });
 
   it('refuses a truncated FITS whose size DataLink did not give', async () => {
@@ -359,8 +428,6 @@ describe('downloadProducts against the replay server', () => {
       'downloaded',
       'downloaded',
     ]);
-    expect(readdirSync(dir).sort()).toEqual(
-      r.files.map((f) => f.path.slice(dir.length + 1)).sort(),
-    );
+    expect(listDir(dir).sort()).toEqual(r.files.map((f) => f.path.slice(dir.length + 1)).sort());
   });
 });

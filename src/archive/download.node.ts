@@ -1,11 +1,13 @@
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+import { appendFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve, sep } from 'node:path';
+import { mapConcurrent } from '../core/concurrency.js';
 import { ArchiveError } from '../core/errors.js';
 import { scanFitsLayout } from '../fits/layout.js';
 import type { DataProduct } from './datalink.js';
 import {
   contentDispositionName,
   DEFAULT_DOWNLOAD_OPTIONS,
+  DOWNLOAD_RECORD_FILE,
   formatBytes,
   planDownload,
   safeFileName,
@@ -89,6 +91,46 @@ interface FileJob {
   name: string;
   path: string;
   part: string;
+  /** The size recorded when an earlier run saved this product as `name`. */
+  savedBytes?: number;
+}
+
+/** Where an earlier run saved a product, as {@link DOWNLOAD_RECORD_FILE} says. */
+interface SavedFile {
+  file: string;
+  bytes: number;
+}
+
+/**
+ * The record of earlier runs: URL → the file it was saved as (a later line wins). Lines that do
+ * not parse (a torn last line) or name an unsafe file are ignored; no record is an empty map.
+ */
+async function readRecord(path: string): Promise<Map<string, SavedFile>> {
+  const saved = new Map<string, SavedFile>();
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return saved;
+  }
+  for (const line of text.split('\n')) {
+    let entry: Partial<Record<'url' | 'file' | 'bytes', unknown>>;
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue;
+    }
+    const { url, file, bytes } = entry ?? {};
+    if (
+      typeof url === 'string' &&
+      typeof file === 'string' &&
+      file === safeFileName(file) &&
+      typeof bytes === 'number'
+    ) {
+      saved.set(url, { file, bytes });
+    }
+  }
+  return saved;
 }
 
 /** Outcome of one HTTP attempt at a file. */
@@ -101,7 +143,9 @@ type Attempt = { kind: 'complete'; finalName?: string } | { kind: 'unauthorized'
  * backoff, check the size against DataLink's `content_length`, check a `.fits` file's structure
  * (a FITS header and all the data it declares), and only then rename it to `name`. File names
  * come from the URL or `Content-Disposition`, reduced to a safe basename, so nothing is written
- * outside `dir`. A 401/403 skips the file (or throws when `skipUnauthorized` is false). Files
+ * outside `dir`; each file's name is recorded in `dir/.alma-downloads.jsonl`
+ * ({@link DOWNLOAD_RECORD_FILE}), so a rerun finds a file saved under another name than its
+ * URL's (and never gives that name to another product). A 401/403 skips the file (or throws when `skipUnauthorized` is false). Files
  * that still fail are reported with status `failed` and leave only their `.part` behind.
  *
  * @throws ArchiveError on a 401/403 with `skipUnauthorized: false`, or when `dir` cannot be created
@@ -128,16 +172,46 @@ export async function downloadProducts(
   if (o.dryRun || selected.length === 0) return report;
   await mkdir(dir, { recursive: true });
 
-  // Two products can share a basename (same file name in two OUSs): suffix later ones.
-  const taken = new Set<string>();
+  // A product saved by an earlier run keeps the name it was saved under, and no other product
+  // takes it. Two products can share a basename (same file name in two OUSs): suffix later ones.
+  const recordPath = join(dir, DOWNLOAD_RECORD_FILE);
+  const saved = await readRecord(recordPath);
+  const taken = new Set([...saved.values()].map((f) => f.file));
+  const claimed = new Set<string>();
   const jobs: FileJob[] = selected.map((product) => {
-    const base = safeFileName(product.fileName || product.url);
-    let name = base;
-    for (let k = 1; taken.has(name); k++) name = base.replace(/^([^.]*)/, `$1_${k}`);
-    taken.add(name);
+    const before = saved.get(product.url);
+    let name: string;
+    if (before !== undefined && !claimed.has(before.file)) {
+      name = before.file;
+    } else {
+      const base = safeFileName(product.fileName || product.url);
+      name = base;
+      for (let k = 1; taken.has(name); k++) name = base.replace(/^([^.]*)/, `$1_${k}`);
+      taken.add(name);
+    }
+    claimed.add(name);
     const path = inside(dir, name);
-    return { product, name, path, part: `${path}.part` };
+    const job: FileJob = { product, name, path, part: `${path}.part` };
+    if (name === before?.file) job.savedBytes = before.bytes;
+    return job;
   });
+
+  // One line per file saved; appends one at a time so lines never interleave.
+  let recording = Promise.resolve();
+  const record = (job: FileJob, path: string, bytes: number): Promise<void> => {
+    const line = `${JSON.stringify({ url: job.product.url, file: basename(path), bytes })}\n`;
+    recording = recording.then(() =>
+      appendFile(recordPath, line).catch((err: unknown) => {
+        throw new ArchiveError(
+          `${recordPath}: cannot record the download of ${job.name} (${(err as Error).message})`,
+          recordPath,
+          undefined,
+          { cause: err },
+        );
+      }),
+    );
+    return recording;
+  };
 
   // Bytes done = finished files + what each running transfer has in its .part so far.
   let filesDone = 0;
@@ -156,28 +230,12 @@ export async function downloadProducts(
     o.onProgress(file ? { ...p, file } : p);
   };
 
-  const results: DownloadedFile[] = new Array(jobs.length);
-  let next = 0;
-  let fatal: unknown;
-  const worker = async () => {
-    while (fatal === undefined && next < jobs.length) {
-      const i = next++;
-      try {
-        results[i] = await downloadOne(jobs[i]);
-      } catch (err) {
-        fatal ??= err;
-        return;
-      }
-      filesDone++;
-      emitProgress(jobs[i].name);
-    }
-  };
-
   async function downloadOne(job: FileJob): Promise<DownloadedFile> {
     const { product } = job;
-    const expected = product.sizeBytes;
+    const expected = product.sizeBytes ?? job.savedBytes ?? null;
     const existing = await fileSize(job.path);
     if (existing !== undefined && (expected === null || existing === expected)) {
+      if (job.savedBytes === undefined) await record(job, job.path, existing);
       completedBytes += existing;
       return { product, path: job.path, status: 'present', bytes: existing };
     }
@@ -238,6 +296,7 @@ export async function downloadProducts(
           finalPath = inside(dir, wanted);
         }
         await rename(job.part, finalPath);
+        await record(job, finalPath, size);
         completedBytes += size;
         return { product, path: finalPath, status: 'downloaded', bytes: size };
       }
@@ -316,9 +375,11 @@ export async function downloadProducts(
     }
   }
 
-  const workers = Array.from({ length: Math.max(1, Math.min(o.concurrency, jobs.length)) }, worker);
-  await Promise.all(workers);
-  if (fatal !== undefined) throw fatal;
-  report.files = results;
+  report.files = await mapConcurrent(jobs, o.concurrency, async (job) => {
+    const result = await downloadOne(job);
+    filesDone++;
+    emitProgress(job.name);
+    return result;
+  });
   return report;
 }

@@ -79,6 +79,14 @@ export const DEFAULT_DOWNLOAD_OPTIONS = {
   timeoutMs: 60_000,
 } as const;
 
+/**
+ * The file in a download directory that records under which name each product's URL was saved
+ * (JSON lines `{"url", "file", "bytes"}`), so that a rerun finds a file saved under a
+ * `Content-Disposition` name or a de-duplicating suffix, and no other product takes that name.
+ * A hidden name, which {@link safeFileName} never gives a product.
+ */
+export const DOWNLOAD_RECORD_FILE = '.alma-downloads.jsonl';
+
 /** What happened to one product. */
 export type DownloadStatus = 'downloaded' | 'present' | 'unauthorized' | 'failed';
 
