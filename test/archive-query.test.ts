@@ -6,7 +6,13 @@ import { AlmaArchive, type ArchiveEvent } from '../src/archive/archive.js';
 import { mirrorChain, mirrorUrl } from '../src/archive/mirrors.js';
 import { parseVOTable, parseVOTableStream, voTableRecords } from '../src/archive/votable.js';
 import { summarizeObservations } from '../src/archive/observation.js';
-import { refusedUrl, startReplayServer, type ReplayServer } from './helpers/replay-server.js';
+import {
+  dataLinkDocument,
+  refusedUrl,
+  type DataLinkRowSpec,
+  startReplayServer,
+  type ReplayServer,
+} from './helpers/replay-server.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`./fixtures/archive/${name}`, import.meta.url), 'utf8');
@@ -504,6 +510,103 @@ describe('AlmaArchive against the replay server', () => {
     expect(f['include ".pbcor"'].removed).toBe(0);
     expect(f['include ".cont"'].removed).toBe(2);
     expect(f['include ".cont"'].examples[0]).toMatch(/mfs\.I\.manual\.image\.pbcor\.fits$/);
+  });
+
+  describe('dataProducts over many member OUSs', () => {
+    // 12 OUSs, each listing one FITS file; every third also a tarball holding one more, and
+    // every fourth a row with an error_message. The earlier an OUS, the slower its answer, so
+    // concurrent calls end in about the reverse order of the input.
+    const uids = Array.from({ length: 12 }, (_, i) => `uid://A001/X1/X${i}`);
+    const docs = new Map<string, string>();
+    const expected: string[] = [];
+    const warnings: string[] = [];
+    uids.forEach((uid, i) => {
+      const tar = `${uid.slice(6).replace(/\//g, '_')}.tar`;
+      const rows: DataLinkRowSpec[] = [
+        { id: uid, accessUrl: `http://x/files/p${i}.fits`, contentLength: 100 + i },
+      ];
+      expected.push(`p${i}.fits`);
+      if (i % 3 === 0) {
+        rows.push({ id: uid, serviceDef: 'tarball' });
+        docs.set(tar, dataLinkDocument([{ id: tar, accessUrl: `http://x/files/t${i}.fits` }]));
+        expected.push(`t${i}.fits`);
+      }
+      if (i % 4 === 0) {
+        rows.push({
+          id: uid,
+          accessUrl: `http://x/files/gone${i}.fits`,
+          errorMessage: 'gone',
+        });
+        warnings.push(`DataLink error for gone${i}.fits (${uid}): gone`);
+      }
+      docs.set(uid, dataLinkDocument(rows, i % 3 === 0 ? { tarball: tar } : {}));
+    });
+    const flight = { now: 0, peak: 0 };
+    beforeAll(() => {
+      server.route('GET', '/slow/datalink/sync', async (req) => {
+        flight.now++;
+        flight.peak = Math.max(flight.peak, flight.now);
+        const id = req.query.get('ID') ?? '';
+        const i = uids.indexOf(id);
+        await new Promise((r) => setTimeout(r, i < 0 ? 2 : 40 - 3 * i));
+        flight.now--;
+        const doc = docs.get(id);
+        return doc === undefined ? { status: 404, body: `no ${id}` } : { body: doc };
+      });
+    });
+    const list = async (alma: AlmaArchive, concurrency?: number) => {
+      flight.peak = 0;
+      const res = await alma.dataProducts(uids, {
+        include: [],
+        ...(concurrency !== undefined ? { concurrency } : {}),
+      });
+      return { res, peak: flight.peak };
+    };
+
+    it('lists them with at most `concurrency` DataLink calls in flight (default 4), in the input order', async () => {
+      const events: ArchiveEvent[] = [];
+      const alma = new AlmaArchive({
+        mirror: `${server.url}/slow`,
+        onEvent: (e) => events.push(e),
+      });
+      const one = await list(alma, 1);
+      expect(one.peak).toBe(1);
+      expect(one.res.products.map((p) => p.fileName)).toEqual(expected);
+      expect(one.res.warnings).toEqual(warnings);
+      const byDefault = await list(alma);
+      expect(byDefault.peak).toBe(4);
+      expect(byDefault.res).toEqual(one.res);
+      const two = await list(alma, 2);
+      expect(two.peak).toBe(2);
+      expect(two.res).toEqual(one.res);
+      // The warnings are reported in the input order too, once per listing.
+      expect(events.map((e) => (e.type === 'warning' ? e.message : e.type))).toEqual([
+        ...warnings,
+        ...warnings,
+        ...warnings,
+      ]);
+      await expect(alma.dataProducts(uids, { concurrency: 0 })).rejects.toThrow(
+        /concurrency must be a whole number ≥ 1, got 0/,
+      );
+    });
+
+    it('calls in flight that fail on a dead mirror together switch mirrors once', async () => {
+      const dead = await refusedUrl();
+      const events: ArchiveEvent[] = [];
+      const alma = new AlmaArchive({
+        mirror: dead,
+        fallbackMirrors: [`${server.url}/slow`],
+        retries: 0,
+        onEvent: (e) => events.push(e),
+      });
+      const { res, peak } = await list(alma);
+      expect(peak).toBeGreaterThan(1);
+      expect(res.products.map((p) => p.fileName)).toEqual(expected);
+      expect(events.filter((e) => e.type === 'mirror-switch')).toEqual([
+        expect.objectContaining({ from: dead, to: `${server.url}/slow` }),
+      ]);
+      expect(alma.mirror).toBe(`${server.url}/slow`);
+    });
   });
 
   it('drops DataLink rows with an error_message, with a warning', async () => {

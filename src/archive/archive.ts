@@ -1,3 +1,4 @@
+import { mapConcurrent } from '../core/concurrency.js';
 import { ArchiveError } from '../core/errors.js';
 import { conditionsQuery, searchConditions, type SearchCriteria } from './adql.js';
 import {
@@ -166,18 +167,25 @@ export class AlmaArchive {
     this.onEvent?.(event);
   }
 
-  /** Run `fn` on the active mirror; on a connection failure or 5xx move to the next one. */
+  /**
+   * Run `fn` on the active mirror; on a connection failure or 5xx move to the next one. Calls in
+   * flight together that fail on the same mirror move on once: the first moves the archive to
+   * the next mirror, the others retry there.
+   */
   private async withMirrors<T>(fn: (base: string) => Promise<T>): Promise<T> {
     for (;;) {
-      const base = this.bases[this.active];
+      const at = this.active;
+      const base = this.bases[at];
       try {
         return await fn(base);
       } catch (err) {
-        const next = this.bases[this.active + 1];
-        if (next === undefined || !isTransient(err)) throw err;
+        if (!isTransient(err)) throw err;
+        if (this.active !== at) continue;
+        const next = this.bases[at + 1];
+        if (next === undefined) throw err;
         const reason = err instanceof Error ? err.message : String(err);
         this.emit({ type: 'mirror-switch', from: base, to: next, reason });
-        this.active++;
+        this.active = at + 1;
       }
     }
   }
@@ -316,36 +324,36 @@ export class AlmaArchive {
     opts: DataProductOptions = {},
   ): Promise<DataProductList> {
     const o = { ...DEFAULT_DATA_PRODUCT_OPTIONS, ...opts };
-    const warnings: string[] = [];
-    const log = new FilterLog();
-    const seenUid = new Set<string>();
-    let rows: { row: DataLinkRow; memberOus: string; obsId?: string }[] = [];
-    const rowName = (r: { row: DataLinkRow }) =>
+    type Row = { row: DataLinkRow; memberOus: string; obsId?: string };
+    const rowName = (r: Row) =>
       String(r.row.access_url ?? r.row.service_def ?? r.row.ID ?? '?').replace(/^.*\//, '');
-    const dropErrors = (list: typeof rows) =>
+    /** The rows without an `error_message`; a warning for each of the others. */
+    const dropErrors = (list: Row[], warnings: string[]) =>
       list.filter((r) => {
         const msg = r.row.error_message;
         if (msg === null || msg === undefined || String(msg).trim() === '') return true;
-        const w = `DataLink error for ${rowName(r)} (${r.memberOus}): ${String(msg).trim()}`;
-        warnings.push(w);
-        this.emit({ type: 'warning', message: w });
+        warnings.push(`DataLink error for ${rowName(r)} (${r.memberOus}): ${String(msg).trim()}`);
         return false;
       });
-
-    for (const item of uids) {
-      const uid = typeof item === 'string' ? item : item.memberOusUid;
+    /** One member OUS: its DataLink rows, then its tarballs' (one call after another). */
+    const uidOf = (item: string | Observation) =>
+      typeof item === 'string' ? item : item.memberOusUid;
+    const listOne = async (item: string | Observation) => {
+      const uid = uidOf(item);
       const obsId = typeof item === 'string' ? undefined : item.obsId;
-      if (seenUid.has(uid)) continue;
-      seenUid.add(uid);
+      const warnings: string[] = [];
       const doc = await this.dataLink(uid);
       const services = adhocDataLinkServices(doc);
-      let level = dropErrors(voTableRecords(doc).map((row) => ({ row, memberOus: uid, obsId })));
+      let level = dropErrors(
+        voTableRecords(doc).map((row) => ({ row, memberOus: uid, obsId })),
+        warnings,
+      );
       if (!o.auxiliary) {
         level = level.filter((r) => !String(r.row.semantics ?? '').includes('#aux'));
       }
       if (o.expandTarfiles) {
-        const expanded: typeof rows = [];
-        const kept: typeof rows = [];
+        const expanded: Row[] = [];
+        const kept: Row[] = [];
         for (const r of level) {
           const serviceId =
             r.row.service_def == null ? undefined : services.get(String(r.row.service_def));
@@ -359,10 +367,20 @@ export class AlmaArchive {
             expanded.push({ row, memberOus: uid, obsId });
           }
         }
-        level = [...kept, ...dropErrors(expanded)];
+        level = [...kept, ...dropErrors(expanded, warnings)];
       }
-      rows = rows.concat(level);
-    }
+      return { rows: level, warnings };
+    };
+
+    // Each member OUS once (its first mention), listed `concurrency` at a time; the results
+    // joined in the input order whatever order the calls end in.
+    const unique = new Map<string, string | Observation>();
+    for (const item of uids) if (!unique.has(uidOf(item))) unique.set(uidOf(item), item);
+    const perOus = await mapConcurrent([...unique.values()], o.concurrency, listOne);
+    const rows = perOus.flatMap((l) => l.rows);
+    const warnings = perOus.flatMap((l) => l.warnings);
+    for (const w of warnings) this.emit({ type: 'warning', message: w });
+    const log = new FilterLog();
     const withUrl = rows.filter((r) => r.row.access_url != null && String(r.row.access_url) !== '');
     let products = withUrl.map((r) => toDataProduct(r.row, r));
     const listed = products.length;

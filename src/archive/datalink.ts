@@ -32,6 +32,12 @@ export interface DataProductOptions {
   fitsOnly?: boolean;
   /** Keep `#auxiliary` products (calibration scripts, QA reports). */
   auxiliary?: boolean;
+  /**
+   * Member OUSs listed at the same time (each one's DataLink call, then its tarballs' in turn),
+   * so at most this many DataLink requests are in flight. The result is the same, in the same
+   * order, whatever the concurrency.
+   */
+  concurrency?: number;
 }
 
 /** Defaults of {@link DataProductOptions}: the original pipeline's choices. */
@@ -40,6 +46,7 @@ export const DEFAULT_DATA_PRODUCT_OPTIONS: Required<DataProductOptions> = {
   include: ['.pbcor', '_sci', '.cont'],
   fitsOnly: true,
   auxiliary: false,
+  concurrency: 4,
 };
 
 /** How many products a filter removed, with a few of their names. */

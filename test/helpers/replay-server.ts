@@ -8,7 +8,7 @@
  * - `GET /datalink/sync?ID=...`: the DataLink document registered for that ID, else 404.
  * - `GET /files/<name>`: a file added with `addFile`, honouring `Range`, after consuming the
  *   next queued fault for that file.
- * - anything added with `route`.
+ * - anything added with `route` (a handler may answer later, e.g. to hold requests in flight).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -73,8 +73,12 @@ export interface ReplayServer {
   ): string;
   /** Queue more faults for a file. */
   fault(name: string, ...faults: Fault[]): void;
-  /** Add a custom route (exact path match). */
-  route(method: string, path: string, handler: (req: RecordedRequest) => Reply): void;
+  /** Add a custom route (exact path match); the handler may answer with a promise. */
+  route(
+    method: string,
+    path: string,
+    handler: (req: RecordedRequest) => Reply | Promise<Reply>,
+  ): void;
   /** Requests made for a path. */
   hits(path: string): RecordedRequest[];
   /** Stop the server and drop open (stalled) connections. */
@@ -100,7 +104,7 @@ export async function startReplayServer(opts: ReplayServerOptions = {}): Promise
   let tapAnswer: string | ((req: RecordedRequest) => Reply | string) | undefined = opts.tap;
   const links = new Map<string, string>(Object.entries(opts.dataLink ?? {}));
   const files = new Map<string, FileEntry>();
-  const routes = new Map<string, (req: RecordedRequest) => Reply>();
+  const routes = new Map<string, (req: RecordedRequest) => Reply | Promise<Reply>>();
   const sockets = new Set<Socket>();
 
   const serveFile = (req: RecordedRequest, res: ServerResponse, entry: FileEntry) => {
@@ -170,7 +174,10 @@ export async function startReplayServer(opts: ReplayServerOptions = {}): Promise
       };
       requests.push(rec);
       const custom = routes.get(`${rec.method} ${rec.path}`);
-      if (custom) return send(res, custom(rec));
+      if (custom) {
+        void Promise.resolve(custom(rec)).then((reply) => send(res, reply));
+        return;
+      }
       if (rec.path === '/tap/sync') {
         if (tapAnswer === undefined) return send(res, { status: 404, body: 'no TAP answer set' });
         const a = typeof tapAnswer === 'function' ? tapAnswer(rec) : tapAnswer;
