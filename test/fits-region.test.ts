@@ -8,13 +8,14 @@ import { FitsError, createImage2D, createRng, toContiguous } from '../src/core/i
 import type { Image2D, Rng } from '../src/core/index.js';
 import { FitsHeader, readFits, requireImage, writeFits } from '../src/fits/index.js';
 import type { FitsRegion } from '../src/fits/index.js';
-import { openFitsImage, readFitsFile } from '../src/fits/index.node.js';
+import { openFits, openFitsImage, readFitsFile } from '../src/fits/index.node.js';
 import {
   FITS_DIR,
   REAL_FITS,
   bigEndian,
   buildFits,
   card,
+  cubeHdu,
   imageHdu,
 } from './helpers/fits-fixtures.js';
 
@@ -227,7 +228,7 @@ function cases(): Case[] {
 
 describe('region reads equal the slice of a full read', () => {
   for (const c of cases()) {
-    it(`${c.name}: readFits, readFitsFile and openFitsImage, float32 and float64`, async () => {
+    it(`${c.name}: readFits, readFitsFile, openFitsImage and openFits, float32 and float64`, async () => {
       const path = join(dir, `${c.name.replace(/\W+/g, '-')}.fits`);
       await writeFile(path, c.bytes);
       const rng = createRng(c.bytes.length);
@@ -240,7 +241,14 @@ describe('region reads equal the slice of a full read', () => {
         expect(toContiguous(full)).toEqual(toContiguous(memFull));
         const [rows, cols] = full.shape;
         const reader = await openFitsImage(path, opts);
+        const { plane, ...fileOpts } = opts;
+        const opened = await openFits(path, fileOpts);
+        const fromOpened = (region?: FitsRegion) =>
+          opened.read({ ...(plane ? { plane } : {}), ...(region ? { region } : {}) });
         try {
+          expect(opened.imageHdu).toBe(fileFull.imageHdu);
+          expect(opened.header.cards).toEqual(fileFull.header.cards);
+          expect(opened.planeAxes?.length).toBe(plane?.length);
           expect(reader.shape).toEqual([rows, cols]);
           expect(reader.imageHdu).toBe(fileFull.imageHdu);
           expect(reader.header.cards).toEqual(fileFull.header.cards);
@@ -253,6 +261,7 @@ describe('region reads equal the slice of a full read', () => {
             expect(viaFile.image?.data.constructor).toBe(full.data.constructor);
             expectSame(requireImage(viaFile), want);
             expectSame(await reader.read(region), want);
+            expectSame(await fromOpened(region), want);
             const viaMemory = requireImage(readFits(c.bytes, { ...opts, region }));
             expectSame(viaMemory, slice(memFull, r, cl));
           }
@@ -260,8 +269,10 @@ describe('region reads equal the slice of a full read', () => {
           expectSame(await reader.read({ rows: [2, 5] }), slice(full, [2, 5], [0, cols]));
           expectSame(await reader.read({ cols: [3, 4] }), slice(full, [0, rows], [3, 4]));
           expectSame(await reader.read(), full);
+          expectSame(await fromOpened(), full);
         } finally {
           await reader.close();
+          await opened.close();
         }
       }
     });
@@ -485,6 +496,58 @@ describe('region and reader errors', () => {
     await reader.close();
     await reader.close(); // idempotent
     await expect(reader.read()).rejects.toThrow(/cube\.fits: read after close/);
+  });
+
+  it('openFits reads each plane of a cube in turn (.fits and .fits.gz); files without an image; errors', async () => {
+    // 4 x 3 x 5 x 2: planes [stokes, channel], numpy data[s, c] = values from (s * 5 + c) * 12
+    const values = Array.from({ length: 120 }, (_, i) => i - 60);
+    const bytes = buildFits([cubeHdu(-32, [4, 3, 5, 2], values)]);
+    const plain = join(dir, 'open-cube.fits');
+    const gz = join(dir, 'open-cube.fits.gz');
+    await writeFile(plain, bytes);
+    await writeFile(gz, gzipSync(bytes));
+    for (const path of [plain, gz]) {
+      const cube = await openFits(path);
+      try {
+        expect(cube.planeAxes).toEqual([2, 5]);
+        expect(cube.imageHdu).toBe(0);
+        for (let s = 0; s < 2; s++) {
+          for (let c = 0; c < 5; c++) {
+            const at = (s * 5 + c) * 12;
+            const image = await cube.read({ plane: [s, c] });
+            expect(image.shape).toEqual([3, 4]);
+            expect(Array.from(toContiguous(image))).toEqual(values.slice(at, at + 12));
+            expectSame(image, requireImage(await readFitsFile(path, { plane: [s, c] })));
+          }
+        }
+        expect(
+          Array.from(toContiguous(await cube.read({ plane: [1, 4], region: { rows: [2, 3] } }))),
+        ).toEqual(values.slice(116, 120));
+        await expect(cube.read()).rejects.toThrow(/open-cube\.fits(\.gz)?: HDU 0 is a cube/);
+        await expect(cube.read({ plane: [2, 0] })).rejects.toThrow(/plane index 2 out of range/);
+        await expect(cube.read({ plane: [0] })).rejects.toThrow(/plane needs 2 indices/);
+      } finally {
+        await cube.close();
+      }
+      await cube.close(); // idempotent
+      await expect(cube.read({ plane: [0, 0] })).rejects.toThrow(/read after close/);
+    }
+    const b335 = await openFits(join(FITS_DIR, REAL_FITS.b335));
+    expect(b335.planeAxes).toBeUndefined(); // 1000 x 1000 x 1 x 1 squeezes to an image
+    expectSame(await b335.read(), requireImage(await readFitsFile(join(FITS_DIR, REAL_FITS.b335))));
+    await b335.close();
+    const empty = join(dir, 'open-empty.fits');
+    await writeFile(empty, buildFits([cubeHdu(8, [], [])])); // a primary HDU without data
+    const none = await openFits(empty);
+    expect(none.imageHdu).toBeUndefined();
+    expect(none.planeAxes).toBeUndefined();
+    expect(none.hdus.map((h) => h.kind)).toEqual(['empty']);
+    await expect(none.read()).rejects.toThrow(/open-empty\.fits: no image HDU \(HDUs: 0 empty\)/);
+    await none.close();
+    await expect(openFits(empty, { hdu: 0 })).rejects.toThrow(
+      /HDU 0 is empty \(no data\), not an image/,
+    );
+    await expect(openFits(join(dir, 'nope.fits'))).rejects.toThrow(/nope\.fits: cannot read/);
   });
 
   it('a file that shrinks while open gives FitsError, not short pixels', async () => {

@@ -13,6 +13,7 @@ import {
   DEFAULT_READ_FITS_OPTIONS,
   MAX_DEFLATE_RATIO,
   chooseImageHdu,
+  cubePlaneAxes,
   decodeRegion,
   isPlainFloat32,
   noImageMessage,
@@ -173,6 +174,129 @@ export async function openFitsImage(
   } catch (err) {
     file.close();
     throw err;
+  }
+}
+
+/** Options of {@link openFits}: those of {@link ReadFitsOptions} but the plane and region, which each read takes. */
+export type OpenFitsOptions = Omit<ReadFitsOptions, 'plane' | 'region'>;
+
+/** What one {@link FitsReader.read} reads: a plane of a cube, a window. */
+export interface FitsReadOptions {
+  /** For a cube: one index per axis of {@link FitsReader.planeAxes}, outermost first. */
+  plane?: readonly number[];
+  /** The window, see {@link FitsRegion}. Default: the whole image (or plane). */
+  region?: FitsRegion;
+}
+
+/**
+ * A FITS file on disk opened by {@link openFits}: its headers parsed, the pixels of its image
+ * read a plane (or a window of one) at a time. Close it when done.
+ */
+export interface FitsReader {
+  /** The file's name (its path unless `opts.name` was given). */
+  readonly name: string;
+  /** Every HDU in the file, in order. */
+  readonly hdus: readonly FitsHdu[];
+  /** Index of the HDU images are read from (the first image HDU, or `opts.hdu`); none without an image. */
+  readonly imageHdu: number | undefined;
+  /** Header of that HDU, or of the primary HDU when there is no image. */
+  readonly header: FitsHeader;
+  /**
+   * For a cube (more than two axes longer than 1): the lengths of the axes beyond the second,
+   * outermost first as numpy orders them (ALMA's `[stokes, channels]`), which a read's `plane`
+   * indexes. `undefined` for an image that squeezes to `[rows, cols]`, and when there is no image.
+   */
+  readonly planeAxes: readonly number[] | undefined;
+  /**
+   * The pixels of a plane of a cube (or of the squeezed image), in a window (default: all), with
+   * the values and type {@link readFitsFile} gives with the same `plane` and `region`. Only the
+   * rows needed are read from disk.
+   *
+   * @param opts - see {@link FitsReadOptions}
+   * @throws FitsError naming the file when it has no image, the plane or region does not fit the
+   *   image (a cube needs a plane), the reader is closed, or the file cannot be read
+   */
+  read(opts?: FitsReadOptions): Promise<Image2D>;
+  /** Close the file once the reads in flight end. Idempotent; reads after it throw. */
+  close(): Promise<void>;
+}
+
+/**
+ * Open a FITS file to read the planes of its image one after another, as astropy's `fits.open`
+ * does lazily: the headers are read and checked at once (only header blocks are read), the
+ * pixels of each plane on {@link FitsReader.read}. Reading every channel of a cube this way
+ * holds one plane in memory at a time, however large the cube. A `.gz` file is inflated whole
+ * when opened, once.
+ *
+ * ```ts
+ * const cube = await openFits('cube.fits');
+ * try {
+ *   const [stokes, channels] = cube.planeAxes ?? [1, 1];
+ *   for (let c = 0; c < channels; c++) await cube.read({ plane: [0, c] });
+ * } finally {
+ *   await cube.close();
+ * }
+ * ```
+ *
+ * @param path - the file
+ * @param opts - see {@link OpenFitsOptions}
+ * @throws FitsError naming the file when it cannot be read, is not valid FITS, or `opts.hdu` is
+ *   not an image; the file is then closed
+ */
+export async function openFits(path: string, opts: OpenFitsOptions = {}): Promise<FitsReader> {
+  const name = opts.name ?? path;
+  const file = await openFile(path, name);
+  try {
+    return new FileReader(name, file, chooseImageHdu(file.hdus, opts, name), opts);
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+}
+
+class FileReader implements FitsReader {
+  readonly hdus: readonly FitsHdu[];
+  readonly header: FitsHeader;
+  readonly planeAxes: readonly number[] | undefined;
+  private readonly pending = new Set<Promise<Image2D>>();
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly file: OpenFile,
+    readonly imageHdu: number | undefined,
+    private readonly opts: OpenFitsOptions,
+  ) {
+    this.hdus = file.hdus;
+    this.header = file.hdus[imageHdu ?? 0].header;
+    this.planeAxes = imageHdu === undefined ? undefined : cubePlaneAxes(file.hdus[imageHdu].axes);
+  }
+
+  async read(opts: FitsReadOptions = {}): Promise<Image2D> {
+    if (this.closed) throw new FitsError(`${this.name}: read after close`, this.name);
+    if (this.imageHdu === undefined)
+      throw new FitsError(noImageMessage(this.name, this.hdus), this.name);
+    const { plane, region } = opts;
+    const place = placeImage(
+      this.hdus[this.imageHdu],
+      plane === undefined ? {} : { plane: [...plane] },
+      this.name,
+    );
+    // A reader of this one plane over the open file; it holds nothing once its read is done.
+    const reading = new FileImageReader(this.name, this.file, place, this.opts).read(region);
+    this.pending.add(reading);
+    try {
+      return await reading;
+    } finally {
+      this.pending.delete(reading);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.pending]);
+    this.file.close();
   }
 }
 

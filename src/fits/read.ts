@@ -275,6 +275,15 @@ function kindOf(t: FitsjsHdu): FitsHduKind {
   return 'bintable';
 }
 
+/**
+ * @internal For the axes of a cube (more than two of them longer than 1): the axes beyond the
+ * second, outermost first as numpy orders them, which `plane` indexes; `undefined` for an image
+ * that squeezes to `[rows, cols]`.
+ */
+export function cubePlaneAxes(axes: readonly number[]): number[] | undefined {
+  return axes.filter((a) => a !== 1).length > 2 ? axes.slice(2).reverse() : undefined;
+}
+
 /** @internal Where the pixels of an image HDU's chosen plane lie, and its squeezed shape. */
 export interface ImagePlacement {
   /** The HDU. */
@@ -300,8 +309,7 @@ export function placeImage(hdu: FitsHdu, opts: ReadFitsOptions, name: string): I
   let cols: number;
   let first = 0;
   if (opts.plane === undefined) {
-    const kept = axes.filter((a) => a !== 1);
-    if (kept.length > 2) {
+    if (cubePlaneAxes(axes) !== undefined) {
       throw new FitsError(
         `${where} is a cube (NAXIS1..${axes.length} = ${axes.join(' x ')}); pass plane: ` +
           `[${axes
@@ -312,6 +320,7 @@ export function placeImage(hdu: FitsHdu, opts: ReadFitsOptions, name: string): I
         name,
       );
     }
+    const kept = axes.filter((a) => a !== 1);
     cols = kept[0] ?? 1;
     rows = kept[1] ?? 1;
   } else {

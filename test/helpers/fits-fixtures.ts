@@ -88,13 +88,22 @@ export function imageHdu(
   values: (number | bigint)[],
   extra: RawCard[] = [],
 ): RawHdu {
+  return cubeHdu(bitpix, [cols, rows], values, extra);
+}
+
+/** A primary image HDU of any number of axes (`axes` = NAXIS1..n, FITS order), e.g. a cube. */
+export function cubeHdu(
+  bitpix: 8 | 16 | 32 | 64 | -32 | -64,
+  axes: readonly number[],
+  values: (number | bigint)[],
+  extra: RawCard[] = [],
+): RawHdu {
   return {
     cards: [
       ['SIMPLE', 'T'],
       ['BITPIX', String(bitpix)],
-      ['NAXIS', '2'],
-      ['NAXIS1', String(cols)],
-      ['NAXIS2', String(rows)],
+      ['NAXIS', String(axes.length)],
+      ...axes.map((n, i): RawCard => [`NAXIS${i + 1}`, String(n)]),
       ...extra,
     ],
     data: bigEndian(bitpix, values),
