@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
+import { FITS_DIR, REAL_FITS, buildFits, cubeHdu } from './helpers/fits-fixtures.js';
 
 const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const reference = JSON.parse(
@@ -117,5 +117,125 @@ describe('alma-classifier inspect', () => {
     expect(out).toContain('CTYPE1 = RA---SIN');
     expect(out).toContain('shape [1000, 1000], NaN 0, min -1.117377e-4, max 0.004764785');
     expect(out).toContain('argmax [493, 491]');
+  });
+});
+
+describe('alma-classifier inspect on a cube', () => {
+  // An ALMA-like line cube, NAXIS1..4 = 5 x 4 x 3 x 1 (numpy [stokes, channel, row, col] =
+  // [1, 3, 4, 5]), float32 with NaN pixels and a FREQ/STOKES WCS.
+  const [cols, rows, channels] = [5, 4, 3];
+  const values = Array.from({ length: cols * rows * channels }, (_, i) =>
+    i % 7 === 0 ? NaN : Math.fround(Math.sin(i) * 10),
+  );
+  const cubeDir = mkdtempSync(join(tmpdir(), 'inspect-cube-'));
+  afterAll(() => rmSync(cubeDir, { recursive: true, force: true }));
+  const cubePath = join(cubeDir, 'line-cube.fits');
+  writeFileSync(
+    cubePath,
+    buildFits([
+      cubeHdu(-32, [cols, rows, channels, 1], values, [
+        ['OBJECT', "'TESTCUBE'"],
+        ['BUNIT', "'Jy/beam'"],
+        ['CTYPE3', "'FREQ'"],
+        ['CRVAL3', '2.305E+11'],
+        ['CDELT3', '1.0E+6'],
+        ['CRPIX3', '2.0'],
+        ['CUNIT3', "'Hz'"],
+        ['CTYPE4', "'STOKES'"],
+        ['CRVAL4', '1.0'],
+        ['CDELT4', '1.0'],
+        ['CRPIX4', '1.0'],
+      ]),
+    ]),
+  );
+  /** numpy's nanmin, nanmax, nansum, NaN count and unravelled nanargmax of `v` in `shape`. */
+  function expected(v: number[], shape: number[]) {
+    const finite = v.filter((x) => !Number.isNaN(x));
+    const max = Math.max(...finite);
+    let flat = v.indexOf(max);
+    const arg = shape.map(() => 0);
+    for (let k = shape.length - 1; k >= 0; k--) {
+      arg[k] = flat % shape[k];
+      flat = Math.floor(flat / shape[k]);
+    }
+    return {
+      shape,
+      nanCount: v.length - finite.length,
+      nanMin: Math.min(...finite),
+      nanMax: max,
+      nanSum: finite.reduce((a, b) => a + b, 0),
+      nanArgMax: arg,
+    };
+  }
+  const plane = (c: number) => values.slice(c * rows * cols, (c + 1) * rows * cols);
+
+  it('without --plane, --json gives the whole cube in numpy order and every plane with its world coordinates', async () => {
+    const r = await run(['inspect', '--json', cubePath]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const record = JSON.parse(r.stdout) as Record<string, unknown> & {
+      planes: Record<string, unknown>[];
+    };
+    const { nanSum, ...whole } = expected(values, [1, channels, rows, cols]);
+    expect(record).toMatchObject({ file: cubePath, ...whole });
+    expect(record.nanSum as number).toBeCloseTo(nanSum, 4);
+    expect(record.header).toMatchObject({ OBJECT: 'TESTCUBE', CTYPE3: 'FREQ', CUNIT3: 'Hz' });
+    expect(record.planes).toHaveLength(channels);
+    record.planes.forEach((p, c) => {
+      const { nanSum: sum, ...stats } = expected(plane(c), [rows, cols]);
+      expect(p).toMatchObject({
+        plane: [0, c],
+        // CRPIX3 = 2: channel 0 lies one CDELT3 below CRVAL3
+        world: { STOKES: 'I', FREQ: 2.305e11 + (c - 1) * 1e6 },
+        ...stats,
+      });
+      expect(p.nanSum as number).toBeCloseTo(sum, 4);
+    });
+  });
+
+  it('without --plane, prints the cube, how to pick a plane, and a table of the planes', async () => {
+    const r = await run(['inspect', cubePath]);
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('axis 3  CTYPE3 = FREQ, CRVAL3 = 2.305000e+11, CDELT3 = 1000000');
+    expect(out).toContain(
+      '  image   HDU 0, a cube of shape [1, 3, 4, 5]: 3 planes of [4, 5] (one alone: --plane 0,0 to --plane 0,2)',
+    );
+    const whole = expected(values, [1, channels, rows, cols]);
+    expect(out).toMatch(
+      new RegExp(`  cube    NaN ${whole.nanCount}, .*argmax \\[${whole.nanArgMax.join(', ')}\\]`),
+    );
+    const table = out.slice(out.indexOf('    plane')).trimEnd().split('\n');
+    expect(table[0]).toMatch(/^ {4}plane +world +NaN +min +max +mean +sum +argmax$/);
+    expect(
+      table.slice(1).map((l) =>
+        l
+          .trim()
+          .split(/\s{2,}/)
+          .slice(0, 3),
+      ),
+    ).toEqual([
+      ['[0, 0]', 'STOKES I, FREQ 2.304990e+11 Hz', String(expected(plane(0), [4, 5]).nanCount)],
+      ['[0, 1]', 'STOKES I, FREQ 2.305000e+11 Hz', String(expected(plane(1), [4, 5]).nanCount)],
+      ['[0, 2]', 'STOKES I, FREQ 2.305010e+11 Hz', String(expected(plane(2), [4, 5]).nanCount)],
+    ]);
+  });
+
+  it('with --plane, shows that plane alone', async () => {
+    const [text, json] = await Promise.all([
+      run(['inspect', '--plane', '0,2', cubePath]),
+      run(['inspect', '--plane', '0,2', '--json', cubePath]),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('  image   HDU 0, plane [0, 2], shape [4, 5], NaN ');
+    expect(text.stdout).not.toContain('    plane');
+    const record = JSON.parse(json.stdout) as Record<string, unknown>;
+    const { nanSum, ...stats } = expected(plane(2), [rows, cols]);
+    expect(record).toMatchObject(stats);
+    expect(record.nanSum as number).toBeCloseTo(nanSum, 4);
+    expect(record).not.toHaveProperty('planes');
+    const bad = await run(['inspect', '--plane', '0,3', cubePath]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/line-cube\.fits: HDU 0: plane index 3 out of range for NAXIS3 = 3/);
   });
 });
