@@ -145,8 +145,9 @@ type Attempt = { kind: 'complete'; finalName?: string } | { kind: 'unauthorized'
  * come from the URL or `Content-Disposition`, reduced to a safe basename, so nothing is written
  * outside `dir`; each file's name is recorded in `dir/.alma-downloads.jsonl`
  * ({@link DOWNLOAD_RECORD_FILE}), so a rerun finds a file saved under another name than its
- * URL's (and never gives that name to another product). A 401/403 skips the file (or throws when `skipUnauthorized` is false). Files
- * that still fail are reported with status `failed` and leave only their `.part` behind.
+ * URL's (and never gives that name to another product). A 401/403 skips the file (or throws
+ * when `skipUnauthorized` is false). Files that still fail are reported with status `failed`
+ * and leave only their `.part` behind.
  *
  * @throws ArchiveError on a 401/403 with `skipUnauthorized: false`, or when `dir` cannot be created
  */

@@ -181,7 +181,7 @@ export async function openFitsImage(
 export type OpenFitsOptions = Omit<ReadFitsOptions, 'plane' | 'region'>;
 
 /** What one {@link FitsReader.read} reads: a plane of a cube, a window. */
-export interface FitsReadOptions {
+export interface FitsPlaneOptions {
   /** For a cube: one index per axis of {@link FitsReader.planeAxes}, outermost first. */
   plane?: readonly number[];
   /** The window, see {@link FitsRegion}. Default: the whole image (or plane). */
@@ -212,11 +212,11 @@ export interface FitsReader {
    * the values and type {@link readFitsFile} gives with the same `plane` and `region`. Only the
    * rows needed are read from disk.
    *
-   * @param opts - see {@link FitsReadOptions}
+   * @param opts - see {@link FitsPlaneOptions}
    * @throws FitsError naming the file when it has no image, the plane or region does not fit the
    *   image (a cube needs a plane), the reader is closed, or the file cannot be read
    */
-  read(opts?: FitsReadOptions): Promise<Image2D>;
+  read(opts?: FitsPlaneOptions): Promise<Image2D>;
   /** Close the file once the reads in flight end. Idempotent; reads after it throw. */
   close(): Promise<void>;
 }
@@ -272,7 +272,7 @@ class FileReader implements FitsReader {
     this.planeAxes = imageHdu === undefined ? undefined : cubePlaneAxes(file.hdus[imageHdu].axes);
   }
 
-  async read(opts: FitsReadOptions = {}): Promise<Image2D> {
+  async read(opts: FitsPlaneOptions = {}): Promise<Image2D> {
     if (this.closed) throw new FitsError(`${this.name}: read after close`, this.name);
     if (this.imageHdu === undefined)
       throw new FitsError(noImageMessage(this.name, this.hdus), this.name);
