@@ -227,6 +227,13 @@ export async function trainModel(
           localStep(model, optimizer as tf.Optimizer, cfg.loss, x, s, l, wt),
         close: async () => undefined,
       });
+  // Checked once (NaN, shape), not every epoch.
+  const valPixels =
+    engine && validationData !== undefined
+      ? checkImages(model, validationData, 'validation data').pixels
+      : undefined;
+  // Steps whose weights the engine has not yet written back into the model.
+  let unwritten = 0;
   const order = Array.from({ length: n }, (_, i) => i);
   const rng = createRng(cfg.seed);
   const history: EpochLog[] = [];
@@ -251,20 +258,21 @@ export async function trainModel(
         );
         lossSum += r.loss;
         correct += r.correct;
+        unwritten++;
       }
       const ms = performance.now() - t0;
       trainMs += ms;
       const log: EpochLog = { epoch, epochs: cfg.epochs, loss: lossSum / n, acc: correct / n, ms };
       // The model's own variables are current after every epoch, for callbacks that use it.
-      engine?.writeWeights(model);
+      if (engine) {
+        engine.writeWeights(model);
+        unwritten = 0;
+      }
       if (validationData !== undefined) {
-        const v = engine
-          ? await engine.score(
-              checkImages(model, validationData, 'validation data').pixels,
-              validationData.labels,
-              cfg.loss,
-            )
-          : scoreLossAccuracy(model, validationData, cfg.loss, Math.max(32, cfg.batchSize));
+        const v =
+          engine && valPixels
+            ? await engine.score(valPixels, validationData.labels, cfg.loss)
+            : scoreLossAccuracy(model, validationData, cfg.loss, Math.max(32, cfg.batchSize));
         log.valLoss = v.loss;
         log.valAcc = v.acc;
       }
@@ -285,7 +293,8 @@ export async function trainModel(
       }
     }
   } finally {
-    engine?.writeWeights(model);
+    // An epoch cut short by an error still leaves the model with the weights it reached.
+    if (engine && unwritten > 0) engine.writeWeights(model);
     await runner.close();
     optimizer?.dispose();
   }
