@@ -12,6 +12,8 @@ import {
   buildFits,
   card,
   imageHdu,
+  EMPTY_PRIMARY,
+  SMALL_BINTABLE,
 } from './helpers/fits-fixtures.js';
 
 const real = [REAL_FITS.b335, REAL_FITS.serpens, REAL_FITS.cos850].map(
@@ -24,14 +26,7 @@ const lastImage = imageHdu(
   Array.from({ length: 16 }, (_, i) => i / 3),
 );
 const multi = buildFits([
-  {
-    cards: [
-      ['SIMPLE', 'T'],
-      ['BITPIX', '8'],
-      ['NAXIS', '0'],
-      ['EXTEND', 'T'],
-    ],
-  },
+  EMPTY_PRIMARY,
   {
     cards: [
       ['XTENSION', "'IMAGE   '"],
@@ -50,20 +45,7 @@ const multi = buildFits([
       Array.from({ length: 200 }, (_, i) => i - 100),
     ),
   },
-  {
-    cards: [
-      ['XTENSION', "'BINTABLE'"],
-      ['BITPIX', '8'],
-      ['NAXIS', '2'],
-      ['NAXIS1', '8'],
-      ['NAXIS2', '3'],
-      ['PCOUNT', '0'],
-      ['GCOUNT', '1'],
-      ['TFIELDS', '1'],
-      ['TFORM1', "'1D'"],
-    ],
-    data: new Uint8Array(24),
-  },
+  SMALL_BINTABLE,
   {
     cards: [
       ['XTENSION', "'IMAGE   '"],

@@ -15,6 +15,7 @@ import {
   buildFits,
   card,
   imageHdu,
+  EMPTY_PRIMARY,
 } from './helpers/fits-fixtures.js';
 
 // What astropy reads from each fixture (test/fixtures/reference/fits-stats.json, made by
@@ -278,14 +279,7 @@ describe('readFits structure: HDUs, squeeze, planes', () => {
 
   it('uses the first image HDU after an empty primary, and hdu picks another', () => {
     const file = buildFits([
-      {
-        cards: [
-          ['SIMPLE', 'T'],
-          ['BITPIX', '8'],
-          ['NAXIS', '0'],
-          ['EXTEND', 'T'],
-        ],
-      },
+      EMPTY_PRIMARY,
       {
         cards: [
           ['XTENSION', "'IMAGE   '"],

@@ -17,6 +17,8 @@ import {
   card,
   cubeHdu,
   imageHdu,
+  EMPTY_PRIMARY,
+  SMALL_BINTABLE,
 } from './helpers/fits-fixtures.js';
 
 let dir: string;
@@ -190,14 +192,7 @@ function cases(): Case[] {
     name: 'image extension',
     opts: { hdu: 1 },
     bytes: buildFits([
-      {
-        cards: [
-          ['SIMPLE', 'T'],
-          ['BITPIX', '8'],
-          ['NAXIS', '0'],
-          ['EXTEND', 'T'],
-        ],
-      },
+      EMPTY_PRIMARY,
       {
         cards: [
           ['XTENSION', "'IMAGE   '"],
@@ -207,20 +202,7 @@ function cases(): Case[] {
         ],
         data: ext.data,
       },
-      {
-        cards: [
-          ['XTENSION', "'BINTABLE'"],
-          ['BITPIX', '8'],
-          ['NAXIS', '2'],
-          ['NAXIS1', '8'],
-          ['NAXIS2', '3'],
-          ['PCOUNT', '0'],
-          ['GCOUNT', '1'],
-          ['TFIELDS', '1'],
-          ['TFORM1', "'1D'"],
-        ],
-        data: new Uint8Array(24),
-      },
+      SMALL_BINTABLE,
     ]),
   });
   return out;

@@ -109,3 +109,29 @@ export function cubeHdu(
     data: bigEndian(bitpix, values),
   };
 }
+
+/** A primary HDU with no data that announces extensions (`NAXIS = 0`, `EXTEND = T`). */
+export const EMPTY_PRIMARY: RawHdu = {
+  cards: [
+    ['SIMPLE', 'T'],
+    ['BITPIX', '8'],
+    ['NAXIS', '0'],
+    ['EXTEND', 'T'],
+  ],
+};
+
+/** A small binary-table extension (3 rows of one float64 column), i.e. an HDU with no image. */
+export const SMALL_BINTABLE: RawHdu = {
+  cards: [
+    ['XTENSION', "'BINTABLE'"],
+    ['BITPIX', '8'],
+    ['NAXIS', '2'],
+    ['NAXIS1', '8'],
+    ['NAXIS2', '3'],
+    ['PCOUNT', '0'],
+    ['GCOUNT', '1'],
+    ['TFIELDS', '1'],
+    ['TFORM1', "'1D'"],
+  ],
+  data: new Uint8Array(24),
+};
