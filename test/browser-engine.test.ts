@@ -1,12 +1,11 @@
 // The training engine in a browser: the browser entry point trains with it on the calling
 // thread and scores like TensorFlow.js, in headless Chromium.
-import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBrowserExample } from '../examples/browser/build.js';
 import { hasChromium, launchChromium, openFile, serveDirectory } from './helpers/browser.js';
 
 describe.skipIf(!hasChromium)('training engine in headless Chromium', () => {
@@ -16,22 +15,7 @@ describe.skipIf(!hasChromium)('training engine in headless Chromium', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'browser-engine-'));
-    await build({
-      entryPoints: ['test/helpers/engine-page.ts'],
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      outfile: join(root, 'app.js'),
-      logLevel: 'warning',
-    });
-    const wasmDir = join(
-      dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')),
-      'dist',
-    );
-    for (const name of await readdir(wasmDir)) {
-      if (name.endsWith('.wasm')) await copyFile(join(wasmDir, name), join(root, name));
-    }
+    await buildBrowserExample(root, 'test/helpers/engine-page.ts');
     await writeFile(
       join(root, 'index.html'),
       '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="app.js"></script>',

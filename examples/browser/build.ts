@@ -8,11 +8,17 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Build the example into `outDir` (default `examples/browser/dist`) and return its path. */
-export async function buildBrowserExample(outDir = join(here, 'dist')): Promise<string> {
+/**
+ * Build the example (or another page's script, `entry`) into `outDir` (default
+ * `examples/browser/dist`) as `app.js` beside the WASM binaries, and return its path.
+ */
+export async function buildBrowserExample(
+  outDir = join(here, 'dist'),
+  entry = join(here, 'main.ts'),
+): Promise<string> {
   await mkdir(outDir, { recursive: true });
   await build({
-    entryPoints: [join(here, 'main.ts')],
+    entryPoints: [entry],
     bundle: true,
     format: 'esm',
     platform: 'browser',
