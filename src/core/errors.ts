@@ -50,3 +50,6 @@ export class ModelError extends AlmaClassifierError {}
 
 /** A pipeline step failed (wraps the step's own error as `cause`). */
 export class PipelineError extends AlmaClassifierError {}
+
+/** A FITS header's world coordinate system could not be read or used (missing, unsupported, singular). */
+export class WcsError extends AlmaClassifierError {}
