@@ -13,6 +13,7 @@ import {
   buildNegativeSet,
   buildPositiveSet,
   dustInWind,
+  originalDustInWind,
   preprocess,
   resolveProfile,
   sampleImage,
@@ -34,7 +35,10 @@ const SMALL = join(
 );
 
 /** A quick profile for synthetic images: 64 px crops, 32 px inputs. */
-const small = resolveProfile({ name: 'small', preprocess: { cropSize: 64, inputSize: 32 } });
+const small = resolveProfile(
+  { name: 'small', preprocess: { cropSize: 64, inputSize: 32 } },
+  originalDustInWind,
+);
 
 function synthetic(
   count: number,
@@ -171,7 +175,7 @@ describe('preprocess', () => {
 describe('buildPositiveSet', () => {
   let ds: Dataset;
   beforeAll(async () => {
-    ds = await buildPositiveSet(fixtureImages, dustInWind);
+    ds = await buildPositiveSet(fixtureImages, originalDustInWind);
   });
   it('makes 4n + C(4n, 2) samples: 2 fixture images give 8 + 28 = 36', () => {
     expect(ds.shape).toEqual([36, 100, 100, 1]);
@@ -213,7 +217,7 @@ describe('buildPositiveSet', () => {
   it('gives 528 samples from 8 images, and a seeded subset when the pairs are capped', async () => {
     const eight = synthetic(8, 3, 'wind');
     expect((await buildPositiveSet(eight, small)).shape[0]).toBe(528);
-    const capped = resolveProfile({ ...small, positive: { maxPairs: 50 } });
+    const capped = resolveProfile({ ...small, positive: { maxPairs: 50 } }, originalDustInWind);
     const a = await buildPositiveSet(eight, capped, { seed: 4 });
     const b = await buildPositiveSet(eight, capped, { seed: 4 });
     const c = await buildPositiveSet(eight, capped, { seed: 5 });

@@ -11,6 +11,7 @@ import type { PreprocessOutput } from './preprocess-steps.js';
 import type { ImageWindows } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
 import { profileHash } from './profile.js';
+import type { ImageSkyScale } from './sky-scale.js';
 
 /** One image handed to a builder, with where it came from. */
 export interface SourceImage {
@@ -20,6 +21,8 @@ export interface SourceImage {
   source: string;
   /** HDU index, when read from a FITS file. */
   hdu?: number;
+  /** How the image samples the sky (from its header), for profiles with `preprocess.sky`. */
+  sky?: ImageSkyScale;
 }
 
 /**
@@ -35,6 +38,8 @@ export interface WindowedSource {
   source: string;
   /** HDU index, when read from a FITS file. */
   hdu?: number;
+  /** How the image samples the sky (from its header), for profiles with `preprocess.sky`. */
+  sky?: ImageSkyScale;
 }
 
 /**
@@ -131,10 +136,11 @@ async function walk(
     // The crop is made only for the linear transforms; without them the input is cut directly.
     const withCrop = usesLinear(profile, label);
     try {
+      const popts = { source: src.source, ...(src.sky ? { sky: src.sky } : {}) };
       pre =
         'windows' in src
-          ? await preprocessSource(src.windows, profile, { source: src.source }, withCrop)
-          : preprocessImage(src.image, profile, { source: src.source }, withCrop);
+          ? await preprocessSource(src.windows, profile, popts, withCrop)
+          : preprocessImage(src.image, profile, popts, withCrop);
     } catch (err) {
       // A file that cannot be read (FitsError) is skipped like an image that cannot be used.
       if (!(err instanceof DatasetError || err instanceof FitsError)) throw err;

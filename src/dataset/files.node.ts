@@ -9,6 +9,7 @@ import type { Dataset, SkippedSource } from './dataset.js';
 import { preprocessWindows } from './preprocess.js';
 import type { PreprocessOptions, PreprocessResult } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
+import { skyScaleFromHeader } from './sky-scale.js';
 
 /** File paths, sync or async, e.g. from a directory walk or an archive download stream. */
 export type PathInputs = Iterable<string> | AsyncIterable<string>;
@@ -58,7 +59,10 @@ async function* openSourceFiles(
     try {
       const small = tooSmall(reader, opts.minSize ?? 0);
       if (small !== undefined) yield { source: path, reason: small };
-      else yield { windows: reader, source: path, hdu: reader.imageHdu };
+      else {
+        const sky = skyScaleFromHeader(reader.header);
+        yield { windows: reader, source: path, hdu: reader.imageHdu, ...(sky ? { sky } : {}) };
+      }
     } finally {
       await reader.close();
     }
@@ -89,6 +93,7 @@ export async function* readSourceImages(
     try {
       next = { image: await item.windows.read(whole(item.windows.shape)), source: item.source };
       if (item.hdu !== undefined) next.hdu = item.hdu;
+      if (item.sky !== undefined) next.sky = item.sky;
     } catch (err) {
       next = { source: item.source, reason: (err as Error).message };
     }
@@ -142,7 +147,12 @@ export async function preprocessFile(
     ...(plane === undefined ? {} : { plane }),
   });
   try {
-    const result = await preprocessWindows(reader, profile, { source: path, ...pre });
+    const sky = skyScaleFromHeader(reader.header);
+    const result = await preprocessWindows(reader, profile, {
+      source: path,
+      ...(sky ? { sky } : {}),
+      ...pre,
+    });
     return { ...result, hdu: reader.imageHdu, shape: [reader.shape[0], reader.shape[1]] };
   } finally {
     await reader.close();

@@ -6,3 +6,5 @@ export * from './build.js';
 export * from './augment.js';
 export * from './split.js';
 export * from './synthesize.js';
+export { skyScaleFromHeader, type ImageSkyScale } from './sky-scale.js';
+export * from './shortcuts.js';

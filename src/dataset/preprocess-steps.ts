@@ -25,6 +25,7 @@ import type {
   PreprocessResult,
 } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
+import { nativeProfile, skyResampleFactor } from './sky-scale.js';
 
 /** A {@link PreprocessResult} whose crop was made only when asked for. */
 export type PreprocessOutput = Omit<PreprocessResult, 'crop'> & { crop?: Image2D };
@@ -50,6 +51,10 @@ export function preprocessImage(
   opts: PreprocessOptions,
   withCrop: boolean,
 ): PreprocessOutput {
+  const native = onTheSky(profile, opts);
+  if (native !== undefined) {
+    return resampled(preprocessImage(image, native.profile, opts, withCrop), profile, native);
+  }
   guard(opts, () => assertImage(image, opts.center ? 'cropAround' : 'cropAroundMax'));
   const steps = preprocessSteps(image.shape as [number, number], profile, opts, false, withCrop);
   let step = steps.next();
@@ -67,6 +72,11 @@ export async function preprocessSource(
   opts: PreprocessOptions,
   withCrop: boolean,
 ): Promise<PreprocessOutput> {
+  const native = onTheSky(profile, opts);
+  if (native !== undefined) {
+    const out = await preprocessSource(source, native.profile, opts, withCrop);
+    return resampled(out, profile, native);
+  }
   const [rows, cols] = source.shape;
   guard(opts, () => {
     if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows > 0 && cols > 0)) {
@@ -89,6 +99,44 @@ export async function preprocessSource(
     step = steps.next(pixels);
   }
   return step.value;
+}
+
+/** For a profile whose crop is on the sky: the same profile in this image's pixels. */
+function onTheSky(
+  profile: TargetProfile,
+  opts: PreprocessOptions,
+): { profile: TargetProfile; resample: boolean; factor: number } | undefined {
+  const sky = profile.preprocess.sky;
+  if (sky === null || sky === undefined) return undefined;
+  const factor = skyResampleFactor(sky, profile.preprocess.inputSize, opts.sky, opts.source);
+  return { ...nativeProfile(profile, factor), factor };
+}
+
+/**
+ * The output of preprocessing in source pixels brought to the profile's sizes: the input (and
+ * the crop, when made) resampled by `1 / factor` (bilinear, anti-aliased when shrinking), then
+ * normalised as the profile says.
+ */
+function resampled(
+  out: PreprocessOutput,
+  profile: TargetProfile,
+  native: { resample: boolean; factor: number },
+): PreprocessOutput {
+  const pp = profile.preprocess;
+  const tag = `sky-scale:${native.factor.toFixed(4)}`;
+  if (!native.resample) {
+    return { ...out, transforms: [tag, ...out.transforms] };
+  }
+  const shrink = native.factor > 1;
+  const size = (img: Image2D, n: number): Image2D =>
+    resize(withoutNaN(img), [n, n], { order: 1, antiAlias: shrink });
+  // The deferred normalisation ('none', NaN to 0) is the last transform: resample, then normalise.
+  const transforms = [tag, ...out.transforms.slice(0, -1), `resize:${pp.inputSize}`];
+  const input = normalize(size(out.input, pp.inputSize), { method: pp.normalize, nan: 0 });
+  transforms.push(`normalize:${pp.normalize}`);
+  const result: PreprocessOutput = { ...out, input, transforms };
+  if (out.crop !== undefined) result.crop = size(out.crop, pp.cropSize);
+  return result;
 }
 
 /** Run `check`, turning what it throws into the DatasetError preprocess reports for a bad crop. */

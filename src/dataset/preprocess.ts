@@ -1,6 +1,7 @@
 import type { Image2D } from '../core/image2d.js';
 import { preprocessImage, preprocessSource } from './preprocess-steps.js';
 import type { TargetProfile } from './profile.js';
+import type { ImageSkyScale } from './sky-scale.js';
 
 /** Options of {@link preprocess}. */
 export interface PreprocessOptions {
@@ -16,6 +17,11 @@ export interface PreprocessOptions {
    * score each of several sources in one image). Default: the brightest pixel.
    */
   center?: [row: number, col: number];
+  /**
+   * How the image samples the sky, for a profile whose crop is given in arcsec or beams
+   * (`preprocess.sky`); read it from the header with `skyScaleFromHeader`. Ignored otherwise.
+   */
+  sky?: ImageSkyScale;
 }
 
 /** What {@link preprocess} made from one image. */

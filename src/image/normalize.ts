@@ -5,16 +5,20 @@ import {
   assertOneOf,
   finitePixels,
   imageLike,
+  medianInPlace,
   percentileInPlace,
   rowMajor,
 } from './internal.js';
+import { MAD_TO_STD } from './robust-std.js';
 
 /**
  * How {@link normalize} scales: `'minmax'` to [0, 1] by the finite minimum and maximum,
  * `'zscore'` to mean 0 and standard deviation 1, `'percentile'` to [0, 1] between two
- * percentiles (clipping beyond them), `'none'` leaves values alone (only NaN is replaced).
+ * percentiles (clipping beyond them), `'asinh'` a noise-scaled asinh stretch (faint emission a
+ * few times the noise stays visible beside a bright peak; see {@link NormalizeOptions.softening}),
+ * `'none'` leaves values alone (only NaN is replaced).
  */
-export type NormalizeMethod = 'minmax' | 'zscore' | 'percentile' | 'none';
+export type NormalizeMethod = 'minmax' | 'zscore' | 'percentile' | 'asinh' | 'none';
 
 /** Options of {@link normalize}. */
 export interface NormalizeOptions {
@@ -24,6 +28,15 @@ export interface NormalizeOptions {
   nan?: number;
   /** Lower and upper percentile (0–100) for `method: 'percentile'`. Default `[1, 99]`. */
   percentiles?: [lower: number, upper: number];
+  /**
+   * For `method: 'asinh'`: the level, in units of the image's noise, where the stretch turns
+   * from linear to logarithmic. The image's median is subtracted, values are divided by
+   * `softening` × the robust standard deviation (1.4826 × MAD of the finite pixels), passed
+   * through `asinh` and divided by the result at the maximum, so the peak maps to 1, the
+   * background to 0 (noise scatters a little below), and a pixel at 3σ to about
+   * `asinh(3/softening) / asinh(peak SNR / softening)` rather than 3 / peak SNR. Default 3.
+   */
+  softening?: number;
 }
 
 /** Defaults of {@link NormalizeOptions}. */
@@ -31,6 +44,7 @@ export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = {
   method: 'minmax',
   nan: 0,
   percentiles: [1, 99],
+  softening: 3,
 };
 
 /**
@@ -49,14 +63,15 @@ export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = {
 export function normalize(img: Image2D, opts: NormalizeOptions = {}): Image2D {
   const fn = 'normalize';
   assertImage(img, fn);
-  const { method, nan, percentiles } = { ...NORMALIZE_DEFAULTS, ...opts };
-  assertOneOf(method, ['minmax', 'zscore', 'percentile', 'none'] as const, fn, 'method');
+  const { method, nan, percentiles, softening } = { ...NORMALIZE_DEFAULTS, ...opts };
+  assertOneOf(method, ['minmax', 'zscore', 'percentile', 'asinh', 'none'] as const, fn, 'method');
   if (typeof nan !== 'number') {
     throw new TypeError(`${fn}: option 'nan' must be a number, got ${String(nan)}`);
   }
   let shift = 0;
   let scale = 1;
   let clip = false;
+  if (method === 'asinh') return asinhStretch(img, nan, softening);
   if (method === 'minmax') {
     // One pass over the pixels, without collecting the finite ones first.
     const [min, max] = finiteRange(img);
@@ -106,6 +121,37 @@ export function normalize(img: Image2D, opts: NormalizeOptions = {}): Image2D {
     let y = (v - shift) * scale;
     if (clip) y = y < 0 ? 0 : y > 1 ? 1 : y;
     o[i] = y;
+  }
+  return out;
+}
+
+/** {@link normalize}'s `'asinh'` method. */
+function asinhStretch(img: Image2D, nan: number, softening: number): Image2D {
+  assertNumber(softening, 'normalize', 'softening', 0);
+  if (!(softening > 0)) {
+    throw new RangeError(`normalize: option 'softening' must be > 0, got ${softening}`);
+  }
+  const finite = finitePixels(img);
+  const [R, C] = img.shape as [number, number];
+  const out = imageLike(img, R, C);
+  const o = out.data;
+  const { data, offset } = rowMajor(img);
+  if (finite.length === 0) {
+    o.fill(nan);
+    return out;
+  }
+  let max = -Infinity;
+  for (let i = 0; i < finite.length; i++) if (finite[i] > max) max = finite[i];
+  const med = medianInPlace(finite);
+  for (let i = 0; i < finite.length; i++) finite[i] = Math.abs(finite[i] - med);
+  const sigma = MAD_TO_STD * medianInPlace(finite);
+  // A noiseless image (MAD 0) has no noise scale: fall back to the peak's.
+  const unit = (sigma > 0 ? sigma : Math.abs(max - med) || 1) * softening;
+  const top = Math.asinh((max - med) / unit);
+  const k = top > 0 ? 1 / top : 0;
+  for (let i = 0; i < o.length; i++) {
+    const v = data[offset + i];
+    o[i] = Number.isFinite(v) ? Math.asinh((v - med) / unit) * k : nan;
   }
   return out;
 }

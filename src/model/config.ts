@@ -4,6 +4,8 @@
  * {@link DEFAULT_TRAIN_CONFIG}).
  */
 
+import type { TrainAugmentOptions } from './augment-batch.js';
+
 /** Activation functions a convolution or dense layer may use. */
 export type Activation = 'relu' | 'softmax' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'linear';
 
@@ -62,6 +64,11 @@ export interface EarlyStoppingConfig {
   patience: number;
   /** Smallest change that counts as an improvement. */
   minDelta: number;
+  /**
+   * Put back the weights of the best epoch when training ends (Keras's `restore_best_weights`),
+   * so the model is the one the monitored quantity chose, not the last. Default false.
+   */
+  restoreBestWeights?: boolean;
 }
 
 /** What a progress callback receives at the end of each epoch. */
@@ -102,6 +109,13 @@ export interface TrainConfig {
   classWeight?: Record<number, number>;
   /** Stop early when the monitored quantity stops improving. */
   earlyStopping?: EarlyStoppingConfig;
+  /**
+   * Random transforms of every training image at every step, the same for both classes: the
+   * eight flips/90° rotations, small rotations, and noise at the image's own noise level (see
+   * `TrainAugmentOptions`). `true`: the defaults of `DEFAULT_TRAIN_AUGMENT_OPTIONS`; an object:
+   * those fields changed. Default `false` (the original pipeline trained on fixed images).
+   */
+  augment?: boolean | Partial<TrainAugmentOptions>;
   /**
    * Node only: threads that share each batch (data parallelism, gradients summed before one
    * optimizer step, so results match single-threaded training up to float rounding). `'auto'`

@@ -16,3 +16,10 @@ export {
   type BackendOptions,
 } from './backend.js';
 export { registerTrainingKernels, TRAINING_KERNELS } from './kernels.js';
+export {
+  DEFAULT_TRAIN_AUGMENT_OPTIONS,
+  NO_TRAIN_AUGMENT,
+  augmentBatch,
+  imageLevels,
+  type TrainAugmentOptions,
+} from './augment-batch.js';

@@ -13,6 +13,12 @@ import { engineThreadsAvailable, TrainingEngine } from './engine/engine.js';
 import { mix32 } from './engine/core.js';
 import { sampleCorrect, sampleLoss } from './losses.js';
 import { makeOptimizer } from './optimizers.js';
+import {
+  augmentBatch,
+  augmentsAnything,
+  imageLevels,
+  resolveTrainAugment,
+} from './augment-batch.js';
 
 /** Options of {@link trainModel}: a {@link TrainConfig} plus data and a progress callback. */
 export type TrainOptions = Partial<TrainConfig> & {
@@ -38,6 +44,11 @@ export interface TrainHistory {
   engineSkipped?: string;
   /** Training images per second over all epochs (validation time excluded). */
   imagesPerSecond: number;
+  /**
+   * The epoch (from 0) whose weights the model holds at the end: the best one by the
+   * early-stopping monitor with `restoreBestWeights`, else the last epoch run.
+   */
+  bestEpoch: number;
 }
 
 /**
@@ -202,6 +213,14 @@ export async function trainModel(
   const [n, h, w, c] = shape;
   const per = h * w * c;
   const weights = sampleWeights(data.labels, cfg.classWeight);
+  const aug = resolveTrainAugment(cfg.augment);
+  const augmenting = augmentsAnything(aug);
+  if (augmenting && c !== 1) {
+    throw new ModelError(`augment needs single-channel images, got ${c} channels`);
+  }
+  // Background and noise of each image, measured once; the augmentation draws its own stream.
+  const levels = augmenting ? imageLevels(pixels, n, per) : undefined;
+  const augRng = createRng(mix32(cfg.seed, 0xa06));
   let engine: TrainingEngine | undefined;
   let engineSkipped: string | undefined;
   if (cfg.engine === false) engineSkipped = 'engine: false';
@@ -241,6 +260,8 @@ export async function trainModel(
   let best = es?.monitor.endsWith('acc') ? -Infinity : Infinity;
   let wait = 0;
   let stoppedEarly = false;
+  let bestEpoch = -1;
+  let bestWeights: { values: Float32Array; shape: number[] }[] | undefined;
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       const t0 = performance.now();
@@ -250,8 +271,18 @@ export async function trainModel(
       for (let s = 0; s < n; s += cfg.batchSize) {
         const idx = order.slice(s, Math.min(n, s + cfg.batchSize));
         const m = idx.length;
+        let xb = gather(pixels, per, idx);
+        if (levels !== undefined) {
+          const out = new Float32Array(xb.length);
+          const lv = {
+            median: Float32Array.from(idx, (i) => levels.median[i]),
+            std: Float32Array.from(idx, (i) => levels.std[i]),
+          };
+          augmentBatch(xb, out, m, h, w, lv, aug, augRng);
+          xb = out;
+        }
         const r = await runner.step(
-          gather(pixels, per, idx),
+          xb,
           [m, h, w, c],
           Int32Array.from(idx, (i) => data.labels[i]),
           Float32Array.from(idx, (i) => weights[i]),
@@ -286,6 +317,8 @@ export async function trainModel(
         if (improved(es.monitor, value, best, es.minDelta)) {
           best = value;
           wait = 0;
+          bestEpoch = epoch;
+          if (es.restoreBestWeights) bestWeights = snapshotWeights(model);
         } else if (++wait >= es.patience) {
           stoppedEarly = epoch < cfg.epochs - 1;
           break;
@@ -298,6 +331,9 @@ export async function trainModel(
     await runner.close();
     optimizer?.dispose();
   }
+  if (bestWeights !== undefined && bestEpoch < history.length - 1)
+    restoreWeights(model, bestWeights);
+  else bestEpoch = history.length - 1;
   return {
     epochs: history,
     stoppedEarly,
@@ -306,5 +342,24 @@ export async function trainModel(
     engineSimd: engine?.simd,
     engineSkipped,
     imagesPerSecond: trainMs > 0 ? (n * history.length * 1000) / trainMs : 0,
+    bestEpoch,
   };
+}
+
+/** A copy of every weight of `model` (for `restoreBestWeights`). */
+function snapshotWeights(model: tf.LayersModel): { values: Float32Array; shape: number[] }[] {
+  return model.getWeights().map((t) => ({
+    values: Float32Array.from(t.dataSync() as Float32Array),
+    shape: t.shape,
+  }));
+}
+
+/** Puts a {@link snapshotWeights} copy back into `model`. */
+function restoreWeights(
+  model: tf.LayersModel,
+  saved: { values: Float32Array; shape: number[] }[],
+): void {
+  const tensors = saved.map((s) => tf.tensor(s.values, s.shape));
+  model.setWeights(tensors);
+  for (const t of tensors) t.dispose();
 }

@@ -3,6 +3,7 @@
  * classify → delete, with bounded memory and disk, a journal that makes a killed run resumable,
  * and deterministic sharding so many machines (Slurm array tasks) split one search.
  */
+import { skyScaleFromHeader } from '../dataset/sky-scale.js';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { SearchCriteria } from '../archive/adql.js';
@@ -428,6 +429,7 @@ export async function classifyArchive(
     try {
       const fits = await readFitsFile(path);
       const image = requireImage(fits);
+      const sky = skyScaleFromHeader(fits.header);
       candidates = await classifyImages(
         o.model,
         [
@@ -435,6 +437,7 @@ export async function classifyArchive(
             name: product.fileName,
             image,
             ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
+            ...(sky ? { sky } : {}),
           },
         ],
         { profile, threshold, keepInputs: o.thumbnails },

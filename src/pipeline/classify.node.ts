@@ -5,7 +5,8 @@
 import { stat } from 'node:fs/promises';
 import type { Image2D } from '../core/image2d.js';
 import { AlmaClassifierError } from '../core/errors.js';
-import { requireImage } from '../fits/index.js';
+import { requireImage, type FitsFile } from '../fits/index.js';
+import { skyScaleFromHeader } from '../dataset/sky-scale.js';
 import { readFitsFile } from '../fits/index.node.js';
 import type { LoadedModel } from '../model/io.js';
 import { listFitsFiles } from '../dataset/files.node.js';
@@ -23,6 +24,17 @@ export interface ClassifyFilesOptions extends ClassifyOptions {
   onWarning?: (file: string, message: string) => void;
   /** Called after each file with the number done and the total. */
   onProgress?: (done: number, total: number, file: string) => void;
+}
+
+/** A file's image as {@link classifyImages} takes it, with its HDU and sky scale. */
+function named1(name: string, image: Image2D, fits: FitsFile): NamedImage {
+  const sky = skyScaleFromHeader(fits.header);
+  return {
+    name,
+    image,
+    ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
+    ...(sky ? { sky } : {}),
+  };
 }
 
 /** Input paths with each folder replaced by the FITS files directly inside it. */
@@ -67,9 +79,7 @@ export async function classify(
     try {
       const fits = await readFitsFile(file);
       const image = requireImage(fits);
-      candidates.push(
-        ...(await classifyImages(loaded, [{ name: file, image, hdu: fits.imageHdu }], options)),
-      );
+      candidates.push(...(await classifyImages(loaded, [named1(file, image, fits)], options)));
     } catch (err) {
       if (!(err instanceof AlmaClassifierError) && !(err instanceof RangeError)) throw err;
       opts.onWarning?.(file, err.message);

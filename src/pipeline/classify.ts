@@ -11,6 +11,7 @@ import { preprocess } from '../dataset/preprocess.js';
 import { resolveProfile, type TargetProfile, type TargetProfileInput } from '../dataset/profile.js';
 import type { LoadedModel } from '../model/io.js';
 import { predict } from '../model/predict.js';
+import type { ImageSkyScale } from '../dataset/sky-scale.js';
 
 /** A model ready to classify with: what `loadModel` / `loadModelFromUrl` return. */
 export type ClassifierModel = LoadedModel;
@@ -23,6 +24,8 @@ export interface NamedImage {
   image: Image2D;
   /** HDU the image was read from, when it came from a FITS file. */
   hdu?: number;
+  /** How the image samples the sky (`skyScaleFromHeader`), for profiles with `preprocess.sky`. */
+  sky?: ImageSkyScale;
 }
 
 /** Options of {@link classifyImages} and `classify`. */
@@ -147,7 +150,11 @@ export async function classifyImages(
   for (const item of images) {
     const peaks = peaksToScore(item.image, profile, opts);
     peaks.forEach((center, sourceIndex) => {
-      const prep = preprocess(item.image, profile, { source: item.name, center });
+      const prep = preprocess(item.image, profile, {
+        source: item.name,
+        center,
+        ...(item.sky ? { sky: item.sky } : {}),
+      });
       inputs.push(prep.input);
       pending.push({
         file: item.name,

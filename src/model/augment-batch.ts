@@ -1,0 +1,238 @@
+/**
+ * Random transforms of each training batch, drawn afresh every step and applied to every image
+ * whatever its class: the model sees each source in many orientations and noise draws without
+ * the dataset growing, and no transform can tell it the class. Browser-safe, no TensorFlow.js.
+ */
+import type { Rng } from '../core/random.js';
+import { ModelError } from '../core/errors.js';
+
+/**
+ * Transforms `trainModel` applies to each training image at every step (both classes alike;
+ * the draw never looks at the label). Defaults in {@link DEFAULT_TRAIN_AUGMENT_OPTIONS}.
+ */
+export interface TrainAugmentOptions {
+  /**
+   * One of the eight flips and 90° rotations (the dihedral group of the square), uniformly:
+   * a sky image has no preferred orientation. Square inputs only. Default true.
+   */
+  dihedral: boolean;
+  /**
+   * Largest extra rotation in degrees (uniform in ±`rotation`, bilinear, the corners filled
+   * with the image's median so no border marks the copy). 0 turns it off. Default 15.
+   */
+  rotation: number;
+  /**
+   * Gaussian noise added at a multiple of the image's own noise (its robust standard deviation,
+   * measured once per image), the multiple uniform in [0, `noise`]; the noise is smoothed over
+   * `noiseCorrelation` pixels like a beam's. 0 turns it off. Default 0.5.
+   */
+  noise: number;
+  /** Gaussian smoothing (sigma, pixels) of the added noise; 0 for white noise. Default 1. */
+  noiseCorrelation: number;
+}
+
+/** Defaults of {@link TrainAugmentOptions}. */
+export const DEFAULT_TRAIN_AUGMENT_OPTIONS: TrainAugmentOptions = {
+  dihedral: true,
+  rotation: 15,
+  noise: 0.5,
+  noiseCorrelation: 1,
+};
+
+/** No augmentation: what `augment: false` means. */
+export const NO_TRAIN_AUGMENT: TrainAugmentOptions = {
+  dihedral: false,
+  rotation: 0,
+  noise: 0,
+  noiseCorrelation: 0,
+};
+
+/** Whether the options change any pixel. */
+export function augmentsAnything(o: TrainAugmentOptions): boolean {
+  return o.dihedral || o.rotation > 0 || o.noise > 0;
+}
+
+/**
+ * Fills in and checks augmentation options (`true`/`undefined`: the defaults, `false`: none).
+ *
+ * @throws ModelError naming the bad field
+ */
+export function resolveTrainAugment(
+  a: boolean | Partial<TrainAugmentOptions> | undefined,
+): TrainAugmentOptions {
+  if (a === false) return { ...NO_TRAIN_AUGMENT };
+  const o = { ...DEFAULT_TRAIN_AUGMENT_OPTIONS, ...(a === true || a === undefined ? {} : a) };
+  if (typeof o.dihedral !== 'boolean') throw new ModelError('augment.dihedral must be a boolean');
+  for (const k of ['rotation', 'noise', 'noiseCorrelation'] as const) {
+    if (typeof o[k] !== 'number' || !(o[k] >= 0) || !Number.isFinite(o[k])) {
+      throw new ModelError(`augment.${k} must be a finite number >= 0, got ${String(o[k])}`);
+    }
+  }
+  return o;
+}
+
+/** Median and robust standard deviation (1.4826 × MAD) of one image's pixels. */
+function robustLevel(px: Float32Array): { median: number; std: number } {
+  const sorted = Float32Array.from(px).sort();
+  const n = sorted.length;
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  for (let i = 0; i < n; i++) sorted[i] = Math.abs(sorted[i] - median);
+  sorted.sort();
+  const mad = n % 2 === 1 ? sorted[(n - 1) / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  return { median, std: 1.4826 * mad };
+}
+
+/**
+ * Per-image background level and noise of a set of images (`[n, h, w, 1]` row-major), measured
+ * once before training so a step only draws.
+ */
+export function imageLevels(
+  pixels: Float32Array,
+  n: number,
+  per: number,
+): { median: Float32Array; std: Float32Array } {
+  const median = new Float32Array(n);
+  const std = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = robustLevel(pixels.subarray(i * per, (i + 1) * per));
+    median[i] = l.median;
+    std[i] = l.std;
+  }
+  return { median, std };
+}
+
+/** Separable Gaussian smoothing in place (reflecting edges), `sigma` in pixels. */
+function smooth(a: Float32Array, h: number, w: number, sigma: number, tmp: Float32Array): void {
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp((-0.5 * i * i) / (sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  const reflect = (i: number, n: number): number =>
+    i < 0 ? Math.min(-i - 1, n - 1) : i >= n ? Math.max(2 * n - i - 1, 0) : i;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let j = -r; j <= r; j++) s += k[j + r] * a[y * w + reflect(x + j, w)];
+      tmp[y * w + x] = s;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let j = -r; j <= r; j++) s += k[j + r] * tmp[reflect(y + j, h) * w + x];
+      a[y * w + x] = s;
+    }
+  }
+}
+
+/**
+ * Standard deviation of unit white noise after {@link smooth} with `sigma`: the 2-D kernel is
+ * the outer product of the 1-D one, so its squared L2 norm is the square of the 1-D one's and
+ * the standard deviation is the 1-D kernel's squared norm.
+ */
+function smoothedNoiseStd(sigma: number): number {
+  if (sigma <= 0) return 1;
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  let sum = 0;
+  let sq = 0;
+  for (let i = -r; i <= r; i++) {
+    const v = Math.exp((-0.5 * i * i) / (sigma * sigma));
+    sum += v;
+    sq += v * v;
+  }
+  return sq / (sum * sum);
+}
+
+/**
+ * Draws one augmentation per image of a batch and writes the transformed images into `out`
+ * (`m` images of `h x w`, single channel). The draws come from `rng` alone: the same rng state
+ * and images give the same output, and labels never enter, so both classes get the same
+ * distribution of transforms.
+ *
+ * @param x - the batch's images, `m * h * w` values
+ * @param out - where the augmented images go (may not alias `x`)
+ * @param levels - background median and noise of each batch image (from {@link imageLevels})
+ */
+export function augmentBatch(
+  x: Float32Array,
+  out: Float32Array,
+  m: number,
+  h: number,
+  w: number,
+  levels: { median: ArrayLike<number>; std: ArrayLike<number> },
+  o: TrainAugmentOptions,
+  rng: Rng,
+): void {
+  const per = h * w;
+  if (o.dihedral && h !== w) {
+    throw new ModelError(`augment.dihedral needs square images, got ${h}x${w}`);
+  }
+  const noise = o.noise > 0 ? new Float32Array(per) : undefined;
+  const tmp = o.noise > 0 && o.noiseCorrelation > 0 ? new Float32Array(per) : undefined;
+  const noiseNorm = 1 / smoothedNoiseStd(o.noiseCorrelation);
+  const cy = (h - 1) / 2;
+  const cx = (w - 1) / 2;
+  for (let i = 0; i < m; i++) {
+    const src = x.subarray(i * per, (i + 1) * per);
+    const dst = out.subarray(i * per, (i + 1) * per);
+    // Every draw is made for every image, so one option's setting never shifts another's draws.
+    const d4 = rng.int(0, 7);
+    const theta = ((rng.uniform(-1, 1) * o.rotation) / 180) * Math.PI;
+    const amp = rng.next() * o.noise * levels.std[i];
+    // Output pixel (y, x) samples the input at the inverse map: the dihedral element (a
+    // transpose when d4 & 4, then flips) composed with a rotation by theta about the centre.
+    const cos = Math.cos(theta);
+    const sin = Math.sin(theta);
+    const fill = levels.median[i];
+    const rotating = o.rotation > 0 && theta !== 0;
+    const dihedral = o.dihedral ? d4 : 0;
+    for (let yy = 0; yy < h; yy++) {
+      for (let xx = 0; xx < w; xx++) {
+        let sy = yy;
+        let sx = xx;
+        if (rotating) {
+          const dy = yy - cy;
+          const dx = xx - cx;
+          sy = cy + cos * dy - sin * dx;
+          sx = cx + sin * dy + cos * dx;
+        }
+        if (dihedral & 1) sx = w - 1 - sx;
+        if (dihedral & 2) sy = h - 1 - sy;
+        if (dihedral & 4) {
+          const t = sx;
+          sx = sy;
+          sy = t;
+        }
+        let v: number;
+        if (!rotating) v = src[sy * w + sx];
+        else {
+          const y0 = Math.floor(sy);
+          const x0 = Math.floor(sx);
+          if (y0 < 0 || x0 < 0 || y0 >= h - 1 || x0 >= w - 1) {
+            v =
+              y0 >= 0 && x0 >= 0 && y0 <= h - 1 && x0 <= w - 1 && sy === y0 && sx === x0
+                ? src[y0 * w + x0]
+                : fill;
+          } else {
+            const fy = sy - y0;
+            const fx = sx - x0;
+            const k = y0 * w + x0;
+            v =
+              (1 - fy) * ((1 - fx) * src[k] + fx * src[k + 1]) +
+              fy * ((1 - fx) * src[k + w] + fx * src[k + w + 1]);
+          }
+        }
+        dst[yy * w + xx] = v;
+      }
+    }
+    if (noise !== undefined) {
+      for (let k = 0; k < per; k++) noise[k] = rng.normal();
+      if (amp > 0) {
+        if (tmp !== undefined) smooth(noise, h, w, o.noiseCorrelation, tmp);
+        const s = amp * (tmp !== undefined ? noiseNorm : 1);
+        for (let k = 0; k < per; k++) dst[k] += s * noise[k];
+      }
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../src/core/random.js';
+import { ModelError } from '../src/core/errors.js';
+import {
+  DEFAULT_TRAIN_AUGMENT_OPTIONS,
+  NO_TRAIN_AUGMENT,
+  augmentBatch,
+  createModel,
+  imageLevels,
+  predict,
+  trainModel,
+  type ModelConfig,
+  type TensorData,
+} from '../src/model/index.js';
+
+const N = 16;
+
+/** An asymmetric test pattern: every pixel a distinct value, so each transform is recognisable. */
+function pattern(): Float32Array {
+  const px = new Float32Array(N * N);
+  for (let i = 0; i < px.length; i++) px[i] = i;
+  return px;
+}
+
+/** The 8 dihedral images of `px` made by hand (numpy: rot90 k times, optionally transposed). */
+function dihedralSet(px: Float32Array): string[] {
+  const at = (a: Float32Array, r: number, c: number): number => a[r * N + c];
+  const rot90 = (a: Float32Array): Float32Array => {
+    const o = new Float32Array(N * N);
+    for (let r = 0; r < N; r++) for (let c = 0; c < N; c++) o[r * N + c] = at(a, c, N - 1 - r);
+    return o;
+  };
+  const transpose = (a: Float32Array): Float32Array => {
+    const o = new Float32Array(N * N);
+    for (let r = 0; r < N; r++) for (let c = 0; c < N; c++) o[r * N + c] = at(a, c, r);
+    return o;
+  };
+  const out: string[] = [];
+  let a = px;
+  for (let k = 0; k < 4; k++) {
+    out.push(a.join(','), transpose(a).join(','));
+    a = rot90(a);
+  }
+  return out;
+}
+
+describe('augmentBatch', () => {
+  const levels = { median: [0], std: [1] };
+  const d4only = { ...NO_TRAIN_AUGMENT, dihedral: true };
+
+  it('draws each of the eight flips/90° rotations, moving pixels exactly', () => {
+    const want = new Set(dihedralSet(pattern()));
+    expect(want.size).toBe(8);
+    const rng = createRng(3);
+    const seen = new Map<string, number>();
+    for (let t = 0; t < 800; t++) {
+      const out = new Float32Array(N * N);
+      augmentBatch(pattern(), out, 1, N, N, levels, d4only, rng);
+      const key = out.join(',');
+      expect(want.has(key)).toBe(true);
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    expect(seen.size).toBe(8);
+    for (const count of seen.values()) expect(count).toBeGreaterThan(60);
+  });
+
+  it('is a function of the images and the generator alone: the same state gives the same batch', () => {
+    const x = new Float32Array(3 * N * N).map((_, i) => Math.sin(i));
+    const lv = imageLevels(x, 3, N * N);
+    const a = new Float32Array(x.length);
+    const b = new Float32Array(x.length);
+    augmentBatch(x, a, 3, N, N, lv, DEFAULT_TRAIN_AUGMENT_OPTIONS, createRng(9));
+    augmentBatch(x, b, 3, N, N, lv, DEFAULT_TRAIN_AUGMENT_OPTIONS, createRng(9));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(x));
+  });
+
+  it('rotates about the centre and fills the corners with the image median, not zero', () => {
+    const n = 33;
+    const px = new Float32Array(n * n).fill(0.25);
+    px[16 * n + 16] = 1; // the centre pixel stays put under any rotation
+    const out = new Float32Array(n * n);
+    augmentBatch(
+      px,
+      out,
+      1,
+      n,
+      n,
+      { median: [0.25], std: [0] },
+      { ...NO_TRAIN_AUGMENT, rotation: 30 },
+      createRng(1),
+    );
+    expect(out[16 * n + 16]).toBeGreaterThan(0.5);
+    expect(out[0]).toBeCloseTo(0.25, 6);
+    expect(out[n * n - 1]).toBeCloseTo(0.25, 6);
+  });
+
+  it("adds noise at a multiple of the image's own noise level, beam-smoothed", () => {
+    const per = 64 * 64;
+    const x = new Float32Array(per);
+    const out = new Float32Array(per);
+    const rng = createRng(5);
+    let ratio = 0;
+    const draws = 200;
+    for (let t = 0; t < draws; t++) {
+      augmentBatch(
+        x,
+        out,
+        1,
+        64,
+        64,
+        { median: [0], std: [0.2] },
+        { ...NO_TRAIN_AUGMENT, noise: 1, noiseCorrelation: 1.5 },
+        rng,
+      );
+      let sq = 0;
+      for (let k = 0; k < per; k++) sq += out[k] * out[k];
+      ratio += Math.sqrt(sq / per) / 0.2;
+    }
+    // The multiple is uniform in [0, 1]: its mean is 1/2.
+    expect(ratio / draws).toBeGreaterThan(0.44);
+    expect(ratio / draws).toBeLessThan(0.56);
+    // Smoothed: neighbouring pixels are correlated, as beam-convolved noise is.
+    let c = 0;
+    let v = 0;
+    for (let k = 0; k < per - 1; k++) {
+      c += out[k] * out[k + 1];
+      v += out[k] * out[k];
+    }
+    expect(c / v).toBeGreaterThan(0.5);
+  });
+
+  it('refuses non-square images for the dihedral group', () => {
+    expect(() =>
+      augmentBatch(
+        new Float32Array(12),
+        new Float32Array(12),
+        1,
+        3,
+        4,
+        levels,
+        d4only,
+        createRng(0),
+      ),
+    ).toThrow(ModelError);
+  });
+});
+
+const SIZE = 20;
+const tiny: Partial<ModelConfig> = {
+  inputShape: [SIZE, SIZE, 1],
+  convBlocks: [
+    { filters: 4, kernelSize: 3, poolSize: 2, activation: 'relu' },
+    { filters: 8, kernelSize: 3, poolSize: 2, activation: 'relu' },
+  ],
+  denseUnits: 16,
+};
+
+function noiseData(n: number, seed: number): TensorData {
+  const r = createRng(seed);
+  const images = new Float32Array(n * SIZE * SIZE).map(() => r.normal());
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+  return { images, labels, shape: [n, SIZE, SIZE, 1] };
+}
+
+describe('trainModel: augmentation, best weights', () => {
+  it('augment changes what the model sees, deterministically for one seed', async () => {
+    const data = noiseData(32, 1);
+    const run = async (augment: boolean): Promise<Float32Array> => {
+      const model = await createModel({ ...tiny, seed: 4 });
+      await trainModel(model, data, { epochs: 2, batchSize: 8, seed: 2, augment });
+      const p = await predict(model, data);
+      model.dispose();
+      return p;
+    };
+    const [a1, a2, plain] = [await run(true), await run(true), await run(false)];
+    expect(Array.from(a1)).toEqual(Array.from(a2));
+    expect(Array.from(a1)).not.toEqual(Array.from(plain));
+  });
+
+  it('restoreBestWeights leaves the model with the best epoch of validation loss', async () => {
+    // Labels of pure noise: the validation loss wanders and rises as the model memorises.
+    const train = noiseData(64, 2);
+    const val = noiseData(32, 3);
+    const model = await createModel({ ...tiny, seed: 1, convDropout: 0, denseDropout: 0 });
+    const h = await trainModel(model, train, {
+      epochs: 8,
+      batchSize: 8,
+      learningRate: 3e-2,
+      validationData: val,
+      earlyStopping: { monitor: 'val_loss', patience: 100, minDelta: 0, restoreBestWeights: true },
+    });
+    const losses = h.epochs.map((e) => e.valLoss as number);
+    const best = losses.indexOf(Math.min(...losses));
+    expect(h.bestEpoch).toBe(best);
+    // The final model scores the validation set with the best epoch's loss.
+    const p = await predict(model, val);
+    let loss = 0;
+    for (let i = 0; i < p.length; i++) {
+      const q = Math.min(1 - 1e-7, Math.max(1e-7, val.labels[i] === 1 ? p[i] : 1 - p[i]));
+      loss -= Math.log(q);
+    }
+    expect(loss / p.length).toBeCloseTo(losses[best], 3);
+    model.dispose();
+  });
+
+  it('without restoreBestWeights the model keeps the last epoch', async () => {
+    const model = await createModel({ ...tiny, seed: 1 });
+    const h = await trainModel(model, noiseData(16, 4), { epochs: 3, batchSize: 8 });
+    expect(h.bestEpoch).toBe(2);
+    model.dispose();
+  });
+
+  it('rejects bad augmentation options with the field named', async () => {
+    const model = await createModel(tiny);
+    await expect(
+      trainModel(model, noiseData(8, 1), { epochs: 1, augment: { rotation: -1 } }),
+    ).rejects.toThrow(/augment\.rotation/);
+    model.dispose();
+  });
+});
