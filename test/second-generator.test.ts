@@ -321,7 +321,7 @@ describe('generateSecondScene', () => {
       let diskMax = 0;
       for (let i = 0; i < disk.size; i++) diskMax = Math.max(diskMax, disk.data[i]);
       expect(diskMax / Number(p.rmsJyBeam)).toBeCloseTo(Number(p.diskSnr), 3);
-      if (p.windPeakOverDisk !== 1) continue;
+      if (p.windPeakOutsideDisk !== 1) continue;
       let outside = 0;
       for (let i = 0; i < wind.size; i++)
         if (disk.data[i] < 0.05 * diskMax) outside = Math.max(outside, wind.data[i]);

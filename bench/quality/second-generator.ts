@@ -1159,7 +1159,7 @@ function render(
     params.windPeakJyBeam = c.windPeak;
     params.windPeakSigma = c.windPeak / obs.rms;
     params.windContrast = diskMax > 0 ? c.windPeak / obs.diskPeak : 0;
-    params.windPeakOverDisk = outside > 0 ? 1 : 0;
+    params.windPeakOutsideDisk = outside > 0 ? 1 : 0;
     params.windPeakTotalJyBeam = any * sWind;
   }
   let sNoise = 0;
