@@ -176,7 +176,7 @@ export const CATALOGUE_COLUMNS: readonly CatalogueColumn[] = [
     key: 'scoreErr',
     name: 'score_err',
     type: 'double',
-    ucd: 'stat.error',
+    ucd: 'stat.error;stat.probability',
     description: 'Uncertainty of the score',
   },
   {
