@@ -297,7 +297,6 @@ export function measureSource(
   const clip = { ...SIGMA_CLIP_DEFAULTS, ...o.clip };
 
   const n = R * C;
-  const finite = new Uint8Array(n);
   const inReach = new Uint8Array(n); // finite and within maxRadius of the peak
   const rmsCandidate = new Uint8Array(n); // finite and inside the annulus
   const [inner, outer] = o.annulus ?? [0, Infinity];
@@ -309,7 +308,6 @@ export function measureSource(
   for (let r = 0, p = 0; r < R; r++) {
     for (let c = 0; c < C; c++, p++) {
       if (!Number.isFinite(data[offset + p])) continue;
-      finite[p] = 1;
       const d2 = (r - pr) ** 2 + (c - pc) ** 2;
       if (d2 <= maxR2) inReach[p] = 1;
       if (o.annulus === undefined || (d2 >= inner * inner && d2 <= outer * outer)) {
