@@ -232,6 +232,26 @@ describe('fitGaussian2D behaviour', () => {
     expect(() => fitGaussian2D(img)).not.toThrow();
   });
 
+  it('holds fixed parameters at their starting value and fits the rest', () => {
+    const rng = createRng(8);
+    const img = renderGaussian2D(truth, 64, 60);
+    for (let i = 0; i < img.data.length; i++) img.data[i] += 0.02 * rng.normal();
+    const fit = fitGaussian2D(img, { fixed: ['offset'], initial: { offset: 0.1 } });
+    expect(fit.offset).toBe(0.1);
+    expect(fit.stderr.offset).toBe(0);
+    expect(fit.converged).toBe(true);
+    expectClose(fit, truth, 0.01);
+    expect(() => fitGaussian2D(img, { fixed: ['width' as 'offset'] })).toThrow(
+      /names no parameter/,
+    );
+  });
+
+  it('needs only as many pixels as free parameters', () => {
+    const img = createImage2D(10, 10, new Float32Array(100).fill(NaN));
+    for (let i = 0; i < 6; i++) img.data[i * 11] = 1 + i;
+    expect(() => fitGaussian2D(img, { fixed: ['offset'], initial: { offset: 0 } })).not.toThrow();
+  });
+
   it('rejects a weight map of the wrong shape', () => {
     const img = renderGaussian2D(truth, 64, 60);
     expect(() => fitGaussian2D(img, { weights: createImage2D(60, 64) })).toThrow(RangeError);

@@ -59,9 +59,9 @@ export interface Gaussian2DFit extends Gaussian2D {
   /** Which test stopped the iteration. */
   reason: FitStopReason;
   /**
-   * One-sigma uncertainties from the covariance `(JᵀWJ)⁻¹ · cost / (pixels - 7)` (scipy
-   * `curve_fit` with `absolute_sigma=False`); NaN where the matrix is singular. `angleDeg` in
-   * degrees.
+   * One-sigma uncertainties from the covariance `(JᵀWJ)⁻¹ · cost / (pixels - free parameters)`
+   * (scipy `curve_fit` with `absolute_sigma=False`); NaN where the matrix is singular, 0 for a
+   * `fixed` parameter. `angleDeg` in degrees.
    */
   stderr: Gaussian2D;
   /** The starting point (moments around the brightest pixel, or `initial`). */
@@ -92,6 +92,11 @@ export interface FitGaussian2DOptions {
   /** Starting values that replace the moment guess, parameter by parameter. Default `null`. */
   initial?: Partial<Gaussian2D> | null;
   /**
+   * Parameters held at their starting value (from `initial` or the moment guess), e.g.
+   * `['offset']` with `initial: { offset: background }` to fit a source's core alone. Default `[]`.
+   */
+  fixed?: readonly (keyof Gaussian2D)[];
+  /**
    * The moment guess uses the pixels connected to the brightest one above
    * `background + guessFraction * (peak - background)`, in (0, 1). Default 0.2.
    */
@@ -117,6 +122,7 @@ export const FIT_GAUSSIAN_2D_DEFAULTS: Required<FitGaussian2DOptions> = {
   mask: null,
   weights: null,
   initial: null,
+  fixed: [],
   guessFraction: 0.2,
   minSigma: 0.1,
   maxSigma: null,
@@ -126,8 +132,17 @@ export const FIT_GAUSSIAN_2D_DEFAULTS: Required<FitGaussian2DOptions> = {
   gtol: 1e-10,
 };
 
-/** Number of free parameters: amplitude, row, col, sigmaMajor, sigmaMinor, angle, offset. */
-const NP = 7;
+/** The parameters, in the order of the solver's vector. */
+const PARAMS = [
+  'amplitude',
+  'row',
+  'col',
+  'sigmaMajor',
+  'sigmaMinor',
+  'angleDeg',
+  'offset',
+] as const satisfies readonly (keyof Gaussian2D)[];
+const NP = PARAMS.length;
 const DEG = 180 / Math.PI;
 
 /**
@@ -152,7 +167,8 @@ const DEG = 180 / Math.PI;
  * @param img - the image, `[rows, cols]`
  * @param opts - see {@link FitGaussian2DOptions}
  * @returns the fit, see {@link Gaussian2DFit}
- * @throws RangeError when the window holds fewer usable pixels than the 7 parameters, or on
+ * @throws RangeError when the window holds fewer usable pixels than free parameters (7 unless
+ *   some are `fixed`), or on
  *   invalid options; TypeError when `img` is not an image
  */
 export function fitGaussian2D(img: Image2D, opts: FitGaussian2DOptions = {}): Gaussian2DFit {
@@ -176,10 +192,17 @@ export function fitGaussian2D(img: Image2D, opts: FitGaussian2DOptions = {}): Ga
   const maxSigma = o.maxSigma ?? 2 * Math.max(win.rows, win.cols);
   assertNumber(maxSigma, fn, 'maxSigma', o.minSigma);
 
+  const held = new Set<number>();
+  for (const name of o.fixed) {
+    const j = PARAMS.indexOf(name);
+    if (j < 0) throw new RangeError(`${fn}: option 'fixed' names no parameter: ${String(name)}`);
+    held.add(j);
+  }
+  const nFree = NP - held.size;
   const pix = gatherPixels(data, base, R, C, win, o.mask, o.weights, fn);
-  if (pix.n < NP) {
+  if (pix.n < nFree) {
     throw new RangeError(
-      `${fn}: the ${win.rows}x${win.cols} window at (${win.row}, ${win.col}) has ${pix.n} usable pixels, fewer than the ${NP} parameters`,
+      `${fn}: the ${win.rows}x${win.cols} window at (${win.row}, ${win.col}) has ${pix.n} usable pixels, fewer than the ${nFree} parameters`,
     );
   }
   const lower = new Float64Array([
@@ -202,7 +225,13 @@ export function fitGaussian2D(img: Image2D, opts: FitGaussian2DOptions = {}): Ga
   ]);
   const guess = { ...momentGuess(pix, win, o.guessFraction, o.minSigma, maxSigma), ...o.initial };
   const p0 = toVector(guess);
-  for (let j = 0; j < NP; j++) p0[j] = Math.min(upper[j], Math.max(lower[j], p0[j]));
+  for (let j = 0; j < NP; j++) {
+    p0[j] = Math.min(upper[j], Math.max(lower[j], p0[j]));
+    if (!Number.isFinite(p0[j])) {
+      throw new RangeError(`${fn}: starting value of '${PARAMS[j]}' is not finite (${p0[j]})`);
+    }
+    if (held.has(j)) lower[j] = upper[j] = p0[j];
+  }
   const initial = fromVector(p0);
 
   const lm = levenbergMarquardt(pix, p0, lower, upper, o);
@@ -215,10 +244,12 @@ export function fitGaussian2D(img: Image2D, opts: FitGaussian2DOptions = {}): Ga
     const d = pix.y[i] - modelAt(p, pix.r[i], pix.c[i]);
     sumSq += d * d;
   }
-  const cov = invertSpd(jtj);
-  const scale = pix.n > NP ? cost / (pix.n - NP) : NaN;
+  const free: number[] = [];
+  for (let j = 0; j < NP; j++) if (!held.has(j)) free.push(j);
+  const cov = invertSpd(jtj, free);
+  const scale = pix.n > nFree ? cost / (pix.n - nFree) : NaN;
   const err = new Float64Array(NP);
-  for (let j = 0; j < NP; j++) err[j] = cov ? Math.sqrt(cov[j * NP + j] * scale) : NaN;
+  free.forEach((j, i) => (err[j] = cov ? Math.sqrt(cov[i * free.length + i] * scale) : NaN));
   const fit = fromVector(p);
   const stderr = fromVector(err, false);
   if (Math.abs(p[3]) < Math.abs(p[4])) [stderr.sigmaMajor, stderr.sigmaMinor] = [err[4], err[3]];
@@ -714,17 +745,22 @@ function choleskySolve(l: Float64Array, m: number, b: Float64Array): void {
   }
 }
 
-/** Inverse of a symmetric positive definite 7x7 matrix, or undefined when it is singular. */
-function invertSpd(h: Float64Array): Float64Array | undefined {
-  const l = Float64Array.from(h);
-  if (!cholesky(l, NP)) return undefined;
-  const inv = new Float64Array(NP * NP);
-  const col = new Float64Array(NP);
-  for (let j = 0; j < NP; j++) {
+/**
+ * Inverse of the rows and columns `idx` of the symmetric 7x7 matrix `h` (`m x m`, m =
+ * `idx.length`), or undefined when that block is not positive definite.
+ */
+function invertSpd(h: Float64Array, idx: number[]): Float64Array | undefined {
+  const m = idx.length;
+  const l = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) l[i * m + j] = h[idx[i] * NP + idx[j]];
+  if (!cholesky(l, m)) return undefined;
+  const inv = new Float64Array(m * m);
+  const col = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
     col.fill(0);
     col[j] = 1;
-    choleskySolve(l, NP, col);
-    for (let i = 0; i < NP; i++) inv[i * NP + j] = col[i];
+    choleskySolve(l, m, col);
+    for (let i = 0; i < m; i++) inv[i * m + j] = col[i];
   }
   return inv;
 }
