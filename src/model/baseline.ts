@@ -84,11 +84,15 @@ export const DEFAULT_BASELINE_OPTIONS: BaselineOptions = {
 
 /** The measurements behind a {@link BaselineScore}. All S/N figures are in noise sigmas of the sum. */
 export interface BaselineParts {
-  /** False when no source stands out (peak S/N below `minPeakSnr`, or no usable pixel); then every figure is 0. */
+  /**
+   * False when no source stands out (peak S/N below `minPeakSnr`, or no usable pixel); then
+   * every cone figure is 0.
+   */
   source: boolean;
   /**
-   * Residual flux in the two minor-axis cones: the residual summed and divided by the beam area
-   * in pixels (`2π s²`, `s` the noise's correlation scale), so Jy for a Jy/beam image.
+   * Residual flux in the two minor-axis cones: the (clipped) residual summed and divided by the
+   * beam area in pixels (`2π s²`, `s` the noise's correlation scale, which is the beam's sigma
+   * for beam-convolved noise), so Jy for a Jy/beam image.
    */
   residualFlux: number;
   /** S/N of the residual summed over the two minor-axis cones. */
@@ -239,8 +243,8 @@ export function baselineWindScore(
     }
   }
   const halfOpen = ((o.openingDeg / 2) * Math.PI) / 180;
-  const round = fit.sigmaMinor / fit.sigmaMajor >= o.roundAxisRatio;
-  const steps = round ? Math.round(180 / o.searchStepDeg) : 1;
+  const isRound = fit.sigmaMinor / fit.sigmaMajor >= o.roundAxisRatio;
+  const steps = isRound ? Math.round(180 / o.searchStepDeg) : 1;
   let best: Cones | undefined;
   let bestTurn = 0;
   for (let i = 0; i < steps; i++) {
@@ -265,7 +269,7 @@ export function baselineWindScore(
     asymmetry: b.asymmetry,
     statistic: b.statistic,
     axisDeg: axis,
-    searched: round,
+    searched: isRound,
     noise,
     beamPixels,
     peakSnr,
