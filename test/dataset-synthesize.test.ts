@@ -34,9 +34,11 @@ describe('synthesize', () => {
   });
   it('puts a disk at the position angle asked for, as principalAngle measures it', () => {
     for (const pa of [0, 35, -50]) {
+      // A circular beam, so the angle measured is the disk's and not the beam's.
       const img = synthesize(createRng(4), {
         kind: 'disk',
         size: 128,
+        beamFwhm: 5,
         positionAngle: pa,
         inclination: 60,
         pointSources: [0, 0],
