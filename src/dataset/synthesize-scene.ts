@@ -199,8 +199,9 @@ export interface SynthesizeSceneOptions {
   /**
    * Primary-beam correction as in `.pbcor` products: noise grows as 1/pb towards the edge and
    * pixels beyond the cut radius (a fraction of half the side; 1 blanks only the corners) are NaN.
-   * `false`: never; a number or range: always, at that radius. Default: with probability
-   * `primaryBeamFraction`, radius from `primaryBeamRadius`.
+   * `false`: never (even for `pbcor-edge`); a number or range: always, at that radius. Default:
+   * with probability `primaryBeamFraction` (always for `pbcor-edge`), radius from
+   * `primaryBeamRadius`.
    */
   primaryBeam?: false | SceneRange;
   /** Probability of a primary-beam cut when `primaryBeam` is not given. Default 0.3. */
@@ -209,7 +210,10 @@ export interface SynthesizeSceneOptions {
   primaryBeamRadius?: readonly [number, number];
   /** Primary-beam response at the cut (ALMA's `pblimit`). Default 0.2. */
   primaryBeamEdge?: number;
-  /** Imaging-sidelobe stripes: `true` always, `false` never. Default: with `sidelobeFraction`. */
+  /**
+   * Imaging-sidelobe stripes: `true` always, `false` never (even for `sidelobes`). Default: with
+   * `sidelobeFraction` (always for `sidelobes`).
+   */
   sidelobes?: boolean;
   /** Probability of sidelobe stripes when `sidelobes` is not given. Default 0.1. */
   sidelobeFraction?: number;
@@ -531,7 +535,7 @@ function peakOf(a: Float32Array, mask?: (k: number) => boolean): number {
  * beam itself; white noise convolved with the same beam is scaled to `rms` exactly; a primary-beam
  * cut then raises the noise outwards and blanks beyond it. Winds run along the disk's minor axis
  * (within `windMisalignment`): their projected length shrinks and their apparent opening widens
- * as sin i (floored at 0.5, i = 30°).
+ * as sin i (floored at 0.5, i = 30°; apparent half-opening at most 60°, 35° for walls).
  *
  * The observation (image size, pixel scale, beam, rms, primary beam, sidelobes) and the disk are
  * drawn the same way whatever the kind, from their own random streams, so neither says the class,
@@ -598,12 +602,12 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
   const side = Array.from({ length: 10 }, obs);
   const pbForced = kind === 'pbcor-edge';
   let pbRadius: number | false;
-  if (o.primaryBeam === false) pbRadius = pbForced ? linear(uPbRadius, o.primaryBeamRadius) : false;
+  if (o.primaryBeam === false) pbRadius = false;
   else if (o.primaryBeam !== undefined) pbRadius = linear(uPbRadius, o.primaryBeam);
   else
     pbRadius =
       pbForced || uPbOn < o.primaryBeamFraction ? linear(uPbRadius, o.primaryBeamRadius) : false;
-  const sidelobes = kind === 'sidelobes' || (o.sidelobes ?? uSideOn < o.sidelobeFraction);
+  const sidelobes = o.sidelobes ?? (kind === 'sidelobes' || uSideOn < o.sidelobeFraction);
 
   const beam: PixelBeam = {
     major: beamMajor,
@@ -698,7 +702,8 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
     start,
     length: windLength,
     baseWidth: Math.max(baseFrac * radius, 1),
-    tanOpening: Math.min(Math.tan(opening * DEG) / projection, Math.tan(65 * DEG)),
+    // Projection widens the cone (tan α / sin i); capped so it stays a cone about the axis.
+    tanOpening: Math.min(Math.tan(opening * DEG) / projection, Math.tan(60 * DEG)),
     decay: decayFrac * windLength,
     edge,
   };
@@ -757,7 +762,15 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
       const interior = 0.3 * k();
       params.windWallThickness = wall;
       params.windInterior = interior;
-      paintWalls(feature, axis, wall, interior);
+      // The walls rise from the inner disk; limbs wider than ±35° would read as emission beside
+      // the disk rather than along its axis.
+      const walls = {
+        ...axis,
+        baseWidth: Math.max(0.4 * axis.baseWidth, 1),
+        tanOpening: Math.min(axis.tanOpening, Math.tan(35 * DEG)),
+        decay: Math.max(axis.decay, 0.7 * windLength),
+      };
+      paintWalls(feature, walls, wall, interior);
       break;
     }
     case 'wind-lobes': {

@@ -287,8 +287,15 @@ export function paintWalls(
     if (s > sMax || Math.abs(a) > Math.max(3 * w, w + 5 * tau)) return 0;
     const wall = Math.exp(-0.5 * ((Math.abs(a) - w) / tau) ** 2);
     const fill = interior * Math.exp(-((Math.abs(a) / w) ** shape.edge));
+    // The limbs brighten away from the disk (a longer path through the wall), so they read as
+    // the edges of a cone along the axis rather than as knots beside the disk.
+    const limb = 1 - Math.exp(-((s / (shape.start + 0.3 * shape.length)) ** 2));
     return (
-      (wall + fill) * fadeIn(s, shape.start) * Math.exp(-s / shape.decay) * fadeOut(s, shape.length)
+      (wall + fill) *
+      limb *
+      fadeIn(s, shape.start) *
+      Math.exp(-s / shape.decay) *
+      fadeOut(s, shape.length)
     );
   });
 }
