@@ -632,9 +632,33 @@ describe('synthesizeScene', () => {
         0.25 * sd([...pos[key], ...neg[key]]),
       );
     }
-    // Artefacts: the same rate for both, except that pbcor-edge and sidelobes negatives force theirs.
     expect(Math.abs(mean(pos.pb) - mean(neg.pb))).toBeLessThan(0.1);
     expect(Math.abs(mean(pos.sidelobes) - mean(neg.sidelobes))).toBeLessThan(0.08);
+    // pbcor-edge and sidelobes negatives always have their artefact; positives drawn by label
+    // make up for it. With only those two negative kinds, every positive has both.
+    const forced = { disk: 0, 'edge-on': 0, binary: 0, rings: 0, envelope: 0, 'jet-knots': 0 };
+    const rest = { 'point-sources': 0, noise: 0, spiral: 0 };
+    const rng = createRng(300);
+    for (let i = 0; i < 20; i++) {
+      const onlyPb = synthesizeScene(rng, {
+        ...QUIET,
+        primaryBeam: undefined,
+        sidelobes: undefined,
+        label: 'positive',
+        size: 16,
+        weights: { ...forced, ...rest, sidelobes: 0 },
+      });
+      expect(onlyPb.params.primaryBeam).not.toBe(false);
+      const onlySide = synthesizeScene(rng, {
+        ...QUIET,
+        primaryBeam: undefined,
+        sidelobes: undefined,
+        label: 'positive',
+        size: 16,
+        weights: { ...forced, ...rest, 'pbcor-edge': 0 },
+      });
+      expect(onlySide.params.sidelobes).toBe(true);
+    }
   });
 
   it('rejects options outside their domain', () => {

@@ -4,6 +4,7 @@ import type { Rng } from '../core/random.js';
 import type { FitsCard } from '../fits/header.js';
 import {
   FWHM_PER_SIGMA,
+  MAX_BEAM_AXIS_RATIO,
   beamCorrelatedNoise,
   beamCovariance,
   beamResponse,
@@ -185,7 +186,7 @@ export interface SynthesizeSceneOptions {
   pixelScale?: SceneRange;
   /** Beam major-axis FWHM, px, uniform. Default `[2.5, 9]`. */
   beamMajor?: SceneRange;
-  /** Beam major over minor FWHM, uniform. Default `[1, 1.8]`. */
+  /** Beam major over minor FWHM, uniform, at most 2.4. Default `[1, 1.8]`. */
   beamAxisRatio?: SceneRange;
   /** Beam position angle, degrees east of north (FITS `BPA`), uniform. Default `[0, 180]`. */
   beamPositionAngle?: SceneRange;
@@ -204,7 +205,11 @@ export interface SynthesizeSceneOptions {
    * `primaryBeamRadius`.
    */
   primaryBeam?: false | SceneRange;
-  /** Probability of a primary-beam cut when `primaryBeam` is not given. Default 0.3. */
+  /**
+   * Probability of a primary-beam cut when `primaryBeam` is not given. Default 0.3. Positives
+   * drawn by label get it more often, as often as the negatives' mixture (where `pbcor-edge`
+   * always has it), so the cut does not tell the class.
+   */
   primaryBeamFraction?: number;
   /** Cut radius range (fraction of half the side), uniform. Default `[0.6, 1]`. */
   primaryBeamRadius?: readonly [number, number];
@@ -215,7 +220,10 @@ export interface SynthesizeSceneOptions {
    * `sidelobeFraction` (always for `sidelobes`).
    */
   sidelobes?: boolean;
-  /** Probability of sidelobe stripes when `sidelobes` is not given. Default 0.1. */
+  /**
+   * Probability of sidelobe stripes when `sidelobes` is not given. Default 0.1; matched between
+   * the labels as `primaryBeamFraction` is.
+   */
   sidelobeFraction?: number;
   /** Add beam-correlated noise. `false` renders the noise-free sky (for tests). Default true. */
   noise?: boolean;
@@ -404,6 +412,22 @@ function pickKind(
   return last;
 }
 
+/** Share of `kind` among the negatives' mixing weights. */
+function negativeShare(
+  kind: SyntheticSceneKind,
+  weights: Partial<Record<SyntheticSceneKind, number>> | undefined,
+): number {
+  let total = 0;
+  let own = 0;
+  for (const k of SYNTHETIC_SCENE_KINDS) {
+    if (k.label !== 'negative') continue;
+    const w = weights?.[k.kind] ?? k.weight;
+    total += w;
+    if (k.kind === kind) own += w;
+  }
+  return total > 0 ? own / total : 0;
+}
+
 function validate(o: Resolved): void {
   for (const name of [
     'size',
@@ -414,16 +438,12 @@ function validate(o: Resolved): void {
     'snr',
     'diskSize',
     'diskRadius',
+    'windLength',
+    'windSnr',
   ] as const) {
     checkRange(name, o[name], Number.MIN_VALUE);
   }
-  for (const name of [
-    'beamPositionAngle',
-    'positionAngle',
-    'windMisalignment',
-    'windSnr',
-    'windLength',
-  ] as const) {
+  for (const name of ['beamPositionAngle', 'positionAngle', 'windMisalignment'] as const) {
     checkRange(name, o[name]);
   }
   checkRange('inclination', o.inclination, 0);
@@ -434,6 +454,9 @@ function validate(o: Resolved): void {
   if ((typeof o.windOpening === 'number' ? o.windOpening : o.windOpening[1]) >= 90)
     throw new RangeError(`${FN}: option 'windOpening' must be below 90 degrees`);
   checkRange('beamAxisRatio', o.beamAxisRatio, 1);
+  const ratio = o.beamAxisRatio;
+  if ((typeof ratio === 'number' ? ratio : ratio[1]) > MAX_BEAM_AXIS_RATIO)
+    throw new RangeError(`${FN}: option 'beamAxisRatio' must be at most ${MAX_BEAM_AXIS_RATIO}`);
   checkRange('diskThickness', o.diskThickness, Number.MIN_VALUE);
   checkRange('fainterSide', o.fainterSide, 0);
   checkRange('primaryBeamRadius', o.primaryBeamRadius, Number.MIN_VALUE);
@@ -542,7 +565,8 @@ function peakOf(a: Float32Array, mask?: (k: number) => boolean): number {
  * and a wind and a plain disk from the same `rng` state share their disk, noise and observation.
  * Exceptions, by design and documented on the options: `edge-on` maps the inclination draw to
  * [80°, 90°], `rings` and `spiral` map theirs to [0°, 70°] and the size to [8, 25] beams, and
- * `sidelobes` and `pbcor-edge` force their artefact on (drawn as for any scene).
+ * `sidelobes` and `pbcor-edge` force their artefact on (drawn as for any scene); positives drawn
+ * by label then get those artefacts at the negatives' overall rate.
  *
  * ```ts
  * const scene = synthesizeScene(createRng(7), { label: 'negative', size: 400 });
@@ -600,14 +624,22 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
   const uPbRadius = obs();
   const uSideOn = obs();
   const side = Array.from({ length: 10 }, obs);
-  const pbForced = kind === 'pbcor-edge';
+  // `pbcor-edge` and `sidelobes` negatives always have their artefact. When kinds are drawn by
+  // label, positives get each artefact as often as the negatives' mixture has it, so neither
+  // the cut nor the stripes say the class.
+  const mixed = o.kind === undefined && label === 'positive';
+  const rate = (base: number, forcing: SyntheticSceneKind): number =>
+    mixed ? base + (1 - base) * negativeShare(forcing, o.weights) : base;
   let pbRadius: number | false;
   if (o.primaryBeam === false) pbRadius = false;
   else if (o.primaryBeam !== undefined) pbRadius = linear(uPbRadius, o.primaryBeam);
   else
     pbRadius =
-      pbForced || uPbOn < o.primaryBeamFraction ? linear(uPbRadius, o.primaryBeamRadius) : false;
-  const sidelobes = o.sidelobes ?? (kind === 'sidelobes' || uSideOn < o.sidelobeFraction);
+      kind === 'pbcor-edge' || uPbOn < rate(o.primaryBeamFraction, 'pbcor-edge')
+        ? linear(uPbRadius, o.primaryBeamRadius)
+        : false;
+  const sidelobes =
+    o.sidelobes ?? (kind === 'sidelobes' || uSideOn < rate(o.sidelobeFraction, 'sidelobes'));
 
   const beam: PixelBeam = {
     major: beamMajor,
@@ -732,6 +764,8 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
     positionAngleSky: (((-positionAngle - 90) % 180) + 180) % 180,
     diskProfile: profile,
     diskThickness: thickness,
+    // point-sources and noise draw the disk's parameters too (so others stay put) but show none.
+    hasDisk: kind !== 'point-sources' && kind !== 'noise',
   };
 
   const pad = conv.reach;

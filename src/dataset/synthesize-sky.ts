@@ -14,6 +14,7 @@ export class SkyLayer {
   readonly data: Float32Array;
   /** `n + 2 * pad`. */
   readonly side: number;
+  /** Painted rows `[r0, r1)` and columns `[c0, c1)` of the padded grid. */
   r0 = Number.POSITIVE_INFINITY;
   r1 = Number.NEGATIVE_INFINITY;
   c0 = Number.POSITIVE_INFINITY;
@@ -385,8 +386,12 @@ export function paintEnvelope(
   env: { frame: Frame; core: number; outer: number; power: number; axisRatio: number },
 ): void {
   const ext = 2.5 * env.outer;
+  const core2 = 1 / env.core ** 2;
+  const outer2 = 1 / env.outer ** 2;
+  const half = env.power / 2;
+  const q2 = 1 / env.axisRatio ** 2;
   paint(layer, env.frame, [-ext, ext, -ext, ext], (u, v) => {
-    const rho2 = u * u + (v / env.axisRatio) ** 2;
-    return (1 + rho2 / env.core ** 2) ** (-env.power / 2) * Math.exp(-rho2 / env.outer ** 2);
+    const rho2 = u * u + v * v * q2;
+    return Math.exp(-half * Math.log1p(rho2 * core2) - rho2 * outer2);
   });
 }
