@@ -14,7 +14,7 @@
  */
 import type { LossName, OptimizerName } from '../config.js';
 import { sampleLossGrad, activate } from './loss.js';
-import type { EnginePlan } from './plan.js';
+import type { ConvStage, EnginePlan } from './plan.js';
 
 /** The kernels `engine.c` exports (pointers are byte offsets into the shared memory). */
 export interface EngineKernels {
@@ -635,46 +635,72 @@ export class EngineCore {
     this.k.dropout(x, n, seed | 0, threshold, scale, out);
   }
 
+  /** Convolution, activation and pooling of conv stage `l` for image `i`, into `a`. */
+  private convBlock(c: ConvStage, l: number, i: number, scratchOut: number, a: number): void {
+    const { k, L } = this;
+    const size = c.ph * c.pw * c.cop;
+    const x = this.convInput(l, i);
+    const bias = this.param(L.convB[l]);
+    const rows = c.ph * c.p;
+    // A softmax block keeps its activation's output for the backward pass.
+    const out = c.softmax ? L.convS[l] + i * rows * c.ow * c.cop * 4 : scratchOut;
+    if (L.sU[l] !== 0) {
+      const u = this.base + L.sU[l];
+      k.conv3_wino(
+        x,
+        c.h,
+        c.w,
+        c.ci,
+        u,
+        c.cop,
+        bias,
+        out,
+        rows,
+        this.base + L.sV,
+        this.base + L.sM,
+      );
+    } else {
+      k.conv_fwd(x, c.h, c.w, c.ci, this.param(L.convW[l]), c.k, c.cop, bias, out, 0, rows);
+    }
+    if (c.softmax) k.softmax_ch(out, rows * c.ow, c.cop, c.co);
+    k.pool_fwd(out, rows, c.ow, c.cop, c.p, c.relu ? 1 : 0, a, L.convIdx[l] + i * size);
+  }
+
+  /**
+   * Index of the first stage with dropout (conv blocks, then dense layers, as in `dropSeed`), or
+   * the number of stages when none has dropout.
+   */
+  firstDropoutStage(): number {
+    const stages = [...this.plan.convs, ...this.plan.dense];
+    const s = stages.findIndex((st) => st.dropout > 0);
+    return s < 0 ? stages.length : s;
+  }
+
   /**
    * Forward pass of images [lo, hi) through the network up to the output layer's
    * pre-activation (in `densePre` of the last layer's `denseH`). Training applies dropout.
+   *
+   * `resume` (Monte Carlo dropout) reuses what the previous forward pass of the same images left
+   * in memory up to the first stage with dropout ({@link firstDropoutStage}): that stage only
+   * redraws its mask from the kept activations, and the stages after it run again. With no
+   * dropout anywhere, nothing runs and the previous outputs stay.
    */
-  forward(lo: number, hi: number, training: boolean, seed: number): void {
+  forward(lo: number, hi: number, training: boolean, seed: number, resume = false): void {
     if (hi <= lo) return;
     const { k, L, plan } = this;
     const scratchOut = this.base + L.sConvOut;
+    // Stages before `from` are kept; stage `from` keeps its activations and redraws its mask.
+    const from = resume ? this.firstDropoutStage() : -1;
     plan.convs.forEach((c, l) => {
-      if (L.sU[l] !== 0) k.wino_filter(this.param(L.convW[l]), c.ci, c.cop, this.base + L.sU[l]);
+      if (L.sU[l] !== 0 && l > from)
+        k.wino_filter(this.param(L.convW[l]), c.ci, c.cop, this.base + L.sU[l]);
     });
-    for (let i = lo; i < hi; i++) {
+    for (let i = lo; i < hi && from < plan.convs.length; i++) {
       plan.convs.forEach((c, l) => {
+        if (l < from) return;
         const size = c.ph * c.pw * c.cop;
-        const x = this.convInput(l, i);
-        const bias = this.param(L.convB[l]);
-        const rows = c.ph * c.p;
-        // A softmax block keeps its activation's output for the backward pass.
-        const out = c.softmax ? L.convS[l] + i * rows * c.ow * c.cop * 4 : scratchOut;
-        if (L.sU[l] !== 0) {
-          const u = this.base + L.sU[l];
-          k.conv3_wino(
-            x,
-            c.h,
-            c.w,
-            c.ci,
-            u,
-            c.cop,
-            bias,
-            out,
-            rows,
-            this.base + L.sV,
-            this.base + L.sM,
-          );
-        } else {
-          k.conv_fwd(x, c.h, c.w, c.ci, this.param(L.convW[l]), c.k, c.cop, bias, out, 0, rows);
-        }
-        if (c.softmax) k.softmax_ch(out, rows * c.ow, c.cop, c.co);
         const a = L.convA[l] + i * size * 4;
-        k.pool_fwd(out, rows, c.ow, c.cop, c.p, c.relu ? 1 : 0, a, L.convIdx[l] + i * size);
+        if (l > from) this.convBlock(c, l, i, scratchOut, a);
         if (c.dropout > 0) {
           const d = L.convD[l] + i * size * 4;
           if (training) this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
@@ -684,19 +710,22 @@ export class EngineCore {
     }
     const m = hi - lo;
     plan.dense.forEach((d, j) => {
+      const stage = plan.convs.length + j;
+      if (stage < from) return;
       const [xin, ldx] = this.denseInput(j);
       const h = L.denseH[j] + lo * d.up * 4;
-      k.dense_fwd(
-        xin + lo * ldx * 4,
-        ldx,
-        m,
-        d.inputs,
-        this.param(L.denseW[j]),
-        d.up,
-        this.param(L.denseB[j]),
-        h,
-        d.relu ? 1 : 0,
-      );
+      if (stage > from)
+        k.dense_fwd(
+          xin + lo * ldx * 4,
+          ldx,
+          m,
+          d.inputs,
+          this.param(L.denseW[j]),
+          d.up,
+          this.param(L.denseB[j]),
+          h,
+          d.relu ? 1 : 0,
+        );
       if (d.dropout > 0) {
         for (let i = lo; i < hi; i++) {
           const src = L.denseH[j] + i * d.up * 4;

@@ -40,10 +40,22 @@ export interface EngineTeam {
   readonly threads: number;
   /** Runs one training step on every thread (images and labels already in memory). */
   step(args: StepArgs): Promise<void>;
-  /** Forward pass (no dropout) of images [0, m), split over the threads. */
-  forward(m: number): Promise<void>;
+  /**
+   * Forward pass of images [0, m), split over the threads: inference (no dropout), or with
+   * `dropout` the training forward's masks drawn from its seed (`resume`: see
+   * `EngineCore.forward`).
+   */
+  forward(m: number, dropout?: DropoutPass): Promise<void>;
   /** Stops the worker threads. */
   close(): Promise<void>;
+}
+
+/** A forward pass with dropout on (Monte Carlo dropout). */
+export interface DropoutPass {
+  /** Seed of the masks (each image and stage mixes in its own index). */
+  seed: number;
+  /** Reuse the previous pass's activations up to the first dropout (same images in memory). */
+  resume: boolean;
 }
 
 /** What a team factory receives. */
@@ -80,8 +92,8 @@ function soloTeam(core: EngineCore): EngineTeam {
       core.stepImages(args);
       core.update(args.m, args.optimizer);
     },
-    async forward(m) {
-      core.forward(0, m, false, 0);
+    async forward(m, dropout) {
+      core.forward(0, m, dropout !== undefined, dropout?.seed ?? 0, dropout?.resume ?? false);
     },
     async close() {
       /* nothing to stop */
@@ -376,6 +388,38 @@ export class TrainingEngine {
       this.putImages(x.subarray(s * per), m);
       await this.team.forward(m);
       this.core.probabilities(0, m, out.subarray(s * units, (s + m) * units));
+    }
+    return out;
+  }
+
+  /**
+   * Monte Carlo dropout: output probabilities of `n` images under `samples` draws of the
+   * model's dropout masks, `[samples, n, units]`. Per batch of at most `maxBatch` images the
+   * layers before the first dropout run once and only the rest runs again for each draw, so
+   * a draw costs a fraction of a forward pass for the `createModel` family (whose first
+   * dropout follows the last convolution). Masks come from `seed`, the draw, the batch's first
+   * image and each image's place in its batch: one seed and `maxBatch` give one result,
+   * whatever the thread count. A model without dropout gives `samples` equal copies.
+   */
+  async forwardDropout(
+    x: Float32Array,
+    n: number,
+    samples: number,
+    seed: number,
+  ): Promise<Float32Array> {
+    const units = this.plan.dense[this.plan.dense.length - 1].units;
+    const [h, w, c] = this.plan.input;
+    const per = h * w * c;
+    const out = new Float32Array(samples * n * units);
+    for (let s = 0; s < n; s += this.L.maxBatch) {
+      const m = Math.min(this.L.maxBatch, n - s);
+      this.check(m);
+      this.putImages(x.subarray(s * per), m);
+      for (let k = 0; k < samples; k++) {
+        await this.team.forward(m, { seed: mix32(mix32(seed, k), s), resume: k > 0 });
+        const at = (k * n + s) * units;
+        this.core.probabilities(0, m, out.subarray(at, at + m * units));
+      }
     }
     return out;
   }

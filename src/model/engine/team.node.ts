@@ -94,10 +94,10 @@ async function startTeam(ctx: TeamContext): Promise<EngineTeam> {
       await Promise.all(replies);
       if (error !== undefined) throw error;
     },
-    async forward(m) {
-      const replies = workers.map((w) => w.request({ type: 'forward', m }));
+    async forward(m, dropout) {
+      const replies = workers.map((w) => w.request({ type: 'forward', m, dropout }));
       const [lo, hi] = imageShare(m, 0, T);
-      core.forward(lo, hi, false, 0);
+      core.forward(lo, hi, dropout !== undefined, dropout?.seed ?? 0, dropout?.resume ?? false);
       await Promise.all(replies);
     },
     async close() {

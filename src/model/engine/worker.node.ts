@@ -12,6 +12,7 @@ import {
   type EngineLayout,
   type StepArgs,
 } from './core.js';
+import type { DropoutPass } from './engine.js';
 
 /** Messages from the calling thread. */
 export type EngineWorkerRequest =
@@ -23,7 +24,7 @@ export type EngineWorkerRequest =
       tid: number;
     }
   | { type: 'step'; args: StepArgs }
-  | { type: 'forward'; m: number };
+  | { type: 'forward'; m: number; dropout?: DropoutPass };
 
 /** Answers: done, or the error the thread met. */
 export type EngineWorkerReply = { type: 'done' } | { type: 'error'; message: string };
@@ -45,7 +46,8 @@ function handle(msg: EngineWorkerRequest): EngineWorkerReply {
   const L = layout as EngineLayout;
   if (msg.type === 'forward') {
     const [lo, hi] = imageShare(msg.m, tid, L.threads);
-    c.forward(lo, hi, false, 0);
+    const d = msg.dropout;
+    c.forward(lo, hi, d !== undefined, d?.seed ?? 0, d?.resume ?? false);
     return { type: 'done' };
   }
   // A step: every thread must reach the barrier, or the others wait for ever.
