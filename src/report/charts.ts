@@ -1,4 +1,5 @@
-// Small inline-SVG line charts for training curves, ROC and precision–recall.
+// Small inline-SVG charts: line charts for training curves, ROC and precision–recall, and the
+// reliability diagram of calibrated scores.
 import { escapeHtml } from './html.js';
 
 /** One line of a {@link lineChart}. */
@@ -61,20 +62,34 @@ function extent(values: number[]): [number, number] {
   return [lo - pad, hi + pad];
 }
 
-/**
- * An SVG line chart with axes, ticks, labels and a legend. Points with a non-finite coordinate
- * break the line instead of being drawn.
- *
- * @internal
- */
-export function lineChart(spec: ChartSpec): string {
+/** Axes of a chart: the opening SVG element, title, grid, ticks, frame and axis labels. */
+interface Frame {
+  /** SVG fragments so far; the caller appends its marks and the closing tag. */
+  parts: string[];
+  /** Data to pixel coordinates. */
+  sx: (x: number) => number;
+  sy: (y: number) => number;
+  /** Pixel coordinate as written (one decimal). */
+  r: (v: number) => string;
+  /** Left and top edges of the plot area, in pixels. */
+  left: number;
+  top: number;
+  /** Width and height of the plot area, in pixels. */
+  pw: number;
+  ph: number;
+}
+
+/** The frame of a chart of `xs` against `ys` (their extent, unless fixed domains are given). */
+function chartFrame(
+  spec: Omit<ChartSpec, 'series' | 'markers'>,
+  xs: number[],
+  ys: number[],
+): Frame {
   const width = spec.width ?? 380;
   const height = spec.height ?? 260;
   const m = { top: 40, right: 14, bottom: 42, left: 54 };
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
-  const xs = spec.series.flatMap((s) => s.points.map((p) => p[0]));
-  const ys = spec.series.flatMap((s) => s.points.map((p) => p[1]));
   const [x0, x1] = spec.xDomain ?? extent(xs);
   const [y0, y1] = spec.yDomain ?? extent(ys);
   const sx = (x: number): number => m.left + ((x - x0) / (x1 - x0)) * pw;
@@ -110,11 +125,36 @@ export function lineChart(spec: ChartSpec): string {
       `<line x1="${r(sx(0))}" y1="${r(sy(0))}" x2="${r(sx(1))}" y2="${r(sy(1))}" stroke="#8c959f" stroke-dasharray="3 3"/>`,
     );
   }
+  return { parts, sx, sy, r, left: m.left, top: m.top, pw, ph };
+}
+
+/** A legend entry in the top margin: a line swatch (dashed when asked) and its name. */
+function legendEntry(x: number, name: string, color: string, dash = ''): string[] {
+  const ly = 31;
+  return [
+    `<line x1="${x}" x2="${x + 16}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash}/>`,
+    `<text x="${x + 20}" y="${ly}" font-size="10" fill="#1b1f24">${escapeHtml(name)}</text>`,
+  ];
+}
+
+/** Horizontal room a legend entry takes. */
+const legendWidth = (name: string): number => 30 + 6 * name.length;
+
+/**
+ * An SVG line chart with axes, ticks, labels and a legend. Points with a non-finite coordinate
+ * break the line instead of being drawn.
+ *
+ * @internal
+ */
+export function lineChart(spec: ChartSpec): string {
+  const xs = spec.series.flatMap((s) => s.points.map((p) => p[0]));
+  const ys = spec.series.flatMap((s) => s.points.map((p) => p[1]));
+  const { parts, sx, sy, r, left } = chartFrame(spec, xs, ys);
   const legendOffsets: number[] = [];
   let offset = 0;
   for (const s of spec.series) {
     legendOffsets.push(offset);
-    offset += 30 + 6 * s.name.length;
+    offset += legendWidth(s.name);
   }
   spec.series.forEach((s, i) => {
     let d = '';
@@ -139,13 +179,132 @@ export function lineChart(spec: ChartSpec): string {
       }
     }
     // Legend in the top margin, left to right, so it never covers a curve.
-    const lx = m.left + legendOffsets[i];
-    const ly = 31;
-    parts.push(
-      `<line x1="${lx}" x2="${lx + 16}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${dash}/>`,
-      `<text x="${lx + 20}" y="${ly}" font-size="10" fill="#1b1f24">${escapeHtml(s.name)}</text>`,
-    );
+    parts.push(...legendEntry(left + legendOffsets[i], s.name, s.color, dash));
   });
   parts.push('</svg>');
+  return parts.join('');
+}
+
+/**
+ * One bin of a reliability diagram, as `reliabilityDiagram` (model module) computes it:
+ * probabilities in `[lower, upper)`, their number, mean and observed frequency of positives.
+ */
+export interface ReliabilityChartBin {
+  /** Lower edge of the bin, in [0, 1]. */
+  lower: number;
+  /** Upper edge of the bin, in [0, 1]. */
+  upper: number;
+  /** Samples in the bin. */
+  count: number;
+  /** Their mean predicted probability (NaN when empty). */
+  meanPredicted: number;
+  /** Fraction of them that are positive (NaN when empty). */
+  observed: number;
+}
+
+/** What {@link reliabilityChart} draws: the bins and, when known, the figures for its title. */
+export interface ReliabilityChartData {
+  /** The bins, in any order. */
+  bins: readonly ReliabilityChartBin[];
+  /** Expected calibration error, shown in the title when given. */
+  ece?: number;
+  /** Brier score, shown in the title when given. */
+  brier?: number;
+}
+
+/** Options of {@link reliabilityChart}. */
+export interface ReliabilityChartOptions {
+  /** Title; the ECE and Brier score are appended when the data has them. Default `'Reliability diagram'`. */
+  title: string;
+  /** Legend name of the model's points, e.g. `'validation'` or `'calibrated'`. Default `'model'`. */
+  name: string;
+  /** Colour of bars and points. Default {@link TRAIN_COLOR}. */
+  color: string;
+  /** Width in pixels. Default 380. */
+  width: number;
+  /** Height in pixels. Default 260. */
+  height: number;
+}
+
+/** Defaults of {@link ReliabilityChartOptions}. */
+export const DEFAULT_RELIABILITY_CHART_OPTIONS: ReliabilityChartOptions = {
+  title: 'Reliability diagram',
+  name: 'model',
+  color: TRAIN_COLOR,
+  width: 380,
+  height: 260,
+};
+
+/**
+ * An SVG reliability diagram, drawn like the ROC and precision–recall charts: predicted
+ * probability across, observed frequency of positives up, the dashed diagonal of perfect
+ * calibration, one bar per non-empty bin (its height the observed frequency, spanning the
+ * bin), a dot at each bin's (mean predicted, observed) joined by a line, and each bin's
+ * sample count written at its foot, so sparse bins read as the weak evidence they are. Empty
+ * bins draw nothing. Bars carry `data-count`, `data-observed` and `data-predicted` attributes.
+ *
+ * @param data - the bins (e.g. the result of `reliabilityDiagram`)
+ * @param opts - see {@link ReliabilityChartOptions}
+ */
+export function reliabilityChart(
+  data: ReliabilityChartData,
+  opts: Partial<ReliabilityChartOptions> = {},
+): string {
+  const o = { ...DEFAULT_RELIABILITY_CHART_OPTIONS, ...opts };
+  const figures = [
+    ...(data.ece !== undefined && Number.isFinite(data.ece) ? [`ECE ${data.ece.toFixed(3)}`] : []),
+    ...(data.brier !== undefined && Number.isFinite(data.brier)
+      ? [`Brier ${data.brier.toFixed(3)}`]
+      : []),
+  ];
+  const title = figures.length > 0 ? `${o.title} (${figures.join(', ')})` : o.title;
+  const { parts, sx, sy, r, left, top, ph } = chartFrame(
+    {
+      title,
+      xLabel: 'mean predicted probability',
+      yLabel: 'observed frequency',
+      xDomain: [0, 1],
+      yDomain: [0, 1.02],
+      diagonal: true,
+      width: o.width,
+      height: o.height,
+    },
+    [],
+    [],
+  );
+  const bins = [...data.bins]
+    .filter((b) => b.count > 0 && Number.isFinite(b.observed) && Number.isFinite(b.meanPredicted))
+    .sort((a, b) => a.lower - b.lower);
+  const base = top + ph;
+  for (const b of bins) {
+    const x = sx(b.lower) + 1;
+    const w = Math.max(0.5, sx(b.upper) - sx(b.lower) - 2);
+    const y = sy(b.observed);
+    parts.push(
+      `<rect x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(base - y)}" fill="${o.color}" fill-opacity="0.22" stroke="${o.color}" stroke-opacity="0.6" data-count="${b.count}" data-observed="${b.observed}" data-predicted="${b.meanPredicted}"/>`,
+      `<text x="${r(x + w / 2)}" y="${r(base - 3)}" font-size="9" text-anchor="middle" fill="#57606a">${b.count}</text>`,
+    );
+  }
+  const d = bins.map(
+    (b, i) => `${i === 0 ? 'M' : 'L'}${r(sx(b.meanPredicted))} ${r(sy(b.observed))}`,
+  );
+  parts.push(
+    `<path d="${d.join('')}" fill="none" stroke="${o.color}" stroke-width="1.8" data-series="${escapeHtml(o.name)}"/>`,
+  );
+  for (const b of bins) {
+    parts.push(
+      `<circle cx="${r(sx(b.meanPredicted))}" cy="${r(sy(b.observed))}" r="2.6" fill="${o.color}"/>`,
+    );
+  }
+  parts.push(
+    ...legendEntry(left, o.name, o.color),
+    ...legendEntry(
+      left + legendWidth(o.name),
+      'perfect calibration',
+      '#8c959f',
+      ' stroke-dasharray="3 3"',
+    ),
+    '</svg>',
+  );
   return parts.join('');
 }
