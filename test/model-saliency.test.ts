@@ -169,7 +169,11 @@ describe('renderSaliencyOverlay', () => {
     for (let r = 0; r < 10; r++) for (let c = 0; c < 10; c++) sal.set(r, c, 1 + r);
     const png = decode(renderSaliencyOverlay(img, sal, { scale: 2 }));
     expect([png.width, png.height, png.channels]).toEqual([80, 60, 4]);
-    const grey = renderRgba(img, { colormap: 'gray', scale: 2 });
+    // The default grey: zscale, white dimmed to 0.8.
+    const grey = renderRgba(img, { colormap: 'gray', stretch: 'zscale', scale: 2 });
+    grey.data.forEach((v, i) => {
+      if (i % 4 !== 3) grey.data[i] = Math.round(v * 0.8);
+    });
     const data = png.data as Uint8Array;
     // Row 0 is drawn at the bottom: image rows 0..9 are display rows 40..59 (scale 2).
     let same = 0;
@@ -202,7 +206,12 @@ describe('renderSaliencyOverlay', () => {
     sal.set(1, 1, -1);
     sal.set(6, 6, 1);
     const grey = renderRgba(img, { colormap: 'gray', flipY: false });
-    const rgba = renderSaliencyRgba(img, sal, { values: 'positive', flipY: false });
+    const rgba = renderSaliencyRgba(img, sal, {
+      values: 'positive',
+      flipY: false,
+      stretch: 'linear',
+      brightness: 1,
+    });
     const at = (r: number, c: number, d: Uint8ClampedArray) => [
       ...d.slice(4 * (r * 8 + c), 4 * (r * 8 + c) + 4),
     ];

@@ -6,7 +6,7 @@
 import { encode } from 'fast-png';
 import type { Image2D } from '../core/index.js';
 import { colormapTableShared, lutIndex, type ColormapName } from './colormaps.js';
-import { renderRgba, type RenderOptions, type RgbaImage } from './render.js';
+import { renderRgba, type RenderOptions, type RgbaImage, type Stretch } from './render.js';
 
 /**
  * Options of {@link renderSaliencyOverlay}: how the grey input is drawn (as `renderRgba`) and
@@ -14,8 +14,14 @@ import { renderRgba, type RenderOptions, type RgbaImage } from './render.js';
  */
 export interface SaliencyOverlayOptions extends Pick<
   RenderOptions,
-  'stretch' | 'stretchParameter' | 'vmin' | 'vmax' | 'zscale' | 'scale' | 'flipY'
+  'stretchParameter' | 'vmin' | 'vmax' | 'zscale' | 'scale' | 'flipY'
 > {
+  /**
+   * Stretch of the grey input (as `renderRgba`). Default `'zscale'`, the display astronomers
+   * use: it shows the noise and faint structure, so a map that lights up noise or an edge reads
+   * as such.
+   */
+  stretch?: Stretch;
   /** Colormap of the saliency. Default `'viridis'` (perceptually uniform). */
   colormap?: ColormapName;
   /**
@@ -33,6 +39,11 @@ export interface SaliencyOverlayOptions extends Pick<
   threshold?: number;
   /** Opacity at `saliencyMax`, rising linearly from 0 at `threshold`. Default 0.75. */
   opacity?: number;
+  /**
+   * Brightness of the grey image's white, in [0, 1]: below 1 the input is dimmed so the
+   * colormap's light end stays visible over a bright source. Default 0.8.
+   */
+  brightness?: number;
 }
 
 /** The options that draw the grey input, passed to `renderRgba` when given. */
@@ -48,12 +59,19 @@ const GREY_KEYS = [
 
 /** Defaults of {@link SaliencyOverlayOptions} (`saliencyMax`, `vmin`, `vmax` follow the data). */
 export const DEFAULT_SALIENCY_OVERLAY_OPTIONS: Readonly<
-  Required<Pick<SaliencyOverlayOptions, 'colormap' | 'values' | 'threshold' | 'opacity'>>
+  Required<
+    Pick<
+      SaliencyOverlayOptions,
+      'stretch' | 'colormap' | 'values' | 'threshold' | 'opacity' | 'brightness'
+    >
+  >
 > = Object.freeze({
+  stretch: 'zscale',
   colormap: 'viridis',
   values: 'absolute',
   threshold: 0.1,
   opacity: 0.75,
+  brightness: 0.8,
 });
 
 /**
@@ -62,8 +80,8 @@ export const DEFAULT_SALIENCY_OVERLAY_OPTIONS: Readonly<
  * @param input - the image the saliency explains, `[rows, cols]` (not modified)
  * @param saliency - the map, same shape (not modified); NaN counts as 0
  * @param opts - see {@link SaliencyOverlayOptions}
- * @throws RangeError for different shapes, a bad `threshold`, `opacity` or `saliencyMax`, or
- *   anything `renderRgba` refuses
+ * @throws RangeError for different shapes, a bad `threshold`, `opacity`, `brightness` or
+ *   `saliencyMax`, or anything `renderRgba` refuses
  */
 export function renderSaliencyRgba(
   input: Image2D,
@@ -82,8 +100,14 @@ export function renderSaliencyRgba(
   if (!(o.opacity >= 0 && o.opacity <= 1)) {
     throw new RangeError(`opacity must be in [0, 1], got ${o.opacity}`);
   }
+  if (!(o.brightness >= 0 && o.brightness <= 1)) {
+    throw new RangeError(`brightness must be in [0, 1], got ${o.brightness}`);
+  }
   const lut = colormapTableShared(o.colormap);
-  const greyOpts: RenderOptions = { colormap: 'gray' };
+  const greyOpts: RenderOptions = {
+    colormap: 'gray',
+    stretch: DEFAULT_SALIENCY_OVERLAY_OPTIONS.stretch,
+  };
   for (const k of GREY_KEYS) {
     if (o[k] !== undefined) Object.assign(greyOpts, { [k]: o[k] });
   }
@@ -115,6 +139,11 @@ export function renderSaliencyRgba(
     }
   }
   const { width, height, data } = grey;
+  if (o.brightness < 1) {
+    for (let p = 0; p < data.length; p += 4) {
+      for (let k = 0; k < 3; k++) data[p + k] = Math.round(data[p + k] * o.brightness);
+    }
+  }
   const s = width / cols;
   const flip = o.flipY ?? true;
   for (let y = 0; y < height; y++) {
@@ -138,11 +167,11 @@ export function renderSaliencyRgba(
 }
 
 /**
- * A saliency overlay as PNG bytes (8-bit RGBA): `input` in grey (stretched as `renderPng`
- * would, row 0 at the bottom by default) with `saliency` in a perceptual colormap on top, its
- * opacity rising with the value, so pixels whose saliency is below `threshold` of the maximum
- * show the grey input unchanged. For the maps of `occlusionSaliency` / `gradientSaliency` beside
- * a candidate's thumbnail.
+ * A saliency overlay as PNG bytes (8-bit RGBA): `input` in grey (zscale by default, dimmed to
+ * `brightness`, row 0 at the bottom by default) with `saliency` in a perceptual colormap on
+ * top, its opacity rising with the value, so pixels whose saliency is below `threshold` of the
+ * maximum show the grey input unchanged. For the maps of `occlusionSaliency` /
+ * `gradientSaliency` beside a candidate's thumbnail.
  *
  * @example
  * ```ts
