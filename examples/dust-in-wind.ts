@@ -19,6 +19,7 @@ import {
   dustInWind,
   explainFilters,
   listFitsFiles,
+  formatSourceEvaluation,
   resolveProfile,
   toReportData,
   trainFromDataset,
@@ -75,10 +76,7 @@ const trained = await trainFromDataset(dataset, {
     ),
 });
 const e = trained.evaluation;
-if (e)
-  console.log(
-    `held out: accuracy ${e.accuracy.toFixed(3)} recall ${e.recall.toFixed(3)} precision ${e.precision.toFixed(3)} F1 ${e.f1.toFixed(3)}`,
-  );
+if (e) console.log(`held out, per source: ${formatSourceEvaluation(e)}`);
 
 // 5. Rank every downloaded image (every object in it) and write the report.
 const candidates = await classify(trained.loaded, negatives, { keepInputs: true });

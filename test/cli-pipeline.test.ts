@@ -83,7 +83,10 @@ describe('CLI train / evaluate / classify', () => {
       '2',
     );
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/confusion matrix at threshold 0\.5/);
+    // Threshold and calibration come from the validation sources; figures are per source file.
+    expect(r.out).toMatch(/threshold \(validation, f1\): \d\.\d{3}/);
+    expect(r.out).toMatch(/calibration \(validation\): temperature \d/);
+    expect(r.out).toMatch(/confusion matrix at threshold \d\.\d{3} \(\d+ sources\)/);
     expect(r.out).toMatch(/accuracy \d\.\d{3}/);
     expect(existsSync(join(dir, 'model', 'model.json'))).toBe(true);
     const meta = JSON.parse(readFileSync(join(dir, 'model', 'meta.json'), 'utf8'));
@@ -102,7 +105,12 @@ describe('CLI train / evaluate / classify', () => {
     );
     expect(r.code).toBe(0);
     const e = JSON.parse(r.out);
-    expect(e.confusion.tp + e.confusion.fp + e.confusion.tn + e.confusion.fn).toBe(e.n);
+    const m = e.metrics;
+    expect(m.confusion.tp + m.confusion.fp + m.confusion.tn + m.confusion.fn).toBe(m.n);
+    // One score per source file, at the threshold the model was saved with.
+    expect(e.sources).toHaveLength(m.n);
+    const meta = JSON.parse(readFileSync(join(dir, 'model', 'meta.json'), 'utf8'));
+    expect(e.threshold).toBe(meta.threshold);
   });
 
   it('classify writes candidates.json, copies positives, and exits 1 naming an unreadable file', async () => {

@@ -48,7 +48,12 @@ beforeAll(async () => {
   await writeFile(join(dir, 'neg', 'broken.fits'), 'not a FITS file at all');
   await writeFile(
     join(dir, 'profile.json'),
-    JSON.stringify({ name: 'cli-test', preprocess: { cropSize: 48, inputSize: 24 } }),
+    // The thesis's positive recipe (flips and geometric means), so the review page has both.
+    JSON.stringify({
+      name: 'cli-test',
+      preprocess: { cropSize: 48, inputSize: 24 },
+      positive: { flips: true, geometricMeanPairs: true },
+    }),
   );
   await writeFile(join(dir, 'exclude.json'), JSON.stringify(['disk-2.fits']));
 });

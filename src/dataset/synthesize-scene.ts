@@ -287,7 +287,41 @@ export interface SynthesizeSceneOptions {
 }
 
 /** Defaults of {@link SynthesizeSceneOptions} (options without a default are left out). */
-export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS = Object.freeze({
+export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS: Readonly<
+  Required<
+    Pick<
+      SynthesizeSceneOptions,
+      | 'positiveFraction'
+      | 'size'
+      | 'pixelScale'
+      | 'beamMajor'
+      | 'beamAxisRatio'
+      | 'beamPositionAngle'
+      | 'rms'
+      | 'primaryBeamFraction'
+      | 'primaryBeamRadius'
+      | 'primaryBeamEdge'
+      | 'sidelobeFraction'
+      | 'noise'
+      | 'pointSources'
+      | 'snr'
+      | 'diskSize'
+      | 'maxDiskFraction'
+      | 'inclination'
+      | 'positionAngle'
+      | 'diskThickness'
+      | 'centreOffset'
+      | 'windOpening'
+      | 'windLength'
+      | 'windMinSnr'
+      | 'windMaxFraction'
+      | 'oneSidedFraction'
+      | 'fainterSideFraction'
+      | 'fainterSide'
+      | 'windMisalignment'
+    >
+  >
+> = Object.freeze({
   positiveFraction: 0.5,
   size: 256,
   pixelScale: [0.005, 0.15],
@@ -316,7 +350,7 @@ export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS = Object.freeze({
   fainterSideFraction: 0.5,
   fainterSide: [0.2, 0.8],
   windMisalignment: [-4, 4],
-} as const satisfies SynthesizeSceneOptions);
+} as const);
 
 /** What {@link synthesizeScene} returns. */
 export interface SyntheticScene {

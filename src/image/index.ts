@@ -38,3 +38,26 @@ export type { FindSourcesOptions, Source } from './find-sources.js';
 export { principalAngle, PRINCIPAL_ANGLE_DEFAULTS } from './principal-angle.js';
 export type { PrincipalAngleOptions } from './principal-angle.js';
 export { robustStd, MAD_TO_STD } from './robust-std.js';
+export {
+  measureSource,
+  sigmaClippedStats,
+  MEASURE_SOURCE_DEFAULTS,
+  SIGMA_CLIP_DEFAULTS,
+} from './measure-source.js';
+export type {
+  MeasureSourceOptions,
+  SourceMeasurement,
+  RmsMethod,
+  SigmaClipOptions,
+  SigmaClippedStats,
+} from './measure-source.js';
+export {
+  fitGaussian2D,
+  renderGaussian2D,
+  FIT_GAUSSIAN_2D_DEFAULTS,
+  type Gaussian2D,
+  type Gaussian2DFit,
+  type FitGaussian2DOptions,
+  type FitStopReason,
+  type FitWindow,
+} from './fit-gaussian.js';

@@ -213,7 +213,16 @@ export interface SourceMeasurement {
   /** Value-weighted mean `[row, col]` of the detected pixels (the given pixel when none). */
   centroid: [row: number, col: number];
   /** Inclusive bounds of the detected pixels (the given pixel when none). */
-  bbox: { rowMin: number; rowMax: number; colMin: number; colMax: number };
+  bbox: {
+    /** First row. */
+    rowMin: number;
+    /** Last row. */
+    rowMax: number;
+    /** First column. */
+    colMin: number;
+    /** Last column. */
+    colMax: number;
+  };
   /** Rounds of re-estimating the rms with the object masked (at least 1). */
   iterations: number;
   /** Whether the object stopped changing between two rounds within `maxIterations`. */

@@ -53,15 +53,16 @@ export function augmentsAnything(o: TrainAugmentOptions): boolean {
 }
 
 /**
- * Fills in and checks augmentation options (`true`/`undefined`: the defaults, `false`: none).
+ * Fills in and checks augmentation options (`true`: the defaults, `false`/`undefined`: none).
  *
  * @throws ModelError naming the bad field
  */
 export function resolveTrainAugment(
   a: boolean | Partial<TrainAugmentOptions> | undefined,
 ): TrainAugmentOptions {
-  if (a === false) return { ...NO_TRAIN_AUGMENT };
-  const o = { ...DEFAULT_TRAIN_AUGMENT_OPTIONS, ...(a === true || a === undefined ? {} : a) };
+  // Off unless asked for, as TrainConfig documents (the original pipeline trained on fixed images).
+  if (a === false || a === undefined) return { ...NO_TRAIN_AUGMENT };
+  const o = { ...DEFAULT_TRAIN_AUGMENT_OPTIONS, ...(a === true ? {} : a) };
   if (typeof o.dihedral !== 'boolean') throw new ModelError('augment.dihedral must be a boolean');
   for (const k of ['rotation', 'noise', 'noiseCorrelation'] as const) {
     if (typeof o[k] !== 'number' || !(o[k] >= 0) || !Number.isFinite(o[k])) {
@@ -90,7 +91,12 @@ export function imageLevels(
   pixels: Float32Array,
   n: number,
   per: number,
-): { median: Float32Array; std: Float32Array } {
+): {
+  /** Median of each image. */
+  median: Float32Array;
+  /** Robust standard deviation (1.4826 × MAD) of each image. */
+  std: Float32Array;
+} {
   const median = new Float32Array(n);
   const std = new Float32Array(n);
   for (let i = 0; i < n; i++) {

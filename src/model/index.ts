@@ -23,3 +23,9 @@ export {
   imageLevels,
   type TrainAugmentOptions,
 } from './augment-batch.js';
+export * from './calibration.js';
+export * from './source-metrics.js';
+export * from './tta.js';
+export * from './uncertainty.js';
+export * from './saliency.js';
+export * from './baseline.js';

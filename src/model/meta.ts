@@ -13,8 +13,21 @@ export interface ModelMeta {
   classNames: string[];
   /** How inputs were normalised (method and parameters), as JSON. */
   normalisation?: Record<string, unknown>;
-  /** Validation figures at save time, e.g. `{ accuracy, recall, precision, f1, rocAuc }`. */
+  /** Test figures per source at save time, e.g. `{ sources, accuracy, recall, precision, f1, rocAuc }`. */
   metrics?: Record<string, number>;
+  /**
+   * Score at or above which `classify` calls an image the target: chosen on the validation
+   * sources when the model was trained. Default: the profile's `threshold`.
+   */
+  threshold?: number;
+  /**
+   * Calibration fitted on the validation sources: scores are `sigmoid(logit(p) / temperature)`
+   * (`applyTemperature`). Absent or 1: the raw softmax scores.
+   */
+  calibration?: {
+    /** Temperature `T` (1: none). */
+    temperature: number;
+  };
   /** The model's architecture config. */
   modelConfig?: ModelConfig;
   /** The training config used. */

@@ -61,7 +61,7 @@ export interface SourceScoreOptions {
 export const DEFAULT_SOURCE_SCORE_OPTIONS: SourceScoreOptions = { how: 'base', objects: 'max' };
 
 /** One source file's score. */
-export interface SourceScore {
+export interface SourceFileScore {
   /** The source file, as recorded in `SampleInfo.source`. */
   source: string;
   /** Its class: the largest label among its samples (1 = positive when any sample is). */
@@ -77,7 +77,7 @@ export interface SourceScore {
 /** What {@link sourceScores} returns. */
 export interface SourceScores {
   /** One entry per source file, in order of first appearance. */
-  sources: SourceScore[];
+  sources: SourceFileScore[];
   /** The entries' scores, ready for `computeMetrics` and the ranking metrics. */
   scores: Float64Array;
   /** The entries' labels, same order. */
@@ -141,9 +141,9 @@ export function sourceScores(
   });
   const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
   const max = (v: number[]): number => v.reduce((a, b) => Math.max(a, b), -Infinity);
-  const out: SourceScore[] = [];
+  const out: SourceFileScore[] = [];
   for (const [source, acc] of bySource) {
-    let entry: SourceScore;
+    let entry: SourceFileScore;
     if (o.how === 'base' && acc.base.length > 0) {
       const first = o.objects === 'first';
       const score = first ? acc.base[0] : o.objects === 'max' ? max(acc.base) : mean(acc.base);

@@ -20,6 +20,7 @@ import { requireImage } from '../fits/read.js';
 import { renderPng } from '../report/render.js';
 import {
   classifyImages,
+  modelThreshold,
   profileForModel,
   type Candidate,
   type ClassifierModel,
@@ -68,7 +69,10 @@ export interface ClassifyArchiveOptions {
    * (`model.meta.profile`, completed from `dustInWind`).
    */
   profile?: TargetProfile;
-  /** Score at or above which a product is a positive. Default: `profile.threshold`. */
+  /**
+   * Score at or above which a product is a positive. Default: the model's threshold chosen on
+   * validation data (`meta.threshold`), else `profile.threshold`.
+   */
   threshold?: number;
   /** Products in flight at once (downloading or classifying). Default 4. */
   concurrency?: number;
@@ -270,7 +274,8 @@ export async function classifyArchive(
   if (!(o.maxDiskBytes > 0))
     throw new RangeError(`maxDiskBytes must be positive, got ${o.maxDiskBytes}`);
   const profile = profileForModel(o.model, o.profile);
-  const threshold = o.threshold ?? profile.threshold;
+  const threshold =
+    o.threshold ?? (o.profile !== undefined ? profile.threshold : modelThreshold(o.model));
   const negativeLabel = profile.classes[0] ?? 'negative';
   const warn = (m: string) => o.onWarning?.(m);
   const out = resolve(o.out);

@@ -11,6 +11,7 @@ import { preprocess } from '../dataset/preprocess.js';
 import { resolveProfile, type TargetProfile, type TargetProfileInput } from '../dataset/profile.js';
 import type { LoadedModel } from '../model/io.js';
 import { predict } from '../model/predict.js';
+import { applyTemperature } from '../model/calibration.js';
 import type { ImageSkyScale } from '../dataset/sky-scale.js';
 
 /** A model ready to classify with: what `loadModel` / `loadModelFromUrl` return. */
@@ -35,8 +36,17 @@ export interface ClassifyOptions {
    * (`meta.json`), so images are prepared exactly as the training set was.
    */
   profile?: TargetProfile | TargetProfileInput;
-  /** Score at or above which a candidate is labelled with the target class. Default: the profile's. */
+  /**
+   * Score at or above which a candidate is labelled with the target class. Default: the
+   * threshold chosen on validation data when the model was trained (`meta.threshold`), else the
+   * profile's.
+   */
   threshold?: number;
+  /**
+   * Calibrate the scores with the temperature fitted on validation data when the model was
+   * trained (`meta.calibration`), so a score reads as a probability. Default true.
+   */
+  calibrate?: boolean;
   /** Images per forward pass. Default 32. */
   batchSize?: number;
   /**
@@ -107,6 +117,16 @@ export function profileForModel(
   return resolveProfile((loaded.meta.profile ?? {}) as TargetProfileInput);
 }
 
+/**
+ * The threshold a model calls the target at: the one chosen on validation data when it was
+ * trained (`meta.threshold`), else its profile's, else 0.5.
+ */
+export function modelThreshold(loaded: LoadedModel): number {
+  if (typeof loaded.meta.threshold === 'number') return loaded.meta.threshold;
+  const profileThreshold = (loaded.meta.profile as { threshold?: unknown } | undefined)?.threshold;
+  return typeof profileThreshold === 'number' ? profileThreshold : 0.5;
+}
+
 /** Object peaks to score in `image`: found sources in the central search region, brightest first. */
 function peaksToScore(
   image: Image2D,
@@ -143,7 +163,9 @@ export async function classifyImages(
   opts: ClassifyOptions = {},
 ): Promise<Candidate[]> {
   const profile = profileForModel(loaded, opts.profile);
-  const threshold = opts.threshold ?? profile.threshold;
+  const threshold =
+    opts.threshold ?? (opts.profile !== undefined ? profile.threshold : modelThreshold(loaded));
+  const temperature = opts.calibrate === false ? 1 : (loaded.meta.calibration?.temperature ?? 1);
   const size = profile.preprocess.inputSize;
   const pending: Omit<Candidate, 'score' | 'label'>[] = [];
   const inputs: Image2D[] = [];
@@ -174,7 +196,7 @@ export async function classifyImages(
   if (inputs.length === 0) return [];
   const pixels = new Float32Array(inputs.length * size * size);
   inputs.forEach((img, i) => pixels.set(toContiguous(img), i * size * size));
-  const scores = await predict(
+  const raw = await predict(
     loaded.model,
     {
       images: pixels,
@@ -183,6 +205,7 @@ export async function classifyImages(
     },
     { batchSize: opts.batchSize ?? CLASSIFY_DEFAULTS.batchSize },
   );
+  const scores = temperature === 1 ? raw : applyTemperature(raw, temperature);
   const classes = profile.classes;
   const target = classes[classes.length - 1];
   const other = classes.length > 1 ? classes[0] : `not-${target}`;

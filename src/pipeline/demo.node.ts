@@ -314,7 +314,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       },
     });
     history = result.history.epochs;
-    evaluation = result.evaluation;
+    evaluation = result.evaluation?.metrics;
     log(
       `      ${describeTrainer(result.history)}, ${result.history.imagesPerSecond.toFixed(1)} images/s`,
     );

@@ -1,11 +1,6 @@
 // pipeline module: Node-only exports (file system, processes).
 export { classify, type ClassifyFilesOptions } from './classify.node.js';
-export {
-  datasetParts,
-  trainFromDataset,
-  type TrainFlowOptions,
-  type TrainFlowResult,
-} from './train.node.js';
+export { trainFromDataset, type TrainFlowOptions, type TrainFlowResult } from './train.node.js';
 export {
   BUNDLED_IMAGES,
   THESIS_CRITERIA,

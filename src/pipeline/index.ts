@@ -2,6 +2,7 @@
 export {
   classifyImages,
   profileForModel,
+  modelThreshold,
   CLASSIFY_DEFAULTS,
   type Candidate,
   type CandidateProvenance,
@@ -17,3 +18,25 @@ export {
 } from './report-data.js';
 export * from './shard.js';
 export * from './results.js';
+export {
+  datasetParts,
+  trainAndCalibrate,
+  type TrainAndCalibrateOptions,
+  type TrainAndCalibrateResult,
+  type ValidationFit,
+} from './train-flow.js';
+export {
+  DEFAULT_SOURCE_EVALUATION_OPTIONS,
+  evaluateSources,
+  formatSourceEvaluation,
+  sourceEvaluationFromScores,
+  type SourceEvaluation,
+  type SourceEvaluationOptions,
+} from './evaluation.js';
+export {
+  crossValidate,
+  formatCrossValidation,
+  type CrossValidateOptions,
+  type CrossValidation,
+  type FoldResult,
+} from './cross-validate.js';

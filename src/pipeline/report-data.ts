@@ -6,6 +6,7 @@ import type { EpochLog } from '../model/config.js';
 import type { Evaluation } from '../model/metrics.js';
 import type { JsonValue, ReportCandidate, ReportData, ReportEvaluation } from '../report/types.js';
 import type { Candidate } from './classify.js';
+import type { SourceEvaluation } from './evaluation.js';
 
 /** Archive facts about a file, when it came from the archive (keyed by file path or name). */
 export interface CandidateContext {
@@ -27,16 +28,41 @@ export interface ReportInputs {
   candidates: readonly Candidate[];
   /** Per-epoch training log. */
   history?: readonly EpochLog[];
-  /** Evaluation on held-out data. */
-  evaluation?: Evaluation;
+  /** Evaluation on held-out data: per source file (`evaluateSources`) or per sample. */
+  evaluation?: Evaluation | SourceEvaluation;
   /** The profile used, shown verbatim. */
   profile?: unknown;
   /** Archive facts per file. */
   context?: ReadonlyMap<string, CandidateContext>;
 }
 
-/** The report module's view of an evaluation. */
-export function toReportEvaluation(e: Evaluation): ReportEvaluation {
+function isSourceEvaluation(e: Evaluation | SourceEvaluation): e is SourceEvaluation {
+  return 'metrics' in e;
+}
+
+/**
+ * The report module's view of an evaluation. A per-source evaluation (`evaluateSources`) keeps
+ * its unit, bootstrap intervals, precision in the top k and recall within the review budget.
+ */
+export function toReportEvaluation(ev: Evaluation | SourceEvaluation): ReportEvaluation {
+  if (isSourceEvaluation(ev)) {
+    const intervals: Record<string, { lower: number; upper: number }> = {};
+    for (const [name, ci] of Object.entries(ev.intervals?.metrics ?? {})) {
+      if (Number.isFinite(ci.lower)) intervals[name] = { lower: ci.lower, upper: ci.upper };
+    }
+    return {
+      ...toReportEvaluation(ev.metrics),
+      unit: 'source',
+      ...(Object.keys(intervals).length > 0 ? { intervals } : {}),
+      ...(Number.isFinite(ev.precisionAtK)
+        ? { precisionAtK: { k: ev.k, value: ev.precisionAtK } }
+        : {}),
+      ...(Number.isFinite(ev.recallAtBudget)
+        ? { recallAtBudget: { budget: ev.budget, value: ev.recallAtBudget } }
+        : {}),
+    };
+  }
+  const e = ev;
   return {
     confusion: { ...e.confusion },
     accuracy: e.accuracy,

@@ -29,8 +29,13 @@ export type {
   ReportCandidate,
   ReportData,
   ReportEpoch,
+  ReportBaseline,
+  ReportCalibration,
   ReportEvaluation,
   ReportImage,
+  ReportInterval,
+  ReportRealImage,
+  ReportReliabilityBin,
   ReviewItem,
   RocPoint,
 } from './types.js';
@@ -49,3 +54,17 @@ export {
   type ReviewHtmlOptions,
 } from './review-html.js';
 export { parseDecisions } from './decisions.js';
+export {
+  CATALOGUE_COLUMNS,
+  DEFAULT_CATALOGUE_REGION_OPTIONS,
+  DEFAULT_CATALOGUE_VOTABLE_META,
+  catalogueCrtf,
+  catalogueCsv,
+  catalogueDs9,
+  catalogueVotable,
+  type CatalogueColumn,
+  type CatalogueFrame,
+  type CatalogueRegionOptions,
+  type CatalogueRow,
+  type CatalogueVotableMeta,
+} from './catalogue.js';

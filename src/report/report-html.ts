@@ -8,6 +8,8 @@ import type {
   ReportEvaluation,
   ReportEpoch,
   ReportImage,
+  ReportRealImage,
+  ReportReliabilityBin,
 } from './types.js';
 
 /** Options of {@link buildReportHtml}. Defaults in {@link DEFAULT_REPORT_HTML_OPTIONS}. */
@@ -83,6 +85,12 @@ td.score { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .bar { height: 5px; background: #eaeef2; border-radius: 3px; margin-top: 3px; width: 80px; }
 .bar > span { display: block; height: 100%; background: var(--accent); border-radius: 3px; }
 td.file { word-break: break-all; max-width: 360px; }
+td.thumbs { white-space: nowrap; } td.thumbs img + img { margin-left: 4px; }
+.known { font-size: 12px; margin-top: 2px; } .known.agree { color: #1a7f37; } .known.disagree { color: #cf222e; font-weight: 600; }
+.provenance-note { margin-top: 6px; padding: 6px 10px; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; font-size: 13px; }
+.eval-block { margin-bottom: 28px; } .eval-block h3 { margin: 8px 0; }
+table.real td, table.real th { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; }
+td.ok { color: #1a7f37; font-weight: 600; } td.wrong { color: #cf222e; font-weight: 600; }
 dl.prov { margin: 4px 0 0; font-size: 12px; color: var(--muted); display: grid;
   grid-template-columns: auto 1fr; gap: 0 8px; }
 dl.prov dt { font-weight: 600; } dl.prov dd { margin: 0; word-break: break-all; }
@@ -130,9 +138,18 @@ export function buildReportHtml(data: ReportData, opts: ReportHtmlOptions = {}):
     toc.push('<a href="#training">Training</a>');
     sections.push(trainingSection(data.history));
   }
-  if (data.evaluation) {
+  if (data.evaluation || (data.extraEvaluations?.length ?? 0) > 0) {
     toc.push('<a href="#evaluation">Evaluation</a>');
-    sections.push(evaluationSection(data.evaluation));
+    const blocks = [data.evaluation, ...(data.extraEvaluations ?? [])].filter(
+      (e): e is ReportEvaluation => e !== undefined,
+    );
+    sections.push(
+      `<section id="evaluation"><h2>Evaluation</h2>${blocks.map((e) => evaluationBlock(e)).join('\n')}</section>`,
+    );
+  }
+  if (data.realImages && data.realImages.length > 0) {
+    toc.push('<a href="#real">Real images</a>');
+    sections.push(realImagesSection(data.realImages, o.thumbnailSize, o.render));
   }
   if (data.profile !== undefined) {
     toc.push('<a href="#profile">Profile</a>');
@@ -149,6 +166,7 @@ export function buildReportHtml(data: ReportData, opts: ReportHtmlOptions = {}):
   const header = `<header>
 <h1>${escapeHtml(data.title)}</h1>
 ${data.description ? `<div class="muted description">${escapeHtml(data.description)}</div>` : ''}
+${data.provenanceNote ? `<div class="provenance-note">${escapeHtml(data.provenanceNote)}</div>` : ''}
 <div class="muted summary">${ranked.length} candidate${ranked.length === 1 ? '' : 's'}${
     labelSummary ? ` (${labelSummary})` : ''
   }${data.generatedAt ? ` · ${escapeHtml(data.generatedAt)}` : ''}${review}</div>
@@ -168,7 +186,16 @@ function candidatesSection(
     const thumb = c.image
       ? `<img class="thumb" src="${escapeHtml(imageSrc(c.image, c))}" width="${size}" height="${size}" alt="${escapeHtml(c.file)}" loading="lazy">`
       : `<div class="thumb placeholder" style="width:${size}px;height:${size}px">no image</div>`;
+    const sal = c.saliency
+      ? `<img class="thumb saliency" src="${escapeHtml(imageSrc(c.saliency, { ...c, id: `${c.id}#saliency` }))}" width="${size}" height="${size}" alt="saliency of ${escapeHtml(c.file)}" title="what drove the score (occlusion saliency)" loading="lazy">`
+      : '';
     const pct = Number.isFinite(c.score) ? Math.max(0, Math.min(1, c.score)) * 100 : 0;
+    const std =
+      c.scoreStd !== undefined && Number.isFinite(c.scoreStd) ? ` ± ${fmt(c.scoreStd)}` : '';
+    const known =
+      c.knownLabel !== undefined
+        ? `<div class="known ${c.knownLabel === c.label ? 'agree' : 'disagree'}">known: ${escapeHtml(c.knownLabel)}</div>`
+        : '';
     const mous = c.memberOus
       ? `<a class="archive" href="${escapeHtml(archiveUrl(c.memberOus))}" rel="noopener">${escapeHtml(c.memberOus)}</a>`
       : '';
@@ -180,9 +207,9 @@ function candidatesSection(
       : '';
     return `<tr class="candidate" data-id="${escapeHtml(c.id)}" data-score="${escapeHtml(String(c.score))}">
 <td class="rank">${i + 1}</td>
-<td>${thumb}</td>
-<td class="score">${fmt(c.score)}<div class="bar"><span style="width:${pct.toFixed(1)}%"></span></div></td>
-<td class="label">${escapeHtml(c.label)}</td>
+<td class="thumbs">${thumb}${sal}</td>
+<td class="score">${fmt(c.score)}${std}<div class="bar"><span style="width:${pct.toFixed(1)}%"></span></div></td>
+<td class="label">${escapeHtml(c.label)}${known}</td>
 <td class="file">${escapeHtml(c.file)}${prov ? `<dl class="prov">${prov}</dl>` : ''}</td>
 <td class="target">${escapeHtml(c.target ?? '')}</td>
 <td class="project">${escapeHtml(c.projectCode ?? '')}</td>
@@ -243,7 +270,7 @@ function trainingSection(history: ReportEpoch[]): string {
   return `<section id="training"><h2>Training</h2>${summary}<div class="charts">${loss}${acc}</div></section>`;
 }
 
-function evaluationSection(ev: ReportEvaluation): string {
+function evaluationBlock(ev: ReportEvaluation): string {
   const { tp, fp, tn, fn } = ev.confusion;
   const max = Math.max(tp, fp, tn, fn, 1);
   const cell = (v: number, cls: string): string =>
@@ -253,15 +280,38 @@ function evaluationSection(ev: ReportEvaluation): string {
 <tr><th>actual positive</th>${cell(tp, 'tp')}${cell(fn, 'fn')}</tr>
 <tr><th>actual negative</th>${cell(fp, 'fp')}${cell(tn, 'tn')}</tr>
 </table>`;
-  const metric = (name: string, v: number | undefined): string =>
-    `<tr><th>${name}</th><td>${fmt(v)}</td></tr>`;
-  const metrics = `<table class="metrics">${metric('accuracy', ev.accuracy)}${metric('precision', ev.precision)}${metric(
-    'recall',
-    ev.recall,
-  )}${metric('F1', ev.f1)}${ev.rocAuc !== undefined ? metric('ROC AUC', ev.rocAuc) : ''}${metric(
-    'threshold',
-    ev.threshold,
-  )}<tr><th>images</th><td>${tp + fp + tn + fn}</td></tr></table>`;
+  const interval = (name: string): string => {
+    const i = ev.intervals?.[name];
+    return i !== undefined && Number.isFinite(i.lower)
+      ? ` <span class="muted">[${fmt(i.lower)}, ${fmt(i.upper)}]</span>`
+      : '';
+  };
+  const metric = (label: string, name: string, v: number | undefined): string =>
+    `<tr><th>${label}</th><td>${fmt(v)}${interval(name)}</td></tr>`;
+  const unit = ev.unit === 'source' ? 'sources' : 'images';
+  const rows = [
+    metric('accuracy', 'accuracy', ev.accuracy),
+    metric('precision', 'precision', ev.precision),
+    metric('recall', 'recall', ev.recall),
+    metric('F1', 'f1', ev.f1),
+    ev.rocAuc !== undefined ? metric('ROC AUC', 'rocAuc', ev.rocAuc) : '',
+    ev.precisionAtK
+      ? metric(`precision in top ${ev.precisionAtK.k}`, 'precisionAtK', ev.precisionAtK.value)
+      : '',
+    ev.recallAtBudget
+      ? metric(
+          `recall within top ${Math.round(100 * ev.recallAtBudget.budget)} %`,
+          'recallAtBudget',
+          ev.recallAtBudget.value,
+        )
+      : '',
+    `<tr><th>threshold</th><td>${fmt(ev.threshold)}${ev.thresholdFrom ? ` <span class="muted">(${escapeHtml(ev.thresholdFrom)})</span>` : ''}</td></tr>`,
+    `<tr><th>${unit}</th><td>${tp + fp + tn + fn}</td></tr>`,
+  ];
+  const metrics = `<table class="metrics">${rows.join('')}</table>`;
+  const note = ev.intervals
+    ? '<p class="muted">Brackets: 95 % bootstrap intervals, resampling sources.</p>'
+    : '';
   const charts: string[] = [];
   if (ev.roc && ev.roc.length > 0) {
     const pts = [...ev.roc]
@@ -294,7 +344,69 @@ function evaluationSection(ev: ReportEvaluation): string {
       }),
     );
   }
-  return `<section id="evaluation"><h2>Evaluation</h2><div class="eval"><div>${confusion}</div><div>${metrics}</div></div>${
+  const cal = ev.calibration;
+  if (cal?.bins && cal.bins.length > 0) charts.push(reliabilityChart(cal.bins));
+  const calText = cal
+    ? `<p>Calibration (fitted on validation data): temperature ${fmt(cal.temperature)}${
+        cal.logLossBefore !== undefined && cal.logLossAfter !== undefined
+          ? `, validation log-loss ${fmt(cal.logLossBefore)} → ${fmt(cal.logLossAfter)}`
+          : ''
+      }${cal.ece !== undefined ? `, expected calibration error ${fmt(cal.ece)}` : ''}.</p>`
+    : '';
+  const baselines =
+    ev.baselines && ev.baselines.length > 0
+      ? `<table class="metrics baselines"><tr><th>scorer</th><th>ROC AUC</th></tr>${
+          ev.rocAuc !== undefined
+            ? `<tr><td>this model</td><td>${fmt(ev.rocAuc)}${interval('rocAuc')}</td></tr>`
+            : ''
+        }${ev.baselines
+          .map(
+            (b) =>
+              `<tr><td>${escapeHtml(b.name)}</td><td>${fmt(b.rocAuc)}${
+                b.rocAucInterval
+                  ? ` <span class="muted">[${fmt(b.rocAucInterval.lower)}, ${fmt(b.rocAucInterval.upper)}]</span>`
+                  : ''
+              }</td></tr>`,
+          )
+          .join('')}</table>`
+      : '';
+  const title = ev.dataset ? `<h3>${escapeHtml(ev.dataset)}</h3>` : '';
+  return `<div class="eval-block">${title}<div class="eval"><div>${confusion}</div><div>${metrics}${note}</div>${
+    baselines ? `<div>${baselines}</div>` : ''
+  }</div>${calText}${
     charts.length > 0 ? `<div class="charts" style="margin-top:16px">${charts.join('')}</div>` : ''
-  }</section>`;
+  }</div>`;
+}
+
+function realImagesSection(
+  real: ReportRealImage[],
+  size: number,
+  render: RenderOptions | undefined,
+): string {
+  const rows = real.map((r) => {
+    const called = r.score >= r.threshold;
+    const right = called === (r.knownLabel !== 'negative');
+    const thumb = r.image
+      ? `<img class="thumb" src="${escapeHtml(pngDataUri(r.image, `real-${r.file}`, render))}" width="${size}" height="${size}" alt="${escapeHtml(r.file)}">`
+      : '';
+    return `<tr><td>${thumb}</td><td class="file">${escapeHtml(r.file)}</td><td>${escapeHtml(r.role)}</td><td>${escapeHtml(r.knownLabel)}</td><td class="score">${fmt(r.score)}</td><td>${fmt(r.threshold)}</td><td class="${right ? 'ok' : 'wrong'}">${called ? 'called positive' : 'called negative'} (${right ? 'right' : 'wrong'})</td></tr>`;
+  });
+  return `<section id="real"><h2>Real images</h2><p class="muted">Real ALMA images of known class, scored apart from the synthetic ones and never mixed into their figures.</p><table class="real"><thead><tr><th>Input</th><th>File</th><th>Role</th><th>Known</th><th>Score</th><th>Threshold</th><th>Verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
+/** A reliability diagram: observed positive fraction against mean predicted score per bin. */
+function reliabilityChart(bins: readonly ReportReliabilityBin[]): string {
+  const pts = bins
+    .filter((b) => b.count > 0 && Number.isFinite(b.meanPredicted) && Number.isFinite(b.observed))
+    .map((b) => [b.meanPredicted, b.observed] as const);
+  return lineChart({
+    title: 'Reliability (validation)',
+    xLabel: 'mean predicted score',
+    yLabel: 'observed fraction positive',
+    xDomain: [0, 1],
+    yDomain: [0, 1.02],
+    diagonal: true,
+    markers: true,
+    series: [{ name: 'calibrated', points: pts, color: TRAIN_COLOR }],
+  });
 }

@@ -30,6 +30,12 @@ export interface ReportCandidate {
   memberOus?: string;
   /** Anything else worth showing (source position, crop offset, ...), listed as key: value. */
   provenance?: Record<string, JsonValue | undefined>;
+  /** The class the run knows this image to have (demo data, labelled test files); shown beside the score. */
+  knownLabel?: string;
+  /** Uncertainty of the score (standard deviation), shown as `score ± std`. */
+  scoreStd?: number;
+  /** What drove the score: a saliency map (PNG, or an image rendered like the thumbnail). */
+  saliency?: ReportImage;
 }
 
 /** Training metrics after one epoch, as Keras' `History` records them. */
@@ -94,6 +100,94 @@ export interface ReportEvaluation {
   pr?: PrPoint[];
   /** Score threshold the counts were taken at. */
   threshold: number;
+  /** What one count is: a source file (its own image, not augmented copies) or a sample. */
+  unit?: 'source' | 'sample';
+  /** Where the evaluated data came from, e.g. `'held-out synthetic sources (test part)'`. */
+  dataset?: string;
+  /** 95 % bootstrap intervals of the figures, by name (`rocAuc`, `f1`, `precision`, `recall`, ...). */
+  intervals?: Record<string, ReportInterval>;
+  /** Precision among the k highest scores. */
+  precisionAtK?: {
+    /** How many of the highest scores. */
+    k: number;
+    /** The precision among them. */
+    value: number;
+  };
+  /** Recall within the top fraction of scores (a review budget). */
+  recallAtBudget?: {
+    /** Fraction of the scores reviewed. */
+    budget: number;
+    /** The recall within them. */
+    value: number;
+  };
+  /** How the threshold was chosen, e.g. `'maximum F1 on the validation sources'`. */
+  thresholdFrom?: string;
+  /** Calibration of the scores (fitted on validation data). */
+  calibration?: ReportCalibration;
+  /** Model-free scorers on the same sources, the figures every model must beat. */
+  baselines?: ReportBaseline[];
+}
+
+/** A figure and its confidence interval. */
+export interface ReportInterval {
+  /** Lower end. */
+  lower: number;
+  /** Upper end. */
+  upper: number;
+}
+
+/** One bin of a reliability diagram. */
+export interface ReportReliabilityBin {
+  /** Lower edge of the predicted-probability bin. */
+  lower: number;
+  /** Upper edge. */
+  upper: number;
+  /** Samples in the bin. */
+  count: number;
+  /** Mean predicted probability in the bin (NaN when empty). */
+  meanPredicted: number;
+  /** Observed fraction of positives in the bin (NaN when empty). */
+  observed: number;
+}
+
+/** Calibration of the scores, measured on validation data. */
+export interface ReportCalibration {
+  /** Temperature fitted on validation data (1: none). */
+  temperature: number;
+  /** Validation log-loss before and after. */
+  logLossBefore?: number;
+  /** See {@link ReportCalibration.logLossBefore}. */
+  logLossAfter?: number;
+  /** Reliability of the calibrated validation scores. */
+  bins?: ReportReliabilityBin[];
+  /** Expected calibration error of the calibrated validation scores. */
+  ece?: number;
+}
+
+/** A scorer the model is compared with (a model-free baseline), on the same sources. */
+export interface ReportBaseline {
+  /** What it is, e.g. `'elliptical-Gaussian residual (no training)'`. */
+  name: string;
+  /** Its ROC AUC. */
+  rocAuc: number;
+  /** Its ROC AUC interval, when measured. */
+  rocAucInterval?: ReportInterval;
+}
+
+/** One real image the run knows the class of, scored apart from the synthetic ones. */
+export interface ReportRealImage {
+  /** The file (name) and, for a transformed copy, which transform (e.g. `flip-lr`). */
+  file: string;
+  /** Whether the model trained on it. */
+  role: 'trained on' | 'held out';
+  /** Its known class. */
+  knownLabel: string;
+  /** Its (calibrated) score. */
+  score: number;
+  /** The threshold it is compared with. */
+  threshold: number;
+  /** Thumbnail of the model input. */
+  image?: ReportImage;
 }
 
 /** Everything a report shows. Plain data, so callers build it from any pipeline's results. */
@@ -112,6 +206,12 @@ export interface ReportData {
   evaluation?: ReportEvaluation;
   /** The target profile (or any settings) used, shown as formatted JSON. */
   profile?: JsonValue;
+  /** Real images of known class, reported apart from synthetic ones (never mixed into one figure). */
+  realImages?: ReportRealImage[];
+  /** Further evaluations on other data (e.g. an independent generator), each shown as its own block. */
+  extraEvaluations?: ReportEvaluation[];
+  /** Where the page's data came from (a run, a seed); shown at the top, so no figure goes unexplained. */
+  provenanceNote?: string;
 }
 
 /** A reviewer's verdict on one image. */

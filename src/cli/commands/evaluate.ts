@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { loadDataset } from '../../dataset/persist.node.js';
+import { resolveProfile, type TargetProfileInput } from '../../dataset/profile.js';
 import { loadModel } from '../../model/io.node.js';
-import { evaluateModel } from '../../model/evaluate.js';
 import type { Evaluation } from '../../model/metrics.js';
+import { crossValidate, formatCrossValidation } from '../../pipeline/cross-validate.js';
+import { evaluateSources, formatSourceEvaluation } from '../../pipeline/evaluation.js';
 import { datasetParts } from '../../pipeline/train.node.js';
 import { numberOption } from '../options.js';
 
@@ -10,55 +12,98 @@ import { numberOption } from '../options.js';
 export function printEvaluation(e: Evaluation): void {
   const c = e.confusion;
   const w = 12;
-  console.log(`confusion matrix at threshold ${e.threshold} (${e.n} samples):`);
+  console.log(`confusion matrix at threshold ${e.threshold.toFixed(3)} (${e.n} sources):`);
   console.log(`${''.padEnd(12)}${'predicted +'.padStart(w)}${'predicted -'.padStart(w)}`);
   console.log(`${'actual +'.padEnd(12)}${String(c.tp).padStart(w)}${String(c.fn).padStart(w)}`);
   console.log(`${'actual -'.padEnd(12)}${String(c.fp).padStart(w)}${String(c.tn).padStart(w)}`);
   console.log(
     `accuracy ${e.accuracy.toFixed(3)}  precision ${e.precision.toFixed(3)}  recall ${e.recall.toFixed(3)}  ` +
-      `F1 ${e.f1.toFixed(3)}  ROC AUC ${Number.isFinite(e.rocAuc) ? e.rocAuc.toFixed(3) : 'n/a'}  ` +
-      `best-F1 threshold ${e.bestF1.threshold.toFixed(3)} (F1 ${e.bestF1.f1.toFixed(3)})`,
+      `F1 ${e.f1.toFixed(3)}  ROC AUC ${Number.isFinite(e.rocAuc) ? e.rocAuc.toFixed(3) : 'n/a'}`,
   );
 }
 
-/** Registers `evaluate`: metrics of a saved model on a dataset's held-out part. */
+interface EvaluateFlags {
+  model: string;
+  data: string;
+  threshold?: number;
+  all: boolean;
+  json: boolean;
+  tta: boolean;
+  cv?: number;
+  seed?: number;
+}
+
+/** Registers `evaluate`: per-source metrics of a saved model, or grouped k-fold cross-validation. */
 export function register(program: Command): void {
   program
     .command('evaluate')
     .description(
-      'Print the confusion matrix, recall, precision, accuracy, F1 and ROC AUC of a saved model ' +
-        'on a dataset (its test part when the dataset is split, else all of it).',
+      "Figures per source file of a saved model on a dataset's test part (its held-out sources), " +
+        'at the threshold and calibration fitted on validation data when the model was trained: ' +
+        'confusion matrix, precision, recall, F1, ROC AUC, precision in the top 10 and recall ' +
+        'within the top 10 %, each with a bootstrap 95 % interval. With --cv k, a grouped k-fold ' +
+        "cross-validation of the model's recipe on the whole dataset instead (one model per fold).",
     )
     .requiredOption('--model <dir>', 'model folder (from `train`)')
     .requiredOption('--data <dir>', 'dataset folder (from `prepare`)')
     .addOption(
-      numberOption('--threshold <t>', "score threshold (default: the model profile's)", {
-        min: 0,
-        max: 1,
-        noun: 'score',
+      numberOption(
+        '--threshold <t>',
+        'score threshold (default: the one chosen on validation data at training)',
+        { min: 0, max: 1, noun: 'score' },
+      ),
+    )
+    .option('--all', 'evaluate on every source, not only the test part (the model saw most)', false)
+    .option('--tta', "average each image's score over its eight flips and 90° rotations", false)
+    .addOption(
+      numberOption('--cv <k>', 'grouped k-fold cross-validation with k folds (trains k models)', {
+        integer: true,
+        min: 2,
       }),
     )
-    .option('--all', 'evaluate on every sample, not only the test part', false)
-    .option('--json', 'print the metrics as JSON', false)
-    .action(
-      async (o: {
-        model: string;
-        data: string;
-        threshold?: number;
-        all: boolean;
-        json: boolean;
-      }) => {
-        const loaded = await loadModel(o.model);
-        const dataset = await loadDataset(o.data);
-        const test = datasetParts(dataset).test;
-        const data = o.all || test.labels.length === 0 ? dataset : test;
-        const profileThreshold = (loaded.meta.profile as { threshold?: number } | undefined)
-          ?.threshold;
-        const e = await evaluateModel(loaded.model, data, {
-          threshold: o.threshold ?? profileThreshold ?? 0.5,
+    .addOption(numberOption('--seed <n>', 'seed of the folds and the bootstrap', { integer: true }))
+    .option('--json', 'print the figures as JSON', false)
+    .action(async (o: EvaluateFlags) => {
+      const loaded = await loadModel(o.model);
+      const dataset = await loadDataset(o.data);
+      if (o.cv !== undefined) {
+        const profile = resolveProfile((loaded.meta.profile ?? {}) as TargetProfileInput);
+        const cv = await crossValidate(dataset, {
+          profile,
+          k: o.cv,
+          seed: o.seed ?? 0,
+          ...(loaded.meta.modelConfig ? { model: loaded.meta.modelConfig } : {}),
+          evaluation: { tta: o.tta },
+          onFold: (f) =>
+            process.stderr.write(
+              `fold ${f.fold + 1}/${o.cv}: ${f.evaluation ? formatSourceEvaluation(f.evaluation) : 'no test sources'}\n`,
+            ),
+          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
         });
-        if (o.json) console.log(JSON.stringify(e));
-        else printEvaluation(e);
-      },
-    );
+        if (o.json) console.log(JSON.stringify(cv));
+        else console.log(formatCrossValidation(cv));
+        return;
+      }
+      const test = datasetParts(dataset).test;
+      const data = o.all || test.labels.length === 0 ? dataset : test;
+      if (!o.all && test.labels.length === 0) {
+        process.stderr.write(
+          'warning: the dataset has no test part: evaluating on every source, most of which the model trained on\n',
+        );
+      }
+      const profileThreshold = (loaded.meta.profile as { threshold?: number } | undefined)
+        ?.threshold;
+      const e = await evaluateSources(loaded.model, data, {
+        threshold: o.threshold ?? loaded.meta.threshold ?? profileThreshold ?? 0.5,
+        temperature: loaded.meta.calibration?.temperature ?? 1,
+        tta: o.tta,
+        seed: o.seed ?? 0,
+      });
+      for (const w of e.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (o.json) console.log(JSON.stringify(e));
+      else {
+        printEvaluation(e.metrics);
+        console.log(formatSourceEvaluation(e));
+      }
+    });
 }

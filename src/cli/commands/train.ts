@@ -7,6 +7,7 @@ import { describeTrainer } from '../../model/train.js';
 import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { printEvaluation } from './evaluate.js';
+import { formatSourceEvaluation } from '../../pipeline/evaluation.js';
 
 interface TrainFlags {
   data: string;
@@ -81,11 +82,29 @@ export function register(program: Command): void {
         },
       });
       bar.stop();
+      for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+      const h = result.history;
       console.log(
-        `trained on ${result.sizes.train} samples (${describeTrainer(result.history)}, ` +
-          `${result.history.imagesPerSecond.toFixed(1)} images/s); held out ${result.sizes.test}`,
+        `trained on ${result.sizes.train} samples (${describeTrainer(h)}, ` +
+          `${h.imagesPerSecond.toFixed(1)} images/s), kept epoch ${h.bestEpoch + 1} of ${h.epochs.length}; ` +
+          `validation ${result.sizes.validation}, test ${result.sizes.test} samples`,
       );
-      if (result.evaluation) printEvaluation(result.evaluation);
+      const v = result.validation;
+      if (v.calibration) {
+        console.log(
+          `calibration (validation): temperature ${v.calibration.temperature.toFixed(3)}, ` +
+            `log-loss ${v.calibration.logLossBefore.toFixed(4)} → ${v.calibration.logLossAfter.toFixed(4)}`,
+        );
+      }
+      if (v.threshold) {
+        console.log(
+          `threshold (validation, ${v.threshold.rule}): ${v.threshold.threshold.toFixed(3)}`,
+        );
+      }
+      if (result.evaluation) {
+        console.log(`test, per source: ${formatSourceEvaluation(result.evaluation)}`);
+        printEvaluation(result.evaluation.metrics);
+      }
       console.log(`model: ${o.out}`);
     });
 }

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { createImage2D } from '../src/core/image2d.js';
+import { createRng } from '../src/core/random.js';
+import {
+  concatDatasets,
+  DatasetBuilder,
+  resolveProfile,
+  type Dataset,
+} from '../src/dataset/index.js';
+import { binaryLogLoss, applyTemperature, predict } from '../src/model/index.js';
+import {
+  crossValidate,
+  datasetParts,
+  sourceEvaluationFromScores,
+  trainAndCalibrate,
+} from '../src/pipeline/index.js';
+
+const SIZE = 20;
+
+/** Blobs (label 0) and bars (label 1), one sample per source, with noise; `flat` draws nothing. */
+function blobsAndBars(n: number, seed: number, flat = false): Dataset {
+  const r = createRng(seed);
+  const b = new DatasetBuilder(SIZE, ['negative', 'positive']);
+  for (let i = 0; i < n; i++) {
+    const bar = i % 2 === 1;
+    const px = new Float32Array(SIZE * SIZE);
+    const cy = 7 + r.next() * 6;
+    const cx = 7 + r.next() * 6;
+    const a = r.next() * Math.PI;
+    const [s1, s2] = bar ? [4, 1.2] : [2.2, 2.2];
+    for (let y = 0; y < SIZE; y++)
+      for (let x = 0; x < SIZE; x++) {
+        const u = (x - cx) * Math.cos(a) + (y - cy) * Math.sin(a);
+        const v = -(x - cx) * Math.sin(a) + (y - cy) * Math.cos(a);
+        px[y * SIZE + x] = flat
+          ? 0
+          : Math.exp(-0.5 * ((u / s1) ** 2 + (v / s2) ** 2)) + 0.08 * r.normal();
+      }
+    const source = `src-${seed}-${i}.fits`;
+    b.add(createImage2D(SIZE, SIZE, px), {
+      id: source,
+      label: bar ? 1 : 0,
+      source,
+      sources: [source],
+      transforms: [],
+    });
+  }
+  return b.build();
+}
+
+const profile = resolveProfile({
+  name: 'blobs-vs-bars',
+  preprocess: { cropSize: SIZE, inputSize: SIZE },
+  model: {
+    convBlocks: [
+      { filters: 6, kernelSize: 3, poolSize: 2, activation: 'relu' },
+      { filters: 12, kernelSize: 3, poolSize: 2, activation: 'relu' },
+    ],
+    denseUnits: 24,
+  },
+  train: {
+    batchSize: 16,
+    epochs: 10,
+    learningRate: 3e-3,
+    seed: 3,
+    augment: false,
+    earlyStopping: { monitor: 'val_loss', patience: 4, minDelta: 0, restoreBestWeights: true },
+  },
+});
+
+describe('trainAndCalibrate', () => {
+  it('splits into train, validation and test by source, and never fits anything on test', async () => {
+    const ds = blobsAndBars(160, 1);
+    const parts = datasetParts(ds, { seed: 3 });
+    const sources = (d: Dataset) => new Set(d.samples.map((s) => s.source));
+    const [tr, va, te] = [sources(parts.train), sources(parts.validation), sources(parts.test)];
+    expect(va.size).toBeGreaterThan(0);
+    for (const s of te) expect(tr.has(s) || va.has(s)).toBe(false);
+    for (const s of va) expect(tr.has(s)).toBe(false);
+
+    // The parts recorded in the samples (as `prepare` writes them), so a change of test labels
+    // cannot move sources between parts through the stratified split.
+    const marked = concatDatasets([parts.train, parts.validation, parts.test]);
+    const a = await trainAndCalibrate(marked, { profile });
+    // The same data with every test label flipped: the threshold, temperature and trained
+    // weights must not change, while the test figures, which are only measured, turn over.
+    const testIds = new Set(parts.test.samples.map((s) => s.id));
+    const flipped = Int32Array.from(marked.labels, (l, i) =>
+      testIds.has(marked.samples[i].id) ? 1 - l : l,
+    );
+    const poisoned: Dataset = {
+      ...marked,
+      labels: flipped,
+      samples: marked.samples.map((s, i) => ({ ...s, label: flipped[i] })),
+    };
+    const b = await trainAndCalibrate(poisoned, { profile });
+    expect(b.meta.threshold).toBe(a.meta.threshold);
+    expect(b.meta.calibration).toEqual(a.meta.calibration);
+    expect(b.history.epochs.map((e) => e.valLoss)).toEqual(a.history.epochs.map((e) => e.valLoss));
+    expect(a.evaluation?.metrics.rocAuc).toBeGreaterThan(0.9);
+    expect(b.evaluation?.metrics.rocAuc).toBeCloseTo(1 - (a.evaluation?.metrics.rocAuc ?? 0), 9);
+    a.model.dispose();
+    b.model.dispose();
+  });
+
+  it('the temperature fitted on validation never raises the validation log-loss', async () => {
+    const ds = blobsAndBars(120, 2);
+    const res = await trainAndCalibrate(ds, { profile });
+    const cal = res.validation.calibration;
+    expect(cal).toBeDefined();
+    expect(cal?.logLossAfter).toBeLessThanOrEqual((cal?.logLossBefore ?? 0) + 1e-12);
+    // Recomputed from the model's own validation scores.
+    const val = datasetParts(ds, { seed: 3 }).validation;
+    const raw = await predict(res.model, val);
+    const before = binaryLogLoss(raw, val.labels);
+    const after = binaryLogLoss(
+      applyTemperature(raw, res.meta.calibration?.temperature ?? 1),
+      val.labels,
+    );
+    expect(after).toBeLessThanOrEqual(before + 1e-9);
+    expect(res.validation.reliability?.bins.reduce((a, b) => a + b.count, 0)).toBe(
+      val.labels.length,
+    );
+    res.model.dispose();
+  });
+
+  it('the seed reaches the initial weights: two seeds, two models', async () => {
+    const ds = blobsAndBars(64, 3);
+    const quick = { ...profile, train: { ...profile.train, epochs: 1 } };
+    const one = await trainAndCalibrate(ds, { profile: quick, train: { seed: 1 } });
+    const two = await trainAndCalibrate(ds, { profile: quick, train: { seed: 2 } });
+    expect(one.meta.modelConfig?.seed).toBe(1);
+    expect(two.meta.modelConfig?.seed).toBe(2);
+    const w1 = one.model.getWeights()[0].dataSync();
+    const w2 = two.model.getWeights()[0].dataSync();
+    expect(Array.from(w1)).not.toEqual(Array.from(w2));
+    one.model.dispose();
+    two.model.dispose();
+  });
+
+  it('detects a collapsed run (constant outputs), restarts with new seeds, and says so', async () => {
+    const ds = blobsAndBars(48, 4, true);
+    const quick = { ...profile, train: { ...profile.train, epochs: 1 } };
+    const warnings: string[] = [];
+    const res = await trainAndCalibrate(ds, {
+      profile: quick,
+      restarts: 1,
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(res.collapsed).toBe(true);
+    expect(res.attempts).toBe(2);
+    expect(warnings.filter((w) => /collapsed/.test(w))).toHaveLength(2);
+    expect(warnings.join('\n')).toMatch(/giving up/);
+    res.model.dispose();
+  });
+
+  it('warns when a test part lacks a class', () => {
+    const ds = blobsAndBars(20, 5);
+    const onlyNeg = {
+      ...ds,
+      samples: ds.samples.filter((s) => s.label === 0),
+      labels: Int32Array.from(
+        ds.samples.filter((s) => s.label === 0),
+        () => 0,
+      ),
+    };
+    const e = sourceEvaluationFromScores(
+      new Float32Array(onlyNeg.labels.length).fill(0.2),
+      onlyNeg,
+      { resamples: 0 },
+    );
+    expect(e.warnings.join()).toMatch(/no positive source/);
+  });
+});
+
+describe('crossValidate', () => {
+  it('tests every source exactly once, with a model that never saw it', async () => {
+    const ds = blobsAndBars(60, 6);
+    const quick = { ...profile, train: { ...profile.train, epochs: 2 } };
+    const cv = await crossValidate(ds, {
+      profile: quick,
+      k: 3,
+      seed: 1,
+      evaluation: { resamples: 0 },
+    });
+    expect(cv.folds).toHaveLength(3);
+    const tested = cv.folds.flatMap((f) => f.evaluation?.sources.map((s) => s.source) ?? []);
+    expect(tested.sort()).toEqual(ds.samples.map((s) => s.source).sort());
+    expect(new Set(tested).size).toBe(tested.length);
+    expect(cv.pooled.sources).toBe(60);
+    expect(cv.summary.rocAuc.n).toBe(3);
+  });
+});
