@@ -15,10 +15,9 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const small = {
   out,
   realDir: join(__dirname, 'fixtures', 'fits'),
-  syntheticPositives: 4,
-  syntheticNegatives: 6,
-  imageSize: 256,
+  syntheticSources: 40,
   epochs: 1,
+  saliency: 2,
   log: () => undefined,
 };
 
@@ -30,7 +29,18 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect(existsSync(join(out, 'dataset', 'manifest.json'))).toBe(true);
     expect(existsSync(join(out, 'model', 'meta.json'))).toBe(true);
     expect(first.history).toHaveLength(1);
-    expect(first.evaluation?.n).toBeGreaterThan(0);
+    expect(first.evaluation?.metrics.n).toBeGreaterThan(0);
+    // one score per held-out source file, at the threshold chosen on validation
+    expect(first.evaluation?.sources.length).toBe(first.evaluation?.metrics.n);
+    // the real images are scored apart: every flip of the trained-on B335, the two held out once
+    expect(first.realImages.map((r) => `${r.file.slice(0, 4)} ${r.transform}`)).toEqual([
+      'b335 none',
+      'b335 flip-lr',
+      'b335 flip-ud',
+      'b335 flip-both',
+      'serp none',
+      'memb none',
+    ]);
     // both held-out real images are classified, every object scored, ranked by score
     const files = new Set(first.candidates.map((c) => c.file.split('/').pop()));
     expect(files.has('serpenssouthc7_2019_band6_0.fits')).toBe(true);
@@ -41,6 +51,10 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect(written).toHaveLength(first.candidates.length);
     const html = readFileSync(first.reportPath, 'utf8');
     expect(html).toContain('serpenssouthc7_2019_band6_0.fits');
+    // the page says where its figures come from, reports the real images apart, per source
+    expect(html).toContain('comes from one run of');
+    expect(html).toContain('Real images');
+    expect(html).toContain('sources');
   });
 
   it('resumes: a second run reuses the dataset and the model', async () => {
@@ -58,7 +72,10 @@ describe('runDemo (the whole flow on bundled data)', () => {
     img.set(150, 150, 1);
     const candidates = await classify(
       loaded,
-      [{ name: 'dot', image: img }, join(out, 'missing.fits')],
+      [
+        { name: 'dot', image: img, sky: { pixelArcsec: 0.05, beamArcsec: 0.2 } },
+        join(out, 'missing.fits'),
+      ],
       {
         onWarning: (file) => warnings.push(file),
       },

@@ -16,9 +16,11 @@ import { MAD_TO_STD } from './robust-std.js';
  * `'zscore'` to mean 0 and standard deviation 1, `'percentile'` to [0, 1] between two
  * percentiles (clipping beyond them), `'asinh'` a noise-scaled asinh stretch (faint emission a
  * few times the noise stays visible beside a bright peak; see {@link NormalizeOptions.softening}),
- * `'none'` leaves values alone (only NaN is replaced).
+ * `'snr'` the same stretch on a fixed scale of signal-to-noise rather than the image's peak (a
+ * 5σ feature gives the same value beside a 20σ or a 500σ source; see
+ * {@link NormalizeOptions.snrReference}), `'none'` leaves values alone (only NaN is replaced).
  */
-export type NormalizeMethod = 'minmax' | 'zscore' | 'percentile' | 'asinh' | 'none';
+export type NormalizeMethod = 'minmax' | 'zscore' | 'percentile' | 'asinh' | 'snr' | 'none';
 
 /** Options of {@link normalize}. */
 export interface NormalizeOptions {
@@ -37,6 +39,13 @@ export interface NormalizeOptions {
    * `asinh(3/softening) / asinh(peak SNR / softening)` rather than 3 / peak SNR. Default 3.
    */
   softening?: number;
+  /**
+   * For `method: 'snr'`: the signal-to-noise (in units of the image's robust standard deviation
+   * above its median) that maps to 1; values are `asinh(snr / softening) /
+   * asinh(snrReference / softening)`, so brighter pixels exceed 1 only logarithmically.
+   * Default 100.
+   */
+  snrReference?: number;
 }
 
 /** Defaults of {@link NormalizeOptions}. */
@@ -45,6 +54,7 @@ export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = {
   nan: 0,
   percentiles: [1, 99],
   softening: 3,
+  snrReference: 100,
 };
 
 /**
@@ -63,15 +73,27 @@ export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = {
 export function normalize(img: Image2D, opts: NormalizeOptions = {}): Image2D {
   const fn = 'normalize';
   assertImage(img, fn);
-  const { method, nan, percentiles, softening } = { ...NORMALIZE_DEFAULTS, ...opts };
-  assertOneOf(method, ['minmax', 'zscore', 'percentile', 'asinh', 'none'] as const, fn, 'method');
+  const { method, nan, percentiles, softening, snrReference } = { ...NORMALIZE_DEFAULTS, ...opts };
+  assertOneOf(
+    method,
+    ['minmax', 'zscore', 'percentile', 'asinh', 'snr', 'none'] as const,
+    fn,
+    'method',
+  );
   if (typeof nan !== 'number') {
     throw new TypeError(`${fn}: option 'nan' must be a number, got ${String(nan)}`);
   }
   let shift = 0;
   let scale = 1;
   let clip = false;
-  if (method === 'asinh') return asinhStretch(img, nan, softening);
+  if (method === 'asinh') return asinhStretch(img, nan, softening, undefined);
+  if (method === 'snr') {
+    assertNumber(snrReference, fn, 'snrReference', 0);
+    if (!(snrReference > 0)) {
+      throw new RangeError(`${fn}: option 'snrReference' must be > 0, got ${snrReference}`);
+    }
+    return asinhStretch(img, nan, softening, snrReference);
+  }
   if (method === 'minmax') {
     // One pass over the pixels, without collecting the finite ones first.
     const [min, max] = finiteRange(img);
@@ -125,8 +147,16 @@ export function normalize(img: Image2D, opts: NormalizeOptions = {}): Image2D {
   return out;
 }
 
-/** {@link normalize}'s `'asinh'` method. */
-function asinhStretch(img: Image2D, nan: number, softening: number): Image2D {
+/**
+ * {@link normalize}'s `'asinh'` method (`reference` undefined: the peak maps to 1) and `'snr'`
+ * method (`reference`: that signal-to-noise maps to 1).
+ */
+function asinhStretch(
+  img: Image2D,
+  nan: number,
+  softening: number,
+  reference: number | undefined,
+): Image2D {
   assertNumber(softening, 'normalize', 'softening', 0);
   if (!(softening > 0)) {
     throw new RangeError(`normalize: option 'softening' must be > 0, got ${softening}`);
@@ -147,7 +177,10 @@ function asinhStretch(img: Image2D, nan: number, softening: number): Image2D {
   const sigma = MAD_TO_STD * medianInPlace(finite);
   // A noiseless image (MAD 0) has no noise scale: fall back to the peak's.
   const unit = (sigma > 0 ? sigma : Math.abs(max - med) || 1) * softening;
-  const top = Math.asinh((max - med) / unit);
+  const top =
+    reference === undefined || !(sigma > 0)
+      ? Math.asinh((max - med) / unit)
+      : Math.asinh(reference / softening);
   const k = top > 0 ? 1 / top : 0;
   for (let i = 0; i < o.length; i++) {
     const v = data[offset + i];

@@ -13,9 +13,12 @@ import { ModelError } from '../core/errors.js';
 export interface TrainAugmentOptions {
   /**
    * One of the eight flips and 90° rotations (the dihedral group of the square), uniformly:
-   * a sky image has no preferred orientation. Square inputs only. Default true.
+   * a sky image has no preferred orientation. Square inputs only. `'flips'`: only the four that
+   * keep the axes (none, left-right, up-down, both), for inputs aligned to an axis (a profile's
+   * `align: 'principal-axis'` puts each source's major axis along the columns, which a 90°
+   * rotation would undo). Default true.
    */
-  dihedral: boolean;
+  dihedral: boolean | 'flips';
   /**
    * Largest extra rotation in degrees (uniform in ±`rotation`, bilinear, the corners filled
    * with the image's median so no border marks the copy). 0 turns it off. Default 15.
@@ -49,7 +52,7 @@ export const NO_TRAIN_AUGMENT: TrainAugmentOptions = {
 
 /** Whether the options change any pixel. */
 export function augmentsAnything(o: TrainAugmentOptions): boolean {
-  return o.dihedral || o.rotation > 0 || o.noise > 0;
+  return o.dihedral !== false || o.rotation > 0 || o.noise > 0;
 }
 
 /**
@@ -63,7 +66,11 @@ export function resolveTrainAugment(
   // Off unless asked for, as TrainConfig documents (the original pipeline trained on fixed images).
   if (a === false || a === undefined) return { ...NO_TRAIN_AUGMENT };
   const o = { ...DEFAULT_TRAIN_AUGMENT_OPTIONS, ...(a === true ? {} : a) };
-  if (typeof o.dihedral !== 'boolean') throw new ModelError('augment.dihedral must be a boolean');
+  if (typeof o.dihedral !== 'boolean' && o.dihedral !== 'flips') {
+    throw new ModelError(
+      `augment.dihedral must be true, false or 'flips', got ${String(o.dihedral)}`,
+    );
+  }
   for (const k of ['rotation', 'noise', 'noiseCorrelation'] as const) {
     if (typeof o[k] !== 'number' || !(o[k] >= 0) || !Number.isFinite(o[k])) {
       throw new ModelError(`augment.${k} must be a finite number >= 0, got ${String(o[k])}`);
@@ -171,7 +178,7 @@ export function augmentBatch(
   rng: Rng,
 ): void {
   const per = h * w;
-  if (o.dihedral && h !== w) {
+  if (o.dihedral === true && h !== w) {
     throw new ModelError(`augment.dihedral needs square images, got ${h}x${w}`);
   }
   const noise = o.noise > 0 ? new Float32Array(per) : undefined;
@@ -192,7 +199,7 @@ export function augmentBatch(
     const sin = Math.sin(theta);
     const fill = levels.median[i];
     const rotating = o.rotation > 0 && theta !== 0;
-    const dihedral = o.dihedral ? d4 : 0;
+    const dihedral = o.dihedral === 'flips' ? d4 & 3 : o.dihedral ? d4 : 0;
     for (let yy = 0; yy < h; yy++) {
       for (let xx = 0; xx < w; xx++) {
         let sy = yy;

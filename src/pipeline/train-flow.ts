@@ -200,6 +200,10 @@ export async function trainAndCalibrate(
     model = await createModel(modelConfig);
     history = await trainModel(model, parts.train, {
       ...trainConfig,
+      // Without validation sources, early stopping on a validation figure cannot run.
+      ...(val.labels.length === 0 && trainConfig.earlyStopping?.monitor.startsWith('val_')
+        ? { earlyStopping: undefined }
+        : {}),
       seed,
       ...(val.labels.length > 0 ? { validationData: val } : {}),
       ...(opts.onEpochEnd ? { onEpochEnd: opts.onEpochEnd } : {}),

@@ -65,7 +65,10 @@ function voTable(fields: [string, string][], rows: (string | number)[][]): strin
   );
 }
 
-/** A noisy image with one elongated Gaussian source near the middle (float32 FITS bytes). */
+/**
+ * A noisy image with one elongated Gaussian source near the middle (float32 FITS bytes), with
+ * a celestial WCS (0.05″ pixels) and a 0.15″ beam, as ALMA products have.
+ */
 export function syntheticFits(size: number, rng: Rng): Uint8Array {
   const img = createImage2D(size, size);
   const r0 = size / 2 + rng.uniform(-size / 10, size / 10);
@@ -79,7 +82,20 @@ export function syntheticFits(size: number, rng: Rng): Uint8Array {
       img.set(r, c, g + 0.02 * rng.normal());
     }
   }
-  return writeFits(img, [{ key: 'BUNIT', value: 'Jy/beam' }]);
+  return writeFits(img, [
+    { key: 'BUNIT', value: 'Jy/beam' },
+    { key: 'CTYPE1', value: 'RA---SIN' },
+    { key: 'CDELT1', value: -0.05 / 3600 },
+    { key: 'CRPIX1', value: size / 2 + 1 },
+    { key: 'CRVAL1', value: 180 },
+    { key: 'CTYPE2', value: 'DEC--SIN' },
+    { key: 'CDELT2', value: 0.05 / 3600 },
+    { key: 'CRPIX2', value: size / 2 + 1 },
+    { key: 'CRVAL2', value: -30 },
+    { key: 'BMAJ', value: 0.15 / 3600 },
+    { key: 'BMIN', value: 0.15 / 3600 },
+    { key: 'BPA', value: 0 },
+  ]);
 }
 
 const ousUid = (k: number) => `uid://A001/X${(0x2000 + k).toString(16)}/X${(k % 97).toString(16)}`;
