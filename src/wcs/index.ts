@@ -1,0 +1,34 @@
+// wcs module: FITS celestial world coordinates, browser-safe.
+export {
+  DEFAULT_PARSE_WCS_OPTIONS,
+  parseWcs,
+  type CelestialFrame,
+  type CelestialSystem,
+  type LinearAxis,
+  type ParseWcsOptions,
+  type RaDecSystem,
+  type Wcs,
+} from './parse.js';
+export { PROJECTION_CODES, type ProjectionCode } from './projections.js';
+export type { SphericalRotation } from './sphere.js';
+export { pixelToWorld, worldToPixel, type PixelPosition, type SkyPosition } from './transform.js';
+export type { LinearStyle } from './linear.js';
+export { angularSeparation, positionAngle } from './separation.js';
+export {
+  DEFAULT_SEXAGESIMAL_OPTIONS,
+  formatDec,
+  formatRa,
+  formatSexagesimal,
+  parseSexagesimal,
+  type SexagesimalOptions,
+  type SexagesimalUnit,
+} from './sexagesimal.js';
+export { pixelScale, type PixelScale, type PixelScaleOptions } from './scale.js';
+export { beamFromHeader, type Beam } from './beam.js';
+export {
+  cutoutHeader,
+  resampledHeader,
+  withoutSkyWcs,
+  type CutoutWindow,
+  type PixelMap,
+} from './cutout.js';
