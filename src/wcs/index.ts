@@ -32,3 +32,11 @@ export {
   type CutoutWindow,
   type PixelMap,
 } from './cutout.js';
+export { STOKES_CODES, planeWorld } from './plane-world.js';
+export {
+  DEFAULT_MEASURE_ON_SKY_OPTIONS,
+  measureOnSky,
+  type MeasureOnSkyOptions,
+  type SkySource,
+} from './sky-source.js';
+export { summarizeImage, type ImageSummary, type SummarizeImageOptions } from './summary.js';
