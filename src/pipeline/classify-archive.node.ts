@@ -33,7 +33,10 @@ import {
   writeTextAtomic,
 } from './journal.node.js';
 import { RUN_FILES, type RunInfo } from './merge.node.js';
-import type { ProductInfo, ProductResult, SourceScore } from './results.js';
+import type { CandidateSkyKey, ProductInfo, ProductResult, SourceScore } from './results.js';
+import { rankResults } from './results.js';
+import type { CatalogueCandidate } from './catalogue.js';
+import { writeCandidateCatalogues, type WrittenCatalogues } from './catalogue.node.js';
 import { selectShard, shardFromEnv, stableHash, type ShardSpec } from './shard.js';
 
 /** Progress of {@link classifyArchive}, reported after every product. */
@@ -176,6 +179,11 @@ export interface ClassifyArchiveSummary {
   peakDiskBytes: number;
   /** Path of `candidates.jsonl`. */
   candidatesPath: string;
+  /**
+   * Paths of the catalogues beside it (`candidates.csv`, `.vot`, `.reg`, `.crtf`): every source
+   * of every product done, on the sky.
+   */
+  catalogues: WrittenCatalogues['paths'];
 }
 
 /** Waits until a byte budget can hold a file; frees it when the file is gone. */
@@ -229,13 +237,53 @@ function safeStem(name: string): string {
     .slice(0, 120);
 }
 
+/** The sky fields a result line keeps of a candidate. */
+const SKY_KEYS: readonly CandidateSkyKey[] = [
+  'ra',
+  'dec',
+  'frame',
+  'raHms',
+  'decDms',
+  'object',
+  'pixelScaleArcsec',
+  'beam',
+  'peakJyBeam',
+  'integratedJy',
+  'integratedErrJy',
+  'rmsJyBeam',
+  'snr',
+];
+
 function toSourceScore(c: Candidate): SourceScore {
-  return {
+  const out: SourceScore = {
     score: c.score,
     label: c.label,
     sourceIndex: c.sourceIndex,
     peak: [c.peak[0], c.peak[1]],
   };
+  for (const key of SKY_KEYS) if (c[key] !== undefined) Object.assign(out, { [key]: c[key] });
+  return out;
+}
+
+/**
+ * The catalogue candidates of result lines: every scored source of every product, with the
+ * archive's member OUS and project code, best products first.
+ *
+ * @param results - lines of `candidates.jsonl`
+ */
+export function resultCatalogueCandidates(results: readonly ProductResult[]): CatalogueCandidate[] {
+  return results.flatMap((r) =>
+    r.sources.map((s): CatalogueCandidate => ({
+      ...s,
+      file: r.file,
+      peak: [s.peak[0], s.peak[1]],
+      ...(r.product.memberOus !== undefined ? { memberOus: r.product.memberOus } : {}),
+      ...(r.product.projectCode !== undefined ? { projectCode: r.product.projectCode } : {}),
+      ...(s.object === undefined && r.product.target !== undefined
+        ? { object: r.product.target }
+        : {}),
+    })),
+  );
 }
 
 /**
@@ -443,6 +491,7 @@ export async function classifyArchive(
             image,
             ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
             ...(sky ? { sky } : {}),
+            header: fits.header,
           },
         ],
         { profile, threshold, keepInputs: o.thumbnails },
@@ -510,6 +559,25 @@ export async function classifyArchive(
     if (!o.keepFiles) await rm(filesDir, { recursive: true, force: true });
   }
   if (fatal !== undefined) throw fatal;
+  // The catalogues cover every product done so far, earlier runs included.
+  const all = rankResults((await readJsonLines<ProductResult>(candidatesPath)).records).results;
+  let catalogues: WrittenCatalogues;
+  try {
+    catalogues = await writeCandidateCatalogues(
+      resultCatalogueCandidates(all),
+      join(out, RUN_FILES.candidates),
+      { info: { threshold: String(threshold) } },
+    );
+  } catch (err) {
+    throw new PipelineError(
+      `cannot write the catalogues in ${out}: ${(err as Error).message}`,
+      out,
+      {
+        cause: err,
+      },
+    );
+  }
+  for (const w of catalogues.warnings) warn(w);
   const aborted = o.signal?.aborted === true && next < todo.length;
   return {
     out,
@@ -525,6 +593,7 @@ export async function classifyArchive(
     seconds: (performance.now() - started) / 1000,
     peakDiskBytes: budget.peak,
     candidatesPath,
+    catalogues: catalogues.paths,
   };
 }
 

@@ -14,3 +14,8 @@ export {
 export * from './journal.node.js';
 export * from './merge.node.js';
 export * from './classify-archive.node.js';
+export {
+  CATALOGUE_EXTENSIONS,
+  writeCandidateCatalogues,
+  type WrittenCatalogues,
+} from './catalogue.node.js';

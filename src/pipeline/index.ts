@@ -1,10 +1,12 @@
 // pipeline module: public, browser-safe exports.
 export {
+  candidateSkyFields,
   classifyImages,
   profileForModel,
   modelThreshold,
   CLASSIFY_DEFAULTS,
   type Candidate,
+  type CandidateBeam,
   type CandidateProvenance,
   type ClassifierModel,
   type ClassifyOptions,
@@ -16,6 +18,13 @@ export {
   type CandidateContext,
   type ReportInputs,
 } from './report-data.js';
+export {
+  candidateCatalogueRows,
+  candidateCatalogues,
+  type CandidateCatalogueTexts,
+  type CandidateRows,
+  type CatalogueCandidate,
+} from './catalogue.js';
 export * from './shard.js';
 export * from './results.js';
 export {

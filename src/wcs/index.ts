@@ -40,3 +40,4 @@ export {
   type SkySource,
 } from './sky-source.js';
 export { summarizeImage, type ImageSummary, type SummarizeImageOptions } from './summary.js';
+export { fk5J2000ToIcrs, icrsToFk5J2000 } from './frames.js';

@@ -1,9 +1,10 @@
 import { writeFileAtomic } from '../../core/atomic.node.js';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../model/io.node.js';
 import { classify } from '../../pipeline/classify.node.js';
+import { writeCandidateCatalogues } from '../../pipeline/catalogue.node.js';
 import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 
@@ -24,7 +25,11 @@ export function register(program: Command): void {
     .command('classify')
     .description(
       'Score FITS files (or folders of them) with a saved model. Every object found in an image ' +
-        'is scored; candidates.json lists them, highest score first.',
+        'is scored and, when the header has a WCS, placed on the sky (RA/Dec in the header frame, ' +
+        'object, beam, pixel scale) and measured (peak, integrated flux, robust rms, S/N); ' +
+        'candidates.json lists them, highest score first, and beside it candidates.csv, ' +
+        'candidates.vot (VOTable), candidates.reg (DS9) and candidates.crtf (CASA/CARTA) hold the ' +
+        'same rows for TOPCAT, DS9, CARTA and astropy.',
     )
     .argument('<paths...>', 'FITS files or folders')
     .requiredOption('--model <dir>', 'model folder (from `train`)')
@@ -52,7 +57,11 @@ export function register(program: Command): void {
       false,
     )
     .option('--copy-positives <dir>', 'copy the files with a positive candidate into this folder')
-    .option('--out <file>', 'where to write the candidates', 'candidates.json')
+    .option(
+      '--out <file>',
+      'where to write the candidates; the catalogues go beside it (.csv, .vot, .reg, .crtf)',
+      'candidates.json',
+    )
     .option('--json', 'print the candidates as JSON instead of a table', false)
     .action(async (paths: string[], o: ClassifyFlags) => {
       const loaded = await loadModel(o.model);
@@ -70,7 +79,12 @@ export function register(program: Command): void {
         onProgress: (done, total) => bar.update({ done, total }),
       });
       bar.stop();
+      await mkdir(dirname(o.out), { recursive: true });
       await writeFileAtomic(o.out, JSON.stringify(candidates, null, 2) + '\n');
+      const catalogues = await writeCandidateCatalogues(candidates, o.out, {
+        info: { model: o.model, threshold: String(o.threshold ?? loaded.meta.threshold ?? '') },
+      });
+      for (const w of catalogues.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
       const target = loaded.meta.classNames[loaded.meta.classNames.length - 1];
       const positives = [
         ...new Set(candidates.filter((c) => c.label === target).map((c) => c.file)),
@@ -79,14 +93,20 @@ export function register(program: Command): void {
         console.log(JSON.stringify(candidates));
       } else {
         for (const c of candidates) {
+          const sky =
+            c.raHms !== undefined
+              ? ` ${c.raHms} ${c.decDms} ${c.frame}` +
+                (c.snr !== undefined ? `, S/N ${c.snr.toFixed(1)}` : '')
+              : '';
           console.log(
-            `${c.score.toFixed(4)}  ${c.label.padEnd(10)} ${c.file}  object ${c.sourceIndex} at [${c.peak.join(', ')}]`,
+            `${c.score.toFixed(4)}  ${c.label.padEnd(10)} ${c.file}  object ${c.sourceIndex} at [${c.peak.join(', ')}]${sky}`,
           );
         }
+        const { paths } = catalogues;
         console.log(
           `${candidates.length} candidates, ${positives.length} files with a ${target}` +
             (skipped > 0 ? `, ${skipped} files skipped` : '') +
-            `; written to ${o.out}`,
+            `; written to ${o.out}, ${paths.csv}, ${paths.votable}, ${paths.ds9}, ${paths.crtf}`,
         );
       }
       if (o.copyPositives !== undefined) {

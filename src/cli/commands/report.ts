@@ -2,6 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PipelineError } from '../../core/errors.js';
 import { mergeResults, productReportData, writeMergedResults } from '../../pipeline/merge.node.js';
+import { writeCandidateCatalogues } from '../../pipeline/catalogue.node.js';
+import { resultCatalogueCandidates } from '../../pipeline/classify-archive.node.js';
+import { join } from 'node:path';
 import { writeReport } from '../../report/report.node.js';
 import { numberOption } from '../options.js';
 
@@ -62,6 +65,11 @@ export function register(program: Command): void {
       for (const w of merged.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
       await mkdir(flags.out, { recursive: true });
       await writeMergedResults(merged.results, flags.out);
+      const catalogues = await writeCandidateCatalogues(
+        resultCatalogueCandidates(merged.results),
+        join(flags.out, 'candidates.json'),
+      );
+      for (const w of catalogues.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
       const positives = merged.results.filter((r) => r.positive).length;
       const written = await writeReport(
         await productReportData(merged.results.slice(0, max), {
@@ -82,7 +90,7 @@ export function register(program: Command): void {
               `  ${r.dir}: ${r.results}${r.total !== undefined ? ` of ${r.total}` : ''} products` +
               `${r.shard ? ` (shard ${r.shard.index}/${r.shard.count})` : ''}${r.complete ? '' : ', incomplete'}`,
           ),
-          `Wrote ${flags.out}/candidates.jsonl, ${flags.out}/candidates.json, ${written.index}`,
+          `Wrote ${flags.out}/candidates.jsonl, ${flags.out}/candidates.json, ${Object.values(catalogues.paths).join(', ')}, ${written.index}`,
         ].join('\n') + '\n',
       );
     });
