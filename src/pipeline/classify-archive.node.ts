@@ -37,6 +37,8 @@ import type { CandidateSkyKey, ProductInfo, ProductResult, SourceScore } from '.
 import { rankResults } from './results.js';
 import type { CatalogueCandidate } from './catalogue.js';
 import { writeCandidateCatalogues, type WrittenCatalogues } from './catalogue.node.js';
+import { safeStem } from './candidate-files.node.js';
+import { writeFits } from '../fits/write.js';
 import { selectShard, shardFromEnv, stableHash, type ShardSpec } from './shard.js';
 
 /** Progress of {@link classifyArchive}, reported after every product. */
@@ -228,13 +230,6 @@ interface Failure {
 /** A short, stable directory name per product, so equal file names of two OUSs never collide. */
 function productKey(url: string): string {
   return stableHash(url).toString(16).padStart(8, '0');
-}
-
-function safeStem(name: string): string {
-  return name
-    .replace(/\.fits(\.gz)?$/i, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .slice(0, 120);
 }
 
 /** The sky fields a result line keeps of a candidate. */
@@ -521,10 +516,18 @@ export async function classifyArchive(
       ...(shard ? { shard } : {}),
       at: new Date().toISOString(),
     };
-    const bestInput = candidates.find((c) => c.sourceIndex === best?.sourceIndex)?.input;
+    const bestCandidate = candidates.find((c) => c.sourceIndex === best?.sourceIndex);
+    const bestInput = bestCandidate?.input;
     if (positive && bestInput) {
       try {
         result.thumbnail = await writeThumbnail(bestInput, product);
+        const cut = bestCandidate?.skyCutout;
+        if (cut?.header !== undefined) {
+          const name = `${productKey(product.url)}-${safeStem(product.fileName)}-sky.fits`;
+          await writeFile(join(thumbsDir, name), writeFits(cut.image, cut.header));
+          result.skyFits = `thumbs/${name}`;
+          result.skyResampled = cut.resampled;
+        }
       } catch (err) {
         warn(`no thumbnail for ${product.fileName}: ${(err as Error).message}`);
       }

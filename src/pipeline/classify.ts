@@ -16,6 +16,10 @@ import type { ImageSkyScale } from '../dataset/sky-scale.js';
 import type { FitsHeader } from '../fits/header.js';
 import { almaFileInfo } from '../archive/file-name.js';
 import { measureOnSky, type SkySource } from '../wcs/sky-source.js';
+import { northUpCutout, type NorthUpCutout } from '../wcs/north-up.js';
+import { parseWcs } from '../wcs/parse.js';
+import { WcsError } from '../core/errors.js';
+import { skyResampleFactor } from '../dataset/sky-scale.js';
 
 /** A model ready to classify with: what `loadModel` / `loadModelFromUrl` return. */
 export type ClassifierModel = LoadedModel;
@@ -67,7 +71,11 @@ export interface ClassifyOptions {
   maxSources?: number;
   /** Detection level of `findSources`, in robust standard deviations. Default 5. */
   detectionThreshold?: number;
-  /** Keep the model input of each candidate in {@link Candidate.input} (for thumbnails). Default false. */
+  /**
+   * Keep the model input of each candidate in {@link Candidate.input}, and its crop on the sky
+   * (north up, east left) in {@link Candidate.skyCutout} when the header has a WCS: what the
+   * report draws. Default false.
+   */
   keepInputs?: boolean;
   /**
    * Place each candidate of an image with a header on the sky and measure it (`measureOnSky`:
@@ -154,6 +162,13 @@ export interface Candidate {
   snr?: number;
   /** Why a sky figure is missing (no WCS, no beam, ...), when one is. */
   skyNotes?: string[];
+  /** The header's `BUNIT`, the unit of `peakJyBeam` and `rmsJyBeam` (Jy/beam for ALMA). */
+  unit?: string;
+  /**
+   * The field the model saw, cut from the image with north up and east left (`northUpCutout`),
+   * when `keepInputs` was set and the header has a WCS.
+   */
+  skyCutout?: NorthUpCutout;
 }
 
 /** The beam of a {@link Candidate}. */
@@ -196,6 +211,7 @@ export function candidateSkyFields(
   } else if (s.ra !== undefined) {
     s.notes.push(`${name}: the image is in ${s.frame} coordinates, not RA/Dec`);
   }
+  if (s.unit !== undefined) out.unit = s.unit;
   const object = s.object ?? info.target;
   if (object !== undefined) out.object = object;
   if (info.memberOus !== undefined) out.memberOus = info.memberOus;
@@ -221,6 +237,40 @@ export function candidateSkyFields(
   }
   if (s.notes.length > 0) out.skyNotes = s.notes;
   return out;
+}
+
+/**
+ * Side, in the image's pixels, of the field the model sees: the input window (`center-crop`)
+ * or the whole crop (`resize`), scaled for a profile measured on the sky.
+ */
+function modelField(profile: TargetProfile, item: NamedImage): number {
+  const pp = profile.preprocess;
+  const side = pp.inputMode === 'resize' ? pp.cropSize : pp.inputSize;
+  let factor = 1;
+  if (pp.sky) {
+    try {
+      factor = skyResampleFactor(pp.sky, pp.inputSize, item.sky, item.name);
+    } catch {
+      factor = 1; // preprocess has said why already
+    }
+  }
+  return Math.max(8, Math.round(side * factor));
+}
+
+/** The candidate's field cut north up (empty when the header has no usable WCS). */
+function skyCutoutOf(
+  item: NamedImage,
+  peak: readonly [number, number],
+  size: number,
+): Pick<Candidate, 'skyCutout'> {
+  try {
+    const header = item.header as FitsHeader;
+    const wcs = parseWcs(header, { source: item.name });
+    return { skyCutout: northUpCutout(item.image, wcs, peak, { size, header }) };
+  } catch (err) {
+    if (err instanceof WcsError) return {};
+    throw err;
+  }
 }
 
 /** The profile a model should be used with: the caller's, else the one saved with it. */
@@ -309,6 +359,9 @@ export async function classifyImages(
         ...(opts.keepInputs ? { input: prep.input } : {}),
         ...(header !== undefined
           ? candidateSkyFields(item.image, header, prep.peak, item.name)
+          : {}),
+        ...(opts.keepInputs && item.header !== undefined
+          ? skyCutoutOf(item, prep.peak, modelField(profile, item))
           : {}),
       });
     });

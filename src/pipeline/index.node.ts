@@ -19,3 +19,12 @@ export {
   writeCandidateCatalogues,
   type WrittenCatalogues,
 } from './catalogue.node.js';
+export {
+  candidateFileReportData,
+  readCandidateFile,
+  writeCandidateFiles,
+  type CandidateFileReportOptions,
+  type CandidateRecord,
+  type WriteCandidateFilesOptions,
+  type WrittenCandidateFiles,
+} from './candidate-files.node.js';

@@ -13,10 +13,14 @@ export {
   type NamedImage,
 } from './classify.js';
 export {
+  positionLabel,
+  reportSkyFields,
+  skyViewOf,
   toReportData,
   toReportEvaluation,
   type CandidateContext,
   type ReportInputs,
+  type SkyViewExtras,
 } from './report-data.js';
 export {
   candidateCatalogueRows,

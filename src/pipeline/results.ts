@@ -75,6 +75,13 @@ export interface ProductResult {
   at: string;
   /** Path of a PNG thumbnail of the classified crop, relative to the run directory, if saved. */
   thumbnail?: string;
+  /**
+   * Path of the best source's crop on the sky (FITS, north up, with its own WCS), relative to
+   * the run directory, when a thumbnail was saved and the header had a WCS.
+   */
+  skyFits?: string;
+  /** Whether that crop was resampled to north up rather than cut. */
+  skyResampled?: boolean;
 }
 
 /** Options of {@link rankResults}. */

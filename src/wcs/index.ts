@@ -41,3 +41,9 @@ export {
 } from './sky-source.js';
 export { summarizeImage, type ImageSummary, type SummarizeImageOptions } from './summary.js';
 export { fk5J2000ToIcrs, icrsToFk5J2000 } from './frames.js';
+export {
+  DEFAULT_NORTH_UP_CUTOUT_OPTIONS,
+  northUpCutout,
+  type NorthUpCutout,
+  type NorthUpCutoutOptions,
+} from './north-up.js';

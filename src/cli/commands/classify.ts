@@ -1,10 +1,10 @@
-import { writeFileAtomic } from '../../core/atomic.node.js';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../model/io.node.js';
 import { classify } from '../../pipeline/classify.node.js';
-import { writeCandidateCatalogues } from '../../pipeline/catalogue.node.js';
+import { writeCandidateFiles } from '../../pipeline/candidate-files.node.js';
 import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 
@@ -17,6 +17,7 @@ interface ClassifyFlags {
   copyPositives?: string;
   out: string;
   json: boolean;
+  thumbnails: boolean;
 }
 
 /** Registers `classify`: score FITS files with a saved model. */
@@ -63,6 +64,10 @@ export function register(program: Command): void {
       'candidates.json',
     )
     .option('--json', 'print the candidates as JSON instead of a table', false)
+    .option(
+      '--no-thumbnails',
+      'do not write thumbs/ (each candidate model input as PNG, its crop on the sky as FITS) for `report`',
+    )
     .action(async (paths: string[], o: ClassifyFlags) => {
       const loaded = await loadModel(o.model);
       const bar = createProgressBar({ unit: 'files' });
@@ -72,6 +77,7 @@ export function register(program: Command): void {
         batchSize: o.batchSize,
         maxSources: o.maxSources,
         allSources: !o.brightestOnly,
+        keepInputs: o.thumbnails,
         onWarning: (file, message) => {
           skipped++;
           process.stderr.write(`skipped ${file}: ${message}\n`);
@@ -79,18 +85,21 @@ export function register(program: Command): void {
         onProgress: (done, total) => bar.update({ done, total }),
       });
       bar.stop();
-      await mkdir(dirname(o.out), { recursive: true });
-      await writeFileAtomic(o.out, JSON.stringify(candidates, null, 2) + '\n');
-      const catalogues = await writeCandidateCatalogues(candidates, o.out, {
-        info: { model: o.model, threshold: String(o.threshold ?? loaded.meta.threshold ?? '') },
-      });
-      for (const w of catalogues.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
       const target = loaded.meta.classNames[loaded.meta.classNames.length - 1];
+      const written = await writeCandidateFiles(candidates, o.out, {
+        thumbnails: o.thumbnails,
+        positiveLabel: target,
+        meta: {
+          info: { model: o.model, threshold: String(o.threshold ?? loaded.meta.threshold ?? '') },
+        },
+      });
+      for (const w of written.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
       const positives = [
         ...new Set(candidates.filter((c) => c.label === target).map((c) => c.file)),
       ];
       if (o.json) {
-        console.log(JSON.stringify(candidates));
+        // The records as written: the candidates without their pixels, with their thumbnails.
+        console.log(JSON.stringify(JSON.parse(readFileSync(written.json, 'utf8'))));
       } else {
         for (const c of candidates) {
           const sky =
@@ -102,7 +111,7 @@ export function register(program: Command): void {
             `${c.score.toFixed(4)}  ${c.label.padEnd(10)} ${c.file}  object ${c.sourceIndex} at [${c.peak.join(', ')}]${sky}`,
           );
         }
-        const { paths } = catalogues;
+        const paths = written.catalogues;
         console.log(
           `${candidates.length} candidates, ${positives.length} files with a ${target}` +
             (skipped > 0 ? `, ${skipped} files skipped` : '') +
