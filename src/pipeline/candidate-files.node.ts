@@ -178,7 +178,8 @@ function extras(r: CandidateRecord, resampled: boolean): SkyViewExtras {
 /**
  * The report's data for the candidates of a `candidates.json`: thumbnails read from the
  * records' PNGs, crops on the sky from their FITS (or cut afresh from the candidate's own FITS
- * file when the record has none and the file is still there), and every sky column. A missing
+ * file, a path from the working folder as `classify` was given it, when the record has none and
+ * the file is still there), and every sky column. A missing
  * or unreadable picture leaves a placeholder; it never stops the report.
  *
  * @param records - from {@link readCandidateFile}
@@ -211,7 +212,8 @@ export async function candidateFileReportData(
             c.sky = skyViewOf(f.image, f.header, extras(r, r.skyResampled ?? false));
           }
         } else if (r.ra !== undefined) {
-          const f = await readFitsFile(at(r.file));
+          // The candidate's file is named as classify was given it: from the working folder.
+          const f = await readFitsFile(resolve(r.file));
           if (f.image !== undefined) {
             const cut = northUpCutout(f.image, parseWcs(f.header, { source: r.file }), r.peak, {
               size: opts.skySize ?? 64,
