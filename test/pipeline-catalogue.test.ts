@@ -18,7 +18,7 @@ import { resultCatalogueCandidates } from '../src/pipeline/index.node.js';
 import { classify } from '../src/pipeline/classify.node.js';
 import { angularSeparation, fk5J2000ToIcrs } from '../src/wcs/index.js';
 import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
-import { pythonHas, pythonJson } from './helpers/python.js';
+import { astropyWorld, pythonHas, pythonJson } from './helpers/python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'catalogue-pipeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -104,22 +104,9 @@ describe('classify places every candidate on the sky', () => {
   });
 
   it.skipIf(!astropy)('at the positions astropy.wcs gives for the same pixels (≤ 1 mas)', () => {
-    const world = pythonJson<[number, number][]>(
-      `
-import json, sys, warnings
-from astropy.io import fits
-from astropy.wcs import WCS
-warnings.simplefilter('ignore')
-out = []
-for path, row, col in json.loads(sys.argv[1]):
-    ra, dec = WCS(fits.getheader(path)).celestial.wcs_pix2world([[col, row]], 0)[0]
-    out.append([float(ra), float(dec)])
-print(json.dumps(out))
-`,
-      JSON.stringify(candidates.map((c) => [c.file, c.peak[0], c.peak[1]])),
-    );
+    const world = astropyWorld(candidates.map((c) => [c.file, c.peak[0], c.peak[1]] as const));
     candidates.forEach((c, i) => {
-      expect(angularSeparation([c.ra!, c.dec!], world[i]) / MAS).toBeLessThan(1);
+      expect(angularSeparation([c.ra!, c.dec!], world[i]!) / MAS).toBeLessThan(1);
     });
   });
 });

@@ -21,7 +21,7 @@ import {
   positionAngle,
 } from '../src/wcs/index.js';
 import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
-import { pythonHas, pythonJson } from './helpers/python.js';
+import { astropyWorld, pythonHas } from './helpers/python.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'report-sky-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -79,24 +79,11 @@ describe('northUpCutout', () => {
       const cut = northUpCutout(f.image!, parseWcs(header), [241, 242], { size: 31, header });
       const path = join(tmp, 'north-up.fits');
       await writeFitsFile(path, cut.image, cut.header!);
-      const [a, b] = pythonJson<[number, number][]>(
-        `
-import json, sys, warnings
-from astropy.io import fits
-from astropy.wcs import WCS
-warnings.simplefilter('ignore')
-out = []
-for path, row, col in json.loads(sys.argv[1]):
-    ra, dec = WCS(fits.getheader(path)).celestial.wcs_pix2world([[col, row]], 0)[0]
-    out.append([float(ra), float(dec)])
-print(json.dumps(out))
-`,
-        JSON.stringify([
-          [parent, 241, 242],
-          [path, 15, 15],
-        ]),
-      );
-      expect(angularSeparation(a, b) / MAS).toBeLessThan(1);
+      const [a, b] = astropyWorld([
+        [parent, 241, 242],
+        [path, 15, 15],
+      ]);
+      expect(angularSeparation(a!, b!) / MAS).toBeLessThan(1);
     },
   );
 });

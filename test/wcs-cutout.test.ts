@@ -17,7 +17,7 @@ import {
   type PixelMap,
 } from '../src/wcs/index.js';
 import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
-import { pythonHas, pythonJson } from './helpers/python.js';
+import { astropyWorld, pythonHas } from './helpers/python.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wcs-cutout-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -178,24 +178,6 @@ describe('withoutSkyWcs', () => {
 });
 
 describe.skipIf(!astropy)('astropy reads the cutouts the library writes', () => {
-  const script = `
-import json, sys, warnings
-from astropy.io import fits
-from astropy.wcs import WCS
-warnings.simplefilter('ignore')
-out = []
-for path, row, col in json.loads(sys.argv[1]):
-    w = WCS(fits.getheader(path))
-    if not w.has_celestial:
-        out.append(None)
-        continue
-    ra, dec = w.celestial.wcs_pix2world([[col, row]], 0)[0]
-    out.append([float(ra), float(dec)])
-print(json.dumps(out))
-`;
-  const astropyWorld = (queries: [string, number, number][]) =>
-    pythonJson<([number, number] | null)[]>(script, JSON.stringify(queries));
-
   it('a Serpens South C7 crop written with cutoutHeader puts the peak where the parent has it', async () => {
     const rows: [number, number] = [PEAK[0] - 40, PEAK[0] + 40];
     const cols: [number, number] = [PEAK[1] - 30, PEAK[1] + 50];
