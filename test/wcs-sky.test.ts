@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage2D } from '../src/core/index.js';
 import { FitsHeader, type FitsCard } from '../src/fits/index.js';
 import { readFitsFile } from '../src/fits/index.node.js';
+import { measureSource } from '../src/image/index.js';
 import { measureOnSky, planeWorld, summarizeImage } from '../src/wcs/index.js';
 import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
 
@@ -30,6 +31,20 @@ describe('measureOnSky', () => {
     );
     expect(s.snr).toBeGreaterThan(100);
     expect(s.integratedJy).toBeGreaterThan(s.peakJyBeam!);
+  });
+
+  it('measures on the window within rmsRadius exactly as measureSource does on the whole image', async () => {
+    const f = await readFitsFile(`${FITS_DIR}${REAL_FITS.serpens}`);
+    const s = measureOnSky(f.image!, f.header, [241, 242], { rmsRadius: 60 });
+    const m = measureSource(f.image!, [241, 242], {
+      beamAreaPixels: s.beam!.areaPixels!,
+      annulus: [0, 60],
+      maxRadius: 60,
+    });
+    expect(s.rmsJyBeam).toBe(m.rmsJyBeam);
+    expect(s.peakJyBeam).toBe(m.peakJyBeam);
+    expect(s.snr).toBe(m.snr);
+    expect(s.integratedJy).toBeCloseTo(m.integratedJy!, 12);
   });
 
   it('says why a figure is missing instead of throwing: no WCS, no beam, a NaN pixel', () => {

@@ -20,10 +20,10 @@ export interface MeasureOnSkyOptions {
   /** The plane of a cube the image is, for parsing the WCS (see `ParseWcsOptions.plane`). */
   plane?: readonly number[];
   /**
-   * The noise is measured within this many pixels of the source (`measureSource`'s
-   * `annulus`), which keeps it local in a primary-beam-corrected image, whose noise grows
-   * outwards, and keeps the cost bounded on large images. Default 128; `Infinity`: the whole
-   * image.
+   * The noise and the object are measured within this many pixels of the source
+   * (`measureSource`'s `annulus` and `maxRadius`), which keeps the noise local in a
+   * primary-beam-corrected image, whose noise grows outwards, and the cost independent of the
+   * image's size (only that window is read). Default 128; `Infinity`: the whole image.
    */
   rmsRadius?: number;
   /** Further options of `measureSource` (detection level, growth, rms estimator, ...). */
@@ -141,10 +141,26 @@ export function measureOnSky(
   const r = Math.round(pixel[0]);
   const c = Math.round(pixel[1]);
   try {
-    const m = measureSource(image, [r, c], {
+    // Only the pixels within rmsRadius count (noise and object alike), so measuring on that
+    // window gives the same figures as on the whole image, at a cost that does not grow with it.
+    const [rows, cols] = image.shape as [number, number];
+    const reach = Number.isFinite(rmsRadius) ? Math.ceil(rmsRadius) : Infinity;
+    const r0 = Math.max(0, r - reach);
+    const c0 = Math.max(0, c - reach);
+    const r1 = Math.min(rows, r + reach + 1);
+    const c1 = Math.min(cols, c + reach + 1);
+    const inside = r >= 0 && c >= 0 && r < rows && c < cols;
+    const window = inside && (r0 > 0 || c0 > 0 || r1 < rows || c1 < cols);
+    const view = window ? image.hi(r1, c1).lo(r0, c0) : image;
+    const m = measureSource(view, window ? [r - r0, c - c0] : [r, c], {
       ...opts.measure,
       ...(beam?.areaPixels !== undefined ? { beamAreaPixels: beam.areaPixels } : {}),
-      ...(Number.isFinite(rmsRadius) ? { annulus: [0, rmsRadius] as [number, number] } : {}),
+      ...(Number.isFinite(rmsRadius)
+        ? {
+            annulus: [0, rmsRadius] as [number, number],
+            maxRadius: Math.min(opts.measure?.maxRadius ?? Infinity, rmsRadius),
+          }
+        : {}),
     });
     out.peakJyBeam = m.peakJyBeam;
     out.rmsJyBeam = m.rmsJyBeam;
