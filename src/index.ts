@@ -8,6 +8,7 @@
  */
 export * from './core/index.js';
 export * from './fits/index.js';
+export * from './wcs/index.js';
 export * from './image/index.js';
 export * from './archive/index.js';
 export * from './dataset/index.js';

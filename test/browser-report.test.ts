@@ -1,5 +1,9 @@
 // The report and review pages in real headless Chromium (Debian's /usr/bin/chromium).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { decode } from 'fast-png';
+import { readFitsFile } from '../src/fits/index.node.js';
+import { measureOnSky, northUpCutout, parseWcs } from '../src/wcs/index.js';
+import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -129,6 +133,105 @@ describe.skipIf(!hasChromium)('report in headless Chromium', () => {
       await page.context().close();
     }
   });
+
+  for (const images of ['inline', 'files'] as const) {
+    it(`draws a candidate on the sky: north-up crop, beam, scale bar, axes, colour bar, contours (${images} images)`, async () => {
+      const f = await readFitsFile(join(FITS_DIR, REAL_FITS.serpens));
+      const wcs = parseWcs(f.header);
+      const sky = measureOnSky(f.image!, f.header, [241, 242]);
+      const cut = northUpCutout(f.image!, wcs, [241, 242], { size: 60 });
+      const data: ReportData = {
+        title: 'Sky figure',
+        candidates: [
+          {
+            id: 'serpens#0',
+            file: REAL_FITS.serpens,
+            score: 0.91,
+            scoreStd: 0.04,
+            label: 'positive',
+            knownLabel: 'positive',
+            image: blob(1),
+            inputAngle: -23.4,
+            ra: sky.ra,
+            dec: sky.dec,
+            raHms: sky.raHms,
+            decDms: sky.decDms,
+            frame: sky.frame,
+            object: sky.object,
+            peakJyBeam: sky.peakJyBeam,
+            integratedJy: sky.integratedJy,
+            integratedErrJy: sky.integratedErrJy,
+            snr: sky.snr,
+            sky: {
+              image: cut.image,
+              pixelArcsec: cut.pixelArcsec,
+              unit: sky.unit,
+              beam: sky.beam,
+              rms: sky.rmsJyBeam,
+              centerLabel: `${sky.raHms} ${sky.decDms} ${sky.frame}`,
+            },
+          },
+        ],
+      };
+      const { index } = await writeReport(data, join(dir, `sky-${images}`), { images });
+      const { page, problems, network } = await openFile(browser, index);
+      try {
+        const figure = page.locator('svg.sky-figure');
+        await expect(figure.count()).resolves.toBe(1);
+        const box = await figure.boundingBox();
+        expect(box?.width).toBeGreaterThan(250);
+        // The beam, 0.70" x 0.45" at PA -60.9°, at 200 CSS px per 60 x 0.093": its FWHM ellipse.
+        const perArcsec = 200 / (60 * cut.pixelArcsec);
+        const beam = page.locator('ellipse.beam');
+        expect(Number(await beam.getAttribute('ry'))).toBeCloseTo((0.70006 / 2) * perArcsec, 1);
+        expect(Number(await beam.getAttribute('rx'))).toBeCloseTo((0.45411 / 2) * perArcsec, 1);
+        expect(await beam.getAttribute('transform')).toMatch(/^rotate\(60\.89 /);
+        const drawn = await beam.boundingBox();
+        expect(drawn!.width).toBeGreaterThan(15);
+        expect(await page.locator('g.scale-bar text').textContent()).toBe('1″');
+        expect(await page.locator('text.axis.x').textContent()).toBe('ΔRA (″), east ←');
+        expect(await page.locator('text.axis.bar').textContent()).toBe('mJy/beam, asinh');
+        expect(await page.locator('path.contour').count()).toBeGreaterThan(3);
+        // Both raster parts decode, in either image mode.
+        const decoded = await page.$$eval('svg.sky-figure image', (els) =>
+          Promise.all(
+            els.map(
+              (el) =>
+                new Promise<number>((done) => {
+                  const img = new Image();
+                  img.onload = () => done(img.naturalWidth);
+                  img.onerror = () => done(0);
+                  img.src = el.getAttribute('href') ?? '';
+                }),
+            ),
+          ),
+        );
+        expect(decoded).toEqual([60, 1]);
+        const row = page.locator('tr.candidate');
+        await expect(row.locator('td.ra').textContent()).resolves.toContain(sky.raHms!);
+        await expect(row.locator('td.dec').textContent()).resolves.toBe(sky.decDms);
+        await expect(row.locator('td.target').textContent()).resolves.toBe('Serpens_South_C7');
+        await expect(row.locator('td.snr').textContent()).resolves.toBe(sky.snr!.toFixed(1));
+        await expect(row.locator('td.score').textContent()).resolves.toMatch(/^0\.910 ± 0\.040/);
+        await expect(row.locator('.rotated').textContent()).resolves.toBe(
+          'rotated by -23.4° for the model',
+        );
+        const shot = await figure.screenshot();
+        await writeFile(join(dir, `sky-${images}.png`), shot);
+        // The picture is drawn: many colours, not a blank box.
+        const png = decode(shot);
+        const colours = new Set<number>();
+        for (let i = 0; i < png.data.length; i += 4 * 7) {
+          colours.add((png.data[i] << 16) | (png.data[i + 1] << 8) | png.data[i + 2]);
+        }
+        expect(colours.size).toBeGreaterThan(50);
+        expect(problems).toEqual([]);
+        expect(network).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
 
   it('review page: clicks and keys produce the expected decisions.json download', async () => {
     const items = [

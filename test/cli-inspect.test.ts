@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { angularSeparation, type SkySource } from '../src/wcs/index.js';
 import { FITS_DIR, REAL_FITS, buildFits, cubeHdu } from './helpers/fits-fixtures.js';
 
 const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
@@ -20,6 +21,16 @@ const reference = JSON.parse(
     squeezedShape: number[];
   }
 >;
+
+const wcsReference = JSON.parse(
+  readFileSync(new URL('./fixtures/wcs/fixtures.json', import.meta.url), 'utf8'),
+) as { headers: { file: string; samples: { pixel: number[]; world: number[] }[] }[] };
+const measureReference = JSON.parse(
+  readFileSync(new URL('./fixtures/reference/measure-source.json', import.meta.url), 'utf8'),
+) as {
+  beamAreaPixels: number;
+  cases: { expected: Record<'rmsJyBeam' | 'snr' | 'peakJyBeam' | 'integratedJy', number> }[];
+};
 
 interface Run {
   code: number;
@@ -78,6 +89,7 @@ describe('alma-classifier inspect', () => {
         'nanSum',
         'nanArgMax',
         'header',
+        'sky',
       ]);
     }
     const ref = reference[REAL_FITS.b335];
@@ -96,6 +108,37 @@ describe('alma-classifier inspect', () => {
       CRPIX1: 501,
     });
     expect(records[1].nanCount).toBe(reference[REAL_FITS.serpens].nanCount);
+  });
+
+  it('--json sky: the peak on the sky as astropy places it, beam and pixel scale in arcsec, the robust rms', () => {
+    const serpens = JSON.parse(jsonRun.stdout.trim().split('\n')[1]) as { sky: SkySource };
+    const sky = serpens.sky;
+    // astropy.wcs at the peak pixel (test/fixtures/wcs/fixtures.json).
+    const ref = wcsReference.headers
+      .find((h) => h.file === REAL_FITS.serpens)
+      ?.samples.find((s) => s.pixel[0] === 241 && s.pixel[1] === 242)?.world as [number, number];
+    expect(sky.pixel).toEqual([241, 242]);
+    expect(angularSeparation([sky.ra!, sky.dec!], ref) * 3.6e6).toBeLessThan(1e-3);
+    expect(sky).toMatchObject({
+      frame: 'ICRS',
+      radesys: 'ICRS',
+      raHms: '18h30m04.117s',
+      decDms: '-02d03m02.63s',
+      object: 'Serpens_South_C7',
+      unit: 'Jy/beam',
+      notes: [],
+    });
+    expect(sky.pixelScaleArcsec).toBeCloseTo(0.093, 9);
+    expect(sky.beam?.majorArcsec).toBeCloseTo(0.0001944611801041 * 3600, 12);
+    expect(sky.beam?.paDeg).toBe(-60.88540649414);
+    // measureSource's astropy-checked figures for this image and beam area
+    // (test/fixtures/reference/measure-source.json, "defaults with the beam area").
+    const m = measureReference.cases[0].expected;
+    expect(sky.beam?.areaPixels).toBeCloseTo(measureReference.beamAreaPixels, 6);
+    expect(sky.rmsJyBeam! / m.rmsJyBeam).toBeCloseTo(1, 9);
+    expect(sky.snr! / m.snr).toBeCloseTo(1, 9);
+    expect(sky.peakJyBeam).toBe(m.peakJyBeam);
+    expect(sky.integratedJy! / m.integratedJy).toBeCloseTo(1, 6);
   });
 
   it('reports a bad file on stderr without a stack trace, inspects the rest, and exits 1', () => {
@@ -117,6 +160,12 @@ describe('alma-classifier inspect', () => {
     expect(out).toContain('CTYPE1 = RA---SIN');
     expect(out).toContain('shape [1000, 1000], NaN 0, min -1.117377e-4, max 0.004764785');
     expect(out).toContain('argmax [493, 491]');
+    expect(out).toMatch(
+      /\n {2}sky {5}FK5 J2000, pixel 0\.01", beam 0\.0317" x 0\.0229" PA -55\.8° \(8\.2 pixels\), rms 1\.758\d+e-5 Jy\/beam\n/,
+    );
+    expect(out).toContain(
+      '  peak    [493, 491] = 0.004764785 Jy/beam at 19h37m00.900s +07d34m09.52s (294.253750°, 7.569311°), S/N 271.0',
+    );
   });
 });
 

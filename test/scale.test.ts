@@ -115,6 +115,13 @@ describe('classifyArchive against the replay server', () => {
     for (const r of rows) expect(Boolean(r.thumbnail)).toBe(r.positive);
     for (const r of positives)
       expect((await stat(join(out, r.thumbnail!))).size).toBeGreaterThan(0);
+    // The catalogues beside candidates.jsonl list every scored source of every product.
+    expect(s.catalogues.csv).toBe(join(out, 'candidates.csv'));
+    const csv = (await readFile(s.catalogues.csv, 'utf8')).trimEnd().split('\r\n');
+    expect(csv).toHaveLength(1 + rows.reduce((n, r) => n + r.sources.length, 0));
+    for (const path of [s.catalogues.votable, s.catalogues.ds9, s.catalogues.crtf]) {
+      expect((await stat(path)).size).toBeGreaterThan(0);
+    }
   });
 
   it('keepFiles keeps every downloaded FITS file', async () => {

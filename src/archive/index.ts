@@ -8,3 +8,4 @@ export * from './mirrors.js';
 export * from './observation.js';
 export * from './votable.js';
 export * from './vocabulary.js';
+export * from './file-name.js';

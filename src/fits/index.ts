@@ -8,3 +8,5 @@ export type { FitsFile, FitsHdu, FitsRegion, ReadFitsOptions } from './read.js';
 export { DEFAULT_WRITE_FITS_OPTIONS, writeFits } from './write.js';
 export type { WriteFitsOptions } from './write.js';
 export * from './npy.js';
+export { cubeStatistics, imageStatistics } from './statistics.js';
+export type { ImageStatistics, PlaneStatistics } from './statistics.js';

@@ -33,7 +33,12 @@ import {
   writeTextAtomic,
 } from './journal.node.js';
 import { RUN_FILES, type RunInfo } from './merge.node.js';
-import type { ProductInfo, ProductResult, SourceScore } from './results.js';
+import type { CandidateSkyKey, ProductInfo, ProductResult, SourceScore } from './results.js';
+import { rankResults } from './results.js';
+import type { CatalogueCandidate } from './catalogue.js';
+import { writeCandidateCatalogues, type WrittenCatalogues } from './catalogue.node.js';
+import { safeStem } from './candidate-files.node.js';
+import { writeFits } from '../fits/write.js';
 import { selectShard, shardFromEnv, stableHash, type ShardSpec } from './shard.js';
 
 /** Progress of {@link classifyArchive}, reported after every product. */
@@ -176,6 +181,11 @@ export interface ClassifyArchiveSummary {
   peakDiskBytes: number;
   /** Path of `candidates.jsonl`. */
   candidatesPath: string;
+  /**
+   * Paths of the catalogues beside it (`candidates.csv`, `.vot`, `.reg`, `.crtf`): every source
+   * of every product done, on the sky.
+   */
+  catalogues: WrittenCatalogues['paths'];
 }
 
 /** Waits until a byte budget can hold a file; frees it when the file is gone. */
@@ -222,20 +232,53 @@ function productKey(url: string): string {
   return stableHash(url).toString(16).padStart(8, '0');
 }
 
-function safeStem(name: string): string {
-  return name
-    .replace(/\.fits(\.gz)?$/i, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .slice(0, 120);
-}
+/** The sky fields a result line keeps of a candidate. */
+const SKY_KEYS: readonly CandidateSkyKey[] = [
+  'ra',
+  'dec',
+  'frame',
+  'raHms',
+  'decDms',
+  'object',
+  'pixelScaleArcsec',
+  'beam',
+  'peakJyBeam',
+  'integratedJy',
+  'integratedErrJy',
+  'rmsJyBeam',
+  'snr',
+];
 
 function toSourceScore(c: Candidate): SourceScore {
-  return {
+  const out: SourceScore = {
     score: c.score,
     label: c.label,
     sourceIndex: c.sourceIndex,
     peak: [c.peak[0], c.peak[1]],
   };
+  for (const key of SKY_KEYS) if (c[key] !== undefined) Object.assign(out, { [key]: c[key] });
+  return out;
+}
+
+/**
+ * The catalogue candidates of result lines: every scored source of every product, with the
+ * archive's member OUS and project code, best products first.
+ *
+ * @param results - lines of `candidates.jsonl`
+ */
+export function resultCatalogueCandidates(results: readonly ProductResult[]): CatalogueCandidate[] {
+  return results.flatMap((r) =>
+    r.sources.map((s): CatalogueCandidate => ({
+      ...s,
+      file: r.file,
+      peak: [s.peak[0], s.peak[1]],
+      ...(r.product.memberOus !== undefined ? { memberOus: r.product.memberOus } : {}),
+      ...(r.product.projectCode !== undefined ? { projectCode: r.product.projectCode } : {}),
+      ...(s.object === undefined && r.product.target !== undefined
+        ? { object: r.product.target }
+        : {}),
+    })),
+  );
 }
 
 /**
@@ -443,6 +486,7 @@ export async function classifyArchive(
             image,
             ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
             ...(sky ? { sky } : {}),
+            header: fits.header,
           },
         ],
         { profile, threshold, keepInputs: o.thumbnails },
@@ -472,10 +516,18 @@ export async function classifyArchive(
       ...(shard ? { shard } : {}),
       at: new Date().toISOString(),
     };
-    const bestInput = candidates.find((c) => c.sourceIndex === best?.sourceIndex)?.input;
+    const bestCandidate = candidates.find((c) => c.sourceIndex === best?.sourceIndex);
+    const bestInput = bestCandidate?.input;
     if (positive && bestInput) {
       try {
         result.thumbnail = await writeThumbnail(bestInput, product);
+        const cut = bestCandidate?.skyCutout;
+        if (cut?.header !== undefined) {
+          const name = `${productKey(product.url)}-${safeStem(product.fileName)}-sky.fits`;
+          await writeFile(join(thumbsDir, name), writeFits(cut.image, cut.header));
+          result.skyFits = `thumbs/${name}`;
+          result.skyResampled = cut.resampled;
+        }
       } catch (err) {
         warn(`no thumbnail for ${product.fileName}: ${(err as Error).message}`);
       }
@@ -510,6 +562,25 @@ export async function classifyArchive(
     if (!o.keepFiles) await rm(filesDir, { recursive: true, force: true });
   }
   if (fatal !== undefined) throw fatal;
+  // The catalogues cover every product done so far, earlier runs included.
+  const all = rankResults((await readJsonLines<ProductResult>(candidatesPath)).records).results;
+  let catalogues: WrittenCatalogues;
+  try {
+    catalogues = await writeCandidateCatalogues(
+      resultCatalogueCandidates(all),
+      join(out, RUN_FILES.candidates),
+      { info: { threshold: String(threshold) } },
+    );
+  } catch (err) {
+    throw new PipelineError(
+      `cannot write the catalogues in ${out}: ${(err as Error).message}`,
+      out,
+      {
+        cause: err,
+      },
+    );
+  }
+  for (const w of catalogues.warnings) warn(w);
   const aborted = o.signal?.aborted === true && next < todo.length;
   return {
     out,
@@ -525,6 +596,7 @@ export async function classifyArchive(
     seconds: (performance.now() - started) / 1000,
     peakDiskBytes: budget.peak,
     candidatesPath,
+    catalogues: catalogues.paths,
   };
 }
 

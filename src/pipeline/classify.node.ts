@@ -34,6 +34,7 @@ function named1(name: string, image: Image2D, fits: FitsFile): NamedImage {
     image,
     ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
     ...(sky ? { sky } : {}),
+    header: fits.header,
   };
 }
 

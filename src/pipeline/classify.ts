@@ -13,6 +13,13 @@ import type { LoadedModel } from '../model/io.js';
 import { predict } from '../model/predict.js';
 import { applyTemperature } from '../model/calibration.js';
 import type { ImageSkyScale } from '../dataset/sky-scale.js';
+import type { FitsHeader } from '../fits/header.js';
+import { almaFileInfo } from '../archive/file-name.js';
+import { measureOnSky, type SkySource } from '../wcs/sky-source.js';
+import { northUpCutout, type NorthUpCutout } from '../wcs/north-up.js';
+import { parseWcs } from '../wcs/parse.js';
+import { WcsError } from '../core/errors.js';
+import { skyResampleFactor } from '../dataset/sky-scale.js';
 
 /** A model ready to classify with: what `loadModel` / `loadModelFromUrl` return. */
 export type ClassifierModel = LoadedModel;
@@ -27,6 +34,12 @@ export interface NamedImage {
   hdu?: number;
   /** How the image samples the sky (`skyScaleFromHeader`), for profiles with `preprocess.sky`. */
   sky?: ImageSkyScale;
+  /**
+   * The image's FITS header: with it each candidate is placed on the sky (RA/Dec, frame,
+   * object, beam, pixel scale) and measured (peak, integrated flux, rms, S/N); see
+   * {@link ClassifyOptions.measure}.
+   */
+  header?: FitsHeader;
 }
 
 /** Options of {@link classifyImages} and `classify`. */
@@ -58,8 +71,17 @@ export interface ClassifyOptions {
   maxSources?: number;
   /** Detection level of `findSources`, in robust standard deviations. Default 5. */
   detectionThreshold?: number;
-  /** Keep the model input of each candidate in {@link Candidate.input} (for thumbnails). Default false. */
+  /**
+   * Keep the model input of each candidate in {@link Candidate.input}, and its crop on the sky
+   * (north up, east left) in {@link Candidate.skyCutout} when the header has a WCS: what the
+   * report draws. Default false.
+   */
   keepInputs?: boolean;
+  /**
+   * Place each candidate of an image with a header on the sky and measure it (`measureOnSky`:
+   * RA/Dec, beam, peak, integrated flux, robust rms, S/N). Default true.
+   */
+  measure?: boolean;
 }
 
 /** Defaults of {@link ClassifyOptions}. */
@@ -74,6 +96,8 @@ export const CLASSIFY_DEFAULTS = {
   detectionThreshold: 5,
   /** Inputs are not kept. */
   keepInputs: false,
+  /** Candidates of images with a header are placed on the sky and measured. */
+  measure: true,
 } as const;
 
 /** Where a candidate's pixels came from and how they were prepared. */
@@ -106,6 +130,147 @@ export interface Candidate {
   provenance: CandidateProvenance;
   /** The model input (normalised crop), when `keepInputs` was set. */
   input?: Image2D;
+  /** Right ascension of {@link Candidate.peak}, degrees, in {@link Candidate.frame} (equatorial headers). */
+  ra?: number;
+  /** Declination of {@link Candidate.peak}, degrees, in {@link Candidate.frame}. */
+  dec?: number;
+  /** The header's frame of `ra`/`dec`: `'ICRS'`, `'FK5 J2000'`, `'FK4 B1950'`, ... */
+  frame?: string;
+  /** Right ascension as sexagesimal hours, `18h30m04.117s`. */
+  raHms?: string;
+  /** Declination as sexagesimal degrees, `-02d03m02.63s`. */
+  decDms?: string;
+  /** The header's `OBJECT`, else the target in the ALMA file name. */
+  object?: string;
+  /** Member OUS UID from the ALMA file name (`member.uid___A001_X12a2_X10d…`). */
+  memberOus?: string;
+  /** ALMA project code, when the file's path holds one. */
+  projectCode?: string;
+  /** Pixel side at the candidate, arcsec. */
+  pixelScaleArcsec?: number;
+  /** The restoring beam: FWHM axes in arcsec, position angle in degrees east of north. */
+  beam?: CandidateBeam;
+  /** Brightest pixel of the object, image units (Jy/beam for ALMA). */
+  peakJyBeam?: number;
+  /** Integrated flux density over the object, Jy (sum over its pixels / beam area). */
+  integratedJy?: number;
+  /** 1σ noise error of `integratedJy`, Jy. */
+  integratedErrJy?: number;
+  /** Image noise near the candidate, robust (sigma-clipped) and away from the source, Jy/beam. */
+  rmsJyBeam?: number;
+  /** Peak signal-to-noise ratio, `peakJyBeam / rmsJyBeam`. */
+  snr?: number;
+  /** Why a sky figure is missing (no WCS, no beam, ...), when one is. */
+  skyNotes?: string[];
+  /** The header's `BUNIT`, the unit of `peakJyBeam` and `rmsJyBeam` (Jy/beam for ALMA). */
+  unit?: string;
+  /**
+   * The field the model saw, cut from the image with north up and east left (`northUpCutout`),
+   * when `keepInputs` was set and the header has a WCS.
+   */
+  skyCutout?: NorthUpCutout;
+}
+
+/** The beam of a {@link Candidate}. */
+export interface CandidateBeam {
+  /** FWHM along the major axis, arcsec. */
+  majorArcsec: number;
+  /** FWHM along the minor axis, arcsec. */
+  minorArcsec: number;
+  /** Position angle of the major axis, degrees east of north. */
+  paDeg: number;
+  /** Beam area in pixels, what turns Jy/beam summed over pixels into Jy. */
+  areaPixels?: number;
+}
+
+/**
+ * The sky fields of a candidate at `peak` of an image with `header` ({@link measureOnSky}),
+ * named as {@link Candidate} names them, with the member OUS, target and project code that an
+ * ALMA file name holds (`almaFileInfo`).
+ *
+ * @param image - the image the candidate was found in
+ * @param header - its FITS header
+ * @param peak - the candidate's peak, `[row, col]`
+ * @param name - the file, for its ALMA name and for notes
+ */
+export function candidateSkyFields(
+  image: Image2D,
+  header: FitsHeader,
+  peak: readonly [number, number],
+  name: string,
+): Partial<Candidate> {
+  const s: SkySource = measureOnSky(image, header, peak, { source: name });
+  const info = almaFileInfo(name);
+  const out: Partial<Candidate> = {};
+  if (s.ra !== undefined && s.dec !== undefined && s.radesys !== undefined) {
+    out.ra = s.ra;
+    out.dec = s.dec;
+    out.frame = s.frame;
+    out.raHms = s.raHms;
+    out.decDms = s.decDms;
+  } else if (s.ra !== undefined) {
+    s.notes.push(`${name}: the image is in ${s.frame} coordinates, not RA/Dec`);
+  }
+  if (s.unit !== undefined) out.unit = s.unit;
+  const object = s.object ?? info.target;
+  if (object !== undefined) out.object = object;
+  if (info.memberOus !== undefined) out.memberOus = info.memberOus;
+  if (info.projectCode !== undefined) out.projectCode = info.projectCode;
+  if (s.pixelScaleArcsec !== undefined) out.pixelScaleArcsec = s.pixelScaleArcsec;
+  if (s.beam !== undefined) {
+    const { majorArcsec, minorArcsec, paDeg, areaPixels } = s.beam;
+    out.beam = {
+      majorArcsec,
+      minorArcsec,
+      paDeg,
+      ...(areaPixels !== undefined ? { areaPixels } : {}),
+    };
+  }
+  for (const key of [
+    'peakJyBeam',
+    'integratedJy',
+    'integratedErrJy',
+    'rmsJyBeam',
+    'snr',
+  ] as const) {
+    if (s[key] !== undefined) out[key] = s[key];
+  }
+  if (s.notes.length > 0) out.skyNotes = s.notes;
+  return out;
+}
+
+/**
+ * Side, in the image's pixels, of the field the model sees: the input window (`center-crop`)
+ * or the whole crop (`resize`), scaled for a profile measured on the sky.
+ */
+function modelField(profile: TargetProfile, item: NamedImage): number {
+  const pp = profile.preprocess;
+  const side = pp.inputMode === 'resize' ? pp.cropSize : pp.inputSize;
+  let factor = 1;
+  if (pp.sky) {
+    try {
+      factor = skyResampleFactor(pp.sky, pp.inputSize, item.sky, item.name);
+    } catch {
+      factor = 1; // preprocess has said why already
+    }
+  }
+  return Math.max(8, Math.round(side * factor));
+}
+
+/** The candidate's field cut north up (empty when the header has no usable WCS). */
+function skyCutoutOf(
+  item: NamedImage,
+  peak: readonly [number, number],
+  size: number,
+): Pick<Candidate, 'skyCutout'> {
+  try {
+    const header = item.header as FitsHeader;
+    const wcs = parseWcs(header, { source: item.name });
+    return { skyCutout: northUpCutout(item.image, wcs, peak, { size, header }) };
+  } catch (err) {
+    if (err instanceof WcsError) return {};
+    throw err;
+  }
 }
 
 /** The profile a model should be used with: the caller's, else the one saved with it. */
@@ -169,8 +334,10 @@ export async function classifyImages(
   const size = profile.preprocess.inputSize;
   const pending: Omit<Candidate, 'score' | 'label'>[] = [];
   const inputs: Image2D[] = [];
+  const measure = opts.measure ?? CLASSIFY_DEFAULTS.measure;
   for (const item of images) {
     const peaks = peaksToScore(item.image, profile, opts);
+    const header = measure ? item.header : undefined;
     peaks.forEach((center, sourceIndex) => {
       const prep = preprocess(item.image, profile, {
         source: item.name,
@@ -190,6 +357,12 @@ export async function classifyImages(
           padded: prep.padded,
         },
         ...(opts.keepInputs ? { input: prep.input } : {}),
+        ...(header !== undefined
+          ? candidateSkyFields(item.image, header, prep.peak, item.name)
+          : {}),
+        ...(opts.keepInputs && item.header !== undefined
+          ? skyCutoutOf(item, prep.peak, modelField(profile, item))
+          : {}),
       });
     });
   }

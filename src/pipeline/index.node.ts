@@ -14,3 +14,17 @@ export {
 export * from './journal.node.js';
 export * from './merge.node.js';
 export * from './classify-archive.node.js';
+export {
+  CATALOGUE_EXTENSIONS,
+  writeCandidateCatalogues,
+  type WrittenCatalogues,
+} from './catalogue.node.js';
+export {
+  candidateFileReportData,
+  readCandidateFile,
+  writeCandidateFiles,
+  type CandidateFileReportOptions,
+  type CandidateRecord,
+  type WriteCandidateFilesOptions,
+  type WrittenCandidateFiles,
+} from './candidate-files.node.js';

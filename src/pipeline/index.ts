@@ -1,21 +1,34 @@
 // pipeline module: public, browser-safe exports.
 export {
+  candidateSkyFields,
   classifyImages,
   profileForModel,
   modelThreshold,
   CLASSIFY_DEFAULTS,
   type Candidate,
+  type CandidateBeam,
   type CandidateProvenance,
   type ClassifierModel,
   type ClassifyOptions,
   type NamedImage,
 } from './classify.js';
 export {
+  positionLabel,
+  reportSkyFields,
+  skyViewOf,
   toReportData,
   toReportEvaluation,
   type CandidateContext,
   type ReportInputs,
+  type SkyViewExtras,
 } from './report-data.js';
+export {
+  candidateCatalogueRows,
+  candidateCatalogues,
+  type CandidateCatalogueTexts,
+  type CandidateRows,
+  type CatalogueCandidate,
+} from './catalogue.js';
 export * from './shard.js';
 export * from './results.js';
 export {

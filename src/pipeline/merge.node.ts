@@ -6,7 +6,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError } from '../core/errors.js';
 import { readJsonLines, writeTextAtomic, type JournalEntry } from './journal.node.js';
-import { rankResults, type ProductResult, type RankedResults } from './results.js';
+import {
+  rankResults,
+  type ProductResult,
+  type RankedResults,
+  type SourceScore,
+} from './results.js';
+import { positionLabel, reportSkyFields, skyViewOf } from './report-data.js';
+import { readFitsFile } from '../fits/io.node.js';
 import type { ReportCandidate, ReportData } from '../report/types.js';
 import type { ShardSpec } from './shard.js';
 
@@ -116,7 +123,11 @@ export async function mergeResults(
       if (typeof r?.url !== 'string' || own.has(r.url)) continue;
       if (trustJournal && !done.has(r.url)) continue;
       own.add(r.url);
-      all.push(r.thumbnail ? { ...r, thumbnail: join(dir, r.thumbnail) } : r);
+      all.push({
+        ...r,
+        ...(r.thumbnail ? { thumbnail: join(dir, r.thumbnail) } : {}),
+        ...(r.skyFits ? { skyFits: join(dir, r.skyFits) } : {}),
+      });
     }
     let fresh = 0;
     for (const url of own) if (!seen.has(url)) fresh += 1;
@@ -190,6 +201,24 @@ async function thumbnailBytes(r: ProductResult): Promise<Uint8Array | undefined>
   }
 }
 
+/** The sky columns of a product's best source, and its crop on the sky when one was saved. */
+async function productSky(r: ProductResult, best: SourceScore): Promise<Partial<ReportCandidate>> {
+  const out = reportSkyFields({ ...best, file: r.file });
+  if (r.skyFits === undefined) return out;
+  try {
+    const f = await readFitsFile(r.skyFits);
+    if (f.image === undefined) return out;
+    out.sky = skyViewOf(f.image, f.header, {
+      resampled: r.skyResampled ?? false,
+      ...(best.rmsJyBeam !== undefined ? { rms: best.rmsJyBeam } : {}),
+      ...(positionLabel(best) !== undefined ? { centerLabel: positionLabel(best) } : {}),
+    });
+  } catch {
+    // A crop deleted since (or never copied with the results) leaves the row without a picture.
+  }
+  return out;
+}
+
 /**
  * The report module's {@link ReportData} for archive results (as {@link mergeResults} returns
  * them): one candidate per product, with its thumbnail PNG read from `thumbnail` (a path from
@@ -213,6 +242,7 @@ export async function productReportData(
         ...(r.product.target ? { target: r.product.target } : {}),
         ...(r.product.projectCode ? { projectCode: r.product.projectCode } : {}),
         ...(r.product.memberOus ? { memberOus: r.product.memberOus } : {}),
+        ...(best !== undefined ? await productSky(r, best) : {}),
         provenance: {
           url: r.url,
           obsId: r.product.obsId,

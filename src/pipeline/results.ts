@@ -2,10 +2,30 @@
  * The result record of an archive-scale run (one line of `candidates.jsonl` per data product)
  * and the pure ranking used to merge shards. Browser-safe: a web page can rank the JSON too.
  */
+import type { Candidate } from './classify.js';
 import type { ShardSpec } from './shard.js';
 
-/** One source the classifier scored inside a product's image. */
-export interface SourceScore {
+/** The fields of a {@link Candidate} that place it on the sky and measure it. */
+export type CandidateSkyKey =
+  | 'ra'
+  | 'dec'
+  | 'frame'
+  | 'raHms'
+  | 'decDms'
+  | 'object'
+  | 'pixelScaleArcsec'
+  | 'beam'
+  | 'peakJyBeam'
+  | 'integratedJy'
+  | 'integratedErrJy'
+  | 'rmsJyBeam'
+  | 'snr';
+
+/**
+ * One source the classifier scored inside a product's image, with its place on the sky and
+ * its fluxes when the header had them (the {@link CandidateSkyKey} fields of a candidate).
+ */
+export interface SourceScore extends Partial<Pick<Candidate, CandidateSkyKey>> {
   /** Positive-class score in [0, 1]. */
   score: number;
   /** The class name the score maps to under the run's threshold. */
@@ -55,6 +75,13 @@ export interface ProductResult {
   at: string;
   /** Path of a PNG thumbnail of the classified crop, relative to the run directory, if saved. */
   thumbnail?: string;
+  /**
+   * Path of the best source's crop on the sky (FITS, north up, with its own WCS), relative to
+   * the run directory, when a thumbnail was saved and the header had a WCS.
+   */
+  skyFits?: string;
+  /** Whether that crop was resampled to north up rather than cut. */
+  skyResampled?: boolean;
 }
 
 /** Options of {@link rankResults}. */

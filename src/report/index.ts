@@ -35,6 +35,7 @@ export type {
   ReportImage,
   ReportInterval,
   ReportRealImage,
+  ReportSkyView,
   ReportReliabilityBin,
   ReviewItem,
   RocPoint,
@@ -68,3 +69,10 @@ export {
   type CatalogueRow,
   type CatalogueVotableMeta,
 } from './catalogue.js';
+export {
+  DEFAULT_SKY_FIGURE_OPTIONS,
+  skyFigureRender,
+  skyFigureSvg,
+  type SkyFigureOptions,
+} from './sky-figure.js';
+export { contourSegments, noiseContourLevels, type ContourSegment } from './contours.js';

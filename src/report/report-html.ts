@@ -1,6 +1,7 @@
 import { lineChart, TRAIN_COLOR, VALIDATION_COLOR } from './charts.js';
 import { escapeHtml, fmt, page, pngDataUri } from './html.js';
 import type { RenderOptions } from './render.js';
+import { skyFigureSvg, type SkyFigureOptions } from './sky-figure.js';
 import type {
   JsonValue,
   ReportCandidate,
@@ -33,6 +34,8 @@ export interface ReportHtmlOptions {
    * images are written beside the page.
    */
   imageSrc?: (image: ReportImage, candidate: ReportCandidate) => string;
+  /** How a candidate's crop on the sky ({@link ReportCandidate.sky}) is drawn. Default: {@link DEFAULT_SKY_FIGURE_OPTIONS}. */
+  skyFigure?: SkyFigureOptions;
 }
 
 /** Defaults of {@link ReportHtmlOptions}. */
@@ -84,8 +87,13 @@ td.rank { color: var(--muted); width: 3em; }
 td.score { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .bar { height: 5px; background: #eaeef2; border-radius: 3px; margin-top: 3px; width: 80px; }
 .bar > span { display: block; height: 100%; background: var(--accent); border-radius: 3px; }
-td.file { word-break: break-all; max-width: 360px; }
+td.file { word-break: break-all; min-width: 200px; max-width: 360px; }
+.table-scroll { overflow-x: auto; }
 td.thumbs { white-space: nowrap; } td.thumbs img + img { margin-left: 4px; }
+td.thumbs figure { display: inline-block; vertical-align: top; margin: 0 6px 0 0; }
+td.thumbs figcaption { font-size: 11px; color: var(--muted); text-align: center; }
+td.thumbs .rotated { color: #9a6700; }
+td.num, td.ra, td.dec { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .known { font-size: 12px; margin-top: 2px; } .known.agree { color: #1a7f37; } .known.disagree { color: #cf222e; font-weight: 600; }
 .provenance-note { margin-top: 6px; padding: 6px 10px; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; font-size: 13px; }
 .eval-block { margin-bottom: 28px; } .eval-block h3 { margin: 8px 0; }
@@ -133,7 +141,9 @@ export function buildReportHtml(data: ReportData, opts: ReportHtmlOptions = {}):
   const labelSummary = [...labels].map(([l, n]) => `${n} ${escapeHtml(l)}`).join(', ');
 
   toc.push('<a href="#candidates">Candidates</a>');
-  sections.push(candidatesSection(shown, ranked.length, o.thumbnailSize, archiveUrl, imageSrc));
+  sections.push(
+    candidatesSection(shown, ranked.length, o.thumbnailSize, archiveUrl, imageSrc, o.skyFigure),
+  );
   if (data.history && data.history.length > 0) {
     toc.push('<a href="#training">Training</a>');
     sections.push(trainingSection(data.history));
@@ -175,17 +185,34 @@ ${data.provenanceNote ? `<div class="provenance-note">${escapeHtml(data.provenan
   return page(data.title, REPORT_CSS, `${header}\n<main>\n${sections.join('\n')}\n</main>`);
 }
 
+/** Milli-units of a Jy figure, 3 significant digits; `–` when absent. */
+function milli(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '–';
+  return String(Number((v * 1000).toPrecision(3)));
+}
+
 function candidatesSection(
   shown: ReportCandidate[],
   total: number,
   size: number,
   archiveUrl: (mous: string) => string,
   imageSrc: (image: ReportImage, c: ReportCandidate) => string,
+  skyFigure: SkyFigureOptions | undefined,
 ): string {
   const rows = shown.map((c, i) => {
-    const thumb = c.image
+    const angle = c.inputAngle !== undefined && Math.abs(c.inputAngle) > 1e-9 ? c.inputAngle : 0;
+    const caption = `model input${angle !== 0 ? `<br><span class="rotated">rotated by ${escapeHtml(String(Number(angle.toFixed(1))))}° for the model</span>` : ''}`;
+    const input = c.image
       ? `<img class="thumb" src="${escapeHtml(imageSrc(c.image, c))}" width="${size}" height="${size}" alt="${escapeHtml(c.file)}" loading="lazy">`
       : `<div class="thumb placeholder" style="width:${size}px;height:${size}px">no image</div>`;
+    const sky = c.sky
+      ? `<figure class="sky-view">${skyFigureSvg(
+          c.sky,
+          (png, part) => imageSrc(png, { ...c, id: `${c.id}#sky-${part}` }),
+          { ...skyFigure, id: `${i}` },
+        )}</figure>`
+      : '';
+    const thumb = `<figure class="input">${input}<figcaption>${caption}</figcaption></figure>`;
     const sal = c.saliency
       ? `<img class="thumb saliency" src="${escapeHtml(imageSrc(c.saliency, { ...c, id: `${c.id}#saliency` }))}" width="${size}" height="${size}" alt="saliency of ${escapeHtml(c.file)}" title="what drove the score (occlusion saliency)" loading="lazy">`
       : '';
@@ -207,11 +234,16 @@ function candidatesSection(
       : '';
     return `<tr class="candidate" data-id="${escapeHtml(c.id)}" data-score="${escapeHtml(String(c.score))}">
 <td class="rank">${i + 1}</td>
-<td class="thumbs">${thumb}${sal}</td>
+<td class="thumbs">${thumb}${sal}${sky}</td>
 <td class="score">${fmt(c.score)}${std}<div class="bar"><span style="width:${pct.toFixed(1)}%"></span></div></td>
 <td class="label">${escapeHtml(c.label)}${known}</td>
+<td class="ra">${escapeHtml(c.raHms ?? '')}${c.frame ? `<div class="muted">${escapeHtml(c.frame)}</div>` : ''}</td>
+<td class="dec">${escapeHtml(c.decDms ?? '')}</td>
+<td class="target">${escapeHtml(c.target ?? c.object ?? '')}</td>
+<td class="num peak">${milli(c.peakJyBeam)}</td>
+<td class="num flux">${milli(c.integratedJy)}${c.integratedErrJy !== undefined && c.integratedJy !== undefined ? ` ± ${milli(c.integratedErrJy)}` : ''}</td>
+<td class="num snr">${c.snr !== undefined && Number.isFinite(c.snr) ? c.snr.toFixed(1) : '–'}</td>
 <td class="file">${escapeHtml(c.file)}${prov ? `<dl class="prov">${prov}</dl>` : ''}</td>
-<td class="target">${escapeHtml(c.target ?? '')}</td>
 <td class="project">${escapeHtml(c.projectCode ?? '')}</td>
 <td class="mous">${mous}</td>
 </tr>`;
@@ -222,9 +254,9 @@ function candidatesSection(
       : '';
   const body =
     shown.length > 0
-      ? `<table class="candidates"><thead><tr><th>#</th><th>Image</th><th>Score</th><th>Label</th><th>File</th><th>Target</th><th>Project</th><th>Member OUS</th></tr></thead><tbody>
+      ? `<div class="table-scroll"><table class="candidates"><thead><tr><th>#</th><th>Image</th><th>Score</th><th>Label</th><th>RA</th><th>Dec</th><th>Object</th><th title="peak intensity">Peak (mJy/beam)</th><th title="integrated flux density ± 1σ noise">Flux (mJy)</th><th title="peak signal-to-noise">S/N</th><th>File</th><th>Project</th><th>Member OUS</th></tr></thead><tbody>
 ${rows.join('\n')}
-</tbody></table>`
+</tbody></table></div>`
       : '<p class="muted">No candidates.</p>';
   return `<section id="candidates"><h2>Candidates</h2>${note}${body}</section>`;
 }

@@ -36,6 +36,60 @@ export interface ReportCandidate {
   scoreStd?: number;
   /** What drove the score: a saliency map (PNG, or an image rendered like the thumbnail). */
   saliency?: ReportImage;
+  /** Right ascension, degrees, in {@link ReportCandidate.frame}. */
+  ra?: number;
+  /** Declination, degrees. */
+  dec?: number;
+  /** Right ascension as text, e.g. `18h30m04.117s`. */
+  raHms?: string;
+  /** Declination as text, e.g. `-02d03m02.63s`. */
+  decDms?: string;
+  /** Frame of the position, e.g. `'ICRS'`, `'FK5 J2000'`. */
+  frame?: string;
+  /** Object name (FITS `OBJECT`); shown as the target when {@link ReportCandidate.target} is not given. */
+  object?: string;
+  /** Peak intensity, Jy/beam. */
+  peakJyBeam?: number;
+  /** Integrated flux density, Jy. */
+  integratedJy?: number;
+  /** 1σ error of the integrated flux density, Jy. */
+  integratedErrJy?: number;
+  /** Image noise near the candidate, Jy/beam. */
+  rmsJyBeam?: number;
+  /** Peak signal-to-noise ratio. */
+  snr?: number;
+  /** Degrees the model input was rotated by to align the source; the page says so when not 0. */
+  inputAngle?: number;
+  /** The crop on the sky, drawn as a figure beside the model input. */
+  sky?: ReportSkyView;
+}
+
+/**
+ * A candidate's crop on the sky, for a figure: north up, east left (as `northUpCutout` cuts
+ * it). Plain data, like the rest of the report's input.
+ */
+export interface ReportSkyView {
+  /** The pixels, `[rows, cols]`: row 0 the southern edge (drawn at the bottom), column 0 the eastern. */
+  image: Image2D;
+  /** Pixel side, arcsec. */
+  pixelArcsec: number;
+  /** Unit of the pixels (FITS `BUNIT`), e.g. `'Jy/beam'`. */
+  unit?: string;
+  /** The restoring beam: FWHM axes in arcsec, position angle in degrees east of north. */
+  beam?: {
+    /** FWHM along the major axis, arcsec. */
+    majorArcsec: number;
+    /** FWHM along the minor axis, arcsec. */
+    minorArcsec: number;
+    /** Position angle of the major axis, degrees east of north. */
+    paDeg: number;
+  };
+  /** Image noise (robust rms), in `unit`: the colour scale starts at −3 rms and contours count it. */
+  rms?: number;
+  /** The centre's position as text, e.g. `'18h30m04.117s -02d03m02.63s ICRS'`. */
+  centerLabel?: string;
+  /** Whether the pixels were resampled to north up (the figure says so). */
+  resampled?: boolean;
 }
 
 /** Training metrics after one epoch, as Keras' `History` records them. */

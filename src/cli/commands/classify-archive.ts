@@ -53,6 +53,7 @@ function formatSummary(s: ClassifyArchiveSummary): string {
     `Positives = ${s.positives}`,
     `Time = ${formatDuration(s.seconds)}${s.classified > 0 ? ` (${(s.classified / s.seconds).toFixed(2)} products/s)` : ''}`,
     `Results: ${s.candidatesPath}`,
+    `Catalogues: ${s.catalogues.csv}, ${s.catalogues.votable}, ${s.catalogues.ds9}, ${s.catalogues.crtf}`,
   ];
   for (const f of s.failed.slice(0, 10)) lines.push(`  failed: ${f.error}`);
   if (s.failed.length > 10)
@@ -74,7 +75,10 @@ export function register(program: Command): void {
       'Classify every product of an archive search, streaming (download, classify, delete), resumable and shardable',
     )
     .requiredOption('--model <dir>', 'model directory written by train')
-    .requiredOption('--out <dir>', 'output directory (candidates.jsonl, journal.jsonl, thumbs/)');
+    .requiredOption(
+      '--out <dir>',
+      'output directory (candidates.jsonl; candidates.csv, .vot, .reg, .crtf; journal.jsonl, thumbs/)',
+    );
   addSearchCriteriaOptions(cmd)
     .option('--profile <file.json>', 'target profile (default: the one saved with the model)')
     .option(

@@ -1,9 +1,10 @@
-import { writeFileAtomic } from '../../core/atomic.node.js';
 import { copyFile, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../model/io.node.js';
 import { classify } from '../../pipeline/classify.node.js';
+import { writeCandidateFiles } from '../../pipeline/candidate-files.node.js';
 import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 
@@ -16,6 +17,7 @@ interface ClassifyFlags {
   copyPositives?: string;
   out: string;
   json: boolean;
+  thumbnails: boolean;
 }
 
 /** Registers `classify`: score FITS files with a saved model. */
@@ -24,7 +26,11 @@ export function register(program: Command): void {
     .command('classify')
     .description(
       'Score FITS files (or folders of them) with a saved model. Every object found in an image ' +
-        'is scored; candidates.json lists them, highest score first.',
+        'is scored and, when the header has a WCS, placed on the sky (RA/Dec in the header frame, ' +
+        'object, beam, pixel scale) and measured (peak, integrated flux, robust rms, S/N); ' +
+        'candidates.json lists them, highest score first, and beside it candidates.csv, ' +
+        'candidates.vot (VOTable), candidates.reg (DS9) and candidates.crtf (CASA/CARTA) hold the ' +
+        'same rows for TOPCAT, DS9, CARTA and astropy.',
     )
     .argument('<paths...>', 'FITS files or folders')
     .requiredOption('--model <dir>', 'model folder (from `train`)')
@@ -52,8 +58,16 @@ export function register(program: Command): void {
       false,
     )
     .option('--copy-positives <dir>', 'copy the files with a positive candidate into this folder')
-    .option('--out <file>', 'where to write the candidates', 'candidates.json')
+    .option(
+      '--out <file>',
+      'where to write the candidates; the catalogues go beside it (.csv, .vot, .reg, .crtf)',
+      'candidates.json',
+    )
     .option('--json', 'print the candidates as JSON instead of a table', false)
+    .option(
+      '--no-thumbnails',
+      'do not write thumbs/ (each candidate model input as PNG, its crop on the sky as FITS) for `report`',
+    )
     .action(async (paths: string[], o: ClassifyFlags) => {
       const loaded = await loadModel(o.model);
       const bar = createProgressBar({ unit: 'files' });
@@ -63,6 +77,7 @@ export function register(program: Command): void {
         batchSize: o.batchSize,
         maxSources: o.maxSources,
         allSources: !o.brightestOnly,
+        keepInputs: o.thumbnails,
         onWarning: (file, message) => {
           skipped++;
           process.stderr.write(`skipped ${file}: ${message}\n`);
@@ -70,23 +85,37 @@ export function register(program: Command): void {
         onProgress: (done, total) => bar.update({ done, total }),
       });
       bar.stop();
-      await writeFileAtomic(o.out, JSON.stringify(candidates, null, 2) + '\n');
       const target = loaded.meta.classNames[loaded.meta.classNames.length - 1];
+      const written = await writeCandidateFiles(candidates, o.out, {
+        thumbnails: o.thumbnails,
+        positiveLabel: target,
+        meta: {
+          info: { model: o.model, threshold: String(o.threshold ?? loaded.meta.threshold ?? '') },
+        },
+      });
+      for (const w of written.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
       const positives = [
         ...new Set(candidates.filter((c) => c.label === target).map((c) => c.file)),
       ];
       if (o.json) {
-        console.log(JSON.stringify(candidates));
+        // The records as written: the candidates without their pixels, with their thumbnails.
+        console.log(JSON.stringify(JSON.parse(readFileSync(written.json, 'utf8'))));
       } else {
         for (const c of candidates) {
+          const sky =
+            c.raHms !== undefined
+              ? ` ${c.raHms} ${c.decDms} ${c.frame}` +
+                (c.snr !== undefined ? `, S/N ${c.snr.toFixed(1)}` : '')
+              : '';
           console.log(
-            `${c.score.toFixed(4)}  ${c.label.padEnd(10)} ${c.file}  object ${c.sourceIndex} at [${c.peak.join(', ')}]`,
+            `${c.score.toFixed(4)}  ${c.label.padEnd(10)} ${c.file}  object ${c.sourceIndex} at [${c.peak.join(', ')}]${sky}`,
           );
         }
+        const paths = written.catalogues;
         console.log(
           `${candidates.length} candidates, ${positives.length} files with a ${target}` +
             (skipped > 0 ? `, ${skipped} files skipped` : '') +
-            `; written to ${o.out}`,
+            `; written to ${o.out}, ${paths.csv}, ${paths.votable}, ${paths.ds9}, ${paths.crtf}`,
         );
       }
       if (o.copyPositives !== undefined) {

@@ -1,10 +1,17 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AlmaClassifierError, FitsError } from '../../core/errors.js';
-import type { Image2D } from '../../core/image2d.js';
 import { listFitsFiles } from '../../dataset/index.node.js';
-import type { FitsHeader, FitsValue } from '../../fits/index.js';
+import {
+  cubeStatistics,
+  imageStatistics,
+  type FitsHeader,
+  type FitsValue,
+  type ImageStatistics,
+  type PlaneStatistics,
+} from '../../fits/index.js';
 import { openFits, type FitsReader } from '../../fits/index.node.js';
+import { planeWorld, summarizeImage, type SkySource } from '../../wcs/index.js';
 import { numberListOption, numberOption } from '../options.js';
 import { textTable } from './search.js';
 
@@ -34,101 +41,9 @@ const KEY_CARDS = [
 const axisCards = (n: number): string[] =>
   ['CTYPE', 'CRVAL', 'CDELT', 'CRPIX', 'CUNIT'].map((k) => `${k}${n}`);
 
-/** Stokes parameters by their FITS code (WCS paper I, table 7). */
-const STOKES: Record<number, string> = {
-  1: 'I',
-  2: 'Q',
-  3: 'U',
-  4: 'V',
-  [-1]: 'RR',
-  [-2]: 'LL',
-  [-3]: 'RL',
-  [-4]: 'LR',
-  [-5]: 'XX',
-  [-6]: 'YY',
-  [-7]: 'XY',
-  [-8]: 'YX',
-};
-
-/**
- * NaN-aware statistics of an image (or a whole cube), in float64; `null` where there is no
- * finite pixel. `shape` and `nanArgMax` are in numpy order.
- */
-interface Stats {
-  shape: number[];
-  nanCount: number;
-  nanMin: number | null;
-  nanMax: number | null;
-  nanMean: number | null;
-  nanSum: number;
-  nanArgMax: number[] | null;
-}
-
 /** One plane of a cube: its indices (outermost first), world coordinates and statistics. */
-interface PlaneStats extends Stats {
-  plane: number[];
+interface PlaneStats extends PlaneStatistics {
   world: Record<string, number | string>;
-}
-
-function statistics(img: Image2D): Stats {
-  const [rows, cols] = img.shape as [number, number];
-  let nanCount = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let arg: [number, number] | null = null;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const v = img.get(r, c);
-      if (Number.isNaN(v)) {
-        nanCount++;
-        continue;
-      }
-      sum += v;
-      if (v < min) min = v;
-      if (v > max) {
-        max = v;
-        arg = [r, c];
-      }
-    }
-  }
-  const finite = rows * cols - nanCount;
-  return {
-    shape: [rows, cols],
-    nanCount,
-    nanMin: finite > 0 ? min : null,
-    nanMax: finite > 0 ? max : null,
-    nanMean: finite > 0 ? sum / finite : null,
-    nanSum: sum,
-    nanArgMax: arg,
-  };
-}
-
-/**
- * The statistics of a whole cube of `shape` from those of its planes: the argmax is numpy's
- * `unravel_index(nanargmax(data), data.shape)`, the first maximum in C order.
- */
-function cubeStatistics(planes: readonly PlaneStats[], shape: number[]): Stats {
-  let best: PlaneStats | undefined;
-  let nanCount = 0;
-  let nanSum = 0;
-  let nanMin: number | null = null;
-  for (const p of planes) {
-    nanCount += p.nanCount;
-    nanSum += p.nanSum;
-    if (p.nanMin !== null && (nanMin === null || p.nanMin < nanMin)) nanMin = p.nanMin;
-    if (p.nanMax !== null && (best === undefined || p.nanMax > (best.nanMax as number))) best = p;
-  }
-  const finite = shape.reduce((a, b) => a * b, 1) - nanCount;
-  return {
-    shape,
-    nanCount,
-    nanMin,
-    nanMax: best?.nanMax ?? null,
-    nanMean: finite > 0 ? nanSum / finite : null,
-    nanSum,
-    nanArgMax: best?.nanArgMax ? [...best.plane, ...best.nanArgMax] : null,
-  };
 }
 
 /** Every index tuple of `axes`, the last index fastest (C order, as numpy iterates). */
@@ -141,27 +56,6 @@ function* planeIndices(axes: readonly number[]): Generator<number[]> {
     while (k >= 0 && ++idx[k] === axes[k]) idx[k--] = 0;
     if (k < 0) return;
   }
-}
-
-/**
- * The world coordinates of a plane, by the CTYPE of each axis beyond the second, from the
- * linear WCS of the header (`CRVALn + (i + 1 - CRPIXn) * CDELTn`); Stokes codes by name.
- * Axes without CTYPE, CRVAL and CDELT are left out.
- */
-function worldOf(header: FitsHeader, plane: readonly number[]): Record<string, number | string> {
-  const world: Record<string, number | string> = {};
-  const naxis = plane.length + 2;
-  plane.forEach((i, k) => {
-    const n = naxis - k;
-    const ctype = header.get(`CTYPE${n}`);
-    const crval = header.number(`CRVAL${n}`);
-    const cdelt = header.number(`CDELT${n}`);
-    if (typeof ctype !== 'string' || crval === undefined || cdelt === undefined) return;
-    const v = crval + (i + 1 - (header.number(`CRPIX${n}`) ?? 1)) * cdelt;
-    const name = ctype.trim();
-    world[name] = name.toUpperCase() === 'STOKES' ? (STOKES[v] ?? v) : v;
-  });
-  return world;
 }
 
 /** A plane's world coordinates as text, with units: `STOKES I, FREQ 2.305380e+11 Hz`. */
@@ -203,7 +97,7 @@ function num(v: number | null): string {
 
 const indices = (v: readonly number[] | null): string => (v === null ? '-' : `[${v.join(', ')}]`);
 
-function statsText(s: Stats): string {
+function statsText(s: ImageStatistics): string {
   return (
     `NaN ${s.nanCount}, min ${num(s.nanMin)}, max ${num(s.nanMax)}, mean ${num(s.nanMean)}, ` +
     `sum ${num(s.nanSum)}, argmax ${indices(s.nanArgMax)}`
@@ -214,14 +108,50 @@ function statsText(s: Stats): string {
 interface Inspection {
   file: FitsReader;
   /** The statistics of the image, the chosen plane, or the whole cube; none without an image. */
-  stats?: Stats;
+  stats?: ImageStatistics;
+  /** The brightest pixel on the sky with the beam, pixel scale and robust rms; none without an image. */
+  sky?: SkySource;
   /** The plane `--plane` chose. */
   plane?: readonly number[];
   /** Each plane of a cube inspected without `--plane`. */
   planes?: PlaneStats[];
 }
 
-function printText({ file, stats, plane, planes }: Inspection): void {
+/** The sky lines of `inspect`: frame, pixel scale, beam and rms; the peak's position and S/N. */
+function skyText(sky: SkySource): string[] {
+  const unit = sky.unit ?? '';
+  const parts: string[] = [];
+  if (sky.frame !== undefined) parts.push(sky.frame);
+  if (sky.pixelScaleArcsec !== undefined) parts.push(`pixel ${arcsec(sky.pixelScaleArcsec)}`);
+  if (sky.beam !== undefined) {
+    const b = sky.beam;
+    parts.push(
+      `beam ${arcsec(b.majorArcsec)} x ${arcsec(b.minorArcsec)} PA ${b.paDeg.toFixed(1)}°` +
+        (b.areaPixels !== undefined ? ` (${b.areaPixels.toFixed(1)} pixels)` : ''),
+    );
+  }
+  if (sky.rmsJyBeam !== undefined) parts.push(`rms ${num(sky.rmsJyBeam)} ${unit}`.trimEnd());
+  const lines = parts.length > 0 ? [`  sky     ${parts.join(', ')}`] : [];
+  const where =
+    sky.ra !== undefined && sky.dec !== undefined
+      ? ` at ${sky.raHms !== undefined ? `${sky.raHms} ${sky.decDms} ` : ''}(${sky.ra.toFixed(6)}°, ${sky.dec.toFixed(6)}°)`
+      : '';
+  if (sky.peakJyBeam !== undefined) {
+    lines.push(
+      `  peak    ${indices(sky.pixel)} = ${num(sky.peakJyBeam)} ${unit}${where}` +
+        (sky.snr !== undefined ? `, S/N ${sky.snr.toFixed(1)}` : ''),
+    );
+  }
+  for (const note of sky.notes) lines.push(`  note    ${note}`);
+  return lines;
+}
+
+/** Arcseconds with 3 significant digits and the ″ sign. */
+function arcsec(v: number): string {
+  return `${Number(v.toPrecision(3))}"`;
+}
+
+function printText({ file, stats, sky, plane, planes }: Inspection): void {
   const lines = [file.name, '  HDU  type      BITPIX  axes (NAXIS1..n)'];
   for (const h of file.hdus) {
     const axes = h.axes.length > 0 ? h.axes.join(' x ') : '-';
@@ -255,6 +185,7 @@ function printText({ file, stats, plane, planes }: Inspection): void {
     const which = plane === undefined ? '' : `, plane ${indices(plane)}`;
     lines.push(
       `  image   HDU ${file.imageHdu}${which}, shape ${indices(stats.shape)}, ${statsText(stats)}`,
+      ...(sky === undefined ? [] : skyText(sky)),
     );
   } else {
     const flag = (p: PlaneStats | undefined) => `--plane ${p?.plane.join(',')}`;
@@ -263,6 +194,7 @@ function printText({ file, stats, plane, planes }: Inspection): void {
         `planes of ${indices(stats.shape.slice(-2))} (one alone: ${flag(planes[0])} to ` +
         `${flag(planes.at(-1))})`,
       `  cube    ${statsText(stats)}`,
+      ...(sky === undefined ? [] : skyText(sky)),
       textTable(
         ['plane', 'world', 'NaN', 'min', 'max', 'mean', 'sum', 'argmax'],
         planes.map((p) => [
@@ -284,8 +216,8 @@ function printText({ file, stats, plane, planes }: Inspection): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function printJson({ file, stats, planes }: Inspection): void {
-  const fields = (s: Stats | undefined) => ({
+function printJson({ file, stats, sky, planes }: Inspection): void {
+  const fields = (s: ImageStatistics | undefined) => ({
     shape: s?.shape ?? null,
     nanCount: s?.nanCount ?? null,
     nanMin: s?.nanMin ?? null,
@@ -297,6 +229,7 @@ function printJson({ file, stats, planes }: Inspection): void {
     file: file.name,
     ...fields(stats),
     header: keyCards(file.header),
+    sky: sky ?? null,
     ...(planes === undefined
       ? {}
       : { planes: planes.map((p) => ({ plane: p.plane, world: p.world, ...fields(p) })) }),
@@ -305,8 +238,10 @@ function printJson({ file, stats, planes }: Inspection): void {
 }
 
 /**
- * Read what `inspect` shows of an opened file: the image (or the plane `plane`) and its
- * statistics; for a cube without `plane`, every plane in turn (one in memory at a time).
+ * Read what `inspect` shows of an opened file: the image (or the plane `plane`), its
+ * statistics and its brightest pixel on the sky ({@link summarizeImage}); for a cube without
+ * `plane`, every plane in turn (one in memory at a time), then the sky of the plane holding the
+ * cube's maximum.
  */
 async function inspect(
   file: FitsReader,
@@ -315,17 +250,33 @@ async function inspect(
   if (file.imageHdu === undefined) return { file };
   const axes = file.planeAxes;
   if (axes === undefined || plane !== undefined) {
-    const stats = statistics(await file.read(plane === undefined ? {} : { plane }));
-    return plane === undefined ? { file, stats } : { file, stats, plane };
+    const summary = summarizeImage(
+      await file.read(plane === undefined ? {} : { plane }),
+      file.header,
+      { source: file.name },
+    );
+    const found: Inspection = { file, stats: summary.statistics };
+    if (summary.peak !== undefined) found.sky = summary.peak;
+    if (plane !== undefined) found.plane = plane;
+    return found;
   }
   const planes: PlaneStats[] = [];
   for (const p of planeIndices(axes)) {
     const image = await file.read({ plane: p });
-    planes.push({ plane: p, world: worldOf(file.header, p), ...statistics(image) });
+    planes.push({ plane: p, world: planeWorld(file.header, p), ...imageStatistics(image) });
   }
   const hdu = file.hdus[file.imageHdu];
   const shape = [...axes, hdu.axes[1], hdu.axes[0]];
-  return { file, stats: cubeStatistics(planes, shape), planes };
+  const stats = cubeStatistics(planes, shape);
+  const found: Inspection = { file, stats, planes };
+  const arg = stats.nanArgMax;
+  if (arg !== null) {
+    const best = arg.slice(0, -2);
+    const image = await file.read({ plane: best });
+    const sky = summarizeImage(image, file.header, { source: file.name, plane: best }).peak;
+    if (sky !== undefined) found.sky = sky;
+  }
+  return found;
 }
 
 async function expand(path: string): Promise<string[]> {
@@ -359,11 +310,17 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .summary(
-      'Show the HDUs, key header cards (object, unit, beam, WCS) and image statistics of FITS files (.fits, .fits.gz, or folders of them); for a cube, of the whole cube and of each plane.',
+      'Show the HDUs, key header cards (object, unit, beam, WCS), image statistics and the sky (frame, pixel scale, beam in arcsec, robust rms, the peak at RA/Dec with its S/N) of FITS files (.fits, .fits.gz, or folders of them); for a cube, of the whole cube and of each plane.',
     )
     .description(
       'Show the HDUs, key header cards (object, unit, beam, WCS) and NaN-aware image statistics ' +
-        'of FITS files (.fits, .fits.gz, or folders of them).\n\n' +
+        'of FITS files (.fits, .fits.gz, or folders of them), and the image on the sky: its frame ' +
+        '(ICRS, FK5 J2000, ...), pixel scale and beam in arcsec (and the beam area in pixels), ' +
+        'the robust rms of the image away from its brightest pixel (sigma-clipped), and that ' +
+        'peak with its value, RA/Dec (sexagesimal and degrees) and S/N; --json adds them as ' +
+        'sky: {pixel, ra, dec, frame, raHms, decDms, object, unit, pixelScaleArcsec, beam: ' +
+        '{majorArcsec, minorArcsec, paDeg, areaArcsec2, areaPixels}, peakJyBeam, integratedJy, ' +
+        'rmsJyBeam, snr, notes} (the library function summarizeImage returns the same).\n\n' +
         "A cube (more than two axes longer than 1, e.g. ALMA's NAXIS1..4 = 480 x 480 x 240 x 1) " +
         'without --plane: its shape in numpy order ([stokes, channel, row, col]), statistics of ' +
         'the whole cube (argmax as [stokes, channel, row, col]), the --plane values that pick one ' +
@@ -375,7 +332,7 @@ export function register(program: Command): void {
     .argument('<paths...>', 'FITS files or folders holding them')
     .option(
       '--json',
-      'one JSON object per file and line: file, shape, nanCount, nanMin, nanMax, nanSum, nanArgMax, header (and planes, for a cube)',
+      'one JSON object per file and line: file, shape, nanCount, nanMin, nanMax, nanSum, nanArgMax, header, sky (and planes, for a cube)',
     )
     .addOption(
       numberOption('--hdu <n>', 'HDU to read as the image (default: the first image HDU)', {
