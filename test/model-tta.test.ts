@@ -9,7 +9,12 @@ import { createRng } from '../src/core/random.js';
 import { ModelError } from '../src/core/errors.js';
 import { createModel } from '../src/model/factory.js';
 import { predict } from '../src/model/predict.js';
-import { DIHEDRAL_TRANSFORMS, dihedralTransform, predictTTA } from '../src/model/tta.js';
+import {
+  AXIS_FLIPS,
+  DIHEDRAL_TRANSFORMS,
+  dihedralTransform,
+  predictTTA,
+} from '../src/model/tta.js';
 
 const S = 24;
 
@@ -110,6 +115,22 @@ describe('predictTTA', () => {
       expect(tta[i]).toBeCloseTo(eight.reduce((a, b) => a + b, 0) / 8, 6);
       eight.forEach((s, d) => expect(all[i * 8 + d]).toBeCloseTo(s, 6));
     }
+    model.dispose();
+  });
+
+  it('averages only the transforms asked for: AXIS_FLIPS is the mean of the four axis flips', async () => {
+    const model = await smallModel();
+    const n = 3;
+    const px = noise(n * S * S, 4);
+    const four = await Promise.all(AXIS_FLIPS.map((t) => predict(model, byHand(px, n, S, 1, t))));
+    const tta = await predictTTA(model, px, { transforms: AXIS_FLIPS });
+    const all = await predictTTA(model, px, { transforms: AXIS_FLIPS, all: true });
+    expect(all).toHaveLength(4 * n);
+    for (let i = 0; i < n; i++) {
+      expect(tta[i]).toBeCloseTo(four.reduce((a, s) => a + s[i], 0) / 4, 6);
+      four.forEach((s, d) => expect(all[i * 4 + d]).toBeCloseTo(s[i], 6));
+    }
+    await expect(predictTTA(model, px, { transforms: [] })).rejects.toThrow(ModelError);
     model.dispose();
   });
 

@@ -32,6 +32,12 @@ export const DIHEDRAL_TRANSFORMS = [
 export type DihedralTransform = (typeof DIHEDRAL_TRANSFORMS)[number];
 
 /**
+ * The four symmetries that keep the axes (none, left-right, up-down, both): the test-time
+ * counterpart of training with `augment.dihedral: 'flips'`, for inputs aligned to an axis.
+ */
+export const AXIS_FLIPS: readonly DihedralTransform[] = ['identity', 'flipLR', 'flipUD', 'rot180'];
+
+/**
  * Where output pixel (y, x) of an `s x s` image reads from: source pixel
  * `base + y * dy + x * dx` (in pixels, row-major).
  */
@@ -109,11 +115,16 @@ export function dihedralTransform(
 /** Options of {@link predictTTA}: those of `predict`, and what to return. */
 export interface TTAOptions extends PredictOptions {
   /**
-   * `false`: one score per image, the mean over the eight transforms. `true`: all eight per
-   * image, `[n, 8]` row-major in the order of {@link DIHEDRAL_TRANSFORMS}, for their spread.
-   * Default false.
+   * `false`: one score per image, the mean over the transforms. `true`: every transform's score
+   * per image, `[n, T]` row-major in the order of `transforms`, for their spread. Default false.
    */
   all: boolean;
+  /**
+   * The symmetries averaged over. Default all eight ({@link DIHEDRAL_TRANSFORMS}); for inputs
+   * aligned to an axis (the default profile aligns each source's major axis with the columns),
+   * {@link AXIS_FLIPS}, since a 90° turn would show the model a pose it never trained on.
+   */
+  transforms: readonly DihedralTransform[];
   /**
    * Images transformed together: each chunk's eight copies go to `predict` in one call, so
    * memory stays at `8 * chunk` images whatever `n`. Default 64.
@@ -125,6 +136,7 @@ export interface TTAOptions extends PredictOptions {
 export const DEFAULT_TTA_OPTIONS: TTAOptions = {
   ...DEFAULT_PREDICT_OPTIONS,
   all: false,
+  transforms: DIHEDRAL_TRANSFORMS,
   chunk: 64,
 };
 
@@ -151,14 +163,20 @@ export async function predictTTA(
   const [n, h, w, c] = shape;
   if (h !== w) throw new ModelError(`test-time augmentation needs square images, got ${h}x${w}`);
   const per = h * w * c;
-  const T = DIHEDRAL_TRANSFORMS.length;
+  const list = o.transforms;
+  if (list.length === 0 || list.some((t) => !DIHEDRAL_TRANSFORMS.includes(t))) {
+    throw new ModelError(
+      `transforms must name one or more of ${DIHEDRAL_TRANSFORMS.join(', ')}, got [${list.join(', ')}]`,
+    );
+  }
+  const T = list.length;
   const chunk = Math.max(1, Math.floor(o.chunk));
   const out = new Float32Array(o.all ? n * T : n);
   const buf = new Float32Array(Math.min(chunk, n) * per * T);
   for (let s = 0; s < n; s += chunk) {
     const m = Math.min(chunk, n - s);
     const src = pixels.subarray(s * per, (s + m) * per);
-    DIHEDRAL_TRANSFORMS.forEach((t, d) =>
+    list.forEach((t, d) =>
       dihedralTransform(src, [m, h, w, c], t, buf.subarray(d * m * per, (d + 1) * m * per)),
     );
     const scores = await predict(model, buf.subarray(0, T * m * per), o);

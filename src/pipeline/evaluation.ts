@@ -16,7 +16,7 @@ import {
   type Evaluation,
 } from '../model/metrics.js';
 import { predict } from '../model/predict.js';
-import { predictTTA } from '../model/tta.js';
+import { predictTTA, type DihedralTransform } from '../model/tta.js';
 import { sourceScores, type SourceFileScore } from '../model/source-metrics.js';
 
 /** Options of {@link evaluateSources}. */
@@ -25,8 +25,12 @@ export interface SourceEvaluationOptions {
   threshold: number;
   /** Temperature of the calibration fitted on validation data (1: none). Default 1. */
   temperature: number;
-  /** Average each image's score over its eight flips and 90° rotations. Default false. */
-  tta: boolean;
+  /**
+   * Average each image's score over symmetries of the square (test-time augmentation): `true`
+   * all eight flips and 90° rotations, a list those (e.g. `AXIS_FLIPS` for aligned inputs).
+   * Default false.
+   */
+  tta: boolean | readonly DihedralTransform[];
   /** `k` of precision in the top k. Default 10. */
   k: number;
   /** Review budget (fraction of sources) of recall within budget. Default 0.1. */
@@ -73,8 +77,8 @@ export interface SourceEvaluation {
   threshold: number;
   /** Temperature used. */
   temperature: number;
-  /** Whether the scores were averaged over the eight flips/rotations. */
-  tta: boolean;
+  /** The symmetries the scores were averaged over (`false`: none, `true`: all eight). */
+  tta: boolean | readonly DihedralTransform[];
   /** Warnings, e.g. a class missing from the evaluated sources. */
   warnings: string[];
 }
@@ -100,7 +104,10 @@ export async function evaluateSources(
     ds.labels.length === 0
       ? new Float32Array(0)
       : o.tta
-        ? await predictTTA(model, ds, { batchSize: o.batchSize })
+        ? await predictTTA(model, ds, {
+            batchSize: o.batchSize,
+            ...(Array.isArray(o.tta) ? { transforms: o.tta } : {}),
+          })
         : await predict(model, ds, { batchSize: o.batchSize });
   return sourceEvaluationFromScores(raw, ds, o);
 }
