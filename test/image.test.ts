@@ -428,6 +428,29 @@ describe('normalize', () => {
     expect(out.get(0, 50)).toBeCloseTo(0.5, 6);
     expect(out.get(0, 100)).toBe(1);
   });
+  it('snr puts a 5σ feature at the same value beside a 20σ and a 500σ peak (asinh does not)', () => {
+    const rng = createRng(8);
+    const make = (peak: number): Image2D => {
+      const img = createImage2D(64, 64);
+      for (let i = 0; i < img.data.length; i++) img.data[i] = rng.normal();
+      img.set(10, 10, 5);
+      img.set(32, 32, peak);
+      return img;
+    };
+    const [weak, strong] = [make(20), make(500)];
+    const want = Math.asinh(5 / 3) / Math.asinh(100 / 3);
+    for (const img of [weak, strong]) {
+      const out = normalize(img, { method: 'snr' });
+      // The robust sigma of 4096 unit normals is 1 within a few per cent.
+      expect(out.get(10, 10)).toBeCloseTo(want, 1);
+      expect(Math.abs(out.get(10, 10) - want)).toBeLessThan(0.03);
+    }
+    const a = normalize(weak, { method: 'asinh' }).get(10, 10);
+    const b = normalize(strong, { method: 'asinh' }).get(10, 10);
+    expect(a / b).toBeGreaterThan(2);
+    expect(() => normalize(weak, { method: 'snr', snrReference: 0 })).toThrow(RangeError);
+  });
+
   it('never outputs NaN, even for a constant or all-NaN image', () => {
     const flat = createImage2D(3, 3);
     flat.data.fill(7);

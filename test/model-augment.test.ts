@@ -64,6 +64,31 @@ describe('augmentBatch', () => {
     for (const count of seen.values()) expect(count).toBeGreaterThan(60);
   });
 
+  it("'flips' draws only the four transforms that keep the axes (an aligned source stays aligned)", () => {
+    const flips = { ...NO_TRAIN_AUGMENT, dihedral: 'flips' as const };
+    const p = pattern();
+    const at = (r: number, c: number): number => p[r * N + c];
+    const want = new Set(
+      [
+        (r: number, c: number) => at(r, c),
+        (r: number, c: number) => at(r, N - 1 - c),
+        (r: number, c: number) => at(N - 1 - r, c),
+        (r: number, c: number) => at(N - 1 - r, N - 1 - c),
+      ].map((f) => Array.from({ length: N * N }, (_, k) => f(Math.floor(k / N), k % N)).join(',')),
+    );
+    const rng = createRng(5);
+    const seen = new Map<string, number>();
+    for (let t = 0; t < 400; t++) {
+      const out = new Float32Array(N * N);
+      augmentBatch(pattern(), out, 1, N, N, levels, flips, rng);
+      const key = out.join(',');
+      expect(want.has(key)).toBe(true);
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    expect(seen.size).toBe(4);
+    for (const count of seen.values()) expect(count).toBeGreaterThan(60);
+  });
+
   it('is a function of the images and the generator alone: the same state gives the same batch', () => {
     const x = new Float32Array(3 * N * N).map((_, i) => Math.sin(i));
     const lv = imageLevels(x, 3, N * N);
