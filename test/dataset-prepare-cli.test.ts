@@ -48,10 +48,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'neg', 'broken.fits'), 'not a FITS file at all');
   await writeFile(
     join(dir, 'profile.json'),
-    // The thesis's positive recipe (flips and geometric means), so the review page has both.
+    // The thesis's positive recipe (flips and geometric means), so the review page has both;
+    // crops in pixels (`sky: null`), as the synthetic files carry no WCS or beam.
     JSON.stringify({
       name: 'cli-test',
-      preprocess: { cropSize: 48, inputSize: 24 },
+      preprocess: { cropSize: 48, inputSize: 24, sky: null },
       positive: { flips: true, geometricMeanPairs: true },
     }),
   );
