@@ -57,9 +57,10 @@ describe.skipIf(!hasChromium)('examples/browser in headless Chromium', () => {
           }),
         ),
       );
+      // The default profile's input: 64 x 64 pixels spanning 24 beams (scale and beam from the header).
       expect(sizes).toEqual([
         [1000, 1000],
-        [100, 100],
+        [64, 64],
       ]);
       expect(await page.textContent('#score')).toBe('–');
 
@@ -84,7 +85,7 @@ describe.skipIf(!hasChromium)('examples/browser in headless Chromium', () => {
       const score = Number(await page.textContent('#score'));
       expect(score).toBeGreaterThanOrEqual(0);
       expect(score).toBeLessThanOrEqual(1);
-      // The crop now follows the model's profile (32 x 32), not the default 100 x 100.
+      // The crop now follows the model's profile (32 x 32), not the default 64 x 64.
       expect(await page.$eval('#crop', (img) => (img as HTMLImageElement).naturalWidth)).toBe(32);
       expect(await page.textContent('#error')).toBe('');
       expect(problems).toEqual([]);

@@ -15,10 +15,11 @@ import { writeFitsFile } from '../src/fits/index.node.js';
 const dir = mkdtempSync(join(tmpdir(), 'alma-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// A small profile so the commands run in seconds: 32 px inputs, one narrow conv block.
+// A small profile so the commands run in seconds: 32 px inputs, one narrow conv block. Crops in
+// pixels (`sky: null`): the synthetic images and one.fits carry no WCS or beam.
 const profileInput: TargetProfileInput = {
   name: 'tiny-test',
-  preprocess: { cropSize: 64, inputSize: 32 },
+  preprocess: { cropSize: 64, inputSize: 32, sky: null },
   positive: { maxPairs: 40 },
   model: {
     convBlocks: [{ filters: 4, kernelSize: 3, poolSize: 2, activation: 'relu' }],

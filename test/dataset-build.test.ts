@@ -91,12 +91,16 @@ beforeAll(async () => {
   }
 });
 
+// The preprocess tests pin pixel-crop behaviour (peak, alignment, centre, hand angles, padding)
+// with the original's sizes and min-max scaling; crops on the sky are tested in dataset-sky.
 describe('preprocess', () => {
   it('records the peak of the search region and gives a NaN-free input in [0, 1]', () => {
     const serpens = fixtureImages[1];
-    const out = preprocess(serpens.image, resolveProfile({ positive: { align: 'none' } }), {
-      source: serpens.source,
-    });
+    const out = preprocess(
+      serpens.image,
+      resolveProfile({ positive: { align: 'none' } }, originalDustInWind),
+      { source: serpens.source },
+    );
     // The peak lies in the middle half and no finite pixel there is brighter.
     const [r, c] = out.peak;
     const peakValue = serpens.image.get(r, c);
@@ -131,14 +135,14 @@ describe('preprocess', () => {
       });
       const plain = preprocess(
         img,
-        resolveProfile({
-          preprocess: { cropSize: 96, inputSize: 64 },
-          positive: { align: 'none' },
-        }),
+        resolveProfile(
+          { preprocess: { cropSize: 96, inputSize: 64 }, positive: { align: 'none' } },
+          originalDustInWind,
+        ),
       );
       const aligned = preprocess(
         img,
-        resolveProfile({ preprocess: { cropSize: 96, inputSize: 64 } }),
+        resolveProfile({ preprocess: { cropSize: 96, inputSize: 64 } }, originalDustInWind),
       );
       expect(Math.abs(momentAngle(plain.input) + pa)).toBeLessThan(8);
       expect(Math.abs(momentAngle(aligned.input))).toBeLessThan(8);
@@ -149,10 +153,10 @@ describe('preprocess', () => {
     const img = createImage2D(200, 200);
     img.set(100, 100, 10);
     img.set(30, 170, 5);
-    const p = resolveProfile({
-      preprocess: { cropSize: 40, inputSize: 20 },
-      positive: { align: 'none' },
-    });
+    const p = resolveProfile(
+      { preprocess: { cropSize: 40, inputSize: 20 }, positive: { align: 'none' } },
+      originalDustInWind,
+    );
     const out = preprocess(img, p, { center: [30, 170] });
     expect(out.peak).toEqual([30, 170]);
     expect(out.input.get(10, 10)).toBe(1);
@@ -162,12 +166,14 @@ describe('preprocess', () => {
     );
   });
   it("uses a hand-typed angle by file name and refuses small images with pad: 'skip'", () => {
-    const p = resolveProfile({
-      positive: { align: { angles: { 'b335_2017_band6_0.fits': -15 } } },
-    });
+    const p = resolveProfile(
+      { positive: { align: { angles: { 'b335_2017_band6_0.fits': -15 } } } },
+      originalDustInWind,
+    );
     expect(preprocess(fixtureImages[0].image, p, { source: B335 }).angle).toBe(-15);
     expect(preprocess(fixtureImages[1].image, p, { source: SERPENS }).angle).toBe(0);
-    const skip = resolveProfile({ preprocess: { pad: 'skip' } });
+    // The original's 400 px crop does not fit in the 192 px image.
+    const skip = resolveProfile({ preprocess: { pad: 'skip' } }, originalDustInWind);
     expect(() => preprocess(smallImage, skip, { source: SMALL })).toThrow(/COS850.*too small/);
   });
 });
@@ -331,9 +337,13 @@ describe('building from files', () => {
     expect('reason' in items[1] && items[1].reason).toMatch(/nope\.fits/);
   });
   it('pads the 192 px pipeline product the original discarded', async () => {
-    const ds = await buildNegativeSetFromFiles([SMALL], dustInWind);
+    // The original's 400 px crop reaches past the 192 px image; 24 beams of the default fit in it.
+    const ds = await buildNegativeSetFromFiles([SMALL], originalDustInWind);
     expect(ds.shape[0]).toBe(1);
     expect(ds.samples[0].transforms.some((t) => t.endsWith(':padded'))).toBe(true);
+    const onSky = await buildNegativeSetFromFiles([SMALL], dustInWind);
+    expect(onSky.shape).toEqual([1, 64, 64, 1]);
+    expect(onSky.samples[0].transforms.some((t) => t.endsWith(':padded'))).toBe(false);
   });
 });
 
@@ -342,7 +352,11 @@ it('createImage2D-backed bare images get generated names', async () => {
   img.set(20, 20, 1);
   const ds = await buildNegativeSet(
     [img],
-    resolveProfile({ preprocess: { cropSize: 32, inputSize: 16 }, positive: { align: 'none' } }),
+    resolveProfile(
+      { preprocess: { cropSize: 32, inputSize: 16 }, positive: { align: 'none' } },
+      originalDustInWind,
+    ),
   );
+  expect(ds.skipped).toEqual([]);
   expect(ds.samples[0].id).toBe('image-0');
 });

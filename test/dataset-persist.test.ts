@@ -12,6 +12,7 @@ import {
   buildNegativeSet,
   buildPositiveSet,
   concatDatasets,
+  originalDustInWind,
   resolveProfile,
   splitDataset,
   synthesize,
@@ -24,9 +25,10 @@ import {
   saveDataset,
 } from '../src/dataset/index.node.js';
 
+// Crops in pixels (`sky: null`): the synthetic images carry no WCS or beam.
 const profile = resolveProfile({
   name: 'persist-test',
-  preprocess: { cropSize: 48, inputSize: 24 },
+  preprocess: { cropSize: 48, inputSize: 24, sky: null },
   linear: { factor: 1, sizeRange: [30, 60] },
 });
 
@@ -140,7 +142,8 @@ describe('importNpyCrops', () => {
     for (let i = 0; i < 3; i++) crops[i * 160000 + 200 * 400 + 200] = i + 1;
     const path = join(dir, 'pos.npy');
     await writeFile(path, writeNpy(ndarray(crops, [3, 400, 400])));
-    const ds = await importNpyCrops([{ path, label: 1 }], resolveProfile({}));
+    // The original's crops, made into inputs the original's way (central 100 px, min-max).
+    const ds = await importNpyCrops([{ path, label: 1 }], originalDustInWind);
     expect(ds.shape).toEqual([3, 100, 100, 1]);
     expect([...ds.labels]).toEqual([1, 1, 1]);
     expect(ds.samples.map((s) => s.id)).toEqual(['pos.npy[0]', 'pos.npy[1]', 'pos.npy[2]']);
@@ -149,7 +152,7 @@ describe('importNpyCrops', () => {
     expect(new Set(ds.samples.map((s) => s.sources[0])).size).toBe(3);
     await writeFile(join(dir, 'flat.npy'), writeNpy(ndarray(new Float32Array(10), [10])));
     await expect(
-      importNpyCrops([{ path: join(dir, 'flat.npy'), label: 0 }], resolveProfile({})),
+      importNpyCrops([{ path: join(dir, 'flat.npy'), label: 0 }], originalDustInWind),
     ).rejects.toThrow(/flat\.npy/);
   });
 });

@@ -48,10 +48,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'neg', 'broken.fits'), 'not a FITS file at all');
   await writeFile(
     join(dir, 'profile.json'),
-    // The thesis's positive recipe (flips and geometric means), so the review page has both.
+    // The thesis's positive recipe (flips and geometric means), so the review page has both;
+    // crops in pixels (`sky: null`), as the synthetic files carry no WCS or beam.
     JSON.stringify({
       name: 'cli-test',
-      preprocess: { cropSize: 48, inputSize: 24 },
+      preprocess: { cropSize: 48, inputSize: 24, sky: null },
       positive: { flips: true, geometricMeanPairs: true },
     }),
   );
@@ -146,6 +147,21 @@ describe('alma-classifier prepare', () => {
     const after = await loadDataset(join(dir, 'ds-after'));
     expect(after.samples.some((s) => s.id === rejected?.id)).toBe(false);
     expect(after.samples.length).toBeLessThan(ds.samples.length);
+  });
+  it('--synthetic-negatives gives each image the pixel scale and beam a profile on the sky needs', async () => {
+    // The default profile crops 24 beams; images without a scale would all be refused.
+    const out = join(dir, 'ds-synthetic');
+    const r = await run(['prepare', '--synthetic-negatives', '3', '--out', out]);
+    expect(r.error).toBeUndefined();
+    expect(r.out).toMatch(/negative\s+3/);
+    expect(r.out).toContain('skipped 0 unusable file(s)');
+    const ds = await loadDataset(out);
+    expect(ds.shape).toEqual([3, 64, 64, 1]);
+    for (const s of ds.samples) {
+      expect(s.transforms[0]).toMatch(/^sky-scale:/);
+      // drawn at the input's sampling: the 24-beam crop fits inside the image
+      expect(s.transforms.some((t) => t.endsWith(':padded'))).toBe(false);
+    }
   });
   it('needs some input', async () => {
     const r = await run(['prepare', '--out', join(dir, 'y')]);

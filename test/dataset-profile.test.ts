@@ -32,6 +32,33 @@ describe('originalDustInWind', () => {
 });
 
 describe('dustInWind', () => {
+  it('carries the recipe chosen by measurement: 64x64 input spanning 24 beams, S/N scaling, four conv blocks, early stopping', () => {
+    const d = dustInWind;
+    expect(d.preprocess).toMatchObject({
+      searchFraction: 0.5,
+      cropSize: 64,
+      inputSize: 64,
+      inputMode: 'resize',
+      normalize: 'snr',
+      sky: { unit: 'beam', width: 24 },
+    });
+    expect(d.positive).toMatchObject({
+      align: 'principal-axis',
+      flips: false,
+      geometricMeanPairs: false,
+    });
+    expect(d.model.inputShape).toEqual([64, 64, 1]);
+    expect(d.model.convBlocks?.map((b) => b.filters)).toEqual([16, 32, 64, 128]);
+    expect(d.model.denseUnits).toBe(64);
+    expect(d.train).toMatchObject({
+      optimizer: 'adam',
+      learningRate: 2e-3,
+      batchSize: 32,
+      epochs: 25,
+      augment: { dihedral: 'flips', rotation: 5, noise: 0.5 },
+    });
+    expect(d.train.earlyStopping).toMatchObject({ monitor: 'val_loss', restoreBestWeights: true });
+  });
   it('is a fixed point of resolveProfile and survives a JSON round trip except for Infinity', () => {
     expect(resolveProfile(dustInWind)).toEqual(dustInWind);
     const json = JSON.parse(JSON.stringify(dustInWind));
@@ -47,7 +74,28 @@ describe('resolveProfile', () => {
     expect(p.preprocess.cropSize).toBe(600);
     expect(p.model.inputShape).toEqual([128, 128, 1]);
     expect(p.model.classes).toBe(2);
-    expect(p.train.epochs).toBe(30);
+    expect(p.train.epochs).toBe(25);
+    expect(p.train.earlyStopping).toEqual(dustInWind.train.earlyStopping);
+    expect(p.preprocess.sky).toEqual({ unit: 'beam', width: 24 });
+  });
+  it("carries the base's architecture while inputShape and classes follow the profile's own sizes", () => {
+    // Over the default: its four conv blocks and dense layer, at the new input size.
+    const p = resolveProfile({ preprocess: { cropSize: 96, inputSize: 48 } });
+    expect(p.model.convBlocks).toEqual(dustInWind.model.convBlocks);
+    expect(p.model.denseUnits).toBe(dustInWind.model.denseUnits);
+    expect(p.model.inputShape).toEqual([48, 48, 1]);
+    // Three classes: the base's classes count is not carried either.
+    const three = resolveProfile({ classes: ['a', 'b', 'c'] });
+    expect(three.model.classes).toBe(3);
+    expect(three.model.convBlocks).toEqual(dustInWind.model.convBlocks);
+    // A given architecture replaces the base's.
+    const blocks = [{ filters: 4, kernelSize: 3, poolSize: 2, activation: 'relu' as const }];
+    expect(resolveProfile({ model: { convBlocks: blocks } }).model.convBlocks).toEqual(blocks);
+    // Over the original: no architecture of its own, so the model defaults (the thesis's) apply.
+    const o = resolveProfile({ preprocess: { inputSize: 50 } }, originalDustInWind);
+    expect(o.model).toEqual({ inputShape: [50, 50, 1], classes: 2 });
+    expect(o.train.epochs).toBe(30);
+    expect(o.preprocess.sky).toBeNull();
   });
   it('does not mutate its input', () => {
     const input = {
@@ -75,9 +123,13 @@ describe('resolveProfile', () => {
     expect(() => resolveProfile({ linear: { classes: ['spiral'] } })).toThrow(
       /profile\.linear\.classes/,
     );
-    expect(() => resolveProfile({ model: { inputShape: [64, 64, 1] } })).toThrow(
+    // The default input is 64 px, the original's 100 px: a shape of the other one is refused.
+    expect(() => resolveProfile({ model: { inputShape: [100, 100, 1] } })).toThrow(
       /profile\.model\.inputShape/,
     );
+    expect(() =>
+      resolveProfile({ model: { inputShape: [64, 64, 1] } }, originalDustInWind),
+    ).toThrow(/profile\.model\.inputShape/);
     expect(() => resolveProfile({ name: '' })).toThrow(TypeError);
   });
 });

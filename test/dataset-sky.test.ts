@@ -59,10 +59,16 @@ describe('skyScaleFromHeader', () => {
 });
 
 describe('crops on the sky', () => {
-  const arcsec = resolveProfile({
-    preprocess: { cropSize: 120, inputSize: 60, sky: { unit: 'arcsec', width: 6 } },
-    positive: { align: 'none' },
-  });
+  // The original's central input cut and min-max scaling, with the crop in arcsec: these tests
+  // compare pixel values of noiseless sources, which S/N scaling (noise measured in the image)
+  // puts on no common scale.
+  const arcsec = resolveProfile(
+    {
+      preprocess: { cropSize: 120, inputSize: 60, sky: { unit: 'arcsec', width: 6 } },
+      positive: { align: 'none' },
+    },
+    originalDustInWind,
+  );
 
   it('resamples B335 (0.01″/px) and Serpens (0.093″/px) to the same 0.1″ per input pixel', async () => {
     for (const path of [B335, SERPENS]) {
@@ -161,18 +167,25 @@ describe('crops on the sky', () => {
 });
 
 describe('transformShortcuts: no transform predicts the class', () => {
+  // 0.1″ pixels and a 0.1″ beam, for the default's crop of 24 beams.
   const images = (n: number) =>
     Array.from({ length: n }, (_, i) => {
       const px = new Float32Array(48 * 48);
       for (let k = 0; k < px.length; k++)
         px[k] = Math.sin(k * (i + 1) * 0.37) + (k === 24 * 48 + 24 ? 5 : 0);
-      return { image: createImage2D(48, 48, px), source: `img-${i}.fits` };
+      return {
+        image: createImage2D(48, 48, px),
+        source: `img-${i}.fits`,
+        sky: { pixelArcsec: 0.1, beamArcsec: 0.1 },
+      };
     });
 
   it('the default profile multiplies both classes alike: the same sources give the same transforms', async () => {
     const p = resolveProfile({ preprocess: { cropSize: 32, inputSize: 16 } });
     const pos = await buildPositiveSet(images(4), p);
     const neg = await buildNegativeSet(images(4), p);
+    expect(pos.skipped).toEqual([]);
+    expect(pos.shape).toEqual([4, 16, 16, 1]);
     expect(pos.samples.map((s) => s.transforms)).toEqual(neg.samples.map((s) => s.transforms));
     const both = {
       ...pos,

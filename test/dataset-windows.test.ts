@@ -5,14 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError, createImage2D, createRng, toContiguous } from '../src/core/index.js';
 import type { Image2D } from '../src/core/index.js';
 import { FitsHeader, requireImage, writeFits } from '../src/fits/index.js';
+import type { FitsCard } from '../src/fits/index.js';
 import { openFitsImage, readFitsFile, writeFitsFile } from '../src/fits/index.node.js';
 import {
   buildNegativeSet,
   buildPositiveSet,
   dustInWind,
+  originalDustInWind,
   preprocess,
   preprocessWindows,
   resolveProfile,
+  skyScaleFromHeader,
   synthesize,
 } from '../src/dataset/index.js';
 import type {
@@ -21,6 +24,7 @@ import type {
   ImageWindows,
   PreprocessResult,
   TargetProfile,
+  TargetProfileInput,
 } from '../src/dataset/index.js';
 import {
   buildNegativeSetFromFiles,
@@ -32,6 +36,17 @@ import { cropAround, cropAroundMax, cropCenter, normalize } from '../src/image/i
 import { FITS_DIR, REAL_FITS, bigEndian, buildFits } from './helpers/fits-fixtures.js';
 
 const REAL = Object.values(REAL_FITS).map((f) => join(FITS_DIR, f));
+
+/**
+ * A pixel scale (0.05″) and a round beam (0.15″, 3 pixels) for the synthetic files, so that the
+ * profiles with crops on the sky are compared on them too; the pixel profiles ignore the cards.
+ */
+const SKY_CARDS: FitsCard[] = [
+  { key: 'CDELT1', value: -0.05 / 3600 },
+  { key: 'CDELT2', value: 0.05 / 3600 },
+  { key: 'BMAJ', value: 0.15 / 3600 },
+  { key: 'BMIN', value: 0.15 / 3600 },
+];
 
 let dir: string;
 beforeAll(async () => {
@@ -80,9 +95,12 @@ async function compareOnFile(
   profile: TargetProfile,
   opts: { center?: [number, number]; plane?: number[]; angle?: number } = {},
 ): Promise<void> {
-  const image = requireImage(await readFitsFile(path, opts.plane ? { plane: opts.plane } : {}));
+  const file = await readFitsFile(path, opts.plane ? { plane: opts.plane } : {});
+  const image = requireImage(file);
   const pre = { source: path, center: opts.center, angle: opts.angle };
-  const want = await outcome(() => preprocess(image, profile, pre));
+  // The whole image gets the sky scale of its header by hand; preprocessFile reads it itself.
+  const sky = skyScaleFromHeader(file.header);
+  const want = await outcome(() => preprocess(image, profile, { ...pre, ...(sky ? { sky } : {}) }));
   const got = await outcome(() => preprocessFile(path, profile, { ...pre, plane: opts.plane }));
   const what = `${path.split('/').pop()} ${profile.name} ${JSON.stringify(opts)}`;
   if (typeof want === 'string' || typeof got === 'string') {
@@ -92,10 +110,10 @@ async function compareOnFile(
   expectSameResult(got, want, what);
   expect(got.shape).toEqual(image.shape);
   compared++;
-  // Anchored to the image module: without rotation the crop is cropAroundMax's (or
-  // cropAround's) window and the input its normalised centre.
+  // Anchored to the image module: without rotation and in pixels, the crop is cropAroundMax's
+  // (or cropAround's) window and the input its normalised centre.
   const pp = profile.preprocess;
-  if (profile.positive.align === 'none' && !opts.angle) {
+  if (profile.positive.align === 'none' && !opts.angle && pp.sky === null) {
     const o = {
       size: pp.cropSize,
       pad: pp.pad === 'skip' ? 'constant' : pp.pad,
@@ -135,32 +153,50 @@ async function compareCorners(path: string): Promise<void> {
 /** Comparisons made where both paths gave a result (not an error). */
 let compared = 0;
 
-const plain = resolveProfile({ name: 'plain', positive: { align: 'none' } });
+/** A profile in the image's own pixels, over the original's (400 px crop, 100 px input). */
+const inPixels = (p: TargetProfileInput): TargetProfile => resolveProfile(p, originalDustInWind);
+
+const plain = inPixels({ name: 'plain', positive: { align: 'none' } });
 const profiles: TargetProfile[] = [
-  dustInWind,
+  originalDustInWind,
   plain,
-  resolveProfile({ name: 'edge', positive: { align: 'none' }, preprocess: { pad: 'edge' } }),
-  resolveProfile({ name: 'reflect', preprocess: { pad: 'reflect', padValue: -1 } }),
-  resolveProfile({
+  inPixels({ name: 'edge', positive: { align: 'none' }, preprocess: { pad: 'edge' } }),
+  inPixels({ name: 'reflect', preprocess: { pad: 'reflect', padValue: -1 } }),
+  inPixels({
     name: 'reflect-plain',
     positive: { align: 'none' },
     preprocess: { pad: 'reflect' },
   }),
-  resolveProfile({ name: 'skip', positive: { align: 'none' }, preprocess: { pad: 'skip' } }),
-  resolveProfile({
+  inPixels({ name: 'skip', positive: { align: 'none' }, preprocess: { pad: 'skip' } }),
+  inPixels({
     name: 'resize-zscore',
     positive: { align: 'none' },
     preprocess: { inputMode: 'resize', normalize: 'zscore', searchFraction: 0.9 },
   }),
-  resolveProfile({
+  inPixels({
     name: 'small-crop',
     positive: { align: 'none' },
     preprocess: { cropSize: 64, inputSize: 30, searchFraction: 1, pad: 'reflect' },
   }),
-  resolveProfile({
+  inPixels({
     name: 'hand-angle',
     positive: { align: { angles: { 'b335_2017_band6_0.fits': 17, 'edge.fits': -40 } } },
     preprocess: { cropSize: 120, inputSize: 50, pad: 'edge' },
+  }),
+  // Crops on the sky, from the header's pixel scale and beam: the default (24 beams, resized,
+  // aligned), it unaligned, and a central cut in arcsec (resampled after the cut).
+  dustInWind,
+  resolveProfile({ name: 'sky-plain', positive: { align: 'none' } }),
+  resolveProfile({
+    name: 'sky-center-crop',
+    positive: { align: 'none' },
+    preprocess: {
+      sky: { unit: 'arcsec', width: 2 },
+      inputMode: 'center-crop',
+      cropSize: 96,
+      inputSize: 48,
+      pad: 'reflect',
+    },
   }),
 ];
 
@@ -170,7 +206,8 @@ describe('preprocessFile equals preprocess of the whole image, byte for byte', (
       for (const profile of profiles) await compareOnFile(path, profile);
       await compareOnFile(path, plain, { center: [5, 7] });
       await compareCorners(path);
-      await compareOnFile(path, dustInWind, { center: [100, 150], angle: 12 });
+      for (const profile of [originalDustInWind, dustInWind])
+        await compareOnFile(path, profile, { center: [100, 150], angle: 12 });
     });
   }
 
@@ -179,7 +216,7 @@ describe('preprocessFile equals preprocess of the whole image, byte for byte', (
     const files: string[] = [];
     const add = async (name: string, img: Image2D): Promise<void> => {
       const path = join(dir, name);
-      await writeFitsFile(path, img);
+      await writeFitsFile(path, img, SKY_CARDS);
       files.push(path);
     };
     // primary-beam NaN edges
@@ -232,11 +269,12 @@ describe('preprocessFile equals preprocess of the whole image, byte for byte', (
       new FitsHeader([
         { key: 'BSCALE', value: bscale },
         { key: 'BZERO', value: 1e-4 },
+        ...SKY_CARDS,
       ]);
     const paths = [join(dir, 'i16.fits'), join(dir, 'i32.fits'), join(dir, 'f64.fits')];
     await writeFile(paths[0], writeFits(img, scaled(4e-6), { bitpix: 16 }));
     await writeFile(paths[1], writeFits(img, scaled(1e-10), { bitpix: 32 }));
-    await writeFile(paths[2], writeFits(img, undefined, { bitpix: -64 }));
+    await writeFile(paths[2], writeFits(img, SKY_CARDS, { bitpix: -64 }));
     for (const path of paths) for (const profile of profiles) await compareOnFile(path, profile);
     const cols = 90;
     const rows = 70;
@@ -327,6 +365,7 @@ describe('builders from files read windows and build the same datasets as from w
           size: 160 + 70 * i,
           primaryBeam: 0.9,
         }),
+        SKY_CARDS,
       );
       paths.push(p);
     }
@@ -339,30 +378,37 @@ describe('builders from files read windows and build the same datasets as from w
       const img = synthesize(rng.fork(), { kind: 'disk', size: 300 });
       img.set(at[0], at[1], 1);
       const p = join(dir, `edge-${i}.fits`);
-      await writeFitsFile(p, img);
+      await writeFitsFile(p, img, SKY_CARDS);
       paths.push(p);
     }
     const corrupt = join(dir, 'corrupt.fits');
     await writeFile(corrupt, 'SIMPLE  =                    T'.padEnd(400, ' '));
     paths.splice(2, 0, corrupt, join(dir, 'missing.fits'));
-    const linear = resolveProfile({
+    const linear = inPixels({
       name: 'linear',
       linear: { factor: 2, classes: [] },
       preprocess: { pad: 'reflect' },
     });
-    const skip = resolveProfile({
+    const skip = inPixels({
       name: 'skip',
       positive: { align: 'none' },
       preprocess: { pad: 'skip' },
     });
+    // The default with linear transforms of its (sky-scaled) crops.
+    const skyLinear = resolveProfile({
+      name: 'sky-linear',
+      linear: { factor: 2, classes: [], sizeRange: [40, 80] },
+    });
     const settings: [TargetProfile, { minSize?: number; exclude?: string[] }][] = [
       [plain, {}],
+      [originalDustInWind, {}],
       [dustInWind, {}],
       [linear, {}],
+      [skyLinear, {}],
       [skip, {}],
       [plain, { minSize: 300 }],
       [
-        resolveProfile({
+        inPixels({
           name: 'order3-hand',
           positive: {
             align: { angles: { 'gen-0.fits': 33, 'edge-0.fits': -71 } },
@@ -373,12 +419,13 @@ describe('builders from files read windows and build the same datasets as from w
         {},
       ],
       [
-        resolveProfile({
+        inPixels({
           name: 'reflect-rot',
           preprocess: { pad: 'reflect', cropSize: 64, inputSize: 41, searchFraction: 1 },
         }),
         {},
       ],
+      [originalDustInWind, { exclude: ['gen-1.fits', 'serpenssouthc7_2019_band6_0.fits'] }],
       [dustInWind, { exclude: ['gen-1.fits', 'serpenssouthc7_2019_band6_0.fits'] }],
     ];
     for (const [profile, opts] of settings) {
@@ -398,10 +445,15 @@ describe('builders from files read windows and build the same datasets as from w
       expect(warnings).toEqual(wantWarnings);
       // each input is the public preprocess's (which always makes the crop) of the whole image
       const per = fromFiles.shape[1] * fromFiles.shape[2];
+      expect(fromFiles.shape[0], profile.name).toBeGreaterThan(0);
       for (const [i, sample] of fromFiles.samples.entries()) {
         if (sample.parents) continue;
-        const image = requireImage(await readFitsFile(sample.source));
-        const want = preprocess(image, profile, { source: sample.source }).input;
+        const file = await readFitsFile(sample.source);
+        const sky = skyScaleFromHeader(file.header);
+        const want = preprocess(requireImage(file), profile, {
+          source: sample.source,
+          ...(sky ? { sky } : {}),
+        }).input;
         const got = createImage2D(
           fromFiles.shape[1],
           fromFiles.shape[2],
@@ -414,7 +466,7 @@ describe('builders from files read windows and build the same datasets as from w
       );
     }
     const positives = paths.filter((p) => !p.includes('COS850')).slice(0, 4);
-    for (const profile of [dustInWind, linear]) {
+    for (const profile of [originalDustInWind, dustInWind, linear, skyLinear]) {
       const fromFiles = await buildPositiveSetFromFiles(positives, profile, { seed: 2 });
       const fromImages = await buildPositiveSet(readSourceImages(positives), profile, { seed: 2 });
       expectSameDataset(fromFiles, fromImages);

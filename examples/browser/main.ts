@@ -12,6 +12,7 @@ import {
   renderPng,
   requireImage,
   resolveProfile,
+  skyScaleFromHeader,
   toContiguous,
   useFastBackend,
   type LoadedModel,
@@ -52,8 +53,12 @@ async function onFitsFile(file: File): Promise<void> {
   $('error').textContent = '';
   lastFile = file;
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const image = requireImage(readFits(bytes, { name: file.name }));
-  const prepared = preprocess(image, profile, { source: file.name });
+  const fits = readFits(bytes, { name: file.name });
+  const image = requireImage(fits);
+  // A profile that crops on the sky (the default spans 24 beams) needs the header's pixel scale
+  // and beam; a file without them is refused with a message saying so.
+  const sky = skyScaleFromHeader(fits.header);
+  const prepared = preprocess(image, profile, { source: file.name, ...(sky ? { sky } : {}) });
 
   const [rows, cols] = image.shape;
   $<HTMLImageElement>('full').src = pngUrl(renderPng(image, { stretch: 'asinh' }));

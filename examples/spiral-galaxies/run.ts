@@ -68,18 +68,22 @@ console.log(
 );
 if (args.out) await saveDataset(dataset, args.out);
 
-// 3. Split by source: no spiral's flips or rotations sit on both sides.
-const { train, test } = splitDataset(dataset, { test: 0.25, seed });
-console.log(`train ${train.shape[0]} samples, test ${test.shape[0]} samples (sources kept apart)`);
+// 3. Split by source: no spiral's flips or rotations sit on both sides. The validation part
+//    picks the epoch to keep (the profile keeps the default's early stopping on val_loss).
+const { train, validation, test } = splitDataset(dataset, { test: 0.25, validation: 0.15, seed });
+console.log(
+  `train ${train.shape[0]}, validation ${validation.shape[0]}, test ${test.shape[0]} samples (sources kept apart)`,
+);
 
 // 4. Train the profile's small network and evaluate on the held-out sources.
 const model = await createModel(profile.model);
 const t1 = performance.now();
 const history = await trainModel(model, train, {
   ...profile.train,
+  validationData: validation,
   onEpochEnd: (log) =>
     console.log(
-      `epoch ${log.epoch + 1}/${log.epochs}: loss ${log.loss.toFixed(3)} acc ${log.acc.toFixed(3)}`,
+      `epoch ${log.epoch + 1}/${log.epochs}: loss ${log.loss.toFixed(3)} acc ${log.acc.toFixed(3)} val_loss ${log.valLoss?.toFixed(3)}`,
     ),
 });
 console.log(`trained on ${history.backend} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);

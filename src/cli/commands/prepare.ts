@@ -7,13 +7,16 @@ import { DatasetError } from '../../core/errors.js';
 import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { createRng } from '../../core/random.js';
+import { FitsHeader } from '../../fits/index.js';
 import {
   buildNegativeSet,
   classCounts,
   concatDatasets,
   profileHash,
   sampleImage,
+  skyScaleFromHeader,
   synthesize,
+  synthesizeScene,
 } from '../../dataset/index.js';
 import type { BuildOptions, Dataset, SourceImage, TargetProfile } from '../../dataset/index.js';
 import {
@@ -36,16 +39,39 @@ interface PrepareFlags {
   review: boolean;
 }
 
+/**
+ * Synthetic disks for `--synthetic-negatives`. For a profile whose crop is on the sky, each
+ * image carries the pixel scale and beam of its scene's FITS cards (without them it would be
+ * refused), drawn at the sampling of the profile's input (beams of `inputSize / width` pixels,
+ * or `width / inputSize` arcsec per pixel), so the crop is at most `cropSize` pixels.
+ */
 function* syntheticNegatives(
   count: number,
   profile: TargetProfile,
   seed: number,
 ): Generator<SourceImage> {
   const rng = createRng(seed ^ 0x51a7);
+  const { cropSize, inputSize, sky } = profile.preprocess;
   // Twice the crop so the crop sits inside the image, as it would in a real 1000 px product.
-  const size = Math.max(128, 2 * profile.preprocess.cropSize);
+  const size = Math.max(128, 2 * cropSize);
   for (let i = 0; i < count; i++) {
-    yield { image: synthesize(rng.fork(), { kind: 'disk', size }), source: `synthetic-disk-${i}` };
+    const source = `synthetic-disk-${i}`;
+    if (sky === null) {
+      yield { image: synthesize(rng.fork(), { kind: 'disk', size }), source };
+      continue;
+    }
+    const scene = synthesizeScene(rng.fork(), {
+      kind: 'disk',
+      size,
+      ...(sky.unit === 'beam'
+        ? { beamMajor: inputSize / sky.width }
+        : { pixelScale: sky.width / inputSize }),
+      // As synthesize draws its disks: no primary-beam cut, no sidelobe stripes.
+      primaryBeam: false,
+      sidelobes: false,
+    });
+    const scale = skyScaleFromHeader(new FitsHeader(scene.cards));
+    yield { image: scene.image, source, ...(scale ? { sky: scale } : {}) };
   }
 }
 
