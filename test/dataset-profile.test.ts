@@ -4,6 +4,7 @@ import {
   originalDustInWind,
   profileHash,
   resolveProfile,
+  resolveSavedProfile,
 } from '../src/dataset/index.js';
 import { DEFAULT_MODEL_CONFIG, DEFAULT_TRAIN_CONFIG } from '../src/model/config.js';
 
@@ -146,5 +147,20 @@ describe('profileHash', () => {
     expect(
       profileHash(resolveProfile({ name: 'x', threshold: 0.7, preprocess: { cropSize: 401 } })),
     ).not.toBe(profileHash(a));
+  });
+});
+
+describe('resolveSavedProfile', () => {
+  it('prepares a model saved before sky crops as it was trained (pixel crops), a new one by its own profile', () => {
+    // What a model saved by an earlier version recorded: a whole profile without preprocess.sky.
+    const { sky: _sky, ...oldPreprocess } = originalDustInWind.preprocess;
+    const old = resolveSavedProfile({ ...originalDustInWind, preprocess: oldPreprocess });
+    expect(old.preprocess.sky).toBeNull();
+    expect(old.preprocess.inputSize).toBe(100);
+    expect(old.preprocess.normalize).toBe('minmax');
+    const now = resolveSavedProfile(JSON.parse(JSON.stringify(dustInWind)));
+    expect(now.preprocess.sky).toEqual({ unit: 'beam', width: 24 });
+    expect(now.model.convBlocks).toEqual(dustInWind.model.convBlocks);
+    expect(resolveSavedProfile(undefined).name).toBe(dustInWind.name);
   });
 });

@@ -276,6 +276,22 @@ export const dustInWind: TargetProfile = {
   },
 };
 
+/**
+ * The profile a saved model or dataset recorded, resolved. A profile saved before crops on the
+ * sky existed (its `preprocess` has no `sky` key; the library's default then cut pixel crops) is
+ * resolved over {@link originalDustInWind}, so the model's images are prepared as they were when
+ * it was trained, not by today's default.
+ *
+ * @param saved - the recorded profile (e.g. `meta.profile`), or nothing for the default
+ * @throws TypeError or RangeError as {@link resolveProfile} does
+ */
+export function resolveSavedProfile(saved: unknown): TargetProfile {
+  if (saved === undefined || saved === null) return resolveProfile({});
+  const pre = isRecord(saved) ? saved.preprocess : undefined;
+  const beforeSky = isRecord(pre) && !('sky' in pre);
+  return resolveProfile(saved as TargetProfileInput, beforeSky ? originalDustInWind : dustInWind);
+}
+
 /** A base profile's model settings without the fields that follow the profile's own sizes. */
 function baseArchitecture(model: Partial<ModelConfig>): Partial<ModelConfig> {
   const { inputShape: _shape, classes: _classes, ...rest } = model;

@@ -8,7 +8,12 @@ import { toContiguous, type Image2D } from '../core/image2d.js';
 import { cropCenterFraction, findSources } from '../image/index.js';
 import { centerFractionRange } from '../image/crop-center-fraction.js';
 import { preprocess } from '../dataset/preprocess.js';
-import { resolveProfile, type TargetProfile, type TargetProfileInput } from '../dataset/profile.js';
+import {
+  resolveProfile,
+  resolveSavedProfile,
+  type TargetProfile,
+  type TargetProfileInput,
+} from '../dataset/profile.js';
 import type { LoadedModel } from '../model/io.js';
 import { predict } from '../model/predict.js';
 import { applyTemperature } from '../model/calibration.js';
@@ -279,7 +284,7 @@ export function profileForModel(
   profile?: TargetProfile | TargetProfileInput,
 ): TargetProfile {
   if (profile !== undefined) return resolveProfile(profile as TargetProfileInput);
-  return resolveProfile((loaded.meta.profile ?? {}) as TargetProfileInput);
+  return resolveSavedProfile(loaded.meta.profile);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadDataset } from '../../dataset/persist.node.js';
-import { resolveProfile, type TargetProfileInput } from '../../dataset/profile.js';
+import { resolveSavedProfile } from '../../dataset/profile.js';
 import { loadModel } from '../../model/io.node.js';
 import type { Evaluation } from '../../model/metrics.js';
 import { crossValidate, formatCrossValidation } from '../../pipeline/cross-validate.js';
@@ -67,7 +67,7 @@ export function register(program: Command): void {
       const loaded = await loadModel(o.model);
       const dataset = await loadDataset(o.data);
       if (o.cv !== undefined) {
-        const profile = resolveProfile((loaded.meta.profile ?? {}) as TargetProfileInput);
+        const profile = resolveSavedProfile(loaded.meta.profile);
         const cv = await crossValidate(dataset, {
           profile,
           k: o.cv,
