@@ -90,7 +90,8 @@ td.score { white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.file { word-break: break-all; min-width: 200px; max-width: 360px; }
 .table-scroll { overflow-x: auto; }
 td.thumbs { white-space: nowrap; } td.thumbs img + img { margin-left: 4px; }
-td.thumbs figure { display: inline-block; vertical-align: top; margin: 0 6px 0 0; }
+td.thumbs .views { display: flex; gap: 6px; align-items: flex-start; }
+td.thumbs figure { margin: 0; }
 td.thumbs figcaption { font-size: 11px; color: var(--muted); text-align: center; }
 td.thumbs .rotated { color: #9a6700; }
 td.num, td.ra, td.dec { font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -214,7 +215,7 @@ function candidatesSection(
       : '';
     const thumb = `<figure class="input">${input}<figcaption>${caption}</figcaption></figure>`;
     const sal = c.saliency
-      ? `<img class="thumb saliency" src="${escapeHtml(imageSrc(c.saliency, { ...c, id: `${c.id}#saliency` }))}" width="${size}" height="${size}" alt="saliency of ${escapeHtml(c.file)}" title="what drove the score (occlusion saliency)" loading="lazy">`
+      ? `<figure class="saliency"><img class="thumb saliency" src="${escapeHtml(imageSrc(c.saliency, { ...c, id: `${c.id}#saliency` }))}" width="${size}" height="${size}" alt="saliency of ${escapeHtml(c.file)}" title="what drove the score (occlusion saliency)" loading="lazy"><figcaption>saliency</figcaption></figure>`
       : '';
     const pct = Number.isFinite(c.score) ? Math.max(0, Math.min(1, c.score)) * 100 : 0;
     const std =
@@ -234,7 +235,7 @@ function candidatesSection(
       : '';
     return `<tr class="candidate" data-id="${escapeHtml(c.id)}" data-score="${escapeHtml(String(c.score))}">
 <td class="rank">${i + 1}</td>
-<td class="thumbs">${thumb}${sal}${sky}</td>
+<td class="thumbs"><div class="views">${thumb}${sal}${sky}</div></td>
 <td class="score">${fmt(c.score)}${std}<div class="bar"><span style="width:${pct.toFixed(1)}%"></span></div></td>
 <td class="label">${escapeHtml(c.label)}${known}</td>
 <td class="ra">${escapeHtml(c.raHms ?? '')}${c.frame ? `<div class="muted">${escapeHtml(c.frame)}</div>` : ''}</td>
