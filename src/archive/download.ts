@@ -50,7 +50,7 @@ export interface DownloadOptions extends RetryOptions {
   skipUnauthorized?: boolean;
   /** Check that a `.fits` file holds a FITS header and all the data it declares before renaming it. */
   verifyFits?: boolean;
-  /** HTTP layer (default `cross-fetch`). */
+  /** HTTP layer (default `defaultFetch`: the platform's `fetch`). */
   fetch?: FetchLike;
   /**
    * Archive mirror base URLs, in order of preference. A file whose URL lies under one of them

@@ -3,14 +3,22 @@ import { ArchiveError } from '../core/errors.js';
 import { parseVOTable } from './votable.js';
 
 /**
- * The part of the Fetch API this module uses. `cross-fetch` is the default; pass the platform's
+ * The part of the Fetch API this module uses. {@link defaultFetch} is the default; pass another
  * `fetch` or a test double instead. Bodies may be web `ReadableStream`s or Node readables
  * (node-fetch); both are read as async iterables of bytes.
  */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
-/** The default HTTP layer: `cross-fetch` (node-fetch in Node, the browser's fetch elsewhere). */
-export const defaultFetch: FetchLike = crossFetch as FetchLike;
+/**
+ * The default HTTP layer: the platform's `fetch` (Node 18+, browsers), looked up at each call;
+ * `cross-fetch` where there is none. The platform's fetch ends a body that the server cuts
+ * short of its `Content-Length` with an error at once, where node-fetch (cross-fetch in Node)
+ * waits for the inactivity timeout.
+ */
+export const defaultFetch: FetchLike = (url, init) =>
+  typeof globalThis.fetch === 'function'
+    ? globalThis.fetch(url, init)
+    : (crossFetch as FetchLike)(url, init);
 
 /** Retry and timeout settings shared by every request of the archive client. */
 export interface RetryOptions {
@@ -96,13 +104,20 @@ export async function* bodyChunks(res: Response): AsyncGenerator<Uint8Array> {
     return;
   }
   const reader = (body as ReadableStream<Uint8Array>).getReader();
+  let ended = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
+      if (done) {
+        ended = true;
+        return;
+      }
       yield value;
     }
   } finally {
+    // A reader that stops early (an error while writing) cancels the rest of the body, which
+    // frees the connection.
+    if (!ended) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }

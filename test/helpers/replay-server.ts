@@ -149,8 +149,11 @@ export async function startReplayServer(opts: ReplayServerOptions = {}): Promise
     res.writeHead(status, headers);
     if (fault?.kind === 'cut' || fault?.kind === 'short' || fault?.kind === 'stall') {
       res.write(body.subarray(0, Math.min(fault.after, body.length)), () => {
-        if (fault.kind === 'cut') res.socket?.destroy();
-        else if (fault.kind === 'short') res.socket?.end();
+        // A moment for the client to read what was sent: a reset (or an end) arriving first
+        // would make the client drop bytes it had received but not yet handed over (the
+        // kernel on a reset, the platform's fetch when its body stream errors).
+        if (fault.kind === 'cut') setTimeout(() => res.socket?.destroy(), 30);
+        else if (fault.kind === 'short') setTimeout(() => res.socket?.end(), 30);
         // stall: keep the socket open and silent; close() destroys it.
       });
       return;
