@@ -11,7 +11,7 @@ import {
 } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { makeDirectory } from '../core/atomic.node.js';
+import { makeDirectory } from '../core/files.node.js';
 import { mapConcurrent } from '../core/concurrency.js';
 import { ArchiveError, systemErrorText } from '../core/errors.js';
 import { scanFitsLayout } from '../fits/layout.js';

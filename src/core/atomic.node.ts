@@ -1,5 +1,4 @@
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { open, rename, rm } from 'node:fs/promises';
 
 /** Options of {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -34,47 +33,5 @@ export async function writeFileAtomic(
   } catch (err) {
     await rm(part, { force: true });
     throw err;
-  }
-}
-
-/**
- * Create the folder `path` and any missing parents, like `mkdir -p`, visiting each missing
- * component once: Node's own `mkdir(path, { recursive: true })` never returns on a file system
- * that answers `ENOENT` to creating a folder whose parent exists (under `/proc`, for one).
- * Resolves when `path` is a folder (or a symbolic link to one).
- *
- * @param path - the folder
- * @throws the system's error (`ENOTDIR` when a file is in the way, `EACCES`, `ELOOP`, `ENOENT`
- *   when a folder cannot be created where its parent exists, ...) with its `code` and `path`
- */
-export async function makeDirectory(path: string): Promise<void> {
-  const missing: string[] = [];
-  for (let p = resolve(path); ;) {
-    let isDir: boolean;
-    try {
-      isDir = (await stat(p)).isDirectory();
-    } catch (err) {
-      const parent = dirname(p);
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === p) throw err;
-      missing.push(p);
-      p = parent;
-      continue;
-    }
-    if (!isDir) {
-      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), {
-        code: 'ENOTDIR',
-        syscall: 'mkdir',
-        path: p,
-      });
-    }
-    break;
-  }
-  for (const p of missing.reverse()) {
-    try {
-      await mkdir(p);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(p)).isDirectory())
-        throw err;
-    }
   }
 }

@@ -68,6 +68,8 @@ const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
   ENAMETOOLONG: 'name too long',
   EMFILE: 'too many open files',
   EIO: 'input/output error',
+  ENOTREG: 'not a regular file',
+  EFBIG: 'file too large',
 };
 
 /**
