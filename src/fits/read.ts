@@ -1,8 +1,8 @@
-import { gunzipSync } from 'fflate';
 import { FitsError } from '../core/errors.js';
 import { createImage2D } from '../core/image2d.js';
 import type { Image2D, PixelArray } from '../core/image2d.js';
 import { fitsjsWalk } from './fitsjs-adapter.js';
+import { gunzipFits, isGzip } from './gzip.js';
 import type { FitsjsHdu, FitsjsSource } from './fitsjs-adapter.js';
 import { FitsHeader } from './header.js';
 import { walkHdus, walkHdusFrom } from './layout.js';
@@ -99,9 +99,6 @@ export interface FitsFile {
   header: FitsHeader;
 }
 
-/** @internal Largest ratio deflate can reach, so a gzip stream claiming more is corrupt. */
-export const MAX_DEFLATE_RATIO = 1032;
-
 /**
  * Read a FITS file from memory: every HDU's header, and the first image HDU (or `opts.hdu`) as
  * an {@link Image2D}. Gzip-compressed bytes (`.fits.gz`) are recognised and inflated. Works in
@@ -134,7 +131,7 @@ export function readFitsBytes(
 ): FitsFile {
   const name = opts.name ?? DEFAULT_READ_FITS_OPTIONS.name;
   let bytes = src;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzip(bytes, name);
+  if (isGzip(bytes)) bytes = gunzipFits(bytes, name);
   const hdus = readStructure(bytes, name);
   const imageHdu = chooseImageHdu(hdus, opts, name);
   const header = hdus[imageHdu ?? 0].header;
@@ -203,24 +200,6 @@ export function noImageMessage(name: string, hdus: readonly FitsHdu[]): string {
 
 function describeKind(kind: FitsHduKind): string {
   return kind === 'empty' ? 'empty (no data)' : `a ${kind}`;
-}
-
-function gunzip(bytes: Uint8Array, name: string): Uint8Array {
-  const n = bytes.length;
-  const claimed =
-    n >= 18
-      ? (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0
-      : 0;
-  if (n < 18 || claimed > n * MAX_DEFLATE_RATIO) {
-    throw new FitsError(`${name}: corrupt gzip stream (truncated or impossible size)`, name);
-  }
-  try {
-    return gunzipSync(bytes);
-  } catch (err) {
-    throw new FitsError(`${name}: corrupt gzip stream (${(err as Error).message})`, name, {
-      cause: err,
-    });
-  }
 }
 
 /**
