@@ -1,6 +1,6 @@
 import crossFetch from 'cross-fetch';
 import { ArchiveError } from '../core/errors.js';
-import { parseVOTable } from './votable.js';
+import { isServiceError, parseVOTable } from './votable.js';
 
 /**
  * The part of the Fetch API this module uses. {@link defaultFetch} is the default; pass another
@@ -179,15 +179,48 @@ export async function fetchWith<T>(
   );
 }
 
-/** An `ArchiveError` for a non-2xx answer, quoting the start of its body. */
+/** @internal Bytes of a non-2xx body read for its message: a TAP error document fits, a huge page does not. */
+export const ERROR_BODY_PREFIX_BYTES = 64 * 1024;
+
+/**
+ * At most the first `maxBytes` of a body as text; the rest is never read (the body is cancelled,
+ * which frees the connection).
+ */
+async function bodyPrefix(res: Response, maxBytes: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of bodyChunks(res)) {
+      chunks.push(chunk.subarray(0, maxBytes - n));
+      n += Math.min(chunk.length, maxBytes - n);
+      if (n >= maxBytes) break;
+    }
+  } catch {
+    // What arrived before the connection failed is enough for a message.
+  }
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder('utf-8').decode(all);
+}
+
+/**
+ * An `ArchiveError` for a non-2xx answer, quoting the start of its body. Only the first
+ * {@link ERROR_BODY_PREFIX_BYTES} of the body are read. A TAP/DataLink error document there
+ * (`QUERY_STATUS=ERROR`) gives the service's own message; anything else — an HTML page, a
+ * VOTable cut at the prefix — gives the HTTP status and the start of the text.
+ */
 export async function httpError(url: string, res: Response): Promise<ArchiveError> {
-  const body = await res.text().catch(() => '');
+  const body = await bodyPrefix(res, ERROR_BODY_PREFIX_BYTES);
   if (/<VOTABLE/i.test(body)) {
     // TAP and DataLink services explain failures in a VOTable with QUERY_STATUS=ERROR.
     try {
       parseVOTable(body, { source: url });
     } catch (e) {
-      if (e instanceof ArchiveError)
+      if (isServiceError(e))
         return new ArchiveError(`${e.message} (HTTP ${res.status})`, url, res.status);
     }
   }
