@@ -101,7 +101,12 @@ export async function readFromFile(path: string): Promise<FromFile> {
 /** Rows as an aligned text table. */
 export function textTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
+  // A loop, not Math.max(...column): a cube's table of planes can have 100,000s of rows.
+  const widths = header.map((_, j) => {
+    let w = 0;
+    for (const r of cells) w = Math.max(w, r[j].length);
+    return w;
+  });
   return cells
     .map((r) =>
       r
