@@ -1,5 +1,6 @@
 import { writeFileAtomic } from '../../core/atomic.node.js';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
+import { makeDirectory } from '../../core/files.node.js';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../model/io.node.js';
@@ -90,7 +91,7 @@ export function register(program: Command): void {
         );
       }
       if (o.copyPositives !== undefined) {
-        await mkdir(o.copyPositives, { recursive: true });
+        await makeDirectory(o.copyPositives);
         for (const f of positives) await copyFile(f, join(o.copyPositives, basename(f)));
       }
       if (skipped > 0) process.exitCode = 1;

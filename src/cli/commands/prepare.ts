@@ -86,6 +86,19 @@ export function register(program: Command): void {
       const exclude = flags.exclude ? await readExcludeList(flags.exclude) : [];
       const posPaths = flags.positives ? await listFitsFiles(flags.positives) : [];
       const negPaths = flags.negatives ? await listFitsFiles(flags.negatives) : [];
+      // A folder given without FITS files in it is a mistake (a parent folder, a typo), not an
+      // empty class: say so rather than prepare a dataset that train cannot learn from.
+      for (const [flag, folder, paths] of [
+        ['--positives', flags.positives, posPaths],
+        ['--negatives', flags.negatives, negPaths],
+      ] as const) {
+        if (folder !== undefined && paths.length === 0) {
+          throw new DatasetError(
+            `${folder}: no FITS files (.fits, .fit, .fits.gz) directly in this folder (given as ${flag})`,
+            folder,
+          );
+        }
+      }
       const total = posPaths.length + negPaths.length + synthetic;
       const bar = createProgressBar({ unit: 'files' });
       const warnings: string[] = [];
@@ -112,6 +125,22 @@ export function register(program: Command): void {
       const ds = concatDatasets(parts);
       if (ds.shape[0] === 0)
         throw new DatasetError(`no usable images: every one of the ${total} sources was skipped`);
+      const counts = classCounts(ds);
+      const positiveClass = profile.classes[profile.classes.length - 1];
+      if (posPaths.length > 0 && (counts[positiveClass] ?? 0) === 0) {
+        const why = ds.skipped.find((s) => posPaths.includes(s.source))?.reason;
+        throw new DatasetError(
+          `${flags.positives}: no usable positives: every one of the ${posPaths.length} FITS files was skipped` +
+            (why ? ` (the first: ${why})` : ''),
+          flags.positives,
+        );
+      }
+      const missing = profile.classes.filter((c) => (counts[c] ?? 0) === 0);
+      if (missing.length > 0) {
+        warnings.unshift(
+          `the dataset has no ${missing.join(' or ')} samples; train needs every class (add --positives, --negatives or --synthetic-negatives)`,
+        );
+      }
       await saveDataset(ds, flags.out);
       const out = process.stdout;
       out.write(

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { makeDirectory } from '../../core/files.node.js';
 import type { Command } from 'commander';
 import { PipelineError } from '../../core/errors.js';
 import { mergeResults, productReportData, writeMergedResults } from '../../pipeline/merge.node.js';
@@ -60,7 +60,7 @@ export function register(program: Command): void {
       }
       const merged = await mergeResults(dirs, { positivesOnly: Boolean(flags.positivesOnly) });
       for (const w of merged.warnings) process.stderr.write(`alma-classifier: warning: ${w}\n`);
-      await mkdir(flags.out, { recursive: true });
+      await makeDirectory(flags.out);
       await writeMergedResults(merged.results, flags.out);
       const positives = merged.results.filter((r) => r.positive).length;
       const written = await writeReport(
