@@ -8,7 +8,7 @@ import type { Image2D } from '../core/image2d.js';
 import { AlmaClassifierError } from '../core/errors.js';
 import { requireImage, type FitsFile } from '../fits/index.js';
 import { skyScaleFromHeader } from '../dataset/sky-scale.js';
-import { readFitsFile } from '../fits/index.node.js';
+import { readFitsCollapsed, readFitsFile, type CollapseMethod } from '../fits/index.node.js';
 import type { LoadedModel } from '../model/io.js';
 import { listFitsFiles } from '../dataset/files.node.js';
 import {
@@ -21,6 +21,10 @@ import {
 
 /** Options of {@link classify}: {@link ClassifyOptions} plus file handling. */
 export interface ClassifyFilesOptions extends ClassifyOptions {
+  /** For cubes: the plane to score, as `readFitsFile`'s `plane` (ALMA: `[stokes, channel]`). */
+  plane?: number[];
+  /** For cubes: score the cube collapsed along its spectral axis (see `readFitsCollapsed`). */
+  collapse?: CollapseMethod;
   /** Called for a file that cannot be read or prepared; it is skipped. Default: ignore. */
   onWarning?: (file: string, message: string) => void;
   /** Called after each file with the number done and the total. */
@@ -103,7 +107,10 @@ export async function classify(
   for (let i = 0; i < paths.length; i++) {
     const file = paths[i];
     try {
-      const fits = await readFitsFile(file);
+      const fits =
+        opts.collapse !== undefined
+          ? await readFitsCollapsed(file, { method: opts.collapse })
+          : await readFitsFile(file, opts.plane !== undefined ? { plane: opts.plane } : {});
       const image = requireImage(fits);
       candidates.push(...(await classifyImages(loaded, [named1(file, image, fits)], options)));
     } catch (err) {

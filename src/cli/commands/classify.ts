@@ -2,10 +2,11 @@ import { writeFileAtomic } from '../../core/atomic.node.js';
 import { copyFile } from 'node:fs/promises';
 import { makeDirectory } from '../../core/files.node.js';
 import { basename, join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { COLLAPSE_METHODS, type CollapseMethod } from '../../fits/index.node.js';
 import { loadModel } from '../../model/io.node.js';
 import { classify } from '../../pipeline/classify.node.js';
-import { numberOption } from '../options.js';
+import { numberListOption, numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 
 interface ClassifyFlags {
@@ -17,6 +18,8 @@ interface ClassifyFlags {
   copyPositives?: string;
   out: string;
   json: boolean;
+  plane?: number[];
+  collapse?: CollapseMethod;
 }
 
 /** Registers `classify`: score FITS files with a saved model. */
@@ -52,6 +55,21 @@ export function register(program: Command): void {
       'score only the brightest object of each image (as the original)',
       false,
     )
+    .addOption(
+      numberListOption(
+        '--plane <i,j>',
+        'for cubes: score this plane, one index per axis beyond the second, outermost first (ALMA: stokes,channel)',
+        { integer: true, min: 0 },
+      ),
+    )
+    .addOption(
+      new Option(
+        '--collapse <method>',
+        'for cubes: score the cube collapsed along its spectral axis (NaN channels skipped): sum, or moment0 (sum × channel width)',
+      )
+        .choices(COLLAPSE_METHODS)
+        .conflicts('plane'),
+    )
     .option('--copy-positives <dir>', 'copy the files with a positive candidate into this folder')
     .option('--out <file>', 'where to write the candidates', 'candidates.json')
     .option('--json', 'print the candidates as JSON instead of a table', false)
@@ -64,6 +82,8 @@ export function register(program: Command): void {
         batchSize: o.batchSize,
         maxSources: o.maxSources,
         allSources: !o.brightestOnly,
+        ...(o.plane !== undefined ? { plane: o.plane } : {}),
+        ...(o.collapse !== undefined ? { collapse: o.collapse } : {}),
         onWarning: (file, message) => {
           skipped++;
           process.stderr.write(`skipped ${file}: ${message}\n`);

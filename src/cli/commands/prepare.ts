@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { COLLAPSE_METHODS, type CollapseMethod } from '../../fits/index.node.js';
 import { writeReviewPage } from '../../report/report.node.js';
 import type { ReviewItem } from '../../report/types.js';
 import { loadProfile } from '../profile.js';
 import { DatasetError } from '../../core/errors.js';
-import { numberOption } from '../options.js';
+import { numberListOption, numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { createRng } from '../../core/random.js';
 import {
@@ -22,6 +23,7 @@ import {
   listFitsFiles,
   readExcludeList,
   saveDataset,
+  type ReadSourceOptions,
 } from '../../dataset/index.node.js';
 
 /** Options of `alma-classifier prepare`, as commander parses them. */
@@ -34,6 +36,8 @@ interface PrepareFlags {
   exclude?: string;
   seed: number;
   review: boolean;
+  plane?: number[];
+  collapse?: CollapseMethod;
 }
 
 function* syntheticNegatives(
@@ -67,6 +71,21 @@ export function register(program: Command): void {
       ),
     )
     .option('--exclude <decisions.json>', 'file names or sample ids rejected on review')
+    .addOption(
+      numberListOption(
+        '--plane <i,j>',
+        'for cubes: use this plane, one index per axis beyond the second, outermost first (ALMA: stokes,channel)',
+        { integer: true, min: 0 },
+      ),
+    )
+    .addOption(
+      new Option(
+        '--collapse <method>',
+        'for cubes: use the cube collapsed along its spectral axis (NaN channels skipped): sum, or moment0 (sum × channel width)',
+      )
+        .choices(COLLAPSE_METHODS)
+        .conflicts('plane'),
+    )
     .addOption(
       numberOption('--seed <n>', 'seed of augmentation and synthetic images', { integer: true }, 0),
     )
@@ -103,7 +122,9 @@ export function register(program: Command): void {
       const bar = createProgressBar({ unit: 'files' });
       const warnings: string[] = [];
       let done = 0;
-      const opts: BuildOptions = {
+      const opts: BuildOptions & ReadSourceOptions = {
+        ...(flags.plane !== undefined ? { plane: flags.plane } : {}),
+        ...(flags.collapse !== undefined ? { collapse: flags.collapse } : {}),
         exclude,
         seed,
         onWarning: (message) => warnings.push(message),
