@@ -41,6 +41,18 @@ export const DEFAULT_RETRY_OPTIONS: Required<RetryOptions> = {
 // service-reported errors; this set tells the two apart without widening ArchiveError.
 const connectionFailures = new WeakSet<ArchiveError>();
 
+/**
+ * Whether `err` is a failure to reach a service at all — connection refused or reset, a name
+ * that does not resolve, a timeout, a transfer cut short — rather than an answer from it (an
+ * HTTP error status, `QUERY_STATUS=ERROR`). Useful to tell a user that the archive cannot be
+ * reached (offline, a firewall, a mirror down).
+ *
+ * @param err - an error thrown by `AlmaArchive` or `downloadProducts`
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  return err instanceof ArchiveError && connectionFailures.has(err);
+}
+
 /** An answer or failure that another attempt may fix (5xx, 429, timeout, network error). */
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof ArchiveError)) return true;
