@@ -99,20 +99,48 @@ function diskError(path: string, what: string, err?: unknown, note?: string): Ar
 
 const KEPT = 'the .part is kept for a resume';
 
-/** Write all of `chunk` at the file's position, however many calls the system takes. */
-async function writeAll(fh: FileHandle, chunk: Uint8Array, path: string): Promise<void> {
+/**
+ * Append `chunk` to a `.part` that holds `good` bytes, however many calls the system takes, and
+ * check that the file then holds `good + chunk.length`: a disk that loses bytes (a failing
+ * device, a broken network mount) would otherwise leave a `.part` whose resume gives a file of
+ * the right size and the wrong content. On a failure the `.part` keeps what the disk took (a
+ * full disk), or is cut back to the `good` bytes when it holds other than what was written, so
+ * what is kept for a resume is always a true prefix of the file.
+ */
+async function appendChecked(
+  fh: FileHandle,
+  chunk: Uint8Array,
+  good: number,
+  path: string,
+): Promise<void> {
   let at = 0;
-  while (at < chunk.length) {
-    let written: number;
-    try {
-      ({ bytesWritten: written } = await fh.write(chunk, at, chunk.length - at));
-    } catch (err) {
-      throw diskError(path, 'cannot write', err, KEPT);
+  try {
+    while (at < chunk.length) {
+      let written: number;
+      try {
+        ({ bytesWritten: written } = await fh.write(chunk, at, chunk.length - at));
+      } catch (err) {
+        throw diskError(path, 'cannot write', err, KEPT);
+      }
+      if (!(written > 0)) throw diskError(path, 'the disk accepted no more bytes', undefined, KEPT);
+      at += written;
     }
-    if (!(written > 0)) {
-      throw diskError(path, 'the disk accepted no more bytes', undefined, KEPT);
+    const size = (await fh.stat()).size;
+    if (size !== good + at) {
+      throw diskError(
+        path,
+        `${good + at} bytes written but the file holds ${size}`,
+        undefined,
+        KEPT,
+      );
     }
-    at += written;
+  } catch (err) {
+    const size = await fh.stat().then(
+      (st) => st.size,
+      () => -1,
+    );
+    if (size !== good + at) await fh.truncate(good).catch(() => undefined);
+    throw err;
   }
 }
 
@@ -173,36 +201,55 @@ interface SavedFile {
   bytes: number;
 }
 
+/** A `.part` a run began for a product, and the file's size as the answer that began it said. */
+interface PartialFile {
+  part: string;
+  total: number | null;
+}
+
+/** What {@link DOWNLOAD_RECORD_FILE} says about earlier runs (a later line wins). */
+interface DownloadRecord {
+  /** URL → the file it was saved as. */
+  saved: Map<string, SavedFile>;
+  /** URL → the `.part` begun for it and not yet completed. */
+  partials: Map<string, PartialFile>;
+}
+
 /**
- * The record of earlier runs: URL → the file it was saved as (a later line wins). Lines that do
- * not parse (a torn last line) or name an unsafe file are ignored; no record is an empty map.
+ * The record of earlier runs: URL → the file it was saved as, and URL → the `.part` begun for
+ * it. Lines that do not parse (a torn last line) or name an unsafe file are ignored; no record
+ * is an empty one.
  */
-async function readRecord(path: string): Promise<Map<string, SavedFile>> {
-  const saved = new Map<string, SavedFile>();
+async function readRecord(path: string): Promise<DownloadRecord> {
+  const record: DownloadRecord = { saved: new Map(), partials: new Map() };
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    return saved;
+    return record;
   }
   for (const line of text.split('\n')) {
-    let entry: Partial<Record<'url' | 'file' | 'bytes', unknown>>;
+    let entry: Partial<Record<'url' | 'file' | 'bytes' | 'part' | 'total', unknown>>;
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
       continue;
     }
-    const { url, file, bytes } = entry ?? {};
-    if (
-      typeof url === 'string' &&
-      typeof file === 'string' &&
-      file === safeFileName(file) &&
-      typeof bytes === 'number'
+    const { url, file, bytes, part, total } = entry ?? {};
+    if (typeof url !== 'string') continue;
+    if (typeof file === 'string' && file === safeFileName(file) && typeof bytes === 'number') {
+      record.saved.set(url, { file, bytes });
+      record.partials.delete(url);
+    } else if (
+      typeof part === 'string' &&
+      part === safeFileName(part) &&
+      part.endsWith('.part') &&
+      (total === null || typeof total === 'number')
     ) {
-      saved.set(url, { file, bytes });
+      record.partials.set(url, { part, total });
     }
   }
-  return saved;
+  return record;
 }
 
 /** Outcome of one HTTP attempt at a file: the `.part` holds the whole file, verified by size. */
@@ -260,26 +307,48 @@ export async function downloadProducts(
   // takes it. Two products can share a basename (same file name in two OUSs): suffix later
   // ones. A name whose place holds a folder, or a file that cannot be this product's complete
   // copy, is suffixed too, so that no file the run did not download is replaced.
+  // A .part is resumed only by the product whose download began it (the record says which):
+  // another product's .part, or one no run recorded, is left alone and its name not used.
   const recordPath = join(dir, DOWNLOAD_RECORD_FILE);
-  const saved = await readRecord(recordPath);
-  const taken = new Set([...saved.values()].map((f) => f.file));
+  const { saved, partials } = await readRecord(recordPath);
+  const stem = (part: string): string => part.slice(0, -'.part'.length);
+  const partOwner = new Map([...partials].map(([url, p]) => [p.part, url]));
+  const taken = new Set([
+    ...[...saved.values()].map((f) => f.file),
+    ...[...partials.values()].map((p) => stem(p.part)),
+  ]);
   const claimed = new Set<string>();
-  const freeFor = async (name: string, size: number | null): Promise<boolean> => {
+  const freeFor = async (name: string, size: number | null, url: string): Promise<boolean> => {
     const at = await entryAt(join(dir, name));
     if (at.kind === 'other') return false;
-    if (at.kind === 'file' && size !== null && at.size !== size) return false;
-    return (await entryAt(join(dir, `${name}.part`))).kind !== 'other';
+    // A file no run recorded is taken for this product's copy only when DataLink gives its
+    // size and the sizes agree; any other file there is left alone (and the product suffixed).
+    if (at.kind === 'file' && (size === null || at.size !== size)) return false;
+    const part = await entryAt(join(dir, `${name}.part`));
+    return part.kind === 'none' || (part.kind === 'file' && partOwner.get(`${name}.part`) === url);
   };
   const jobs: FileJob[] = [];
   for (const product of selected) {
     const before = saved.get(product.url);
+    const partial = partials.get(product.url);
     let name: string;
     if (before !== undefined && !claimed.has(before.file)) {
       name = before.file;
+    } else if (
+      partial !== undefined &&
+      !claimed.has(stem(partial.part)) &&
+      (await entryAt(join(dir, partial.part))).kind === 'file'
+    ) {
+      // Resume where an earlier run left this product.
+      name = stem(partial.part);
     } else {
       const base = usableName(safeFileName(product.fileName || product.url));
       name = base;
-      for (let k = 1; taken.has(name) || !(await freeFor(name, product.sizeBytes)); k++)
+      for (
+        let k = 1;
+        taken.has(name) || !(await freeFor(name, product.sizeBytes, product.url));
+        k++
+      )
         name = suffixed(base, k);
       taken.add(name);
     }
@@ -290,10 +359,20 @@ export async function downloadProducts(
     jobs.push(job);
   }
 
-  // One line per file saved; appends one at a time so lines never interleave.
+  // One line per file saved, and per .part begun; appends one at a time so lines never
+  // interleave.
   let recording = Promise.resolve();
   const record = (job: FileJob, path: string, bytes: number): Promise<void> => {
-    const line = `${JSON.stringify({ url: job.product.url, file: basename(path), bytes })}\n`;
+    partials.delete(job.product.url);
+    return append(job, { url: job.product.url, file: basename(path), bytes });
+  };
+  const recordPartial = (job: FileJob, total: number | null): Promise<void> => {
+    const entry = { part: basename(job.part), total };
+    partials.set(job.product.url, entry);
+    return append(job, { url: job.product.url, ...entry });
+  };
+  const append = (job: FileJob, entry: Record<string, unknown>): Promise<void> => {
+    const line = `${JSON.stringify(entry)}\n`;
     recording = recording.then(() =>
       appendFile(recordPath, line).catch((err: unknown) => {
         throw new ArchiveError(
@@ -476,10 +555,15 @@ export async function downloadProducts(
         throw transferError(url, `HTTP 416 at offset ${offset}; restarting from 0`);
       }
       if (!res.ok) throw await httpError(url, res);
-      let append = offset > 0 && res.status === 206;
+      let append: boolean = offset > 0 && res.status === 206;
       if (append) {
         const start = /bytes\s+(\d+)-/i.exec(res.headers.get('content-range') ?? '');
         if (!start || Number(start[1]) !== offset) append = false;
+        // The .part began with an answer that gave the file another size: it holds bytes of
+        // something else (an error page, an older version). Start over rather than extend it.
+        const began = partials.get(product.url);
+        const now = rangeTotal(res.headers.get('content-range'));
+        if (began?.total != null && now !== null && began.total !== now) append = false;
       }
       if (!append && offset > 0) {
         // Range ignored (200) or answered from elsewhere: take the body from byte 0.
@@ -494,6 +578,20 @@ export async function downloadProducts(
         : Number.isSafeInteger(declared)
           ? declared
           : null;
+      // A body that cannot be this file (the whole file would have another size) is not
+      // written: it would replace or extend the .part with bytes of something else (an error
+      // page, another file), which a resume would then complete into a file of the right size
+      // and the wrong content.
+      const known = expected ?? job.savedBytes ?? null;
+      if (known !== null && total !== null && total !== known) {
+        await res.body?.cancel?.().catch(() => undefined);
+        throw transferError(
+          url,
+          `the server sends a file of ${total} bytes, not the ${known} ${expected !== null ? 'DataLink gives' : 'recorded'}`,
+        );
+      }
+      // The record says whose .part this is before the first byte lands in it.
+      if (!append) await recordPartial(job, total);
       let fh: FileHandle;
       try {
         fh = await open(job.part, append ? 'a' : 'w');
@@ -505,7 +603,7 @@ export async function downloadProducts(
       try {
         for await (const chunk of bodyChunks(res)) {
           deadline.touch();
-          await writeAll(fh, chunk, job.part);
+          await appendChecked(fh, chunk, offset + received, job.part);
           received += chunk.length;
           body.received = received;
           job.progressed = true;

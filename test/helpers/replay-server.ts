@@ -73,6 +73,8 @@ export interface ReplayServer {
   ): string;
   /** Queue more faults for a file. */
   fault(name: string, ...faults: Fault[]): void;
+  /** Drop every queued fault of every file (files are served normally from now on). */
+  clearFaults(): void;
   /** Add a custom route (exact path match); the handler may answer with a promise. */
   route(
     method: string,
@@ -233,6 +235,9 @@ export async function startReplayServer(opts: ReplayServerOptions = {}): Promise
       const entry = files.get(name);
       if (!entry) throw new Error(`no file ${name}`);
       entry.faults.push(...faults);
+    },
+    clearFaults() {
+      for (const entry of files.values()) entry.faults.length = 0;
     },
     route(method, path, handler) {
       routes.set(`${method.toUpperCase()} ${path}`, handler);
