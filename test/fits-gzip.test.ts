@@ -3,11 +3,13 @@
  * `openFitsImage`) with one gzip reader and one size guard, giving the answers astropy gives on
  * the same files (test/fixtures/gzip, made and answered by scripts/make-gzip-fixtures.py).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FitsError } from '../src/core/errors.js';
+import { createRng } from '../src/core/random.js';
 import type { Image2D } from '../src/core/image2d.js';
 import { readFits, requireImage } from '../src/fits/read.js';
 import { openFits, openFitsImage, readFitsFile } from '../src/fits/io.node.js';
@@ -96,6 +98,47 @@ describe('.fits.gz: every reader gives astropy’s answer', () => {
       }
     });
   }
+});
+
+describe('.fits.gz under fuzzing', () => {
+  it('1000 seeded mutations: readFits and readFitsFile give the same image or both a FitsError', async () => {
+    const rng = createRng(15);
+    const sources = ['single', 'two-members'].map((n) => readFileSync(join(DIR, `${n}.fits.gz`)));
+    const dir = mkdtempSync(join(tmpdir(), 'gz-fuzz-'));
+    let same = 0;
+    let errors = 0;
+    let slowest = 0;
+    try {
+      for (let i = 0; i < 1000; i++) {
+        const src = sources[i % sources.length];
+        const b = Uint8Array.from(src);
+        // Flip bytes anywhere (header, deflate data, trailer), or cut the stream.
+        if (rng.next() < 0.3) {
+          const cut = b.subarray(0, rng.int(2, b.length));
+          b.set(cut);
+        }
+        const flips = rng.int(1, 4);
+        for (let k = 0; k < flips; k++) b[rng.int(2, b.length - 1)] = rng.int(0, 255);
+        const bytes = rng.next() < 0.3 ? b.subarray(0, rng.int(2, b.length)) : b;
+        const path = join(dir, `m${i}.fits.gz`);
+        writeFileSync(path, bytes);
+        const t0 = performance.now();
+        const a = await outcome(() => requireImage(readFits(bytes, { name: path })));
+        const f = await outcome(async () => requireImage(await readFitsFile(path)));
+        slowest = Math.max(slowest, performance.now() - t0);
+        expect(f, `mutant ${i}`).toEqual(a);
+        if (a.ok) same++;
+        else errors++;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(
+      `fuzz .fits.gz (seed 15): 1000 mutations, ${same} read alike, ${errors} clean errors alike, 0 crashes, slowest ${slowest.toFixed(1)} ms`,
+    );
+    expect(errors).toBeGreaterThan(100);
+    expect(slowest).toBeLessThan(2000);
+  }, 60_000);
 });
 
 describe('one size guard', () => {
