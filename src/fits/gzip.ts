@@ -20,10 +20,49 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
+ * @internal Inflate a gzip stream (every member of a multi-member stream, concatenated; bytes
+ * after the last complete member ignored; a stream that ends early is an error), stopping as
+ * soon as the output would pass `maxBytes`. Throws a plain `Error` saying what is wrong; callers
+ * name the file.
+ */
+export function inflateGzip(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let started = false;
+  const tooLarge = new Error(`it inflates to more than ${maxBytes} bytes`);
+  const inflater = new Gunzip((chunk) => {
+    started = true;
+    if (chunk.length === 0) return;
+    total += chunk.length;
+    if (total > maxBytes) throw tooLarge;
+    chunks.push(chunk);
+  });
+  try {
+    for (let at = 0; at < bytes.length; at += STEP) {
+      const end = Math.min(bytes.length, at + STEP);
+      inflater.push(bytes.subarray(at, end), end === bytes.length);
+    }
+  } catch (err) {
+    if (err === tooLarge) throw err;
+    // A header error once a member has been inflated: bytes after the last member (padding,
+    // junk), which astropy never reads.
+    const code = (err as { code?: unknown }).code;
+    if (!(started && code === INVALID_GZIP_HEADER)) throw err;
+  }
+  if (bytes.length > 0 && !started) throw new Error('no gzip member');
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
  * @internal Inflate the gzip stream of a `.fits.gz` file, as astropy (Python's `gzip` module)
- * reads it: every member of a multi-member stream, concatenated; bytes after the last complete
- * member ignored; a stream that ends early is an error. Like astropy, which reads only the bytes
- * the FITS headers ask for, the CRC and length in a member's trailer are not checked.
+ * reads it (see {@link inflateGzip}). Like astropy, which reads only the bytes the FITS headers
+ * ask for, the CRC and length in a member's trailer are not checked.
  *
  * One size guard: the output may not exceed {@link MAX_DEFLATE_RATIO} times the input (no
  * deflate stream expands more), checked while inflating, so a bomb stops after at most one
@@ -36,50 +75,15 @@ export function isGzip(bytes: Uint8Array): boolean {
  *   doubly compressed file
  */
 export function gunzipFits(bytes: Uint8Array, name: string): Uint8Array {
-  const limit = bytes.length * MAX_DEFLATE_RATIO;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let started = false;
-  const inflater = new Gunzip((chunk) => {
-    started = true;
-    if (chunk.length === 0) return;
-    total += chunk.length;
-    if (total > limit) {
-      throw new FitsError(
-        `${name}: corrupt gzip stream (it inflates to more than ${MAX_DEFLATE_RATIO} times its ${bytes.length} bytes, which deflate cannot produce)`,
-        name,
-      );
-    }
-    chunks.push(chunk);
-  });
-  try {
-    for (let at = 0; at < bytes.length; at += STEP) {
-      const end = Math.min(bytes.length, at + STEP);
-      inflater.push(bytes.subarray(at, end), end === bytes.length);
-    }
-  } catch (err) {
-    if (err instanceof FitsError) throw err;
-    // A header error once a member has been inflated: bytes after the last member (padding,
-    // junk), which astropy never reads.
-    const code = (err as { code?: unknown }).code;
-    if (!(started && code === INVALID_GZIP_HEADER)) {
-      throw new FitsError(`${name}: corrupt gzip stream (${(err as Error).message})`, name, {
-        cause: err,
-      });
-    }
-  }
   let out: Uint8Array;
   try {
-    out = new Uint8Array(total);
+    out = inflateGzip(bytes, bytes.length * MAX_DEFLATE_RATIO);
   } catch (err) {
-    throw new FitsError(`${name}: too large to inflate in memory (${total} bytes)`, name, {
-      cause: err,
-    });
-  }
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+    const why = (err as Error).message;
+    const detail = why.startsWith('it inflates to more')
+      ? `it inflates to more than ${MAX_DEFLATE_RATIO} times its ${bytes.length} bytes, which deflate cannot produce`
+      : why;
+    throw new FitsError(`${name}: corrupt gzip stream (${detail})`, name, { cause: err });
   }
   if (isGzip(out)) {
     throw new FitsError(

@@ -19,6 +19,7 @@ import {
   readFitsBytes,
   readStructure,
   resolveRegion,
+  uncompressedImage,
 } from './read.js';
 import type { FitsFile, FitsHdu, FitsRegion, ImagePlacement, ReadFitsOptions } from './read.js';
 import { writeFits } from './write.js';
@@ -50,12 +51,8 @@ export async function readFitsFile(path: string, opts: ReadFitsOptions = {}): Pr
       const imageHdu = chooseImageHdu(file.hdus, opts, name);
       const header = file.hdus[imageHdu ?? 0].header;
       if (imageHdu === undefined) return { name, hdus: file.hdus, header };
-      const reader = new FileImageReader(
-        name,
-        file,
-        placeImage(file.hdus[imageHdu], opts, name),
-        opts,
-      );
+      const src = pixelSource(file, file.hdus[imageHdu], name);
+      const reader = new FileImageReader(name, src.file, placeImage(src.hdu, opts, name), opts);
       const region = resolveRegion(opts.region, reader.place, name);
       const image = await reader.read(region);
       return { name, hdus: file.hdus, imageHdu, image, header, region };
@@ -177,7 +174,8 @@ export async function openFitsImage(
   try {
     const imageHdu = chooseImageHdu(file.hdus, opts, name);
     if (imageHdu === undefined) throw new FitsError(noImageMessage(name, file.hdus), name);
-    return new FileImageReader(name, file, placeImage(file.hdus[imageHdu], opts, name), opts);
+    const src = pixelSource(file, file.hdus[imageHdu], name);
+    return new FileImageReader(name, src.file, placeImage(src.hdu, opts, name), opts);
   } catch (err) {
     file.close();
     throw err;
@@ -284,13 +282,10 @@ class FileReader implements FitsReader {
     if (this.imageHdu === undefined)
       throw new FitsError(noImageMessage(this.name, this.hdus), this.name);
     const { plane, region } = opts;
-    const place = placeImage(
-      this.hdus[this.imageHdu],
-      plane === undefined ? {} : { plane: [...plane] },
-      this.name,
-    );
+    const src = pixelSource(this.file, this.hdus[this.imageHdu], this.name);
+    const place = placeImage(src.hdu, plane === undefined ? {} : { plane: [...plane] }, this.name);
     // A reader of this one plane over the open file; it holds nothing once its read is done.
-    const reading = new FileImageReader(this.name, this.file, place, this.opts).read(region);
+    const reading = new FileImageReader(this.name, src.file, place, this.opts).read(region);
     this.pending.add(reading);
     try {
       return await reading;
@@ -337,6 +332,50 @@ interface OpenFile {
   size: number;
   hdus: FitsHdu[];
   close(): void;
+  /** Tile-compressed images decompressed so far, by HDU index (see {@link pixelSource}). */
+  unpacked?: Map<number, { file: OpenFile; hdu: FitsHdu }>;
+}
+
+/**
+ * Where the pixels of `hdu` are read from: the file itself, or for a tile-compressed image its
+ * pixels decompressed in memory (once per open file: every plane and window reads them), as an
+ * in-memory file whose `close` closes the real one.
+ */
+function pixelSource(file: OpenFile, hdu: FitsHdu, name: string): { file: OpenFile; hdu: FitsHdu } {
+  if (hdu.tiled === undefined) return { file, hdu };
+  const cached = file.unpacked?.get(hdu.index);
+  if (cached !== undefined) return cached;
+  const unpacked = uncompressedImage(hdu, () => dataUnit(file, hdu, name), name) as {
+    bytes: Uint8Array;
+    hdu: FitsHdu;
+  };
+  const source = {
+    file: {
+      fd: undefined,
+      memory: unpacked.bytes,
+      size: unpacked.bytes.length,
+      hdus: file.hdus,
+      close: () => file.close(),
+    },
+    hdu: unpacked.hdu,
+  };
+  (file.unpacked ??= new Map()).set(hdu.index, source);
+  return source;
+}
+
+/** The data unit of `hdu` (a tile-compressed image's table and heap), from memory or disk. */
+function dataUnit(file: OpenFile, hdu: FitsHdu, name: string): Uint8Array {
+  const end = hdu.dataOffset + hdu.dataBytes;
+  if (file.memory !== undefined) return file.memory.subarray(hdu.dataOffset, end);
+  const out = Buffer.allocUnsafe(hdu.dataBytes);
+  const got = readFully(file.fd as number, out, hdu.dataOffset);
+  if (got !== hdu.dataBytes) {
+    throw new FitsError(
+      `${name}: file shrank while open: ${hdu.dataBytes} bytes wanted at offset ${hdu.dataOffset}, ${got} read`,
+      name,
+    );
+  }
+  return out;
 }
 
 /** Open `path`, read its headers (read ahead in one block) and check its layout. */
