@@ -98,7 +98,7 @@ export interface ClassifyArchiveOptions {
   archiveOptions?: AlmaArchiveOptions;
   /** DataLink options for a search (`include`, `fitsOnly`, ...); the archive's defaults otherwise. */
   dataProducts?: DataProductOptions;
-  /** HTTP layer for downloads (and the default archive client). Default `cross-fetch`. */
+  /** HTTP layer for downloads (and the default archive client). Default `defaultFetch` (the platform's `fetch`). */
   fetch?: FetchLike;
   /** Download retries per product after a 5xx or dropped connection. Default 5. */
   retries?: number;
