@@ -58,14 +58,15 @@ function listDir(d: string): string[] {
   return readdirSync(d).filter((f) => f !== DOWNLOAD_RECORD_FILE);
 }
 
-/** The lines of `dir`'s download record. */
+/** The lines of `dir`'s download record that say where a file was saved. */
 function recordOf(d: string): { url: string; file: string; bytes: number }[] {
   const path = join(d, DOWNLOAD_RECORD_FILE);
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { url: string; file: string; bytes: number });
+    .map((l) => JSON.parse(l) as { url: string; file?: string; bytes: number })
+    .filter((e): e is { url: string; file: string; bytes: number } => e.file !== undefined);
 }
 
 /** Every file under `root`, relative to it: proves nothing escaped `dir`. */
@@ -329,6 +330,19 @@ describe('downloadProducts against the replay server', () => {
     expect(server.requests.slice(hits).map((q) => q.path)).toEqual(['/files/taken.fits']);
   });
 
+  it('never resumes a .part no run recorded as this product’s', async () => {
+    const url = server.addFile('foreign.fits', FITS);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const stranger = FITS.slice(0, 20_000);
+    stranger[10_000] ^= 0xff;
+    writeFileSync(join(dir, 'foreign.fits.part'), stranger);
+    const r = await downloadProducts([product(url, 'foreign.fits', FITS.length)], { dir, ...fast });
+    expect(r.files[0]).toMatchObject({ status: 'downloaded', path: join(dir, 'foreign_1.fits') });
+    expect(readFileSync(join(dir, 'foreign.fits.part')).equals(Buffer.from(stranger))).toBe(true);
+    expect(server.hits('/files/foreign.fits')[0].headers.range).toBeUndefined();
+  });
+
   it('refuses an HTML error page served under a .fits name, leaving no final file', async () => {
     const html = '<html><body>Service temporarily unavailable</body></html>';
     const url = server.addFile('page.fits', FITS, {
@@ -355,7 +369,12 @@ describe('downloadProducts against the replay server', () => {
     const url = server.addFile('done.fits', FITS);
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true });
+    // A run that began this .part recorded it as this URL's.
     writeFileSync(join(dir, 'done.fits.part'), FITS);
+    writeFileSync(
+      join(dir, DOWNLOAD_RECORD_FILE),
+      `${JSON.stringify({ url, part: 'done.fits.part', total: FITS.length })}\n`,
+    );
     const r = await downloadProducts([product(url, 'done.fits', FITS.length)], { dir, ...fast });
     expect(r.files[0].status).toBe('downloaded');
     expect(server.hits('/files/done.fits')).toHaveLength(0);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveProducts } from './helpers/products.js';
-import { startReplayServer, type ReplayServer } from './helpers/replay-server.js';
+import { refusedUrl, startReplayServer, type ReplayServer } from './helpers/replay-server.js';
 
 const repo = resolve(__dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'alma-examples-'));
@@ -24,18 +24,19 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Run an example with tsx; resolve with its exit code and output. */
+/** Run an example with tsx (`env.argv`: its one argument); resolve with its exit code and output. */
 function runExample(
   file: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
+    const { argv, ...vars } = env;
     const child = spawn(
       process.execPath,
-      [join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file],
+      [join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file, ...(argv ? [argv] : [])],
       {
         cwd: repo,
-        env: { ...process.env, ...env },
+        env: { ...process.env, ...vars },
       },
     );
     let out = '';
@@ -60,6 +61,20 @@ describe('examples run', () => {
     expect(existsSync(report)).toBe(true);
     expect(readFileSync(report, 'utf8')).toContain('Dust in winds');
   }, 240_000);
+
+  it('offline: search-archive.ts and dust-in-wind.ts say the archive cannot be reached, exit 1, no stack trace', async () => {
+    const nowhere = await refusedUrl();
+    const [search, dust] = await Promise.all([
+      runExample(join('examples', 'search-archive.ts'), { argv: nowhere }),
+      runExample('examples/dust-in-wind.ts', { ALMA_MIRROR: nowhere, OUT: join(tmp, 'offline') }),
+    ]);
+    for (const r of [search, dust]) {
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toMatch(/The ALMA archive cannot be reached: .*127\.0\.0\.1/);
+      expect(r.out).toMatch(/choose another mirror/);
+      expect(r.out).not.toMatch(/\n\s+at /);
+    }
+  }, 120_000);
 
   it('spiral-galaxies/run.ts: a second profile end to end with no edit to src/', async () => {
     const r = await runExample('examples/spiral-galaxies/run.ts', {});

@@ -179,6 +179,9 @@ describe('readFits under fuzzing', () => {
       );
       expect(typeof layout.complete).toBe('boolean');
     }
+    console.log(
+      `fuzz FitsError (seed 20240611): 3000 mutations, ${parsed} parsed, ${rejected} clean errors, 0 crashes, slowest ${slowest.toFixed(1)} ms`,
+    );
     expect(parsed).toBeGreaterThan(100);
     expect(rejected).toBeGreaterThan(100);
     expect(slowest).toBeLessThan(2000);

@@ -100,6 +100,13 @@ export interface SearchCriteria {
   scanIntent?: string | null;
 }
 
+/**
+ * Longest search value accepted, in characters. Science keywords and target names are tens of
+ * characters; a value this long is a mistake (a pasted file), and would make a query and a row
+ * test of hundreds of kilobytes.
+ */
+export const MAX_SEARCH_VALUE_LENGTH = 1000;
+
 /** Defaults of {@link SearchCriteria} that are not "absent". */
 export const DEFAULT_SEARCH_CRITERIA = {
   /** Public data only. */
@@ -188,6 +195,14 @@ function cellText(v: unknown): string {
 function keywordCondition(field: string, values: readonly string[]): SearchCondition {
   const branches: { adql: string; test: (text: string) => boolean }[] = [];
   for (const raw of values) {
+    if (typeof raw !== 'string') {
+      throw new ArchiveError(`search value for ${field} must be text, got ${JSON.stringify(raw)}`);
+    }
+    if (raw.length > MAX_SEARCH_VALUE_LENGTH) {
+      throw new ArchiveError(
+        `search value for ${field} is ${raw.length} characters long; at most ${MAX_SEARCH_VALUE_LENGTH} are accepted (${JSON.stringify(raw.slice(0, 40))}...)`,
+      );
+    }
     const terms =
       field === 'target_name'
         ? [raw.replace(/[_ ]/g, '%')]
@@ -269,12 +284,29 @@ function isoDate(d: string | Date): string {
     if (Number.isNaN(d.getTime())) throw new ArchiveError('releasedAfter is an invalid Date');
     return d.toISOString().slice(0, 10);
   }
-  if (!/^\d{4}-\d{2}-\d{2}(?:T[\d:.]+)?$/.test(d)) {
+  const m =
+    typeof d === 'string'
+      ? /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/.exec(d)
+      : null;
+  const [year, month, day, hour, minute, second] = (m?.slice(1) ?? []).map((x) =>
+    x === undefined ? 0 : Number(x),
+  );
+  // A date of the calendar (2020-02-30 and 2020-13-45 are not), and a time of the clock.
+  const valid =
+    m !== null &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= new Date(Date.UTC(year, month, 0)).getUTCDate() &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59;
+  if (!valid) {
     throw new ArchiveError(
-      `releasedAfter ${JSON.stringify(d)} is not a date of the form YYYY-MM-DD`,
+      `releasedAfter ${JSON.stringify(d)} is not a calendar date of the form YYYY-MM-DD`,
     );
   }
-  return d;
+  return d as string;
 }
 
 function finiteOrThrow(name: string, v: number): number {

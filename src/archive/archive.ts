@@ -64,7 +64,7 @@ export interface AlmaArchiveOptions extends RetryOptions {
    * retries). Default: the other two named mirrors for a named mirror, none for a URL.
    */
   fallbackMirrors?: readonly (MirrorName | string)[];
-  /** HTTP layer (default `cross-fetch`). */
+  /** HTTP layer (default {@link defaultFetch}: the platform's `fetch`). */
   fetch?: FetchLike;
   /** TAP `MAXREC`: rows the service may return before reporting OVERFLOW. */
   maxrec?: number;

@@ -50,7 +50,7 @@ export interface DownloadOptions extends RetryOptions {
   skipUnauthorized?: boolean;
   /** Check that a `.fits` file holds a FITS header and all the data it declares before renaming it. */
   verifyFits?: boolean;
-  /** HTTP layer (default `cross-fetch`). */
+  /** HTTP layer (default `defaultFetch`: the platform's `fetch`). */
   fetch?: FetchLike;
   /**
    * Archive mirror base URLs, in order of preference. A file whose URL lies under one of them
@@ -82,8 +82,11 @@ export const DEFAULT_DOWNLOAD_OPTIONS = {
 /**
  * The file in a download directory that records under which name each product's URL was saved
  * (JSON lines `{"url", "file", "bytes"}`), so that a rerun finds a file saved under a
- * `Content-Disposition` name or a de-duplicating suffix, and no other product takes that name.
- * A hidden name, which {@link safeFileName} never gives a product.
+ * `Content-Disposition` name or a de-duplicating suffix, and no other product takes that name;
+ * and which `.part` a download began for which URL (`{"url", "part", "total"}`, `total` the
+ * file's size as the answer that began it said, or null), so that a `.part` is only ever
+ * resumed by its own product, and not from an answer of another size. A hidden name, which
+ * {@link safeFileName} never gives a product.
  */
 export const DOWNLOAD_RECORD_FILE = '.alma-downloads.jsonl';
 

@@ -1,16 +1,24 @@
 import crossFetch from 'cross-fetch';
 import { ArchiveError } from '../core/errors.js';
-import { parseVOTable } from './votable.js';
+import { isServiceError, parseVOTable } from './votable.js';
 
 /**
- * The part of the Fetch API this module uses. `cross-fetch` is the default; pass the platform's
+ * The part of the Fetch API this module uses. {@link defaultFetch} is the default; pass another
  * `fetch` or a test double instead. Bodies may be web `ReadableStream`s or Node readables
  * (node-fetch); both are read as async iterables of bytes.
  */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
-/** The default HTTP layer: `cross-fetch` (node-fetch in Node, the browser's fetch elsewhere). */
-export const defaultFetch: FetchLike = crossFetch as FetchLike;
+/**
+ * The default HTTP layer: the platform's `fetch` (Node 18+, browsers), looked up at each call;
+ * `cross-fetch` where there is none. The platform's fetch ends a body that the server cuts
+ * short of its `Content-Length` with an error at once, where node-fetch (cross-fetch in Node)
+ * waits for the inactivity timeout.
+ */
+export const defaultFetch: FetchLike = (url, init) =>
+  typeof globalThis.fetch === 'function'
+    ? globalThis.fetch(url, init)
+    : (crossFetch as FetchLike)(url, init);
 
 /** Retry and timeout settings shared by every request of the archive client. */
 export interface RetryOptions {
@@ -32,6 +40,18 @@ export const DEFAULT_RETRY_OPTIONS: Required<RetryOptions> = {
 // Failures of the connection itself (refused, reset, timed out) carry no HTTP status, like
 // service-reported errors; this set tells the two apart without widening ArchiveError.
 const connectionFailures = new WeakSet<ArchiveError>();
+
+/**
+ * Whether `err` is a failure to reach a service at all — connection refused or reset, a name
+ * that does not resolve, a timeout, a transfer cut short — rather than an answer from it (an
+ * HTTP error status, `QUERY_STATUS=ERROR`). Useful to tell a user that the archive cannot be
+ * reached (offline, a firewall, a mirror down).
+ *
+ * @param err - an error thrown by `AlmaArchive` or `downloadProducts`
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  return err instanceof ArchiveError && connectionFailures.has(err);
+}
 
 /** An answer or failure that another attempt may fix (5xx, 429, timeout, network error). */
 export function isTransient(err: unknown): boolean {
@@ -96,13 +116,20 @@ export async function* bodyChunks(res: Response): AsyncGenerator<Uint8Array> {
     return;
   }
   const reader = (body as ReadableStream<Uint8Array>).getReader();
+  let ended = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
+      if (done) {
+        ended = true;
+        return;
+      }
       yield value;
     }
   } finally {
+    // A reader that stops early (an error while writing) cancels the rest of the body, which
+    // frees the connection.
+    if (!ended) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }
@@ -164,15 +191,48 @@ export async function fetchWith<T>(
   );
 }
 
-/** An `ArchiveError` for a non-2xx answer, quoting the start of its body. */
+/** @internal Bytes of a non-2xx body read for its message: a TAP error document fits, a huge page does not. */
+export const ERROR_BODY_PREFIX_BYTES = 64 * 1024;
+
+/**
+ * At most the first `maxBytes` of a body as text; the rest is never read (the body is cancelled,
+ * which frees the connection).
+ */
+async function bodyPrefix(res: Response, maxBytes: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of bodyChunks(res)) {
+      chunks.push(chunk.subarray(0, maxBytes - n));
+      n += Math.min(chunk.length, maxBytes - n);
+      if (n >= maxBytes) break;
+    }
+  } catch {
+    // What arrived before the connection failed is enough for a message.
+  }
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder('utf-8').decode(all);
+}
+
+/**
+ * An `ArchiveError` for a non-2xx answer, quoting the start of its body. Only the first
+ * {@link ERROR_BODY_PREFIX_BYTES} of the body are read. A TAP/DataLink error document there
+ * (`QUERY_STATUS=ERROR`) gives the service's own message; anything else — an HTML page, a
+ * VOTable cut at the prefix — gives the HTTP status and the start of the text.
+ */
 export async function httpError(url: string, res: Response): Promise<ArchiveError> {
-  const body = await res.text().catch(() => '');
+  const body = await bodyPrefix(res, ERROR_BODY_PREFIX_BYTES);
   if (/<VOTABLE/i.test(body)) {
     // TAP and DataLink services explain failures in a VOTable with QUERY_STATUS=ERROR.
     try {
       parseVOTable(body, { source: url });
     } catch (e) {
-      if (e instanceof ArchiveError)
+      if (isServiceError(e))
         return new ArchiveError(`${e.message} (HTTP ${res.status})`, url, res.status);
     }
   }

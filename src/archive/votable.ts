@@ -3,10 +3,15 @@ import { ArchiveError } from '../core/errors.js';
 
 /**
  * One cell of a VOTable. Numbers are JavaScript numbers (`long` values beyond 2^53 lose
- * precision); `char`/`unicodeChar` arrays are strings; other arrays are number or boolean arrays;
- * complex values are `[re, im]` pairs flattened into the array. `null` is a null cell (empty
- * TABLEDATA cell, the FIELD's `VALUES null` sentinel, a BINARY2 null flag, or `?` for booleans).
+ * precision); `char`/`unicodeChar` arrays are strings; other arrays are number or boolean arrays
+ * (a multi-dimensional array flattened, first dimension fastest, as the file stores it); complex
+ * values are `[re, im]` pairs flattened into the array. `null` is a null cell (empty TABLEDATA
+ * cell, the FIELD's `VALUES null` sentinel, a BINARY2 null flag, or `?` for booleans).
  * Floating-point NaN stays NaN (VOTable's own null for floats).
+ *
+ * An empty cell of an integer column (`short`, `int`, `long`, ...) is `null` here; astropy reads
+ * it as a masked value whose data is 0 (`table.array.mask` true, `table.array.data` 0). Both say
+ * "no value"; only astropy's unmasked data would read it as 0.
  */
 export type VOValue =
   string | number | boolean | null | readonly number[] | readonly (boolean | null)[];
@@ -65,6 +70,8 @@ export interface VOResource {
 
 /** One TABLE: its columns and rows. */
 export interface VOTableData {
+  /** `ID` attribute, if any (another TABLE may take its FIELDs with `ref`). */
+  id?: string;
   /** The columns, in order. */
   fields: VOField[];
   /** The rows; `rows[i][j]` is column `fields[j]` of row `i`. */
@@ -116,13 +123,23 @@ const SIZES: Readonly<Record<string, number>> = {
   doubleComplex: 16,
 };
 
-/** Number of elements of an arraysize, and whether it is variable (prefixed by a count). */
-function arrayShape(arraysize: string | undefined): { count: number; variable: boolean } {
-  if (arraysize === undefined || arraysize === '') return { count: 1, variable: false };
+/**
+ * The shape of an arraysize: elements of a fixed array (`count`), or, for a variable one
+ * (`2x3x*`), the elements per step of its last dimension (`inner`, 6 here), of which a binary
+ * cell's leading count says how many follow (as astropy reads them).
+ */
+function arrayShape(arraysize: string | undefined): {
+  count: number;
+  variable: boolean;
+  inner: number;
+} {
+  if (arraysize === undefined || arraysize === '') return { count: 1, variable: false, inner: 1 };
   const dims = arraysize.split('x');
   const last = dims[dims.length - 1];
-  if (last.endsWith('*')) return { count: 0, variable: true };
-  return { count: dims.reduce((n, d) => n * Number(d), 1), variable: false };
+  const product = (ds: string[]): number => ds.reduce((n, d) => n * Number(d), 1);
+  if (last.endsWith('*')) return { count: 0, variable: true, inner: product(dims.slice(0, -1)) };
+  const count = product(dims);
+  return { count, variable: false, inner: count };
 }
 
 function parseBool(s: string): boolean | null {
@@ -155,9 +172,20 @@ function parseNumber(s: string): number {
   return Number(t);
 }
 
+/** Datatypes outside the standard that astropy reads as standard ones. */
+const DATATYPE_ALIASES: Readonly<Record<string, string>> = {
+  string: 'char',
+  unicodeString: 'unicodeChar',
+};
+
 /** Decode one TABLEDATA cell according to its FIELD. */
 function tableDataCell(text: string, f: VOField): VOValue {
-  if (f.datatype === 'char' || f.datatype === 'unicodeChar') return text === '' ? null : text;
+  if (f.datatype === 'char' || f.datatype === 'unicodeChar') {
+    if (text === '') return null;
+    // A fixed-length string holds at most its arraysize characters (astropy truncates too).
+    const fixed = f.arraysize !== undefined && /^\d+$/.test(f.arraysize) ? Number(f.arraysize) : 0;
+    return fixed > 0 && text.length > fixed ? text.slice(0, fixed) : text;
+  }
   const t = text.trim();
   if (t === '') return null;
   const { count, variable } = arrayShape(f.arraysize);
@@ -263,9 +291,13 @@ class BinaryReader {
 
 function readBinaryCell(r: BinaryReader, f: VOField, source: string): VOValue {
   const shape = arrayShape(f.arraysize);
-  const n = shape.variable ? r.int32() : shape.count;
-  if (!(n >= 0)) {
-    throw new ArchiveError(`${source}: binary VOTable cell of ${f.name} has length ${n}`, source);
+  const steps = shape.variable ? r.int32() : 1;
+  const n = shape.variable ? steps * shape.inner : shape.count;
+  if (!(steps >= 0) || !Number.isSafeInteger(n)) {
+    throw new ArchiveError(
+      `${source}: binary VOTable cell of ${f.name} has length ${steps}`,
+      source,
+    );
   }
   const scalar = !shape.variable && shape.count === 1;
   switch (f.datatype) {
@@ -294,9 +326,13 @@ function readBinaryCell(r: BinaryReader, f: VOField, source: string): VOValue {
       return scalar ? vals[0] : vals;
     }
     case 'bit': {
-      const b = r.bytesOf(Math.ceil(n / 8));
+      // A variable array of bit arrays packs each step in whole bytes (as astropy reads it).
+      const per = shape.variable && shape.inner > 1 ? shape.inner : n;
       const vals: boolean[] = [];
-      for (let i = 0; i < n; i++) vals.push(((b[i >> 3] >> (7 - (i & 7))) & 1) === 1);
+      for (let done = 0; done < n; done += per) {
+        const b = r.bytesOf(Math.ceil(per / 8));
+        for (let i = 0; i < per; i++) vals.push(((b[i >> 3] >> (7 - (i & 7))) & 1) === 1);
+      }
       return scalar ? vals[0] : vals;
     }
     case 'floatComplex':
@@ -373,16 +409,15 @@ export class VOTableStreamParser {
   private info: VOInfo | undefined;
   private group: string | undefined;
   private encoding: 'BINARY' | 'BINARY2' | undefined;
+  /** `encoding` of the TD being read (`base64`: the cell's binary serialisation). */
+  private cellEncoding: string | undefined;
   private error: Error | undefined;
 
   /** @param opts - where the document comes from, for error messages */
   constructor(opts: ParseVOTableOptions = {}) {
     this.source = opts.source ?? 'VOTable';
     this.sax.on('error', (e) => {
-      this.error ??= new ArchiveError(
-        `${this.source}: not a well-formed VOTable: ${e.message}`,
-        this.source,
-      );
+      this.fail(`not a well-formed VOTable: ${e.message}`);
     });
     this.sax.on('opentag', (tag) =>
       this.open(localName(tag.name), tag.attributes as Record<string, string>),
@@ -406,15 +441,27 @@ export class VOTableStreamParser {
         this.resourceStack.push(res);
         break;
       }
-      case 'TABLE':
+      case 'TABLE': {
         this.table = { fields: [], rows: [] };
+        if (a.ID !== undefined) this.table.id = a.ID;
+        if (a.ref !== undefined) {
+          // The FIELDs of an earlier TABLE (VOTable 1.1+, e.g. astropy's regression.xml).
+          const model = this.tables.find((t) => t.id === a.ref);
+          if (model === undefined)
+            this.fail(`TABLE ref=${JSON.stringify(a.ref)} names no earlier TABLE`);
+          else this.table.fields = [...model.fields];
+        }
         this.tables.push(this.table);
+        break;
+      }
+      case 'TD':
+        this.cellEncoding = a.encoding;
         break;
       case 'FIELD':
         this.field = {
           name: a.name ?? a.ID ?? '',
           id: a.ID,
-          datatype: a.datatype ?? 'char',
+          datatype: DATATYPE_ALIASES[a.datatype ?? 'char'] ?? a.datatype ?? 'char',
           arraysize: a.arraysize,
           unit: a.unit,
           ucd: a.ucd,
@@ -484,7 +531,21 @@ export class VOTableStreamParser {
           this.fail('a row has more cells than the table has FIELDs');
           break;
         }
-        this.row.push(tableDataCell(this.text, f));
+        if (this.cellEncoding === undefined) {
+          this.row.push(tableDataCell(this.text, f));
+        } else if (this.cellEncoding === 'base64') {
+          // The cell in BINARY serialisation (astropy reads such cells too).
+          try {
+            const cell = new BinaryReader(base64ToBytes(this.text, this.source), this.source);
+            this.row.push(readBinaryCell(cell, f, this.source));
+          } catch (e) {
+            this.error ??= e instanceof Error ? e : new Error(String(e));
+            throw STOP;
+          }
+        } else {
+          this.fail(`TD encoding ${JSON.stringify(this.cellEncoding)} is not supported`);
+        }
+        this.cellEncoding = undefined;
         break;
       }
       case 'TR':
@@ -506,6 +567,7 @@ export class VOTableStreamParser {
             for (const r of rows) this.table.rows.push(r);
           } catch (e) {
             this.error ??= e instanceof Error ? e : new Error(String(e));
+            throw STOP;
           }
         }
         break;
@@ -520,14 +582,25 @@ export class VOTableStreamParser {
     this.text = '';
   }
 
-  private fail(message: string): void {
+  /** Record the first problem and stop the XML parser at once (it throws {@link STOP}). */
+  private fail(message: string): never {
     this.error ??= new ArchiveError(`${this.source}: ${message}`, this.source);
+    throw STOP;
   }
 
-  /** Feed the next chunk of the document. */
-  write(chunk: string): void {
+  /** Run the XML parser, ending at the first problem: nothing after it is parsed. */
+  private run(step: () => void): void {
     if (this.error) return;
-    this.sax.write(chunk);
+    try {
+      step();
+    } catch (e) {
+      if (e !== STOP) this.error ??= e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  /** Feed the next chunk of the document; after the first error, chunks are ignored. */
+  write(chunk: string): void {
+    this.run(() => this.sax.write(chunk));
   }
 
   /**
@@ -538,7 +611,7 @@ export class VOTableStreamParser {
    *   service's own text)
    */
   close(): VOTable {
-    if (!this.error) this.sax.close();
+    this.run(() => this.sax.close());
     if (this.error) throw this.error;
     if (this.resources.length === 0 && this.tables.length === 0 && this.infos.length === 0) {
       throw new ArchiveError(
@@ -550,10 +623,12 @@ export class VOTableStreamParser {
     const error = statusInfos.find((i) => i.value.toUpperCase() === 'ERROR');
     if (error) {
       const msg = error.text && error.text !== error.value ? error.text : 'no message given';
-      throw new ArchiveError(
+      const err = new ArchiveError(
         `${this.source}: the service reported QUERY_STATUS=ERROR: ${msg}`,
         this.source,
       );
+      serviceErrors.add(err);
+      throw err;
     }
     const overflow = statusInfos.some((i) => i.value.toUpperCase() === 'OVERFLOW');
     const status = overflow ? 'OVERFLOW' : statusInfos[statusInfos.length - 1]?.value;
@@ -569,6 +644,20 @@ export class VOTableStreamParser {
     };
   }
 }
+
+/** The errors that carry a service's own `QUERY_STATUS=ERROR` message. */
+const serviceErrors = new WeakSet<Error>();
+
+/**
+ * @internal Whether `err` is the error {@link parseVOTable} throws for a document whose
+ * `QUERY_STATUS` is `ERROR` (the service's own message), rather than for a malformed one.
+ */
+export function isServiceError(err: unknown): err is ArchiveError {
+  return err instanceof ArchiveError && serviceErrors.has(err);
+}
+
+/** Thrown inside the XML parser's handlers to stop it at the first problem. */
+const STOP: unique symbol = Symbol('stop parsing');
 
 function localName(name: string): string {
   const i = name.indexOf(':');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { AlmaClassifierError } from '../core/errors.js';
+import { AlmaClassifierError, systemErrorText } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import type { RegisterCommand } from './commands/types.js';
 import { register as inspect } from './commands/inspect.js';
@@ -46,7 +46,8 @@ export function buildProgram(): Command {
 
 /**
  * Run the CLI with `argv` (as `process.argv`). Errors of this library print their message (no
- * stack trace) and set exit code 1; usage errors print commander's message and exit 2.
+ * stack trace) and set exit code 1, as do failed file operations (the path and the system's
+ * reason); usage errors print commander's message and exit 2.
  */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -65,8 +66,18 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`alma-classifier: ${err.message}\n`);
       return 1;
     }
+    const code = (err as { code?: unknown } | null)?.code;
+    const path = (err as { path?: unknown } | null)?.path;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && typeof path === 'string') {
+      // A file the command could not read or write (an unwritable --out, a file in the way of
+      // a folder): the path and what the system said, not an "unexpected error".
+      process.stderr.write(`alma-classifier: ${path}: ${systemErrorText(err)}\n`);
+      return 1;
+    }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`alma-classifier: unexpected error: ${message}\n`);
+    // A message of any length would flood the terminal (a huge value quoted back).
+    const short = message.length > 500 ? `${message.slice(0, 500)}...` : message;
+    process.stderr.write(`alma-classifier: unexpected error: ${short}\n`);
     return 1;
   }
 }

@@ -51,6 +51,15 @@ function describe(rule: NumberRule, plural = false): string {
 }
 
 /**
+ * The number `text` writes in decimal (`12`, `-0.5`, `1e-3`), else NaN: `Number()` would also
+ * read `0x10`, `0b11`, `0o7` and `''` as numbers.
+ */
+function decimal(text: string): number {
+  const t = text.trim();
+  return /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(t) ? Number(t) : NaN;
+}
+
+/**
  * The number `text` says, checked against `rule`.
  *
  * @param name - the option (`--concurrency`), for the message
@@ -60,8 +69,8 @@ function describe(rule: NumberRule, plural = false): string {
  *   `--threshold must be a score in [0, 1], got "2"`
  */
 export function checkNumber(name: string, text: string, rule: NumberRule = {}): number {
-  const v = Number(text);
-  if (text.trim() === '' || !accepts(rule, v)) {
+  const v = decimal(text);
+  if (!accepts(rule, v)) {
     throw new RangeError(`${name} must be ${describe(rule)}, got ${JSON.stringify(text)}`);
   }
   return v;
@@ -77,7 +86,7 @@ export function checkNumber(name: string, text: string, rule: NumberRule = {}): 
  *   commas, got "0,x"`
  */
 export function checkNumberList(name: string, text: string, rule: NumberRule = {}): number[] {
-  const values = text.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
+  const values = text.split(',').map(decimal);
   if (!values.every((v) => accepts(rule, v))) {
     throw new RangeError(
       `${name} must be ${describe(rule, true)} separated by commas, got ${JSON.stringify(text)}`,

@@ -53,3 +53,33 @@ export class PipelineError extends AlmaClassifierError {}
 
 /** A FITS header's world coordinate system could not be read or used (missing, unsupported, singular). */
 export class WcsError extends AlmaClassifierError {}
+
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a file is in the way where a folder should be',
+  EISDIR: 'is a folder',
+  EEXIST: 'already exists',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such file or folder',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'name too long',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+  ENOTREG: 'not a regular file',
+  EFBIG: 'file too large',
+};
+
+/**
+ * What a failed system call (a Node `ErrnoException`) means, in words with its code:
+ * `no space left on the device (ENOSPC)`; the error's own message for other errors.
+ *
+ * @param err - the error caught
+ */
+export function systemErrorText(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code in SYSTEM_ERRORS) return `${SYSTEM_ERRORS[code]} (${code})`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -10,7 +10,7 @@ import { preprocessImage, preprocessSource } from './preprocess-steps.js';
 import type { PreprocessOutput } from './preprocess-steps.js';
 import type { ImageWindows } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
-import { profileHash } from './profile.js';
+import { profileRef } from './profile.js';
 import type { ImageSkyScale } from './sky-scale.js';
 
 /** One image handed to a builder, with where it came from. */
@@ -307,7 +307,7 @@ export async function buildPositiveSet(
       }
     }
   }
-  return builder.build({ name: profile.name, hash: profileHash(profile) });
+  return builder.build(profileRef(profile));
 }
 
 /**
@@ -330,5 +330,5 @@ export async function buildNegativeSet(
   await walk(images, profile, opts.label ?? 0, opts, exclude, builder, (base) =>
     addLinear(builder, base, profile, exclude),
   );
-  return builder.build({ name: profile.name, hash: profileHash(profile) });
+  return builder.build(profileRef(profile));
 }

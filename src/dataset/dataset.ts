@@ -2,6 +2,7 @@ import type { Image2D } from '../core/image2d.js';
 import { createImage2D } from '../core/image2d.js';
 import { DatasetError } from '../core/errors.js';
 import type { TensorData } from '../model/config.js';
+import type { TargetProfile } from './profile.js';
 
 /** Which part of a split a sample belongs to. */
 export type SplitName = 'train' | 'validation' | 'test';
@@ -37,6 +38,11 @@ export interface ProfileRef {
   name: string;
   /** Its {@link profileHash}. */
   hash: string;
+  /**
+   * The profile itself, when the dataset was built from it (`saveDataset` keeps it in the
+   * manifest), so that training prepares and scores images as the dataset was prepared.
+   */
+  settings?: TargetProfile;
 }
 
 /** A source that a builder could not use, and why. */

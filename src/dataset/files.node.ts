@@ -1,13 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError } from '../core/errors.js';
-import { openFitsImage } from '../fits/index.node.js';
+import { openFitsImage, readFitsCollapsed, type CollapseMethod } from '../fits/index.node.js';
+import { createImage2D, type Image2D } from '../core/image2d.js';
 import type { FitsImageReader } from '../fits/index.node.js';
 import { buildNegativeSet, buildPositiveSet } from './build.js';
 import type { BuildOptions, ImageInput, WindowedSource } from './build.js';
 import type { Dataset, SkippedSource } from './dataset.js';
 import { preprocessWindows } from './preprocess.js';
-import type { PreprocessOptions, PreprocessResult } from './preprocess.js';
+import type { ImageWindows, PreprocessOptions, PreprocessResult } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
 import { skyScaleFromHeader } from './sky-scale.js';
 
@@ -25,6 +26,26 @@ export interface ReadSourceOptions {
    * nothing is skipped. Compressed (`.gz`) files are inflated before the check.
    */
   minSize?: number;
+  /** For cubes: the plane to read, as `readFitsFile`'s `plane` (ALMA: `[stokes, channel]`). */
+  plane?: number[];
+  /** For cubes: read each collapsed along its spectral axis (see `readFitsCollapsed`). */
+  collapse?: CollapseMethod;
+}
+
+/** An image in memory as {@link ImageWindows}: each window a copy of its pixels. */
+function memoryWindows(image: Image2D): ImageWindows {
+  const [rows, cols] = image.shape as [number, number];
+  return {
+    shape: [rows, cols],
+    read(window) {
+      const [r0, r1] = window.rows;
+      const [c0, c1] = window.cols;
+      const out = createImage2D(r1 - r0, c1 - c0);
+      for (let r = r0; r < r1; r++)
+        for (let c = c0; c < c1; c++) out.set(r - r0, c - c0, image.get(r, c));
+      return out;
+    },
+  };
 }
 
 /**
@@ -49,9 +70,39 @@ async function* openSourceFiles(
   opts: ReadSourceOptions,
 ): AsyncGenerator<WindowedSource | SkippedSource> {
   for await (const path of paths as AsyncIterable<string>) {
+    if (opts.collapse !== undefined) {
+      // A collapsed cube is made whole (one plane at a time), then windowed in memory.
+      try {
+        const file = await readFitsCollapsed(path, {
+          method: opts.collapse,
+          ...(opts.hdu === undefined ? {} : { hdu: opts.hdu }),
+        });
+        const image = file.image as Image2D;
+        const [rows, cols] = image.shape as [number, number];
+        const small =
+          (opts.minSize ?? 0) > Math.min(rows, cols)
+            ? `image ${rows}x${cols} is smaller than minSize ${opts.minSize}`
+            : undefined;
+        const sky = skyScaleFromHeader(file.header);
+        if (small !== undefined) yield { source: path, reason: small };
+        else
+          yield {
+            windows: memoryWindows(image),
+            source: path,
+            ...(file.imageHdu !== undefined ? { hdu: file.imageHdu } : {}),
+            ...(sky ? { sky } : {}),
+          };
+      } catch (err) {
+        yield { source: path, reason: (err as Error).message };
+      }
+      continue;
+    }
     let reader: FitsImageReader;
     try {
-      reader = await openFitsImage(path, opts.hdu === undefined ? {} : { hdu: opts.hdu });
+      reader = await openFitsImage(path, {
+        ...(opts.hdu === undefined ? {} : { hdu: opts.hdu }),
+        ...(opts.plane === undefined ? {} : { plane: opts.plane }),
+      });
     } catch (err) {
       yield { source: path, reason: (err as Error).message };
       continue;

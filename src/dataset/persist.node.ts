@@ -1,8 +1,9 @@
 import { writeFileAtomic } from '../core/atomic.node.js';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { makeDirectory } from '../core/files.node.js';
 import { join } from 'node:path';
 import ndarray from 'ndarray';
-import { DatasetError } from '../core/errors.js';
+import { DatasetError, systemErrorText } from '../core/errors.js';
 import { createImage2D } from '../core/image2d.js';
 import { VERSION } from '../core/version.js';
 import { readNpyFile, writeNpyFile } from '../fits/index.node.js';
@@ -10,8 +11,8 @@ import { cropCenter, normalize, resize } from '../image/index.js';
 import type { Dataset, ProfileRef, SampleInfo, SkippedSource } from './dataset.js';
 import { classCounts, DatasetBuilder } from './dataset.js';
 import { baseName } from './internal.js';
-import type { TargetProfile } from './profile.js';
-import { profileHash } from './profile.js';
+import type { TargetProfile, TargetProfileInput } from './profile.js';
+import { profileHash, profileRef, resolveProfile } from './profile.js';
 
 /** The `manifest.json` that {@link saveDataset} writes beside `images.npy` and `labels.npy`. */
 export interface DatasetManifest {
@@ -21,7 +22,10 @@ export interface DatasetManifest {
   formatVersion: 1;
   /** Library version that wrote it. */
   library: string;
-  /** Profile name and hash, or null when unknown (e.g. imported crops). */
+  /**
+   * Profile name and hash (and, for datasets built from a profile, its settings, which `train`
+   * uses), or null when unknown.
+   */
   profile: ProfileRef | null;
   /** Class names by label. */
   classNames: string[];
@@ -56,14 +60,30 @@ export async function saveDataset(ds: Dataset, dir: string): Promise<void> {
       dir,
     );
   }
-  await mkdir(dir, { recursive: true });
+  try {
+    await makeDirectory(dir);
+  } catch (err) {
+    throw new DatasetError(
+      `${dir}: cannot create the dataset folder: ${systemErrorText(err)}`,
+      dir,
+      {
+        cause: err,
+      },
+    );
+  }
   await writeNpyFile(join(dir, 'images.npy'), ndarray(ds.images, [n, h, w, c]));
   await writeNpyFile(join(dir, 'labels.npy'), ndarray(ds.labels, [n]));
   const manifest: DatasetManifest = {
     format: 'alma-classifier-dataset',
     formatVersion: 1,
     library: VERSION,
-    profile: ds.profile ? { name: ds.profile.name, hash: ds.profile.hash } : null,
+    profile: ds.profile
+      ? {
+          name: ds.profile.name,
+          hash: ds.profile.hash,
+          ...(ds.profile.settings ? { settings: ds.profile.settings } : {}),
+        }
+      : null,
     classNames: ds.classNames,
     shape: [n, h, w, c],
     counts: classCounts(ds),
@@ -149,6 +169,32 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions = {}): P
       );
     }
   });
+  const ref = manifest.profile;
+  if (ref !== null && ref !== undefined) {
+    if (typeof ref !== 'object' || typeof ref.name !== 'string' || typeof ref.hash !== 'string') {
+      throw new DatasetError(`${manifestPath}: profile is not { name, hash }`, manifestPath);
+    }
+    if (ref.settings !== undefined) {
+      // JSON wrote Infinity as null; resolveProfile reads it back, and the hash proves it whole.
+      let settings: TargetProfile;
+      try {
+        settings = resolveProfile(ref.settings as unknown as TargetProfileInput);
+      } catch (err) {
+        throw new DatasetError(
+          `${manifestPath}: the profile settings are not a valid profile (${(err as Error).message})`,
+          manifestPath,
+          { cause: err },
+        );
+      }
+      if (profileHash(settings) !== ref.hash) {
+        throw new DatasetError(
+          `${manifestPath}: the profile settings do not match the profile hash ${ref.hash} (edited by hand?)`,
+          manifestPath,
+        );
+      }
+      ref.settings = settings;
+    }
+  }
   if (opts.profile && manifest.profile && manifest.profile.hash !== profileHash(opts.profile)) {
     throw new DatasetError(
       `${manifestPath}: prepared with profile ${manifest.profile.name} (hash ${manifest.profile.hash}), not with ${opts.profile.name} (hash ${profileHash(opts.profile)})`,
@@ -234,5 +280,5 @@ export async function importNpyCrops(
       });
     }
   }
-  return builder.build({ name: profile.name, hash: profileHash(profile) });
+  return builder.build(profileRef(profile));
 }

@@ -1,5 +1,6 @@
 import type { AddNoiseOptions, NormalizeMethod } from '../image/index.js';
 import type { ModelConfig, TrainConfig } from '../model/config.js';
+import type { ProfileRef } from './dataset.js';
 
 /**
  * How a source image becomes the model's input. Sizes are in pixels of the source image (after
@@ -517,6 +518,11 @@ export function profileHash(profile: TargetProfile): string {
   }
   const hex = (h: number): string => (h >>> 0).toString(16).padStart(8, '0');
   return hex(h1) + hex(h2);
+}
+
+/** The {@link ProfileRef} of a dataset built with `profile`: its name, hash and settings. */
+export function profileRef(profile: TargetProfile): ProfileRef {
+  return { name: profile.name, hash: profileHash(profile), settings: profile };
 }
 
 /** JSON with object keys sorted at every level, and `Infinity` written as a string. */

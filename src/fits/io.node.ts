@@ -1,9 +1,8 @@
 import { writeFileAtomic } from '../core/atomic.node.js';
-import { closeSync, fstatSync, openSync, read as readCallback, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, read as readCallback, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { Buffer, constants } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import os from 'node:os';
 import { FitsError } from '../core/errors.js';
 import { createImage2D } from '../core/image2d.js';
@@ -11,7 +10,6 @@ import type { Image2D } from '../core/image2d.js';
 import type { FitsCard, FitsHeader } from './header.js';
 import {
   DEFAULT_READ_FITS_OPTIONS,
-  MAX_DEFLATE_RATIO,
   chooseImageHdu,
   cubePlaneAxes,
   decodeRegion,
@@ -21,18 +19,20 @@ import {
   readFitsBytes,
   readStructure,
   resolveRegion,
+  uncompressedImage,
 } from './read.js';
 import type { FitsFile, FitsHdu, FitsRegion, ImagePlacement, ReadFitsOptions } from './read.js';
 import { writeFits } from './write.js';
+import { gunzipFits, isGzip } from './gzip.js';
 import type { WriteFitsOptions } from './write.js';
 
-const gunzipAsync = promisify(gunzip);
 const readAsync = promisify(readCallback);
 
 /**
  * Read a FITS file (`.fits`, or gzip-compressed `.fits.gz`, recognised by its magic bytes) from
- * disk with {@link readFits} (same values, same errors). Gzip is inflated by Node's zlib, never beyond what the compressed
- * size allows.
+ * disk with {@link readFits} (same values, same errors, the same gzip reader: multi-member
+ * streams read whole, trailing bytes ignored, never inflated beyond what the compressed size
+ * allows, never inflated twice, as astropy reads them).
  *
  * With `opts.region`, only the headers and the rows of the region are read from disk (a `.gz`
  * file is still inflated whole) and only the region is decoded: `image` holds exactly the
@@ -51,12 +51,8 @@ export async function readFitsFile(path: string, opts: ReadFitsOptions = {}): Pr
       const imageHdu = chooseImageHdu(file.hdus, opts, name);
       const header = file.hdus[imageHdu ?? 0].header;
       if (imageHdu === undefined) return { name, hdus: file.hdus, header };
-      const reader = new FileImageReader(
-        name,
-        file,
-        placeImage(file.hdus[imageHdu], opts, name),
-        opts,
-      );
+      const src = pixelSource(file, file.hdus[imageHdu], name);
+      const reader = new FileImageReader(name, src.file, placeImage(src.hdu, opts, name), opts);
       const region = resolveRegion(opts.region, reader.place, name);
       const image = await reader.read(region);
       return { name, hdus: file.hdus, imageHdu, image, header, region };
@@ -68,7 +64,7 @@ export async function readFitsFile(path: string, opts: ReadFitsOptions = {}): Pr
   return readFitsBytes(await readBytes(path, name), { ...opts, name }, swapInPlace);
 }
 
-/** The whole file, inflated when it is gzip-compressed; FitsErrors name the file. */
+/** The whole file, inflated when it is gzip-compressed ({@link gunzipFits}); FitsErrors name the file. */
 async function readBytes(path: string, name: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
@@ -76,18 +72,7 @@ async function readBytes(path: string, name: string): Promise<Uint8Array> {
   } catch (err) {
     throw cannotRead(name, err);
   }
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = await gunzipAsync(bytes, {
-        maxOutputLength: Math.min(constants.MAX_LENGTH, bytes.length * MAX_DEFLATE_RATIO),
-      });
-    } catch (err) {
-      throw new FitsError(`${name}: corrupt gzip stream (${(err as Error).message})`, name, {
-        cause: err,
-      });
-    }
-  }
-  return bytes;
+  return isGzip(bytes) ? gunzipFits(bytes, name) : bytes;
 }
 
 function cannotRead(name: string, err: unknown): FitsError {
@@ -97,8 +82,27 @@ function cannotRead(name: string, err: unknown): FitsError {
       ? 'no such file'
       : code === 'EISDIR'
         ? 'is a directory'
-        : (err as Error).message;
+        : code === 'ENOTREG'
+          ? 'not a regular file (a FIFO, device or socket)'
+          : (err as Error).message;
   return new FitsError(`${name}: cannot read (${why})`, name, { cause: err });
+}
+
+/**
+ * Open `path` for reading without blocking (opening a FIFO would wait for a writer forever)
+ * and check that it is a regular file: a folder is `EISDIR`, anything else `ENOTREG`.
+ */
+function openRegularSync(path: string): { fd: number; size: number } {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    return { fd, size: stats.size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
 }
 
 function swapInPlace(bytes: Uint8Array): void {
@@ -170,7 +174,8 @@ export async function openFitsImage(
   try {
     const imageHdu = chooseImageHdu(file.hdus, opts, name);
     if (imageHdu === undefined) throw new FitsError(noImageMessage(name, file.hdus), name);
-    return new FileImageReader(name, file, placeImage(file.hdus[imageHdu], opts, name), opts);
+    const src = pixelSource(file, file.hdus[imageHdu], name);
+    return new FileImageReader(name, src.file, placeImage(src.hdu, opts, name), opts);
   } catch (err) {
     file.close();
     throw err;
@@ -277,13 +282,10 @@ class FileReader implements FitsReader {
     if (this.imageHdu === undefined)
       throw new FitsError(noImageMessage(this.name, this.hdus), this.name);
     const { plane, region } = opts;
-    const place = placeImage(
-      this.hdus[this.imageHdu],
-      plane === undefined ? {} : { plane: [...plane] },
-      this.name,
-    );
+    const src = pixelSource(this.file, this.hdus[this.imageHdu], this.name);
+    const place = placeImage(src.hdu, plane === undefined ? {} : { plane: [...plane] }, this.name);
     // A reader of this one plane over the open file; it holds nothing once its read is done.
-    const reading = new FileImageReader(this.name, this.file, place, this.opts).read(region);
+    const reading = new FileImageReader(this.name, src.file, place, this.opts).read(region);
     this.pending.add(reading);
     try {
       return await reading;
@@ -330,6 +332,50 @@ interface OpenFile {
   size: number;
   hdus: FitsHdu[];
   close(): void;
+  /** Tile-compressed images decompressed so far, by HDU index (see {@link pixelSource}). */
+  unpacked?: Map<number, { file: OpenFile; hdu: FitsHdu }>;
+}
+
+/**
+ * Where the pixels of `hdu` are read from: the file itself, or for a tile-compressed image its
+ * pixels decompressed in memory (once per open file: every plane and window reads them), as an
+ * in-memory file whose `close` closes the real one.
+ */
+function pixelSource(file: OpenFile, hdu: FitsHdu, name: string): { file: OpenFile; hdu: FitsHdu } {
+  if (hdu.tiled === undefined) return { file, hdu };
+  const cached = file.unpacked?.get(hdu.index);
+  if (cached !== undefined) return cached;
+  const unpacked = uncompressedImage(hdu, () => dataUnit(file, hdu, name), name) as {
+    bytes: Uint8Array;
+    hdu: FitsHdu;
+  };
+  const source = {
+    file: {
+      fd: undefined,
+      memory: unpacked.bytes,
+      size: unpacked.bytes.length,
+      hdus: file.hdus,
+      close: () => file.close(),
+    },
+    hdu: unpacked.hdu,
+  };
+  (file.unpacked ??= new Map()).set(hdu.index, source);
+  return source;
+}
+
+/** The data unit of `hdu` (a tile-compressed image's table and heap), from memory or disk. */
+function dataUnit(file: OpenFile, hdu: FitsHdu, name: string): Uint8Array {
+  const end = hdu.dataOffset + hdu.dataBytes;
+  if (file.memory !== undefined) return file.memory.subarray(hdu.dataOffset, end);
+  const out = Buffer.allocUnsafe(hdu.dataBytes);
+  const got = readFully(file.fd as number, out, hdu.dataOffset);
+  if (got !== hdu.dataBytes) {
+    throw new FitsError(
+      `${name}: file shrank while open: ${hdu.dataBytes} bytes wanted at offset ${hdu.dataOffset}, ${got} read`,
+      name,
+    );
+  }
+  return out;
 }
 
 /** Open `path`, read its headers (read ahead in one block) and check its layout. */
@@ -338,14 +384,11 @@ async function openFile(path: string, name: string): Promise<OpenFile> {
   let size: number;
   let head: Buffer;
   try {
-    fd = openSync(path, 'r');
+    ({ fd, size } = openRegularSync(path));
   } catch (err) {
     throw cannotRead(name, err);
   }
   try {
-    const stats = fstatSync(fd);
-    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    size = stats.size;
     head = headBuffer.subarray(0, Math.min(size, HEAD_BYTES));
     head = head.subarray(0, readFully(fd, head, 0));
   } catch (err) {
@@ -357,7 +400,7 @@ async function openFile(path: string, name: string): Promise<OpenFile> {
     if (!closed) closeSync(fd);
     closed = true;
   };
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+  if (isGzip(head)) {
     close();
     const memory = await readBytes(path, name);
     return { fd: undefined, memory, size: memory.length, hdus: readStructure(memory, name), close };
@@ -561,12 +604,9 @@ function fillResult(buffer: Buffer, filled: number): Buffer {
  * chunks into a zeroed buffer, which costs more than decoding the pixels.
  */
 async function readWhole(path: string): Promise<Buffer> {
-  const fd = openSync(path, 'r');
+  const { fd, size } = openRegularSync(path);
   let closed = false;
   try {
-    const stats = fstatSync(fd);
-    if (stats.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    const size = stats.size;
     const buffer = Buffer.allocUnsafe(size);
     let filled = 0;
     if (size <= SYNC_READ_LIMIT) {

@@ -134,7 +134,8 @@ export function describeHdu(
   let kind: FitsHduKind;
   const xtension = primary ? 'IMAGE' : String(value('XTENSION') ?? '').trim();
   if (groups) kind = 'table';
-  else if (xtension === 'IMAGE') kind = dataBytes === 0 ? 'empty' : 'image';
+  // An image with an axis of length 0 has no pixels, whatever PCOUNT adds to its data size.
+  else if (xtension === 'IMAGE') kind = dataBytes === 0 || axes.includes(0) ? 'empty' : 'image';
   else if (xtension === 'BINTABLE' || xtension === 'A3DTABLE') kind = 'bintable';
   else kind = 'table';
   const dataOffset = headerOffset + headerBytes;

@@ -1,8 +1,9 @@
-import { gunzipSync } from 'fflate';
 import { FitsError } from '../core/errors.js';
 import { createImage2D } from '../core/image2d.js';
 import type { Image2D, PixelArray } from '../core/image2d.js';
 import { fitsjsWalk } from './fitsjs-adapter.js';
+import { gunzipFits, isGzip } from './gzip.js';
+import { decompressTiledImage, imageCards, tiledImageOf, type TiledImage } from './tiled.js';
 import type { FitsjsHdu, FitsjsSource } from './fitsjs-adapter.js';
 import { FitsHeader } from './header.js';
 import { walkHdus, walkHdusFrom } from './layout.js';
@@ -24,6 +25,17 @@ export interface FitsHdu {
   dataOffset: number;
   /** Bytes of data the header declares, without padding. */
   dataBytes: number;
+  /**
+   * For a tile-compressed image (a binary table with `ZIMAGE = T`, as `fpack` and astropy's
+   * `CompImageHDU` write): its algorithm (`RICE_1`, `GZIP_1`, `GZIP_2`, `PLIO_1`,
+   * `HCOMPRESS_1`, or the unsupported `ZCMPTYPE`). The HDU is then presented as the image it
+   * holds, as astropy presents it: kind `image`, `bitpix` and `axes` from `ZBITPIX`/`ZNAXISn`,
+   * the image's header; the pixels are decompressed when read. `dataOffset`/`dataBytes` stay
+   * those of the table.
+   */
+  compression?: string;
+  /** @internal How to decompress it, or why it cannot be. */
+  tiled?: TiledImage | string;
 }
 
 /** Options of {@link readFits} and `readFitsFile`. */
@@ -99,9 +111,6 @@ export interface FitsFile {
   header: FitsHeader;
 }
 
-/** @internal Largest ratio deflate can reach, so a gzip stream claiming more is corrupt. */
-export const MAX_DEFLATE_RATIO = 1032;
-
 /**
  * Read a FITS file from memory: every HDU's header, and the first image HDU (or `opts.hdu`) as
  * an {@link Image2D}. Gzip-compressed bytes (`.fits.gz`) are recognised and inflated. Works in
@@ -134,12 +143,21 @@ export function readFitsBytes(
 ): FitsFile {
   const name = opts.name ?? DEFAULT_READ_FITS_OPTIONS.name;
   let bytes = src;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzip(bytes, name);
+  if (isGzip(bytes)) bytes = gunzipFits(bytes, name);
   const hdus = readStructure(bytes, name);
   const imageHdu = chooseImageHdu(hdus, opts, name);
   const header = hdus[imageHdu ?? 0].header;
   if (imageHdu === undefined) return { name, hdus, header };
-  const place = placeImage(hdus[imageHdu], opts, name);
+  const stored = hdus[imageHdu];
+  const unpacked = uncompressedImage(
+    stored,
+    () => bytes.subarray(stored.dataOffset, stored.dataOffset + stored.dataBytes),
+    name,
+  );
+  // Decompressed pixels are a new buffer of ours, which may be swapped in place too.
+  if (unpacked !== undefined) bytes = unpacked.bytes;
+  const imageHduOf = unpacked?.hdu ?? stored;
+  const place = placeImage(imageHduOf, opts, name);
   const region = resolveRegion(opts.region, place, name);
   const float64 = (opts.dtype ?? DEFAULT_READ_FITS_OPTIONS.dtype) === 'float64';
   const rows = region.rows[1] - region.rows[0];
@@ -205,24 +223,6 @@ function describeKind(kind: FitsHduKind): string {
   return kind === 'empty' ? 'empty (no data)' : `a ${kind}`;
 }
 
-function gunzip(bytes: Uint8Array, name: string): Uint8Array {
-  const n = bytes.length;
-  const claimed =
-    n >= 18
-      ? (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0
-      : 0;
-  if (n < 18 || claimed > n * MAX_DEFLATE_RATIO) {
-    throw new FitsError(`${name}: corrupt gzip stream (truncated or impossible size)`, name);
-  }
-  try {
-    return gunzipSync(bytes);
-  } catch (err) {
-    throw new FitsError(`${name}: corrupt gzip stream (${(err as Error).message})`, name, {
-      cause: err,
-    });
-  }
-}
-
 /**
  * @internal HDU structure of a file's bytes, or of a file not in memory whose headers
  * `file.bytes` serves: validated by our own header walk (which bounds every read by the file's size,
@@ -245,7 +245,7 @@ export function readStructure(file: Uint8Array | FitsjsSource, name: string): Fi
   return ours.map((o, i) => {
     const t = theirs?.length === ours.length ? theirs[i] : undefined;
     const s = t !== undefined && agrees(o, t) ? { ...t, kind: kindOf(t) } : o;
-    return {
+    const hdu: FitsHdu = {
       index: i,
       kind: s.kind,
       header: new FitsHeader(o.cards),
@@ -254,7 +254,55 @@ export function readStructure(file: Uint8Array | FitsjsSource, name: string): Fi
       dataOffset: o.dataOffset,
       dataBytes: s.dataBytes,
     };
+    return s.kind === 'bintable' && hdu.header.get('ZIMAGE') === true ? asTiledImage(hdu, o) : hdu;
   });
+}
+
+/** A `ZIMAGE` binary table presented as the image it holds (see {@link FitsHdu.compression}). */
+function asTiledImage(hdu: FitsHdu, o: HduStructure): FitsHdu {
+  const tiled = tiledImageOf(o.cards);
+  const info = typeof tiled === 'string' ? undefined : tiled;
+  const header = new FitsHeader(imageCards(o.cards, info));
+  // Even when it cannot be decompressed, the image's shape is shown (and a read says why not).
+  const zaxes: number[] = [];
+  for (let k = 1, n = Number(hdu.header.get('ZNAXIS') ?? 0); k <= n && k < 1000; k++)
+    zaxes.push(Number(hdu.header.get(`ZNAXIS${k}`)));
+  const bitpix = info?.zbitpix ?? Number(hdu.header.get('ZBITPIX') ?? hdu.bitpix);
+  const axes =
+    info?.znaxis ??
+    (zaxes.length > 0 && zaxes.every((a) => Number.isSafeInteger(a) && a > 0) ? zaxes : []);
+  return {
+    ...hdu,
+    kind: axes.length > 0 ? 'image' : 'bintable',
+    header,
+    bitpix,
+    axes,
+    compression: String(hdu.header.get('ZCMPTYPE') ?? '').trim(),
+    tiled,
+  };
+}
+
+/**
+ * @internal The bytes an image's pixels are read from, and the HDU placed in them: for a
+ * tile-compressed image, its decompressed data (`dataUnit` holds the table and heap) and the HDU
+ * as an uncompressed one at offset 0; otherwise `bytes` and `hdu` unchanged.
+ *
+ * @param dataUnit - the HDU's data unit (only read for a tile-compressed image)
+ * @throws FitsError naming the file when the image cannot be decompressed
+ */
+export function uncompressedImage(
+  hdu: FitsHdu,
+  dataUnit: () => Uint8Array,
+  name: string,
+): { bytes: Uint8Array; hdu: FitsHdu } | undefined {
+  if (hdu.tiled === undefined) return undefined;
+  if (typeof hdu.tiled === 'string') {
+    throw new FitsError(`${name}: HDU ${hdu.index}: tile-compressed image: ${hdu.tiled}`, name);
+  }
+  const bytes = decompressTiledImage(dataUnit(), hdu.tiled, name, hdu.index);
+  const plain: FitsHdu = { ...hdu, dataOffset: 0, dataBytes: bytes.length };
+  delete plain.tiled;
+  return { bytes, hdu: plain };
 }
 
 function agrees(o: HduStructure, t: FitsjsHdu): boolean {

@@ -4,6 +4,7 @@
  * {@link DEFAULT_TRAIN_CONFIG}).
  */
 
+import { ModelError } from '../core/errors.js';
 import type { TrainAugmentOptions } from './augment-batch.js';
 
 /** Activation functions a convolution or dense layer may use. */
@@ -55,6 +56,78 @@ export type LossName =
   | 'kullbackLeiblerDivergence'
   | 'poisson'
   | 'cosineProximity';
+
+/** Every {@link OptimizerName}. */
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = [
+  'adam',
+  'sgd',
+  'rmsprop',
+  'adagrad',
+  'adadelta',
+  'adamax',
+];
+
+/** Every {@link LossName}. */
+export const LOSS_NAMES: readonly LossName[] = [
+  'binaryCrossentropy',
+  'categoricalCrossentropy',
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'hinge',
+  'squaredHinge',
+  'kullbackLeiblerDivergence',
+  'poisson',
+  'cosineProximity',
+];
+
+/** Keras's spellings (and its short names) of the losses, as Python code writes them. */
+const KERAS_LOSSES: Readonly<Record<string, LossName>> = {
+  binary_crossentropy: 'binaryCrossentropy',
+  categorical_crossentropy: 'categoricalCrossentropy',
+  mean_squared_error: 'meanSquaredError',
+  mse: 'meanSquaredError',
+  mean_absolute_error: 'meanAbsoluteError',
+  mae: 'meanAbsoluteError',
+  squared_hinge: 'squaredHinge',
+  kullback_leibler_divergence: 'kullbackLeiblerDivergence',
+  kl_divergence: 'kullbackLeiblerDivergence',
+  kld: 'kullbackLeiblerDivergence',
+  cosine_proximity: 'cosineProximity',
+};
+
+/**
+ * The {@link LossName} that `name` means: one of {@link LOSS_NAMES}, or its Keras spelling
+ * (`binary_crossentropy`, `mse`, `kl_divergence`, ...), in any letter case.
+ *
+ * @param name - what the user wrote
+ * @throws ModelError naming the value and listing the accepted names
+ */
+export function lossName(name: string): LossName {
+  const key = String(name).trim();
+  const found =
+    LOSS_NAMES.find((n) => n.toLowerCase() === key.toLowerCase()) ??
+    KERAS_LOSSES[key.toLowerCase()];
+  if (found !== undefined) return found;
+  throw new ModelError(
+    `unknown loss ${JSON.stringify(name)}: use one of ${LOSS_NAMES.join(', ')} (or the Keras spellings, e.g. binary_crossentropy)`,
+  );
+}
+
+/**
+ * The {@link OptimizerName} that `name` means, in any letter case (`Adam`, `SGD`, `RMSprop` as
+ * Keras writes them).
+ *
+ * @param name - what the user wrote
+ * @throws ModelError naming the value and listing the accepted names
+ */
+export function optimizerName(name: string): OptimizerName {
+  const key = String(name).trim().toLowerCase();
+  const found = OPTIMIZER_NAMES.find((n) => n === key);
+  if (found !== undefined) return found;
+  throw new ModelError(
+    `unknown optimizer ${JSON.stringify(name)}: use one of ${OPTIMIZER_NAMES.join(', ')}`,
+  );
+}
 
 /** Early stopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */
 export interface EarlyStoppingConfig {

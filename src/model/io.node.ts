@@ -3,25 +3,30 @@
  * (`model.json` + `weights.bin`), plus `meta.json`. Every file is written as `name.part` and
  * renamed when complete, so a crash never leaves a half-written model that looks whole.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { isAbsolute, join, sep } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.node.js';
+import { makeDirectory, openRegularFile, readRegularFile } from '../core/files.node.js';
 import * as tf from '@tensorflow/tfjs';
-import { ModelError } from '../core/errors.js';
+import { ModelError, systemErrorText } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { ensureBackend } from './backend.js';
-import type { LoadedModel } from './io.js';
-import { MODEL_FILES, type ModelMeta } from './meta.js';
+import { checkLoadedModel, outputUnits, type LoadedModel } from './io.js';
+import { checkModelMeta, MODEL_FILES, type ModelMeta } from './meta.js';
 // Whoever loads the Node file functions gets the Node backend hooks and worker threads too.
 import './platform.node.js';
 
 const writeAtomic = writeFileAtomic;
 
+/** Largest `model.json` or `meta.json` read (ours are a few kB). */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
 async function readOrThrow(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readRegularFile(path, MAX_JSON_BYTES);
   } catch (e) {
-    throw new ModelError(`cannot read ${path}: ${(e as Error).message}`, path, { cause: e });
+    throw new ModelError(`cannot read ${path}: ${systemErrorText(e)}`, path, { cause: e });
   }
 }
 
@@ -38,7 +43,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new ModelError(`cannot save a binary model topology to ${dir}`, dir);
       }
-      await mkdir(dir, { recursive: true });
+      await makeDirectory(dir);
       const weights =
         artifacts.weightData === undefined
           ? new ArrayBuffer(0)
@@ -59,30 +64,158 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
-      let json: tf.io.ModelJSON;
+      let parsed: unknown;
       try {
-        json = JSON.parse((await readOrThrow(modelPath)).toString('utf8')) as tf.io.ModelJSON;
+        parsed = JSON.parse((await readOrThrow(modelPath)).toString('utf8'));
       } catch (e) {
         if (e instanceof ModelError) throw e;
         throw new ModelError(`${modelPath} is not valid JSON: ${(e as Error).message}`, modelPath);
       }
-      if (json.modelTopology === undefined || !Array.isArray(json.weightsManifest)) {
-        throw new ModelError(`${modelPath} is not a TensorFlow.js layers model`, modelPath);
-      }
-      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+      const json = checkModelJson(parsed, modelPath);
+      const groups = json.weightsManifest;
+      return tf.io.getModelArtifactsForJSON(json, async () => {
         const specs: tf.io.WeightsManifestEntry[] = [];
         const buffers: ArrayBuffer[] = [];
-        for (const group of manifest) {
+        const root = await realpath(dir);
+        for (const group of groups) {
           specs.push(...group.weights);
+          const need = groupBytes(group, modelPath);
+          let got = 0;
           for (const p of group.paths) {
-            const b = await readOrThrow(join(dir, p));
+            const b = await readWeightsFile(dir, root, p, need - got, modelPath);
+            got += b.byteLength;
             buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+          }
+          if (got !== need) {
+            throw new ModelError(
+              `${join(dir, group.paths.join(', '))}: ${got} bytes, fewer than the ${need} the manifest's weights need (truncated)`,
+              modelPath,
+            );
           }
         }
         return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
       });
     },
   };
+}
+
+/** Bytes per stored value of a weight (its quantised type when quantised). */
+const DTYPE_BYTES: Readonly<Record<string, number>> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
+
+/**
+ * `model.json` checked before TensorFlow.js reads it: an object with a `modelTopology` object
+ * and a `weightsManifest` of groups `{ paths: [text...], weights: [{ name, shape, dtype }] }`
+ * whose types have a known size. ModelError naming the file otherwise.
+ */
+function checkModelJson(value: unknown, source: string): tf.io.ModelJSON {
+  const bad = (why: string): ModelError =>
+    new ModelError(`${source} is not a TensorFlow.js layers model: ${why}`, source);
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isRecord(value)) throw bad('expected a JSON object');
+  if (!isRecord(value.modelTopology)) throw bad('modelTopology is not an object');
+  const manifest = value.weightsManifest;
+  if (!Array.isArray(manifest)) throw bad('weightsManifest is not a list');
+  for (const group of manifest as unknown[]) {
+    if (
+      !isRecord(group) ||
+      !Array.isArray(group.paths) ||
+      !group.paths.every((p) => typeof p === 'string') ||
+      !Array.isArray(group.weights)
+    ) {
+      throw bad('a weightsManifest group is not { paths: [...], weights: [...] }');
+    }
+    for (const w of group.weights as unknown[]) {
+      const spec = isRecord(w) ? w : {};
+      const q = isRecord(spec.quantization) ? spec.quantization.dtype : undefined;
+      if (
+        typeof spec.name !== 'string' ||
+        !Array.isArray(spec.shape) ||
+        !spec.shape.every((n) => Number.isSafeInteger(n) && (n as number) >= 0) ||
+        typeof spec.dtype !== 'string' ||
+        !(String(q ?? spec.dtype) in DTYPE_BYTES)
+      ) {
+        throw bad(`weight ${JSON.stringify(w)} is not { name, shape, dtype } of a supported type`);
+      }
+    }
+  }
+  return value as unknown as tf.io.ModelJSON;
+}
+
+/** Bytes the weights of one manifest group occupy in its files. */
+function groupBytes(group: tf.io.WeightsManifestConfig[number], source: string): number {
+  let bytes = 0;
+  for (const w of group.weights) {
+    const type = w.quantization?.dtype ?? w.dtype;
+    bytes += w.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[type];
+  }
+  if (!Number.isSafeInteger(bytes))
+    throw new ModelError(`${source}: the manifest's weights are too large`, source);
+  return bytes;
+}
+
+/**
+ * One weights file named by the manifest, read only when it is a regular file inside the model
+ * folder (no absolute path, no `..`, no symbolic link leading out) and no larger than the bytes
+ * its group still needs, so a manifest cannot make the loader read another file or a device.
+ */
+async function readWeightsFile(
+  dir: string,
+  root: string,
+  name: string,
+  maxBytes: number,
+  source: string,
+): Promise<Buffer> {
+  const refuse = (why: string): ModelError =>
+    new ModelError(`${source}: weights path ${JSON.stringify(name)} ${why}`, source);
+  if (
+    name === '' ||
+    name.includes('\0') ||
+    isAbsolute(name) ||
+    /^[a-z]:/i.test(name) ||
+    name.split(/[\\/]/).some((part) => part === '..')
+  ) {
+    throw refuse('is not a file name inside the model folder');
+  }
+  const path = join(dir, name);
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch (e) {
+    throw new ModelError(`cannot read ${path}: ${systemErrorText(e)}`, path, { cause: e });
+  }
+  if (!real.startsWith(root + sep)) throw refuse('leads outside the model folder');
+  let file: { handle: FileHandle; size: number };
+  try {
+    file = await openRegularFile(real);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTREG' || code === 'EISDIR') throw refuse('is not a regular file');
+    throw new ModelError(`cannot read ${path}: ${systemErrorText(e)}`, path, { cause: e });
+  }
+  const { handle, size } = file;
+  try {
+    if (size > maxBytes) {
+      throw new ModelError(
+        `${path}: ${size} bytes, more than the ${maxBytes} the manifest's weights need (a damaged or foreign file)`,
+        path,
+      );
+    }
+    const out = Buffer.alloc(size);
+    const { bytesRead } = await handle.read(out, 0, size, 0);
+    if (bytesRead !== size) throw new ModelError(`${path}: file shrank while being read`, path);
+    return out;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -107,20 +240,44 @@ export async function saveModel(
 }
 
 /**
- * Loads a model directory written by {@link saveModel}.
+ * Loads a model directory written by {@link saveModel}. Every file is checked before it is
+ * used: `model.json` must be a layers model whose weight files lie inside `dir` (no absolute
+ * path, no `..`, no link leading out), are regular files and hold exactly the bytes the
+ * manifest's weights need; the network must take images and give class scores with finite
+ * weights; `meta.json` must name one class per output (see `checkModelMeta`).
  *
- * @throws ModelError naming the file that is missing or malformed.
+ * @throws ModelError naming the file that is missing, malformed or damaged.
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   await ensureBackend();
-  const model = await tf.loadLayersModel(fileSystemHandler(dir));
-  const metaPath = join(dir, MODEL_FILES.meta);
-  let meta: ModelMeta;
+  let model: tf.LayersModel;
   try {
-    meta = JSON.parse((await readOrThrow(metaPath)).toString('utf8')) as ModelMeta;
+    model = await tf.loadLayersModel(fileSystemHandler(dir));
   } catch (e) {
+    if (e instanceof ModelError) throw e;
+    const modelPath = join(dir, MODEL_FILES.model);
+    throw new ModelError(
+      `${modelPath}: cannot build the model: ${(e as Error).message}`,
+      modelPath,
+      {
+        cause: e,
+      },
+    );
+  }
+  checkLoadedModel(model, join(dir, MODEL_FILES.weights));
+  const metaPath = join(dir, MODEL_FILES.meta);
+  let json: unknown;
+  try {
+    json = JSON.parse((await readOrThrow(metaPath)).toString('utf8'));
+  } catch (e) {
+    model.dispose();
     if (e instanceof ModelError) throw e;
     throw new ModelError(`${metaPath} is not valid JSON: ${(e as Error).message}`, metaPath);
   }
-  return { model, meta };
+  try {
+    return { model, meta: checkModelMeta(json, metaPath, outputUnits(model)) };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }

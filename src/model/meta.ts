@@ -1,3 +1,4 @@
+import { ModelError } from '../core/errors.js';
 import type { ModelConfig, TrainConfig } from './config.js';
 
 /**
@@ -47,3 +48,57 @@ export const MODEL_FILES = {
   /** {@link ModelMeta} as JSON. */
   meta: 'meta.json',
 } as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The `meta.json` of a model folder, checked: an object with `profileName` (text) and
+ * `classNames` (at least two distinct names, one per output of the network: `outputUnits`
+ * of them, or two for a single sigmoid output); `threshold` a score in [0, 1];
+ * `calibration.temperature` a positive number; `profile`, `metrics`, `normalisation`,
+ * `modelConfig`, `trainConfig` objects when present.
+ *
+ * @param value - the parsed JSON
+ * @param source - the file, named in errors
+ * @param outputUnits - outputs of the network the meta describes, when known
+ * @throws ModelError naming `source` and the first field that is wrong
+ */
+export function checkModelMeta(value: unknown, source: string, outputUnits?: number): ModelMeta {
+  const bad = (why: string): ModelError =>
+    new ModelError(`${source}: not a model's meta.json: ${why}`, source);
+  if (!isRecord(value))
+    throw bad(
+      `expected an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
+  if (typeof value.profileName !== 'string') throw bad('profileName is not text');
+  const names = value.classNames;
+  if (
+    !Array.isArray(names) ||
+    names.length < 2 ||
+    !names.every((n) => typeof n === 'string' && n !== '') ||
+    new Set(names).size !== names.length
+  ) {
+    throw bad(`classNames must be two or more distinct names, got ${JSON.stringify(names)}`);
+  }
+  if (outputUnits !== undefined && names.length !== (outputUnits === 1 ? 2 : outputUnits)) {
+    throw bad(`${names.length} classNames for a network with ${outputUnits} outputs`);
+  }
+  const t = value.threshold;
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && t <= 1)) {
+    throw bad(`threshold must be a score in [0, 1], got ${JSON.stringify(t)}`);
+  }
+  const c = value.calibration;
+  if (c !== undefined) {
+    const temperature = isRecord(c) ? c.temperature : undefined;
+    if (!(typeof temperature === 'number' && Number.isFinite(temperature) && temperature > 0))
+      throw bad(
+        `calibration.temperature must be a positive number, got ${JSON.stringify(temperature)}`,
+      );
+  }
+  for (const key of ['profile', 'metrics', 'normalisation', 'modelConfig', 'trainConfig']) {
+    if (value[key] !== undefined && !isRecord(value[key]))
+      throw bad(`${key} must be an object, got ${JSON.stringify(value[key])}`);
+  }
+  return value as unknown as ModelMeta;
+}

@@ -4,6 +4,8 @@ import { createRng, shuffleInPlace } from '../core/random.js';
 import { ensureBackend } from './backend.js';
 import {
   DEFAULT_TRAIN_CONFIG,
+  lossName,
+  optimizerName,
   type EpochLog,
   type TensorData,
   type TrainConfig,
@@ -188,8 +190,9 @@ function improved(monitor: string, value: number, best: number, minDelta: number
  * one sample order. No tensors are left behind between epochs (the optimizer's
  * state is created in the first step and reused).
  *
- * @throws ModelError on shape or label mismatches, NaN pixels, or a `val_*` early-stopping
- *   monitor without validation data.
+ * @throws ModelError on shape or label mismatches, NaN pixels, an unknown loss or optimizer
+ *   name (Keras spellings such as `binary_crossentropy` are accepted), a `val_*`
+ *   early-stopping monitor without validation data, or a loss that becomes NaN or infinite.
  */
 export async function trainModel(
   model: tf.LayersModel,
@@ -198,6 +201,9 @@ export async function trainModel(
 ): Promise<TrainHistory> {
   const { validationData, onEpochEnd, ...rest } = config;
   const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...rest };
+  // Keras spellings accepted; an unknown name fails here, not as NaN losses or a tfjs error.
+  cfg.loss = lossName(cfg.loss);
+  cfg.optimizer = optimizerName(cfg.optimizer);
   const backend = await ensureBackend();
   const { pixels, shape } = checkImages(model, data, 'training data');
   const classes = modelClasses(model);
@@ -294,6 +300,13 @@ export async function trainModel(
       const ms = performance.now() - t0;
       trainMs += ms;
       const log: EpochLog = { epoch, epochs: cfg.epochs, loss: lossSum / n, acc: correct / n, ms };
+      if (!Number.isFinite(log.loss)) {
+        throw new ModelError(
+          `training diverged: the loss became ${log.loss} in epoch ${epoch + 1} ` +
+            `(${cfg.loss}, ${cfg.optimizer}, learning rate ${cfg.learningRate}); ` +
+            'try a lower learning rate, or check the data',
+        );
+      }
       // The model's own variables are current after every epoch, for callbacks that use it.
       if (engine) {
         engine.writeWeights(model);

@@ -4,7 +4,8 @@
  * and deterministic sharding so many machines (Slurm array tasks) split one search.
  */
 import { skyScaleFromHeader } from '../dataset/sky-scale.js';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '../core/files.node.js';
 import { join, resolve } from 'node:path';
 import type { SearchCriteria } from '../archive/adql.js';
 import { AlmaArchive, type AlmaArchiveOptions } from '../archive/archive.js';
@@ -102,7 +103,7 @@ export interface ClassifyArchiveOptions {
   archiveOptions?: AlmaArchiveOptions;
   /** DataLink options for a search (`include`, `fitsOnly`, ...); the archive's defaults otherwise. */
   dataProducts?: DataProductOptions;
-  /** HTTP layer for downloads (and the default archive client). Default `cross-fetch`. */
+  /** HTTP layer for downloads (and the default archive client). Default `defaultFetch` (the platform's `fetch`). */
   fetch?: FetchLike;
   /** Download retries per product after a 5xx or dropped connection. Default 5. */
   retries?: number;
@@ -324,7 +325,7 @@ export async function classifyArchive(
   const out = resolve(o.out);
   const filesDir = join(out, 'files');
   const thumbsDir = join(out, 'thumbs');
-  await mkdir(out, { recursive: true });
+  await makeDirectory(out);
 
   // The work list: given, or searched. Observations give products their target and project.
   let products: readonly DataProduct[];
@@ -536,7 +537,7 @@ export async function classifyArchive(
   };
 
   const writeThumbnail = async (input: Image2D, product: DataProduct): Promise<string> => {
-    await mkdir(thumbsDir, { recursive: true });
+    await makeDirectory(thumbsDir);
     const name = `${productKey(product.url)}-${safeStem(product.fileName)}.png`;
     await writeFile(join(thumbsDir, name), renderPng(input));
     return `thumbs/${name}`;

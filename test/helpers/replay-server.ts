@@ -73,6 +73,8 @@ export interface ReplayServer {
   ): string;
   /** Queue more faults for a file. */
   fault(name: string, ...faults: Fault[]): void;
+  /** Drop every queued fault of every file (files are served normally from now on). */
+  clearFaults(): void;
   /** Add a custom route (exact path match); the handler may answer with a promise. */
   route(
     method: string,
@@ -149,8 +151,11 @@ export async function startReplayServer(opts: ReplayServerOptions = {}): Promise
     res.writeHead(status, headers);
     if (fault?.kind === 'cut' || fault?.kind === 'short' || fault?.kind === 'stall') {
       res.write(body.subarray(0, Math.min(fault.after, body.length)), () => {
-        if (fault.kind === 'cut') res.socket?.destroy();
-        else if (fault.kind === 'short') res.socket?.end();
+        // A moment for the client to read what was sent: a reset (or an end) arriving first
+        // would make the client drop bytes it had received but not yet handed over (the
+        // kernel on a reset, the platform's fetch when its body stream errors).
+        if (fault.kind === 'cut') setTimeout(() => res.socket?.destroy(), 30);
+        else if (fault.kind === 'short') setTimeout(() => res.socket?.end(), 30);
         // stall: keep the socket open and silent; close() destroys it.
       });
       return;
@@ -230,6 +235,9 @@ export async function startReplayServer(opts: ReplayServerOptions = {}): Promise
       const entry = files.get(name);
       if (!entry) throw new Error(`no file ${name}`);
       entry.faults.push(...faults);
+    },
+    clearFaults() {
+      for (const entry of files.values()) entry.faults.length = 0;
     },
     route(method, path, handler) {
       routes.set(`${method.toUpperCase()} ${path}`, handler);

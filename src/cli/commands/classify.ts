@@ -1,11 +1,13 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { makeDirectory } from '../../core/files.node.js';
 import { basename, join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { COLLAPSE_METHODS, type CollapseMethod } from '../../fits/index.node.js';
 import { loadModel } from '../../model/io.node.js';
 import { classify } from '../../pipeline/classify.node.js';
 import { writeCandidateFiles } from '../../pipeline/candidate-files.node.js';
-import { numberOption } from '../options.js';
+import { numberListOption, numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 
 interface ClassifyFlags {
@@ -18,6 +20,8 @@ interface ClassifyFlags {
   out: string;
   json: boolean;
   thumbnails: boolean;
+  plane?: number[];
+  collapse?: CollapseMethod;
 }
 
 /** Registers `classify`: score FITS files with a saved model. */
@@ -57,6 +61,21 @@ export function register(program: Command): void {
       'score only the brightest object of each image (as the original)',
       false,
     )
+    .addOption(
+      numberListOption(
+        '--plane <i,j>',
+        'for cubes: score this plane, one index per axis beyond the second, outermost first (ALMA: stokes,channel)',
+        { integer: true, min: 0 },
+      ),
+    )
+    .addOption(
+      new Option(
+        '--collapse <method>',
+        'for cubes: score the cube collapsed along its spectral axis (NaN channels skipped): sum, or moment0 (sum × channel width)',
+      )
+        .choices(COLLAPSE_METHODS)
+        .conflicts('plane'),
+    )
     .option('--copy-positives <dir>', 'copy the files with a positive candidate into this folder')
     .option(
       '--out <file>',
@@ -78,6 +97,8 @@ export function register(program: Command): void {
         maxSources: o.maxSources,
         allSources: !o.brightestOnly,
         keepInputs: o.thumbnails,
+        ...(o.plane !== undefined ? { plane: o.plane } : {}),
+        ...(o.collapse !== undefined ? { collapse: o.collapse } : {}),
         onWarning: (file, message) => {
           skipped++;
           process.stderr.write(`skipped ${file}: ${message}\n`);
@@ -119,7 +140,7 @@ export function register(program: Command): void {
         );
       }
       if (o.copyPositives !== undefined) {
-        await mkdir(o.copyPositives, { recursive: true });
+        await makeDirectory(o.copyPositives);
         for (const f of positives) await copyFile(f, join(o.copyPositives, basename(f)));
       }
       if (skipped > 0) process.exitCode = 1;

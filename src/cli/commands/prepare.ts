@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { COLLAPSE_METHODS, type CollapseMethod } from '../../fits/index.node.js';
 import { writeReviewPage } from '../../report/report.node.js';
 import type { ReviewItem } from '../../report/types.js';
 import { loadProfile } from '../profile.js';
 import { DatasetError } from '../../core/errors.js';
-import { numberOption } from '../options.js';
+import { numberListOption, numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { createRng } from '../../core/random.js';
 import { FitsHeader } from '../../fits/index.js';
@@ -25,6 +26,7 @@ import {
   listFitsFiles,
   readExcludeList,
   saveDataset,
+  type ReadSourceOptions,
 } from '../../dataset/index.node.js';
 
 /** Options of `alma-classifier prepare`, as commander parses them. */
@@ -37,6 +39,8 @@ interface PrepareFlags {
   exclude?: string;
   seed: number;
   review: boolean;
+  plane?: number[];
+  collapse?: CollapseMethod;
 }
 
 /**
@@ -94,6 +98,21 @@ export function register(program: Command): void {
     )
     .option('--exclude <decisions.json>', 'file names or sample ids rejected on review')
     .addOption(
+      numberListOption(
+        '--plane <i,j>',
+        'for cubes: use this plane, one index per axis beyond the second, outermost first (ALMA: stokes,channel)',
+        { integer: true, min: 0 },
+      ),
+    )
+    .addOption(
+      new Option(
+        '--collapse <method>',
+        'for cubes: use the cube collapsed along its spectral axis (NaN channels skipped): sum, or moment0 (sum × channel width)',
+      )
+        .choices(COLLAPSE_METHODS)
+        .conflicts('plane'),
+    )
+    .addOption(
       numberOption('--seed <n>', 'seed of augmentation and synthetic images', { integer: true }, 0),
     )
     .option(
@@ -112,11 +131,26 @@ export function register(program: Command): void {
       const exclude = flags.exclude ? await readExcludeList(flags.exclude) : [];
       const posPaths = flags.positives ? await listFitsFiles(flags.positives) : [];
       const negPaths = flags.negatives ? await listFitsFiles(flags.negatives) : [];
+      // A folder given without FITS files in it is a mistake (a parent folder, a typo), not an
+      // empty class: say so rather than prepare a dataset that train cannot learn from.
+      for (const [flag, folder, paths] of [
+        ['--positives', flags.positives, posPaths],
+        ['--negatives', flags.negatives, negPaths],
+      ] as const) {
+        if (folder !== undefined && paths.length === 0) {
+          throw new DatasetError(
+            `${folder}: no FITS files (.fits, .fit, .fits.gz) directly in this folder (given as ${flag})`,
+            folder,
+          );
+        }
+      }
       const total = posPaths.length + negPaths.length + synthetic;
       const bar = createProgressBar({ unit: 'files' });
       const warnings: string[] = [];
       let done = 0;
-      const opts: BuildOptions = {
+      const opts: BuildOptions & ReadSourceOptions = {
+        ...(flags.plane !== undefined ? { plane: flags.plane } : {}),
+        ...(flags.collapse !== undefined ? { collapse: flags.collapse } : {}),
         exclude,
         seed,
         onWarning: (message) => warnings.push(message),
@@ -138,6 +172,22 @@ export function register(program: Command): void {
       const ds = concatDatasets(parts);
       if (ds.shape[0] === 0)
         throw new DatasetError(`no usable images: every one of the ${total} sources was skipped`);
+      const counts = classCounts(ds);
+      const positiveClass = profile.classes[profile.classes.length - 1];
+      if (posPaths.length > 0 && (counts[positiveClass] ?? 0) === 0) {
+        const why = ds.skipped.find((s) => posPaths.includes(s.source))?.reason;
+        throw new DatasetError(
+          `${flags.positives}: no usable positives: every one of the ${posPaths.length} FITS files was skipped` +
+            (why ? ` (the first: ${why})` : ''),
+          flags.positives,
+        );
+      }
+      const missing = profile.classes.filter((c) => (counts[c] ?? 0) === 0);
+      if (missing.length > 0) {
+        warnings.unshift(
+          `the dataset has no ${missing.join(' or ')} samples; train needs every class (add --positives, --negatives or --synthetic-negatives)`,
+        );
+      }
       await saveDataset(ds, flags.out);
       const out = process.stdout;
       out.write(

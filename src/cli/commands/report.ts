@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { makeDirectory } from '../../core/files.node.js';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PipelineError } from '../../core/errors.js';
@@ -98,7 +98,7 @@ export function register(program: Command): void {
         else runDirs.push(p);
       }
       runDirs.push(...flags.merge);
-      await mkdir(flags.out, { recursive: true });
+      await makeDirectory(flags.out);
 
       const listed: ReportCandidate[] = [];
       const catalogue: CatalogueCandidate[] = [];

@@ -82,7 +82,10 @@ export async function readFromFile(path: string): Promise<FromFile> {
   } catch (err) {
     throw new ArchiveError(`${path}: cannot read JSON: ${(err as Error).message}`, path);
   }
-  const obj = data as { observations?: unknown; products?: unknown };
+  const obj = (typeof data === 'object' && data !== null ? data : {}) as {
+    observations?: unknown;
+    products?: unknown;
+  };
   const list = Array.isArray(data) ? data : undefined;
   if (Array.isArray(obj.products)) return { products: obj.products as DataProduct[] };
   if (Array.isArray(obj.observations)) return { observations: obj.observations as Observation[] };
@@ -101,7 +104,12 @@ export async function readFromFile(path: string): Promise<FromFile> {
 /** Rows as an aligned text table. */
 export function textTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
+  // A loop, not Math.max(...column): a cube's table of planes can have 100,000s of rows.
+  const widths = header.map((_, j) => {
+    let w = 0;
+    for (const r of cells) w = Math.max(w, r[j].length);
+    return w;
+  });
   return cells
     .map((r) =>
       r
@@ -221,7 +229,8 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Turn the flags into search criteria. */
 export function criteriaFromFlags(f: SearchCriteriaFlags): SearchCriteria {
-  const fields: Record<string, string[]> = {};
+  // No prototype: a column named __proto__ or constructor is an unknown column, not a crash.
+  const fields = Object.create(null) as Record<string, string[]>;
   for (const kv of f.field) {
     const i = kv.indexOf('=');
     if (i <= 0) throw new ArchiveError(`--field expects column=value, got ${JSON.stringify(kv)}`);
@@ -268,7 +277,9 @@ export function addSearchCriteriaOptions(cmd: Command): Command {
       [],
     )
     .option('--field <column=value>', 'any ObsCore text column (repeatable)', collect, [])
-    .addOption(numberOption('--ra <deg>', 'cone centre right ascension, degrees ICRS'))
+    .addOption(
+      numberOption('--ra <deg>', 'cone centre right ascension, degrees ICRS', { min: 0, max: 360 }),
+    )
     .addOption(
       numberOption('--dec <deg>', 'cone centre declination, degrees ICRS', { min: -90, max: 90 }),
     )

@@ -1,7 +1,17 @@
-import type { Command } from 'commander';
-import { loadProfile } from '../profile.js';
+import { Option, type Command } from 'commander';
+import { datasetProfile, loadProfile } from '../profile.js';
 import { loadDataset } from '../../dataset/persist.node.js';
-import type { LossName, OptimizerName, TrainConfig } from '../../model/config.js';
+import { classCounts } from '../../dataset/dataset.js';
+import { DatasetError } from '../../core/errors.js';
+import {
+  LOSS_NAMES,
+  lossName,
+  OPTIMIZER_NAMES,
+  optimizerName,
+  type LossName,
+  type OptimizerName,
+  type TrainConfig,
+} from '../../model/config.js';
 import { trainFromDataset } from '../../pipeline/train.node.js';
 import { describeTrainer } from '../../model/train.js';
 import { numberOption } from '../options.js';
@@ -31,7 +41,10 @@ export function register(program: Command): void {
     )
     .requiredOption('--data <dir>', 'dataset folder (from `prepare`)')
     .requiredOption('--out <dir>', 'model folder to write')
-    .option('--profile <file.json>', 'target profile (default: dust-in-wind)')
+    .option(
+      '--profile <file.json>',
+      "target profile; must be the one the dataset was prepared with (default: the dataset's own)",
+    )
     .addOption(
       numberOption('--epochs <n>', "passes over the training data (default: the profile's)", {
         integer: true,
@@ -47,15 +60,35 @@ export function register(program: Command): void {
     .addOption(
       numberOption('--lr <rate>', "learning rate (default: the profile's)", { positive: true }),
     )
-    .option('--optimizer <name>', 'adam | sgd | rmsprop | adagrad | adadelta | adamax')
-    .option(
-      '--loss <name>',
-      'binaryCrossentropy | categoricalCrossentropy | meanSquaredError | ...',
+    .addOption(
+      new Option(
+        '--optimizer <name>',
+        `${OPTIMIZER_NAMES.join(' | ')} (any letter case)`,
+      ).argParser(optimizerName),
+    )
+    .addOption(
+      new Option(
+        '--loss <name>',
+        `${LOSS_NAMES.join(' | ')}, or the Keras spelling (binary_crossentropy, mse, ...)`,
+      ).argParser(lossName),
     )
     .addOption(numberOption('--seed <n>', 'seed of the split and the shuffles', { integer: true }))
     .action(async (o: TrainFlags) => {
-      const profile = await loadProfile(o.profile);
-      const dataset = await loadDataset(o.data);
+      // The dataset's own profile, so the model prepares images as the dataset was prepared;
+      // a --profile must be that profile (loadDataset compares hashes).
+      const given = o.profile !== undefined ? await loadProfile(o.profile) : undefined;
+      const dataset = await loadDataset(o.data, given !== undefined ? { profile: given } : {});
+      const profile = given ?? datasetProfile(dataset, o.data);
+      const counts = classCounts(dataset);
+      const empty = dataset.classNames.filter((c) => counts[c] === 0);
+      if (empty.length > 0) {
+        throw new DatasetError(
+          `${o.data}: the dataset has no ${empty.join(' or ')} samples (${Object.entries(counts)
+            .map(([c, n]) => `${c} ${n}`)
+            .join(', ')}); a classifier needs examples of every class`,
+          o.data,
+        );
+      }
       const overrides: Partial<TrainConfig> = {
         ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
         ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),

@@ -1,0 +1,108 @@
+/**
+ * `trainModel` refuses loss and optimizer names it does not know (Keras spellings are aliases),
+ * and stops with a ModelError when the loss becomes NaN, instead of training on and saving a
+ * model that scores NaN.
+ */
+import { describe, expect, it } from 'vitest';
+import { ModelError } from '../src/core/errors.js';
+import { createRng } from '../src/core/random.js';
+import {
+  createModel,
+  lossName,
+  LOSS_NAMES,
+  optimizerName,
+  trainModel,
+  type TensorData,
+} from '../src/model/index.js';
+
+const SIZE = 12;
+function data(n: number): TensorData {
+  const r = createRng(3);
+  const images = new Float32Array(n * SIZE * SIZE);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % 2;
+    for (let p = 0; p < SIZE * SIZE; p++)
+      images[i * SIZE * SIZE + p] = (labels[i] ? p % SIZE : 0) / SIZE + 0.1 * r.normal();
+  }
+  return { images, shape: [n, SIZE, SIZE, 1], labels };
+}
+const tiny = async () =>
+  createModel({
+    inputShape: [SIZE, SIZE, 1],
+    convBlocks: [{ filters: 2, kernelSize: 3, poolSize: 2, activation: 'relu' }],
+    denseUnits: 4,
+    seed: 2,
+  });
+
+describe('loss and optimizer names', () => {
+  it('accepts ours and Keras’s spellings, in any case', () => {
+    expect(lossName('binary_crossentropy')).toBe('binaryCrossentropy');
+    expect(lossName('BinaryCrossentropy')).toBe('binaryCrossentropy');
+    expect(lossName('mse')).toBe('meanSquaredError');
+    expect(lossName('kl_divergence')).toBe('kullbackLeiblerDivergence');
+    for (const n of LOSS_NAMES) expect(lossName(n)).toBe(n);
+    expect(optimizerName('Adam')).toBe('adam');
+    expect(optimizerName('RMSprop')).toBe('rmsprop');
+    expect(optimizerName('SGD')).toBe('sgd');
+  });
+
+  it('refuses others with a ModelError listing the names', () => {
+    expect(() => lossName('bogus')).toThrow(ModelError);
+    expect(() => lossName('bogus')).toThrow(
+      /unknown loss "bogus": use one of binaryCrossentropy, /,
+    );
+    expect(() => optimizerName('bogus')).toThrow(/unknown optimizer "bogus": use one of adam, sgd/);
+  });
+
+  it('trainModel refuses an unknown loss or optimizer before training', async () => {
+    const model = await tiny();
+    await expect(trainModel(model, data(8), { epochs: 1, loss: 'bogus' as never })).rejects.toThrow(
+      /unknown loss "bogus"/,
+    );
+    await expect(
+      trainModel(model, data(8), { epochs: 1, optimizer: 'bogus' as never }),
+    ).rejects.toThrow(/unknown optimizer "bogus"/);
+    model.dispose();
+  });
+
+  it('binary_crossentropy trains exactly as binaryCrossentropy', async () => {
+    const losses = [];
+    for (const loss of ['binary_crossentropy', 'binaryCrossentropy']) {
+      const model = await tiny();
+      const h = await trainModel(model, data(8), {
+        epochs: 2,
+        batchSize: 4,
+        loss: loss as never,
+        workers: 1,
+      });
+      losses.push(h.epochs.map((e) => e.loss));
+      model.dispose();
+    }
+    expect(losses[0].every(Number.isFinite)).toBe(true);
+    expect(losses[0]).toEqual(losses[1]);
+  });
+});
+
+describe('a loss that becomes NaN', () => {
+  for (const engine of [true, false]) {
+    it(`stops training with a ModelError (${engine ? 'training engine' : 'TensorFlow.js'})`, async () => {
+      const model = await tiny();
+      const epochs: number[] = [];
+      await expect(
+        trainModel(model, data(8), {
+          epochs: 5,
+          batchSize: 4,
+          optimizer: 'sgd',
+          learningRate: 1e38,
+          loss: 'meanSquaredError',
+          engine,
+          workers: 1,
+          onEpochEnd: (e) => epochs.push(e.loss),
+        }),
+      ).rejects.toThrow(/training diverged: the loss became (NaN|Infinity) in epoch \d/);
+      expect(epochs.every(Number.isFinite)).toBe(true);
+      model.dispose();
+    });
+  }
+});
