@@ -52,7 +52,8 @@ function expectCleanError(r: { code: number; err: string }, message: RegExp): vo
 
 const tiny: TargetProfileInput = {
   name: 'tiny-32',
-  preprocess: { cropSize: 64, inputSize: 32 },
+  // Pixel crops: the synthetic images here carry no WCS or beam.
+  preprocess: { cropSize: 64, inputSize: 32, sky: null },
   positive: { maxPairs: 20 },
   model: {
     convBlocks: [{ filters: 2, kernelSize: 3, poolSize: 2, activation: 'relu' }],

@@ -33,6 +33,18 @@ function cube(stokes = 1): Uint8Array {
       for (let r = 0; r < ROWS; r++) for (let c = 0; c < COLS; c++) values.push(value(r, c, k));
   return buildFits([
     cubeHdu(-32, [COLS, ROWS, CHANS, stokes], values, [
+      // A celestial WCS and a 3-pixel beam, as ALMA cubes have: the default profile crops on the sky.
+      ['CTYPE1', "'RA---SIN'"],
+      ['CDELT1', '-1E-05'],
+      ['CRPIX1', '20'],
+      ['CRVAL1', '180'],
+      ['CTYPE2', "'DEC--SIN'"],
+      ['CDELT2', '1E-05'],
+      ['CRPIX2', '18'],
+      ['CRVAL2', '-30'],
+      ['BMAJ', '3E-05'],
+      ['BMIN', '3E-05'],
+      ['BPA', '0'],
       ['CTYPE3', "'FREQ    '"],
       ['CDELT3', String(CDELT3)],
       ['CUNIT3', "'Hz      '"],

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataProduct } from '../src/archive/datalink.js';
 import { main } from '../src/cli/main.js';
@@ -47,12 +47,20 @@ async function results(out: string): Promise<ProductResult[]> {
 }
 
 /** Every file below `dir` whose name says FITS (complete or partial). */
+/**
+ * Downloaded FITS files (and their `.part`s) left anywhere under `dir`. The sky crops that a run
+ * keeps for its positives (`thumbs/*-sky.fits`, a few kB each, for the report) are not downloads.
+ */
 async function fitsBelow(dir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (d: string) => {
     for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
       if (e.isDirectory()) await walk(join(d, e.name));
-      else if (/\.fits(\.part)?$/i.test(e.name)) found.push(join(d, e.name));
+      else if (/\.fits(\.part)?$/i.test(e.name) && !/^thumbs$/.test(basename(d))) {
+        found.push(join(d, e.name));
+      } else if (/\.fits$/i.test(e.name) && !e.name.endsWith('-sky.fits')) {
+        found.push(join(d, e.name));
+      }
     }
   };
   await walk(dir);
