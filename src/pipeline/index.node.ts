@@ -3,10 +3,13 @@ export { classify, type ClassifyFilesOptions } from './classify.node.js';
 export { trainFromDataset, type TrainFlowOptions, type TrainFlowResult } from './train.node.js';
 export {
   BUNDLED_IMAGES,
+  DEMO_SCENE_OPTIONS,
   THESIS_CRITERIA,
   demoProfile,
   runDemo,
   type BundledImage,
+  type DemoBaseline,
+  type DemoRealImage,
   type DemoArchiveOptions,
   type DemoOptions,
   type DemoResult,
