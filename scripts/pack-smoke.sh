@@ -35,4 +35,6 @@ node check.mjs
 npx --no-install alma-classifier inspect small.fits --json | head -c 200
 echo
 npx --no-install alma-classifier --version
+# The demo's real images ship with the package.
+test "$(ls node_modules/alma-classifier/data/*.fits | wc -l)" -eq 3
 echo "pack smoke test passed"

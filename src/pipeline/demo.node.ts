@@ -61,7 +61,10 @@ export interface BundledImage {
   role: 'train' | 'held-out';
 }
 
-/** The real ALMA images bundled with the repository and their role in the demo. */
+/**
+ * The real ALMA images shipped with the package (`data/`) and their role in the demo: B335 and
+ * Serpens South C7, known positives of the thesis, and COS850.0005, a distant galaxy.
+ */
 export const BUNDLED_IMAGES: readonly BundledImage[] = [
   { file: 'b335_2017_band6_0.fits', label: 'positive', role: 'train' },
   { file: 'serpenssouthc7_2019_band6_0.fits', label: 'positive', role: 'held-out' },
@@ -112,7 +115,10 @@ export interface DemoArchiveOptions {
 export interface DemoOptions {
   /** Output folder. Default `demo-output`. */
   out?: string;
-  /** Folder holding the bundled real FITS files. Default: the repository's `test/fixtures/fits`, when present. */
+  /**
+   * Folder holding the real FITS files of {@link BUNDLED_IMAGES}. Default: the package's `data/`
+   * (cutouts of the three images around their sources, shipped with the package).
+   */
   realDir?: string;
   /** Seed of the synthetic scenes, the split, training and the bootstrap. Default 1. */
   seed?: number;
@@ -233,10 +239,16 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-function bundledRealDir(): string | undefined {
+/**
+ * Where the package keeps the demo's real images: `data/` at the package root, in the repository
+ * and in an installed package alike (`scripts/make-demo-data.ts` cuts them from the test
+ * fixtures around the part the demo reads, with their WCS shifted; the model's inputs are the
+ * same, pixel for pixel).
+ */
+function bundledRealDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  // src/pipeline or dist/pipeline → repository root
-  return resolve(here, '..', '..', 'test', 'fixtures', 'fits');
+  // src/pipeline or dist/pipeline → package root
+  return resolve(here, '..', '..', 'data');
 }
 
 /**
