@@ -229,8 +229,9 @@ export const originalDustInWind: TargetProfile = {
  *
  * - **Crops on the sky**: the 64x64 input spans 24 beams (geometric-mean FWHM), so images at
  *   0.01″/px and 0.1″/px reach the network at the same resolution in beams; 24 beams frames
- *   disks up to ~10 beams across with room for their winds (12, 32 and 48 beams did worse or
- *   cost more). Needs `CDELT`/`CD` and `BMAJ`/`BMIN` in the header.
+ *   disks up to ~10 beams across with room for their winds (crops of 12 and 48 beams scored
+ *   as well on held-out scenes but transferred worse to an independent generator). Needs
+ *   `CDELT`/`CD` and `BMAJ`/`BMIN` in the header.
  * - **Signal-to-noise scaling** (`normalize: 'snr'`): a 5σ wind reads the same beside a 20σ or
  *   a 500σ disk; min-max scaling hid faint winds under bright disks.
  * - **Aligned**: every image is rotated so its source's major axis lies along the columns, so a
