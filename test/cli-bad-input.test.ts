@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as run } from './helpers/cli.js';
 import { createRng } from '../src/core/random.js';
 import { buildNegativeSet, buildPositiveSet } from '../src/dataset/build.js';
 import { concatDatasets } from '../src/dataset/dataset.js';
@@ -19,26 +19,6 @@ import { startReplayServer, type ReplayServer } from './helpers/replay-server.js
 
 const dir = mkdtempSync(join(tmpdir(), 'alma-bad-input-'));
 let server: ReplayServer;
-
-/** Run the CLI in-process: exit code, stdout (console.log and writes) and stderr. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
-  process.exitCode = undefined;
-  try {
-    return { code: await main(['node', 'alma-classifier', ...args]), out, err };
-  } finally {
-    log.mockRestore();
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 /** A failure as the issue wants it: exit 1, one line on stderr matching `message`, no trace. */
 function expectCleanError(r: { code: number; err: string }, message: RegExp): void {

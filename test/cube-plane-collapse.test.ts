@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as run } from './helpers/cli.js';
 import { FitsError } from '../src/core/errors.js';
 import { readFitsCollapsed } from '../src/fits/index.node.js';
 import { loadDataset } from '../src/dataset/index.node.js';
@@ -51,25 +51,6 @@ function cube(stokes = 1): Uint8Array {
       ['CTYPE4', "'STOKES  '"],
     ]),
   ]);
-}
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...a) => void (out += `${a.join(' ')}\n`));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
-  process.exitCode = undefined;
-  try {
-    return { code: await main(['node', 'alma-classifier', ...args]), out, err };
-  } finally {
-    log.mockRestore();
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
 }
 
 beforeAll(async () => {

@@ -7,31 +7,15 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FitsError } from '../src/core/errors.js';
-import { main } from '../src/cli/main.js';
+import { runCli as cli } from './helpers/cli.js';
 import { readFits } from '../src/fits/read.js';
 import { openFits, readFitsFile } from '../src/fits/io.node.js';
 import { EMPTY_PRIMARY, buildFits, cubeHdu, type RawHdu } from './helpers/fits-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fits-special-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Run the CLI in-process; its exit code and what it wrote. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
-  process.exitCode = undefined;
-  try {
-    return { code: await main(['node', 'alma-classifier', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 describe('a FIFO is refused, not waited on', () => {
   it.runIf(process.platform !== 'win32')(
