@@ -290,6 +290,18 @@ export interface ReviewItem {
   label?: string;
   /** A decision made earlier (e.g. from a previous `decisions.json`); the page starts with it. */
   decision?: Decision;
+  /**
+   * Lines under the file name that tell this image from others of the same file: the
+   * transform (`flip-lr`, `geometric mean of …`), the object and its peak. Shown as given.
+   */
+  details?: string[];
+  /**
+   * The image's object by content (hash, HDU, peak), for pages that export label-store lines
+   * (`exportFormat: 'labels'`); items without one are not exported there.
+   */
+  object?: { hash: string; hdu: number; peak: [number, number]; path?: string };
+  /** The transform of an augmented sample, written to its label line. */
+  transform?: string;
 }
 
 /** One entry of `decisions.json`. */
