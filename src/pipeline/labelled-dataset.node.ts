@@ -4,6 +4,7 @@
  * decisions change the samples they are about or, for objects the dataset does not hold, add
  * them (built from their FITS files, found by content hash, or from a run's saved inputs).
  */
+import { resolve } from 'node:path';
 import type { Image2D } from '../core/image2d.js';
 import {
   applyLabelsToDataset,
@@ -15,6 +16,7 @@ import {
   subsetDataset,
   type Dataset,
   type SampleInfo,
+  type SplitName,
 } from '../dataset/dataset.js';
 import { summarizeLabels, type LabelRecord } from '../dataset/labels.js';
 import { buildLabelledCandidates, type LocateOptions } from '../dataset/labels.node.js';
@@ -48,9 +50,11 @@ export interface DatasetWithLabels {
 
 /**
  * Apply a label store's decisions to a prepared dataset ({@link applyLabelsToDataset}) and add
- * the candidates it does not hold ({@link buildLabelledCandidates}). Added samples go to the
- * training part when the dataset records its split (so validation and test stay what they
- * were), else they are split with the rest by source.
+ * the candidates it does not hold ({@link buildLabelledCandidates}). When the dataset records its
+ * split, an added object of an image the dataset holds joins that image's part (found by content
+ * hash, or by path for a dataset built before content ids), so a test image never lends an
+ * object to training; other added samples go to the training part, so validation and test stay
+ * what they were. Without a recorded split they are split with the rest by source.
  *
  * @param ds - the dataset (`loadDataset`)
  * @param labels - every label read (`readLabels`)
@@ -73,9 +77,24 @@ export async function datasetWithLabels(
   let added: SampleInfo[] = [];
   if (built.dataset !== undefined) {
     const recorded = dataset.samples.length > 0 && dataset.samples.every((s) => s.split);
-    const extra = recorded
-      ? subsetDataset(built.dataset, [...built.dataset.labels.keys()], 'train')
-      : built.dataset;
+    // An object of an image the dataset holds already joins that image's part, so a test image
+    // never lends an object to training; other objects go to training.
+    const partOf = new Map<string, SplitName>();
+    for (const s of dataset.samples) {
+      if (s.split === undefined) continue;
+      if (s.hash !== undefined) partOf.set(`hash:${s.hash}`, s.split);
+      for (const src of s.sources) partOf.set(`path:${resolve(src)}`, s.split);
+    }
+    const extra = subsetDataset(built.dataset, [...built.dataset.labels.keys()]);
+    if (recorded) {
+      extra.samples = extra.samples.map((s) => ({
+        ...s,
+        split:
+          partOf.get(`hash:${s.hash}`) ??
+          s.sources.map((src) => partOf.get(`path:${resolve(src)}`)).find((x) => x) ??
+          'train',
+      }));
+    }
     // Built with this profile: the same classes and image size as the dataset.
     extra.classNames = [...dataset.classNames];
     if (dataset.profile) extra.profile = { ...dataset.profile };
