@@ -42,7 +42,14 @@ export interface ModelMeta {
     /** The starting model's folder, relative to this model's. */
     model: string;
     /** Decisions in force: candidates kept, rejected, and samples left out. */
-    labels: { keep: number; reject: number; leftOut: number };
+    labels: {
+      /** Candidates kept (confirmed positives). */
+      keep: number;
+      /** Candidates rejected (hard negatives). */
+      reject: number;
+      /** Dataset samples left out (rejected or unsure, with what was made from them). */
+      leftOut: number;
+    };
   };
   /** Library version that saved the model; `saveModel` fills it in. */
   version?: string;

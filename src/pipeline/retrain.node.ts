@@ -62,7 +62,14 @@ export interface RetrainWithLabelsResult {
   /** The run's candidates re-ranked: how each moved, largest first (with a run). */
   moves?: RankMove[];
   /** The run's candidates, by id, with their old and new scores (with a run). */
-  candidates?: { candidate: RunCandidate; before: number; after: number }[];
+  candidates?: {
+    /** The candidate. */
+    candidate: RunCandidate;
+    /** Its score with the old model. */
+    before: number;
+    /** Its score with the new one. */
+    after: number;
+  }[];
 }
 
 /**

@@ -26,7 +26,14 @@ interface PageApi {
 /** What the app exposes as `window.almaReviewApp`, for people scripting the page and for tests. */
 export interface ReviewAppApi {
   /** Retrain on the decisions so far and re-rank; resolves when the page shows the result. */
-  retrain(): Promise<{ trainedOn: number; decisions: number; seconds: number }>;
+  retrain(): Promise<{
+    /** Samples trained on (replay and decided candidates). */
+    trainedOn: number;
+    /** Decisions used (kept, rejected and unsure). */
+    decisions: number;
+    /** Wall time, seconds. */
+    seconds: number;
+  }>;
   /** The retrained model's weights (flattened per tensor), after a retrain. */
   weights(): number[][] | undefined;
   /** The new scores by candidate id, after a retrain. */

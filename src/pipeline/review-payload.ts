@@ -38,15 +38,27 @@ export interface ReviewPayload {
   /** The candidates' inputs (`data-input` indexes them), float32 `[n, size, size]`, base64. */
   inputs: string;
   /** Replay samples: float32 `[m, size, size]` base64, their labels and weights. */
-  replay: { images: string; labels: number[]; weights: number[] };
+  replay: {
+    /** Float32 `[m, size, size]`, base64. */
+    images: string;
+    /** Their labels. */
+    labels: number[];
+    /** Their loss weights. */
+    weights: number[];
+  };
   /** Class names of the model. */
   classNames: string[];
   /** Retraining and re-ranking options. */
   options: {
+    /** Epochs of a retrain. */
     epochs: number;
+    /** Seed of a retrain. */
     seed: number;
+    /** Loss weight of a rejected candidate. */
     hardNegativeWeight: number;
+    /** The model's threshold. */
     threshold: number;
+    /** How the next candidates are picked. */
     selection: ReviewSelectionOptions;
   };
 }
@@ -203,7 +215,10 @@ export async function retrainFromPayload(
 /** The next picks and moves after a page retrain. */
 export interface PageRerank {
   /** The next candidates to review among the undecided, by id. */
-  picks: (ReviewPick & { id: string })[];
+  picks: (ReviewPick & {
+    /** The candidate's id. */
+    id: string;
+  })[];
   /** How the candidates moved, largest first. */
   moves: RankMove[];
 }

@@ -301,7 +301,14 @@ export interface WrittenRunReview {
   /** The page. */
   page: string;
   /** The candidates picked, best reason first, with their new scores. */
-  picks: (ReviewPick & { id: string; score: number; std?: number })[];
+  picks: (ReviewPick & {
+    /** The candidate's id. */
+    id: string;
+    /** Its new score. */
+    score: number;
+    /** Its spread, when measured. */
+    std?: number;
+  })[];
   /** Candidates in the run. */
   total: number;
   /** Candidates left out because the label store decides them already. */

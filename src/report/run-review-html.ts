@@ -8,7 +8,7 @@
  */
 import { escapeHtml, fmt, page, pngDataUri } from './html.js';
 import type { RenderOptions } from './render.js';
-import type { ReportImage } from './types.js';
+import type { ReportImage, ReviewObject } from './types.js';
 
 /** One candidate on a run's review page. */
 export interface RunReviewCandidate {
@@ -17,7 +17,7 @@ export interface RunReviewCandidate {
   /** The image's file, as the run named it. */
   file: string;
   /** The object by content, written to its label line; without it the candidate is not exported. */
-  object?: { hash: string; hdu: number; peak: [number, number]; path?: string };
+  object?: ReviewObject;
   /** Index of the object within its image (0 = brightest). */
   sourceIndex: number;
   /** Calibrated score. */

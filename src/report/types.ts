@@ -299,9 +299,21 @@ export interface ReviewItem {
    * The image's object by content (hash, HDU, peak), for pages that export label-store lines
    * (`exportFormat: 'labels'`); items without one are not exported there.
    */
-  object?: { hash: string; hdu: number; peak: [number, number]; path?: string };
+  object?: ReviewObject;
   /** The transform of an augmented sample, written to its label line. */
   transform?: string;
+}
+
+/** An image's object by content, as a label line names it (the label store's `LabelObject`). */
+export interface ReviewObject {
+  /** Content hash of the image's data (16 hex digits). */
+  hash: string;
+  /** The HDU the image was read from. */
+  hdu: number;
+  /** The object's peak, `[row, col]` in the whole image. */
+  peak: [number, number];
+  /** Where the file was (a hint for finding it again). */
+  path?: string;
 }
 
 /** One entry of `decisions.json`. */
