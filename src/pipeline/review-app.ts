@@ -42,6 +42,8 @@ export interface ReviewAppApi {
 
 interface Card {
   id: string;
+  /** The file's name, for the moves line. */
+  name: string;
   inputIndex: number;
   object: LabelObject | undefined;
   score: number;
@@ -65,8 +67,10 @@ export function startReviewApp(doc: Document = document): void {
   const cards: Card[] = Array.from(doc.querySelectorAll<HTMLElement>('.item[data-input]')).map(
     (it) => {
       const object = it.getAttribute('data-object');
+      const file = it.querySelector('.file')?.textContent ?? '';
       return {
         id: it.getAttribute('data-id') ?? '',
+        name: file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1),
         inputIndex: Number(it.getAttribute('data-input')),
         object: object ? (JSON.parse(object) as LabelObject) : undefined,
         score: Number(it.getAttribute('data-score')),
@@ -109,7 +113,7 @@ export function startReviewApp(doc: Document = document): void {
       const moved = rr.moves
         .filter((m) => m.after !== m.before)
         .slice(0, 5)
-        .map((m) => `${m.id.slice(0, 24)}… ${m.before} → ${m.after}`)
+        .map((m) => `${byId.get(m.id)?.name ?? m.id} ${m.before} → ${m.after}`)
         .join('; ');
       const movesEl = doc.getElementById('moves');
       if (movesEl)

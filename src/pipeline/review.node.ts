@@ -270,8 +270,11 @@ export interface RunReviewOptions {
   selection?: Partial<ReviewSelectionOptions>;
   /** MC-dropout passes for the uncertainty. Default 20. */
   uncertaintySamples?: number;
-  /** Occlusion saliency for the picks. Default true. */
-  saliency?: boolean;
+  /**
+   * Occlusion saliency for the picks and the best-ranked of the rest, this many cards in all (0:
+   * none), so the cards a retrain in the page brings forward mostly have one too. Default 40.
+   */
+  saliency?: number;
   /** Most candidates on the page besides the picks (the rest of the run, by score). Default 200. */
   maxCandidates?: number;
   /**
@@ -385,6 +388,7 @@ export async function writeRunReview(
     .sort((a, b) => scores[b] - scores[a] || a - b)
     .slice(0, opts.maxCandidates ?? 200);
   const shown = [...picks.map((p) => p.index), ...rest];
+  const salient = new Set(shown.slice(0, opts.saliency ?? 40));
   // Inputs carried for retraining: every shown candidate that has one.
   const inputIndex = new Map<number, number>();
   for (const i of shown) if (open[i].input !== undefined) inputIndex.set(i, inputIndex.size);
@@ -405,7 +409,7 @@ export async function writeRunReview(
     if (why !== undefined) item.reason = why;
     if (c.input !== undefined) item.thumbnail = c.input;
     else if (c.thumbnail !== undefined) item.thumbnail = c.thumbnail;
-    if (why !== undefined && c.input !== undefined && opts.saliency !== false) {
+    if (salient.has(i) && c.input !== undefined) {
       const map = await occlusionSaliency(loaded.model, c.input, { patch: 8, stride: 4 });
       item.saliency = renderSaliencyOverlay(c.input, map);
     }

@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'folder of the new model')
     .option(
       '--run <path>',
-      'a classify output or classify-archive run to re-rank (default: the labels folder’s candidates.json, if any)',
+      'a classify output or classify-archive run to re-rank (default: candidates.json beside the first label store, if any)',
     )
     .option('--data <dir>', "the model's dataset (default: the one it was trained on)")
     .option(

@@ -25,7 +25,7 @@ interface ReviewFlags {
   replay: number;
   epochs: number;
   retrain: boolean;
-  saliency: boolean;
+  saliency: number;
 }
 
 /**
@@ -127,7 +127,14 @@ export function register(program: Command): void {
       '--no-retrain',
       'leave the model out of the page (decide and export only; a smaller file)',
     )
-    .option('--no-saliency', 'skip the saliency maps (faster)')
+    .addOption(
+      numberOption(
+        '--saliency <n>',
+        'cards with an occlusion saliency map: the picks, then the best-ranked (0: none, faster)',
+        { integer: true, min: 0 },
+        40,
+      ),
+    )
     .action(async (run: string, o: ReviewFlags) => {
       const loaded = await loadModel(o.model);
       let labels: LabelRecord[] = [];
