@@ -22,6 +22,10 @@
  *   alone (`model recall`), with the winds confirmed by review.
  *
  * Everything is seeded (`ACTIVE_SEED`, default 1); the same settings give the same figures.
+ * Knobs for experiments: `ACTIVE_ROUNDS`, `ACTIVE_REPLAY` (512), `ACTIVE_EPOCHS` (3),
+ * `ACTIVE_LR` (the fine-tuning learning rate as a fraction of the model's, 0.5),
+ * `ACTIVE_KEEP_WEIGHT` (1) and `ACTIVE_REJECT_WEIGHT` (2), the loss weights of reviewed images.
+ * Figures and what they say: `docs/review-loop.md`.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
