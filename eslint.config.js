@@ -8,6 +8,7 @@ export default tseslint.config(
       'docs/api/',
       'node_modules/',
       'demo-output/',
+      'scratch/',
       'examples/browser/*.js',
       'examples/browser/dist/',
     ],

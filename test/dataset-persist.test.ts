@@ -158,7 +158,7 @@ describe('importNpyCrops', () => {
 });
 
 describe('readExcludeList', () => {
-  it('reads arrays, exclude objects and review decisions', async () => {
+  it('reads arrays, exclude objects and review decisions (ids only: a rejected sample never drops its whole file)', async () => {
     const write = async (name: string, v: unknown): Promise<string> => {
       await writeFile(join(dir, name), JSON.stringify(v));
       return join(dir, name);
@@ -181,7 +181,6 @@ describe('readExcludeList', () => {
     expect(await readExcludeList(await write('e3.json', decisions))).toEqual([
       'gm(a.fits|b.fits:flip-lr)',
       'cand-3',
-      'archive/member.cont.fits',
     ]);
     await expect(readExcludeList(await write('e4.json', { nope: 1 }))).rejects.toThrow(/e4\.json/);
     await expect(readExcludeList(join(dir, 'none.json'))).rejects.toThrow(/none\.json/);

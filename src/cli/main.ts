@@ -13,6 +13,8 @@ import { register as evaluate } from './commands/evaluate.js';
 import { register as classify } from './commands/classify.js';
 import { register as classifyArchive } from './commands/classify-archive.js';
 import { register as report } from './commands/report.js';
+import { register as review } from './commands/review.js';
+import { register as retrain } from './commands/retrain.js';
 import { register as demo } from './commands/demo.js';
 
 const commands: RegisterCommand[] = [
@@ -26,6 +28,8 @@ const commands: RegisterCommand[] = [
   classify,
   classifyArchive,
   report,
+  review,
+  retrain,
   demo,
 ];
 

@@ -12,6 +12,7 @@ import type { ImageWindows } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
 import { profileRef } from './profile.js';
 import type { ImageSkyScale } from './sky-scale.js';
+import { labelId, pixelHash } from './labels.js';
 
 /** One image handed to a builder, with where it came from. */
 export interface SourceImage {
@@ -23,6 +24,21 @@ export interface SourceImage {
   hdu?: number;
   /** How the image samples the sky (from its header), for profiles with `preprocess.sky`. */
   sky?: ImageSkyScale;
+  /**
+   * Content hash of the image (`fitsDataHash` of its file), from which each sample gets its
+   * stable {@link SampleInfo.contentId}. Default: {@link pixelHash} of an image in memory; none
+   * for a window reader.
+   */
+  hash?: string;
+  /**
+   * Crop around this pixel `[row, col]` instead of the brightest one in the search region: an
+   * object a reviewer labelled that is not its image's brightest.
+   */
+  center?: [row: number, col: number];
+  /** Weight of the source's samples in the training loss ({@link SampleInfo.weight}). Default 1. */
+  weight?: number;
+  /** The review decision that brought this source in ({@link SampleInfo.reviewed}). */
+  reviewed?: 'keep' | 'reject';
 }
 
 /**
@@ -40,6 +56,21 @@ export interface WindowedSource {
   hdu?: number;
   /** How the image samples the sky (from its header), for profiles with `preprocess.sky`. */
   sky?: ImageSkyScale;
+  /**
+   * Content hash of the image (`fitsDataHash` of its file), from which each sample gets its
+   * stable {@link SampleInfo.contentId}. Default: {@link pixelHash} of an image in memory; none
+   * for a window reader.
+   */
+  hash?: string;
+  /**
+   * Crop around this pixel `[row, col]` instead of the brightest one in the search region: an
+   * object a reviewer labelled that is not its image's brightest.
+   */
+  center?: [row: number, col: number];
+  /** Weight of the source's samples in the training loss ({@link SampleInfo.weight}). Default 1. */
+  weight?: number;
+  /** The review decision that brought this source in ({@link SampleInfo.reviewed}). */
+  reviewed?: 'keep' | 'reject';
 }
 
 /**
@@ -56,7 +87,12 @@ export type ImageInputs = Iterable<ImageInput> | AsyncIterable<ImageInput>;
 export interface BuildOptions {
   /** Label of the samples. Default: the last class for positives, 0 for negatives. */
   label?: number;
-  /** File names, paths or sample ids a person rejected; matching sources and samples are dropped. Default none. */
+  /**
+   * Sample ids a person rejected (content ids, {@link SampleInfo.contentId}, as the label store
+   * and review pages name them, or the older name-based ids), or file names and paths: a
+   * matching image drops its source with every sample made from it; a matching augmented sample
+   * drops that sample and the geometric means made from it, nothing else. Default none.
+   */
   exclude?: Iterable<string>;
   /** Seed of the random transforms and of the pair subset when capped. Default 0. */
   seed?: number;
@@ -89,6 +125,8 @@ async function* iterate(inputs: ImageInputs): AsyncGenerator<ImageInput> {
 /** A base sample of one source: the pieces later steps derive from. */
 interface Base {
   id: string;
+  /** The content id, when the source's content is known. */
+  cid: string | undefined;
   info: SampleInfo;
   /** The crop; made only when `usesLinear` (no other step reads it). */
   crop: Image2D | undefined;
@@ -136,7 +174,11 @@ async function walk(
     // The crop is made only for the linear transforms; without them the input is cut directly.
     const withCrop = usesLinear(profile, label);
     try {
-      const popts = { source: src.source, ...(src.sky ? { sky: src.sky } : {}) };
+      const popts = {
+        source: src.source,
+        ...(src.sky ? { sky: src.sky } : {}),
+        ...(src.center ? { center: src.center } : {}),
+      };
       pre =
         'windows' in src
           ? await preprocessSource(src.windows, profile, popts, withCrop)
@@ -149,9 +191,17 @@ async function walk(
       opts.onSource?.(src.source, done);
       continue;
     }
-    // The HDU joins the id only when it is not the usual first one, so ids read as file names.
-    let id = baseName(src.source) + (src.hdu ? `[${src.hdu}]` : '');
-    for (let k = 2; builder.has(id); k++) id = `${baseName(src.source)}#${k}`;
+    // The HDU joins the id only when it is not the usual first one, so ids read as file names;
+    // an object chosen by its position (a labelled candidate) names it.
+    const name =
+      baseName(src.source) +
+      (src.hdu ? `[${src.hdu}]` : '') +
+      (src.center ? `@${pre.peak[0]},${pre.peak[1]}` : '');
+    let id = name;
+    for (let k = 2; builder.has(id); k++) id = `${name}#${k}`;
+    const hash = src.hash ?? ('image' in src ? pixelHash(src.image) : undefined);
+    const cid =
+      hash === undefined ? undefined : labelId({ hash, hdu: src.hdu ?? 0, peak: pre.peak });
     const info: SampleInfo = {
       id,
       label,
@@ -161,17 +211,28 @@ async function walk(
       transforms: pre.transforms,
     };
     if (src.hdu !== undefined) info.hdu = src.hdu;
-    if (!exclude.has(id)) {
+    if (cid !== undefined && hash !== undefined) {
+      info.contentId = cid;
+      info.hash = hash;
+    }
+    if (src.weight !== undefined && src.weight !== 1) info.weight = src.weight;
+    if (src.reviewed !== undefined) info.reviewed = src.reviewed;
+    if (!exclude.has(id) && (cid === undefined || !exclude.has(cid))) {
       builder.add(pre.input, info);
       use({
         id,
+        cid,
         info,
         crop: pre.crop,
         cropTransforms: pre.transforms.slice(0, -2),
         rng: sourceRng,
       });
     } else {
-      builder.skipped.push({ source: src.source, reason: `sample ${id} excluded`, excluded: true });
+      builder.skipped.push({
+        source: src.source,
+        reason: `sample ${cid ?? id} excluded`,
+        excluded: true,
+      });
     }
     opts.onSource?.(src.source, done);
   }
@@ -196,6 +257,7 @@ function addLinear(
   const clean = normalize(base.crop, { method: 'none', nan: 0 });
   for (let k = 0; k < lin.factor; k++) {
     const id = `${base.id}:linear-${k}`;
+    const cid = base.cid === undefined ? undefined : `${base.cid}:linear-${k}`;
     let img = randomLinearTransform(clean, base.rng, {
       sizeRange: lin.sizeRange,
       angleRange: lin.angleRange,
@@ -204,10 +266,11 @@ function addLinear(
       jitter: lin.jitter,
     });
     img = finishAugmented(img, profile, base.rng);
-    if (exclude.has(id)) continue;
+    if (exclude.has(id) || (cid !== undefined && exclude.has(cid))) continue;
     builder.add(img, {
       ...base.info,
       id,
+      ...(cid !== undefined ? { contentId: cid } : {}),
       transforms: [...base.cropTransforms, 'linear', `normalize:${profile.preprocess.normalize}`],
       parents: [base.id],
     });
@@ -222,6 +285,16 @@ function finishAugmented(img: Image2D, profile: TargetProfile, rng: Rng): Image2
 }
 
 const FLIPS = ['lr', 'ud', 'both'] as const;
+
+/** A place in the pool of positives that geometric means pair: a sample, or a rejected one. */
+interface PoolEntry {
+  /** The sample's index in the builder; undefined for a rejected sample. */
+  index: number | undefined;
+  /** Its id. */
+  id: string;
+  /** Its content id, when known. */
+  cid: string | undefined;
+}
 
 /**
  * The indices of `k` pairs out of `total`, chosen with `rng` and returned in increasing order,
@@ -257,21 +330,29 @@ export async function buildPositiveSet(
   const label = opts.label ?? profile.classes.length - 1;
   const exclude = new Set(opts.exclude ?? []);
   const builder = new DatasetBuilder(profile.preprocess.inputSize, profile.classes);
-  const pool: number[] = [];
+  // Rejected flips keep their place in the pool (without a sample), so that rejecting one
+  // leaves the pairs chosen among the others, and so every other geometric mean, unchanged.
+  const pool: PoolEntry[] = [];
   await walk(images, profile, label, opts, exclude, builder, (base) => {
-    pool.push(builder.length - 1);
+    const at = builder.length - 1;
+    pool.push({ index: at, id: base.id, cid: base.cid });
     if (profile.positive.flips) {
-      const input = builder.image(builder.length - 1);
+      const input = builder.image(at);
       for (const how of FLIPS) {
         const id = `${base.id}:flip-${how}`;
-        if (exclude.has(id)) continue;
+        const cid = base.cid === undefined ? undefined : `${base.cid}:flip-${how}`;
+        if (exclude.has(id) || (cid !== undefined && exclude.has(cid))) {
+          pool.push({ index: undefined, id, cid });
+          continue;
+        }
         builder.add(flip(input, how), {
           ...base.info,
           id,
+          ...(cid !== undefined ? { contentId: cid } : {}),
           transforms: [...base.info.transforms, `flip:${how}`],
           parents: [base.id],
         });
-        pool.push(builder.length - 1);
+        pool.push({ index: builder.length - 1, id, cid });
       }
     }
     addLinear(builder, base, profile, exclude);
@@ -291,19 +372,27 @@ export async function buildPositiveSet(
           if (wanted[next] !== pairIndex) continue;
           next++;
         }
-        const ia = builder.info(pool[a]);
-        const ib = builder.info(pool[b]);
+        const pa = pool[a];
+        const pb = pool[b];
+        if (pa.index === undefined || pb.index === undefined) continue;
+        const ia = builder.info(pa.index);
+        const ib = builder.info(pb.index);
         const id = `gm(${ia.id}|${ib.id})`;
-        if (exclude.has(id)) continue;
+        const cid =
+          pa.cid !== undefined && pb.cid !== undefined ? `gm(${pa.cid}|${pb.cid})` : undefined;
+        if (exclude.has(id) || (cid !== undefined && exclude.has(cid))) continue;
         const sources = [...new Set([...ia.sources, ...ib.sources])];
-        builder.add(geometricMean(builder.image(pool[a]), builder.image(pool[b])), {
+        const info: SampleInfo = {
           id,
           label,
           source: ia.source,
           sources,
           transforms: ['geometric-mean'],
           parents: [ia.id, ib.id],
-        });
+        };
+        if (cid !== undefined) info.contentId = cid;
+        if (ia.hash !== undefined) info.hash = ia.hash;
+        builder.add(geometricMean(builder.image(pa.index), builder.image(pb.index)), info);
       }
     }
   }

@@ -12,7 +12,7 @@ export type SplitName = 'train' | 'validation' | 'test';
  * derived from one source file on the same side of a split.
  */
 export interface SampleInfo {
-  /** Stable identifier, built from the source file name and the transforms (e.g. `b335.fits[0]:flip-lr`). */
+  /** Identifier within the dataset, built from the source file name and the transforms (e.g. `b335.fits[1]:flip-lr`); see {@link SampleInfo.contentId} for the one that survives renames. */
   id: string;
   /** Class index (into `classNames`). */
   label: number;
@@ -30,6 +30,23 @@ export interface SampleInfo {
   parents?: string[];
   /** Split membership, once {@link splitDataset} has placed the sample. */
   split?: SplitName;
+  /**
+   * Stable identifier by content, as the label store names samples: `<hash>:<hdu>:<row>,<col>`
+   * of the source image and the object's peak, then `:flip-lr`, `:linear-0`, ... for an
+   * augmented sample, or `gm(<id>|<id>)` for a geometric mean (see `labelId`). The same for
+   * the same pixels whatever the file's name, folder or working folder. Absent when the
+   * source's content was not known (an image read a window at a time without a hash).
+   */
+  contentId?: string;
+  /** Content hash of the source image (`fitsDataHash` or `pixelHash`), when known. */
+  hash?: string;
+  /** Weight of the sample in the training loss (a reviewed hard negative's). Absent: 1. */
+  weight?: number;
+  /**
+   * The review decision that brought the sample in: `'keep'` for a candidate confirmed as the
+   * target (a positive), `'reject'` for a candidate confirmed as not (a hard negative).
+   */
+  reviewed?: 'keep' | 'reject';
 }
 
 /** Which profile a dataset was prepared with. */

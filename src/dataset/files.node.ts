@@ -11,9 +11,25 @@ import { preprocessWindows } from './preprocess.js';
 import type { ImageWindows, PreprocessOptions, PreprocessResult } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
 import { skyScaleFromHeader } from './sky-scale.js';
+import { hashOfOpenImage } from './content-hash.node.js';
 
-/** File paths, sync or async, e.g. from a directory walk or an archive download stream. */
-export type PathInputs = Iterable<string> | AsyncIterable<string>;
+/**
+ * A FITS file handed to the `*FromFiles` builders with what a review said about one object in
+ * it: a candidate kept (a positive) or rejected (a hard negative), cropped around its own peak.
+ */
+export interface FileSource {
+  /** The FITS file. */
+  path: string;
+  /** Crop around this pixel `[row, col]` instead of the brightest one (see {@link SourceImage.center}). */
+  center?: [row: number, col: number];
+  /** Weight of its samples in the training loss. Default 1. */
+  weight?: number;
+  /** The review decision that brought it in. */
+  reviewed?: 'keep' | 'reject';
+}
+
+/** File paths (or {@link FileSource}s), sync or async, e.g. from a directory walk or an archive download stream. */
+export type PathInputs = Iterable<string | FileSource> | AsyncIterable<string | FileSource>;
 
 /** Options of {@link readSourceImages}. */
 export interface ReadSourceOptions {
@@ -30,6 +46,11 @@ export interface ReadSourceOptions {
   plane?: number[];
   /** For cubes: read each collapsed along its spectral axis (see `readFitsCollapsed`). */
   collapse?: CollapseMethod;
+  /**
+   * Hash each file's image data (`fitsDataHash`) so every sample gets a stable
+   * {@link SampleInfo.contentId}, the id labels match. Default true.
+   */
+  contentIds?: boolean;
 }
 
 /** An image in memory as {@link ImageWindows}: each window a copy of its pixels. */
@@ -59,6 +80,15 @@ function tooSmall(reader: FitsImageReader, minSize: number): string | undefined 
   return `image ${axes[1]}x${axes[0]} is smaller than minSize ${minSize} (skipped from its header)`;
 }
 
+/** The fields of a {@link FileSource} a builder's source carries. */
+function labelledFields(f: FileSource): Pick<WindowedSource, 'center' | 'weight' | 'reviewed'> {
+  return {
+    ...(f.center ? { center: f.center } : {}),
+    ...(f.weight !== undefined ? { weight: f.weight } : {}),
+    ...(f.reviewed !== undefined ? { reviewed: f.reviewed } : {}),
+  };
+}
+
 /**
  * Open FITS files one at a time, reading their headers only, and yield each as a
  * {@link WindowedSource} (closed when the consumer asks for the next) or, for a file that
@@ -69,7 +99,9 @@ async function* openSourceFiles(
   paths: PathInputs,
   opts: ReadSourceOptions,
 ): AsyncGenerator<WindowedSource | SkippedSource> {
-  for await (const path of paths as AsyncIterable<string>) {
+  for await (const item of paths as AsyncIterable<string | FileSource>) {
+    const path = typeof item === 'string' ? item : item.path;
+    const extra = typeof item === 'string' ? {} : labelledFields(item);
     if (opts.collapse !== undefined) {
       // A collapsed cube is made whole (one plane at a time), then windowed in memory.
       try {
@@ -91,6 +123,7 @@ async function* openSourceFiles(
             source: path,
             ...(file.imageHdu !== undefined ? { hdu: file.imageHdu } : {}),
             ...(sky ? { sky } : {}),
+            ...extra,
           };
       } catch (err) {
         yield { source: path, reason: (err as Error).message };
@@ -112,7 +145,18 @@ async function* openSourceFiles(
       if (small !== undefined) yield { source: path, reason: small };
       else {
         const sky = skyScaleFromHeader(reader.header);
-        yield { windows: reader, source: path, hdu: reader.imageHdu, ...(sky ? { sky } : {}) };
+        const hash =
+          opts.contentIds === false
+            ? undefined
+            : (await hashOfOpenImage(path, reader.hdus[reader.imageHdu])).hash;
+        yield {
+          windows: reader,
+          source: path,
+          hdu: reader.imageHdu,
+          ...(sky ? { sky } : {}),
+          ...(hash !== undefined ? { hash } : {}),
+          ...extra,
+        };
       }
     } finally {
       await reader.close();
@@ -142,9 +186,8 @@ export async function* readSourceImages(
     }
     let next: ImageInput;
     try {
-      next = { image: await item.windows.read(whole(item.windows.shape)), source: item.source };
-      if (item.hdu !== undefined) next.hdu = item.hdu;
-      if (item.sky !== undefined) next.sky = item.sky;
+      const { windows, ...rest } = item;
+      next = { ...rest, image: await windows.read(whole(windows.shape)) };
     } catch (err) {
       next = { source: item.source, reason: (err as Error).message };
     }
@@ -271,8 +314,9 @@ export function buildNegativeSetFromFiles(
 /**
  * Read an exclude list: a JSON array of file names / sample ids, an object with an `exclude`
  * array, or the `decisions.json` a review page exports (`{ version: 1, decisions: [{ id, file,
- * decision }] }`), of which the entries decided `'reject'` give their `id`, and their `file`
- * too when it names a FITS file (a rejected candidate image is dropped whole).
+ * decision }] }`), of which the entries decided `'reject'` give their `id` only: a rejected
+ * flip drops that flip (and the geometric means made from it), never its whole file. The label
+ * store (`labels.jsonl`, `readLabels`) supersedes this.
  *
  * @param path - the JSON file
  * @throws DatasetError naming `path` when it cannot be read or has none of those shapes
@@ -297,12 +341,9 @@ export async function readExcludeList(path: string): Promise<string[]> {
   };
   if (strings(obj.exclude)) return obj.exclude;
   if (Array.isArray(obj.decisions)) {
-    return (obj.decisions as { id?: unknown; file?: unknown; decision?: unknown }[])
+    return (obj.decisions as { id?: unknown; decision?: unknown }[])
       .filter((d) => d?.decision === 'reject')
-      .flatMap((d) => [
-        d.id,
-        typeof d.file === 'string' && /\.fits?(\.gz)?$/i.test(d.file) ? d.file : undefined,
-      ])
+      .map((d) => d.id)
       .filter((x): x is string => typeof x === 'string');
   }
   throw new DatasetError(

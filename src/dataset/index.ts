@@ -8,3 +8,5 @@ export * from './split.js';
 export * from './synthesize.js';
 export { skyScaleFromHeader, type ImageSkyScale } from './sky-scale.js';
 export * from './shortcuts.js';
+export * from './labels.js';
+export * from './apply-labels.js';

@@ -33,6 +33,25 @@ export interface ModelMeta {
   modelConfig?: ModelConfig;
   /** The training config used. */
   trainConfig?: Partial<TrainConfig>;
+  /**
+   * The dataset folder the model was trained on, relative to the model's folder (`train`
+   * records it), so `retrain` finds it again.
+   */
+  dataset?: string;
+  /** For a model made by `retrain`: the model it started from and the labels it learnt. */
+  retrainedFrom?: {
+    /** The starting model's folder, relative to this model's. */
+    model: string;
+    /** Decisions in force: candidates kept, rejected, and samples left out. */
+    labels: {
+      /** Candidates kept (confirmed positives). */
+      keep: number;
+      /** Candidates rejected (hard negatives). */
+      reject: number;
+      /** Dataset samples left out (rejected or unsure, with what was made from them). */
+      leftOut: number;
+    };
+  };
   /** Library version that saved the model; `saveModel` fills it in. */
   version?: string;
   /** ISO 8601 time of saving; `saveModel` fills it in. */

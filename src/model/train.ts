@@ -28,6 +28,11 @@ export type TrainOptions = Partial<TrainConfig> & {
   validationData?: TensorData;
   /** Called after every epoch, e.g. to print progress. */
   onEpochEnd?: (log: EpochLog) => void;
+  /**
+   * Weight of each training sample in the loss (Keras's `sample_weight`), multiplied with its
+   * class's `classWeight`: e.g. a reviewed hard negative counting twice. Default: all 1.
+   */
+  sampleWeight?: Float32Array;
 };
 
 /** What {@link trainModel} returns. */
@@ -199,7 +204,7 @@ export async function trainModel(
   data: TensorData,
   config: TrainOptions = {},
 ): Promise<TrainHistory> {
-  const { validationData, onEpochEnd, ...rest } = config;
+  const { validationData, onEpochEnd, sampleWeight, ...rest } = config;
   const cfg: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...rest };
   // Keras spellings accepted; an unknown name fails here, not as NaN losses or a tfjs error.
   cfg.loss = lossName(cfg.loss);
@@ -219,6 +224,12 @@ export async function trainModel(
   const [n, h, w, c] = shape;
   const per = h * w * c;
   const weights = sampleWeights(data.labels, cfg.classWeight);
+  if (sampleWeight !== undefined) {
+    if (sampleWeight.length !== n) {
+      throw new ModelError(`sampleWeight has ${sampleWeight.length} values for ${n} samples`);
+    }
+    for (let i = 0; i < n; i++) weights[i] *= sampleWeight[i];
+  }
   const aug = resolveTrainAugment(cfg.augment);
   const augmenting = augmentsAnything(aug);
   if (augmenting && c !== 1) {

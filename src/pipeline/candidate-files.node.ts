@@ -8,6 +8,9 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.node.js';
 import { AlmaClassifierError, PipelineError } from '../core/errors.js';
 import { writeFits } from '../fits/write.js';
+import { readNpy, writeNpy } from '../fits/npy.js';
+import ndarray from 'ndarray';
+import { createImage2D, toContiguous, type Image2D } from '../core/image2d.js';
 import { readFitsFile } from '../fits/io.node.js';
 import type { FitsHeader } from '../fits/header.js';
 import type { CatalogueVotableMeta } from '../report/catalogue.js';
@@ -29,7 +32,15 @@ export interface CandidateRecord extends Omit<Candidate, 'input' | 'skyCutout'> 
   skyResampled?: boolean;
   /** Whether the candidate is labelled with the target class (when the writer knew it). */
   positive?: boolean;
+  /**
+   * Index of the candidate's model input in `inputs.npy` beside the JSON file (float32
+   * `[n, size, size]`, exactly what the model scored), for `review` and `retrain`.
+   */
+  inputIndex?: number;
 }
+
+/** File name of the model inputs {@link writeCandidateFiles} writes beside `candidates.json`. */
+export const CANDIDATE_INPUTS_FILE = 'inputs.npy';
 
 /** Options of {@link writeCandidateFiles}. */
 export interface WriteCandidateFilesOptions {
@@ -52,6 +63,8 @@ export interface WrittenCandidateFiles {
   catalogues: WrittenCatalogues['paths'];
   /** Files written in `thumbs/`. */
   thumbnails: string[];
+  /** `inputs.npy`, when some candidate kept its input. */
+  inputs?: string;
   /** Positions the catalogues converted or left out. */
   warnings: string[];
 }
@@ -85,12 +98,17 @@ export async function writeCandidateFiles(
   const thumbnails: string[] = [];
   const records: CandidateRecord[] = [];
   const thumbsDir = join(dir, 'thumbs');
+  const inputs: Image2D[] = [];
   for (const [i, c] of candidates.entries()) {
     const { input, skyCutout, ...rest } = c;
     const record: CandidateRecord = {
       ...rest,
       ...(opts.positiveLabel !== undefined ? { positive: c.label === opts.positiveLabel } : {}),
     };
+    if (input !== undefined && (inputs.length === 0 || sameShape(inputs[0], input))) {
+      record.inputIndex = inputs.length;
+      inputs.push(input);
+    }
     if ((opts.thumbnails ?? true) && (input !== undefined || skyCutout !== undefined)) {
       await mkdir(thumbsDir, { recursive: true });
       const stem = `${String(i + 1).padStart(4, '0')}-${safeStem(basename(c.file))}-${c.sourceIndex}`;
@@ -110,14 +128,70 @@ export async function writeCandidateFiles(
     }
     records.push(record);
   }
+  let inputsPath: string | undefined;
+  if (inputs.length > 0) {
+    const [h, w] = inputs[0].shape;
+    const data = new Float32Array(inputs.length * h * w);
+    inputs.forEach((img, k) => data.set(toContiguous(img), k * h * w));
+    inputsPath = join(dir, CANDIDATE_INPUTS_FILE);
+    await writeFileAtomic(inputsPath, writeNpy(ndarray(data, [inputs.length, h, w])));
+  }
   await writeFileAtomic(jsonPath, JSON.stringify(records, null, 2) + '\n');
   const catalogues = await writeCandidateCatalogues(records, jsonPath, opts.meta);
   return {
     json: jsonPath,
     catalogues: catalogues.paths,
     thumbnails,
+    ...(inputsPath !== undefined ? { inputs: inputsPath } : {}),
     warnings: catalogues.warnings,
   };
+}
+
+function sameShape(a: Image2D, b: Image2D): boolean {
+  return a.shape[0] === b.shape[0] && a.shape[1] === b.shape[1];
+}
+
+/**
+ * The model inputs saved beside a `candidates.json` (`inputs.npy`), by record: the entry of
+ * each record with an `inputIndex`; empty when the file is absent (an older run, or one
+ * written without inputs).
+ *
+ * @param records - the records of the JSON file
+ * @param dir - the JSON file's folder
+ * @throws PipelineError naming the file when it exists but is not a float32 `[n, h, w]` array
+ *   holding every index the records name
+ */
+export async function readCandidateInputs(
+  records: readonly CandidateRecord[],
+  dir: string,
+): Promise<Map<CandidateRecord, Image2D>> {
+  const out = new Map<CandidateRecord, Image2D>();
+  const path = join(dir, CANDIDATE_INPUTS_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    return out;
+  }
+  let arr;
+  try {
+    arr = readNpy(bytes);
+  } catch (err) {
+    throw new PipelineError(`${path}: ${(err as Error).message}`, path, { cause: err });
+  }
+  const [n, h, w] = arr.shape;
+  if (arr.shape.length !== 3 || !(arr.data instanceof Float32Array)) {
+    throw new PipelineError(`${path}: expected float32 [n, h, w] model inputs`, path);
+  }
+  const data = arr.data;
+  for (const r of records) {
+    if (r.inputIndex === undefined) continue;
+    if (!(r.inputIndex >= 0 && r.inputIndex < n)) {
+      throw new PipelineError(`${path}: no input ${r.inputIndex} (${n} saved)`, path);
+    }
+    out.set(r, createImage2D(h, w, data.slice(r.inputIndex * h * w, (r.inputIndex + 1) * h * w)));
+  }
+  return out;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { skyScaleFromHeader } from '../dataset/sky-scale.js';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { makeDirectory } from '../core/files.node.js';
+import { hashOfOpenImage } from '../dataset/content-hash.node.js';
 import { join, resolve } from 'node:path';
 import type { SearchCriteria } from '../archive/adql.js';
 import { AlmaArchive, type AlmaArchiveOptions } from '../archive/archive.js';
@@ -256,6 +257,8 @@ function toSourceScore(c: Candidate): SourceScore {
     label: c.label,
     sourceIndex: c.sourceIndex,
     peak: [c.peak[0], c.peak[1]],
+    ...(c.id !== undefined ? { id: c.id } : {}),
+    ...(c.hash !== undefined ? { hash: c.hash } : {}),
   };
   for (const key of SKY_KEYS) if (c[key] !== undefined) Object.assign(out, { [key]: c[key] });
   return out;
@@ -479,12 +482,14 @@ export async function classifyArchive(
       const fits = await readFitsFile(path);
       const image = requireImage(fits);
       const sky = skyScaleFromHeader(fits.header);
+      const { hash } = await hashOfOpenImage(path, fits.hdus[fits.imageHdu ?? 0]);
       candidates = await classifyImages(
         o.model,
         [
           {
             name: product.fileName,
             image,
+            hash,
             ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
             ...(sky ? { sky } : {}),
             header: fits.header,

@@ -11,6 +11,7 @@ import { skyScaleFromHeader } from '../dataset/sky-scale.js';
 import { readFitsCollapsed, readFitsFile, type CollapseMethod } from '../fits/index.node.js';
 import type { LoadedModel } from '../model/io.js';
 import { listFitsFiles } from '../dataset/files.node.js';
+import { hashOfOpenImage } from '../dataset/content-hash.node.js';
 import {
   classifyImages,
   profileForModel,
@@ -32,11 +33,14 @@ export interface ClassifyFilesOptions extends ClassifyOptions {
 }
 
 /** A file's image as {@link classifyImages} takes it, with its HDU and sky scale. */
-function named1(name: string, image: Image2D, fits: FitsFile): NamedImage {
+async function named1(name: string, image: Image2D, fits: FitsFile): Promise<NamedImage> {
   const sky = skyScaleFromHeader(fits.header);
+  const hdu = fits.imageHdu === undefined ? undefined : fits.hdus[fits.imageHdu];
+  const hash = hdu === undefined ? undefined : (await hashOfOpenImage(name, hdu)).hash;
   return {
     name,
     image,
+    ...(hash !== undefined ? { hash } : {}),
     ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
     ...(sky ? { sky } : {}),
     header: fits.header,
@@ -113,7 +117,9 @@ export async function classify(
           ? await readFitsCollapsed(file, { method: opts.collapse })
           : await readFitsFile(file, opts.plane !== undefined ? { plane: opts.plane } : {});
       const image = requireImage(fits);
-      candidates.push(...(await classifyImages(loaded, [named1(file, image, fits)], options)));
+      candidates.push(
+        ...(await classifyImages(loaded, [await named1(file, image, fits)], options)),
+      );
     } catch (err) {
       if (!(err instanceof AlmaClassifierError) && !(err instanceof RangeError)) throw err;
       opts.onWarning?.(file, err.message);

@@ -25,6 +25,7 @@ import { northUpCutout, type NorthUpCutout } from '../wcs/north-up.js';
 import { parseWcs } from '../wcs/parse.js';
 import { WcsError } from '../core/errors.js';
 import { skyResampleFactor } from '../dataset/sky-scale.js';
+import { labelId, pixelHash } from '../dataset/labels.js';
 
 /** A model ready to classify with: what `loadModel` / `loadModelFromUrl` return. */
 export type ClassifierModel = LoadedModel;
@@ -39,6 +40,11 @@ export interface NamedImage {
   hdu?: number;
   /** How the image samples the sky (`skyScaleFromHeader`), for profiles with `preprocess.sky`. */
   sky?: ImageSkyScale;
+  /**
+   * Content hash of the image (`fitsDataHash` of its file), from which each candidate gets its
+   * stable {@link Candidate.id}. Default: `pixelHash` of the image.
+   */
+  hash?: string;
   /**
    * The image's FITS header: with it each candidate is placed on the sky (RA/Dec, frame,
    * object, beam, pixel scale) and measured (peak, integrated flux, rms, S/N); see
@@ -121,6 +127,13 @@ export interface CandidateProvenance {
 
 /** One scored object of one image. */
 export interface Candidate {
+  /**
+   * Stable id of the object, `<hash>:<hdu>:<row>,<col>` (`labelId`): what the label store names
+   * it by, whatever the file's name or folder.
+   */
+  id?: string;
+  /** Content hash of the image ({@link NamedImage.hash}). */
+  hash?: string;
   /** The image's file path or name. */
   file: string;
   /** Model score of the target class, in [0, 1]. */
@@ -342,6 +355,7 @@ export async function classifyImages(
   const measure = opts.measure ?? CLASSIFY_DEFAULTS.measure;
   for (const item of images) {
     const peaks = peaksToScore(item.image, profile, opts);
+    const hash = item.hash ?? pixelHash(item.image);
     const header = measure ? item.header : undefined;
     peaks.forEach((center, sourceIndex) => {
       const prep = preprocess(item.image, profile, {
@@ -351,6 +365,8 @@ export async function classifyImages(
       });
       inputs.push(prep.input);
       pending.push({
+        id: labelId({ hash, hdu: item.hdu ?? 0, peak: prep.peak }),
+        hash,
         file: item.name,
         sourceIndex,
         peak: prep.peak,

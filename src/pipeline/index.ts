@@ -33,6 +33,7 @@ export * from './shard.js';
 export * from './results.js';
 export {
   datasetParts,
+  sampleWeightsOf,
   trainAndCalibrate,
   type TrainAndCalibrateOptions,
   type TrainAndCalibrateResult,
@@ -46,6 +47,34 @@ export {
   type SourceEvaluation,
   type SourceEvaluationOptions,
 } from './evaluation.js';
+export {
+  DEFAULT_FINE_TUNE_OPTIONS,
+  DEFAULT_REVIEW_SELECTION,
+  fineTune,
+  modelConfigOf,
+  rankMoves,
+  replayIndices,
+  selectForReview,
+  type FineTuneOptions,
+  type FineTuneResult,
+  type RankMove,
+  type ReviewPick,
+  type ReviewReason,
+  type ReviewSelectionOptions,
+  type ScoredItem,
+} from './retrain.js';
+export {
+  decodeFloat32,
+  payloadModel,
+  payloadTrainingData,
+  rerankPage,
+  retrainFromPayload,
+  type PageDecision,
+  type PageRerank,
+  type PayloadRetrain,
+  type ReviewPayload,
+} from './review-payload.js';
+export { startReviewApp, type ReviewAppApi } from './review-app.js';
 export {
   crossValidate,
   formatCrossValidation,

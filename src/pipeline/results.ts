@@ -34,6 +34,10 @@ export interface SourceScore extends Partial<Pick<Candidate, CandidateSkyKey>> {
   sourceIndex: number;
   /** The crop centre, `[row, col]` in the full image (row 0 = FITS y = 1). */
   peak: [number, number];
+  /** Stable id of the object (`<hash>:<hdu>:<row>,<col>`), what the label store names it by. */
+  id?: string;
+  /** Content hash of the product's image data (`fitsDataHash`). */
+  hash?: string;
 }
 
 /** What is known about a product apart from its score: where it came from in the archive. */

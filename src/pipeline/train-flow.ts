@@ -55,6 +55,12 @@ export interface TrainAndCalibrateOptions {
   threshold?: Partial<ThresholdOptions> | false;
   /** Options of the test evaluation (TTA, bootstrap resamples, k, budget). */
   evaluation?: Partial<SourceEvaluationOptions>;
+  /**
+   * Start the first run from this model's weights instead of fresh ones (fine-tuning, as
+   * `retrain` does); it must have the architecture the profile builds. Not modified. Default:
+   * fresh weights.
+   */
+  initialWeights?: tf.LayersModel;
   /** Called after every epoch. */
   onEpochEnd?: (log: EpochLog) => void;
   /** Called with each warning (collapsed runs, a class missing from a part, transform shortcuts). */
@@ -138,6 +144,15 @@ function spread(values: ArrayLike<number>): number {
   return Math.sqrt(sq / Math.max(1, values.length));
 }
 
+/**
+ * Each sample's loss weight (`SampleInfo.weight`, e.g. a reviewed hard negative's), or
+ * undefined when every weight is 1.
+ */
+export function sampleWeightsOf(ds: Dataset): Float32Array | undefined {
+  if (!ds.samples.some((s) => s.weight !== undefined && s.weight !== 1)) return undefined;
+  return Float32Array.from(ds.samples, (s) => s.weight ?? 1);
+}
+
 /** Validation outputs this close to constant mean the run learnt nothing. */
 const COLLAPSE_SPREAD = 1e-3;
 
@@ -179,6 +194,7 @@ export async function trainAndCalibrate(
   const [, h, w, c] = ds.shape;
   const val = parts.validation;
   const restarts = opts.restarts ?? 2;
+  const sampleWeight = sampleWeightsOf(parts.train);
   let model: tf.LayersModel | undefined;
   let history: TrainHistory | undefined;
   let valScores: Float32Array = new Float32Array(0);
@@ -198,6 +214,9 @@ export async function trainAndCalibrate(
       seed: a === 0 ? (opts.model?.seed ?? profile.model.seed ?? baseSeed) : seed,
     };
     model = await createModel(modelConfig);
+    if (a === 0 && opts.initialWeights !== undefined) {
+      model.setWeights(opts.initialWeights.getWeights());
+    }
     history = await trainModel(model, parts.train, {
       ...trainConfig,
       // Without validation sources, early stopping on a validation figure cannot run.
@@ -205,6 +224,7 @@ export async function trainAndCalibrate(
         ? { earlyStopping: undefined }
         : {}),
       seed,
+      ...(sampleWeight ? { sampleWeight } : {}),
       ...(val.labels.length > 0 ? { validationData: val } : {}),
       ...(opts.onEpochEnd ? { onEpochEnd: opts.onEpochEnd } : {}),
     });

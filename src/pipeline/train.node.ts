@@ -4,6 +4,7 @@
  * the model saved with its profile, threshold and temperature so that `classify` prepares and
  * scores new images exactly as the training images were.
  */
+import { relative, resolve } from 'node:path';
 import type { Dataset } from '../dataset/dataset.js';
 import { saveModel } from '../model/io.node.js';
 import type { LoadedModel } from '../model/io.js';
@@ -19,6 +20,8 @@ export { datasetParts } from './train-flow.js';
 export interface TrainFlowOptions extends TrainAndCalibrateOptions {
   /** Folder to save the model in (`model.json`, `weights.bin`, `meta.json`). Default: not saved. */
   out?: string;
+  /** The dataset's folder, recorded in the model's `meta.dataset` (relative to `out`) for `retrain`. */
+  datasetDir?: string;
 }
 
 /** What {@link trainFromDataset} returns: {@link trainAndCalibrate}'s result and the saved model. */
@@ -39,6 +42,9 @@ export async function trainFromDataset(
   opts: TrainFlowOptions,
 ): Promise<TrainFlowResult> {
   const result = await trainAndCalibrate(ds, opts);
+  if (opts.out !== undefined && opts.datasetDir !== undefined) {
+    result.meta.dataset = relative(resolve(opts.out), resolve(opts.datasetDir)) || '.';
+  }
   const meta =
     opts.out !== undefined ? await saveModel(result.model, opts.out, result.meta) : result.meta;
   return { ...result, meta, loaded: { model: result.model, meta } };

@@ -104,13 +104,18 @@ export function page(
   body: string,
   script = '',
   bodyAttrs = '',
+  opts: { wasm?: boolean } = {},
 ): string {
+  // A page that trains in the browser compiles the library's WebAssembly engine.
+  const csp = opts.wasm
+    ? CSP.replace("script-src 'unsafe-inline'", "script-src 'unsafe-inline' 'wasm-unsafe-eval'")
+    : CSP;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="generator" content="alma-classifier">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>

@@ -38,6 +38,7 @@ export type {
   ReportSkyView,
   ReportReliabilityBin,
   ReviewItem,
+  ReviewObject,
   RocPoint,
 } from './types.js';
 export { escapeHtml } from './html.js';
@@ -55,6 +56,13 @@ export {
   type ReviewHtmlOptions,
 } from './review-html.js';
 export { parseDecisions } from './decisions.js';
+export {
+  buildRunReviewHtml,
+  type RunReviewCandidate,
+  type RunReviewData,
+  type RunReviewHtmlOptions,
+  type RunReviewRetrain,
+} from './run-review-html.js';
 export {
   CATALOGUE_COLUMNS,
   DEFAULT_CATALOGUE_REGION_OPTIONS,

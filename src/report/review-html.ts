@@ -18,6 +18,14 @@ export interface ReviewHtmlOptions {
    * written beside the page.
    */
   imageSrc?: (image: ReportImage, item: ReviewItem) => string;
+  /**
+   * What "Export" downloads: `'decisions'` a `decisions.json` of keep/reject (the default), or
+   * `'labels'` a `labels.jsonl` of label-store lines (keep, reject or unsure, with who and when,
+   * for the items that carry an `object`), to append to a project's label store.
+   */
+  exportFormat?: 'decisions' | 'labels';
+  /** With `exportFormat: 'labels'`: whether the items are dataset `sample`s or `candidate`s. Default `'sample'`. */
+  labelKind?: 'sample' | 'candidate';
 }
 
 /** Defaults of {@link ReviewHtmlOptions}. */
@@ -41,6 +49,10 @@ kbd { border: 1px solid var(--line); border-bottom-width: 2px; border-radius: 4p
 .item[data-decision="keep"] { border-color: var(--keep); background: #dafbe1; }
 .item[data-decision="reject"] { border-color: var(--reject); background: #ffebe9; }
 .item[data-decision="reject"] img { opacity: .45; }
+.item[data-decision="unsure"] { border-color: #9a6700; background: #fff8c5; }
+.item[data-decision="unsure"] button.unsure { background: #9a6700; color: #fff; }
+.item .details { font-size: 11px; }
+.toolbar input#who { width: 9em; }
 .item img, .item .placeholder { width: 100%; height: auto; aspect-ratio: 1; }
 .item .meta { font-size: 12px; margin: 6px 0; word-break: break-all; }
 .item .buttons { display: flex; gap: 6px; }
@@ -56,17 +68,28 @@ const REVIEW_SCRIPT = String.raw`
   'use strict';
   var items = Array.prototype.slice.call(document.querySelectorAll('.item'));
   var storeKey = 'alma-classifier-review:' + document.body.getAttribute('data-key');
+  var labels = document.body.getAttribute('data-export') === 'labels';
+  var labelKind = document.body.getAttribute('data-label-kind') || 'sample';
+  var who = document.getElementById('who');
+  if (who) {
+    try { who.value = localStorage.getItem('alma-classifier-review:who') || ''; } catch (e) { /* none */ }
+    who.addEventListener('change', function () {
+      try { localStorage.setItem('alma-classifier-review:who', who.value); } catch (e) { /* none */ }
+    });
+  }
   var current = 0;
 
   function counts() {
-    var keep = 0, reject = 0;
+    var keep = 0, reject = 0, unsure = 0;
     items.forEach(function (it) {
       var d = it.getAttribute('data-decision');
-      if (d === 'keep') keep++; else if (d === 'reject') reject++;
+      if (d === 'keep') keep++; else if (d === 'reject') reject++; else if (d === 'unsure') unsure++;
     });
     document.getElementById('count-keep').textContent = String(keep);
     document.getElementById('count-reject').textContent = String(reject);
-    document.getElementById('count-open').textContent = String(items.length - keep - reject);
+    var u = document.getElementById('count-unsure');
+    if (u) u.textContent = String(unsure);
+    document.getElementById('count-open').textContent = String(items.length - keep - reject - unsure);
   }
   function save() {
     try {
@@ -83,7 +106,7 @@ const REVIEW_SCRIPT = String.raw`
       var saved = JSON.parse(localStorage.getItem(storeKey) || '{}');
       items.forEach(function (it) {
         var d = saved[it.getAttribute('data-id')];
-        if (d === 'keep' || d === 'reject') it.setAttribute('data-decision', d);
+        if (d === 'keep' || d === 'reject' || (labels && d === 'unsure')) it.setAttribute('data-decision', d);
       });
     } catch (e) { /* nothing saved */ }
   }
@@ -104,17 +127,38 @@ const REVIEW_SCRIPT = String.raw`
     counts();
     save();
   }
+  // One label-store line (the field order of formatLabelLine in src/dataset/labels.ts).
+  function labelLine(it, when) {
+    var o = JSON.parse(it.getAttribute('data-object'));
+    var line = { v: 1, id: it.getAttribute('data-id'), kind: labelKind,
+      label: it.getAttribute('data-decision'), who: (who && who.value) || 'anonymous', when: when,
+      object: o };
+    var t = it.getAttribute('data-transform');
+    if (t) line.transform = t;
+    return JSON.stringify(line) + '\n';
+  }
   function exportDecisions() {
-    var decisions = items.filter(function (it) { return it.hasAttribute('data-decision'); })
-      .map(function (it) {
+    var decided = items.filter(function (it) { return it.hasAttribute('data-decision'); });
+    var text, name, type;
+    if (labels) {
+      var when = new Date().toISOString();
+      text = decided.filter(function (it) { return it.hasAttribute('data-object'); })
+        .map(function (it) { return labelLine(it, when); }).join('');
+      name = 'labels.jsonl';
+      type = 'application/x-ndjson';
+    } else {
+      var decisions = decided.map(function (it) {
         return { id: it.getAttribute('data-id'), file: it.getAttribute('data-file'),
           decision: it.getAttribute('data-decision') };
       });
-    var text = JSON.stringify({ version: 1, decisions: decisions }, null, 2) + '\n';
-    var url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+      text = JSON.stringify({ version: 1, decisions: decisions }, null, 2) + '\n';
+      name = 'decisions.json';
+      type = 'application/json';
+    }
+    var url = URL.createObjectURL(new Blob([text], { type: type }));
     var a = document.createElement('a');
     a.href = url;
-    a.download = 'decisions.json';
+    a.download = name;
     document.body.appendChild(a);
     a.click();
     a.remove();
@@ -136,6 +180,7 @@ const REVIEW_SCRIPT = String.raw`
     switch (ev.key) {
       case 'k': case 'K': decide(current, 'keep', false); select(current + 1, true); break;
       case 'r': case 'R': decide(current, 'reject', false); select(current + 1, true); break;
+      case 's': case 'S': if (!labels) return; decide(current, 'unsure', false); select(current + 1, true); break;
       case 'u': case 'U': decide(current, null, false); break;
       case 'ArrowRight': case 'ArrowDown': case 'j': select(current + 1, true); break;
       case 'ArrowLeft': case 'ArrowUp': select(current - 1, true); break;
@@ -180,6 +225,7 @@ export function buildReviewHtml(
   opts: ReviewHtmlOptions = {},
 ): string {
   const o = { ...DEFAULT_REVIEW_HTML_OPTIONS, ...opts };
+  const labels = o.exportFormat === 'labels';
   const imageSrc =
     o.imageSrc ?? ((image: ReportImage, it: ReviewItem) => pngDataUri(image, it.id, o.render));
   const seen = new Set<string>();
@@ -206,10 +252,20 @@ export function buildReviewHtml(
         .filter(Boolean)
         .join(' · ');
       const decision = it.decision ? ` data-decision="${it.decision}"` : '';
-      return `<article class="item" tabindex="0" data-id="${escapeHtml(it.id)}" data-file="${escapeHtml(it.file)}"${decision}>
+      const object =
+        labels && it.object ? ` data-object="${escapeHtml(JSON.stringify(it.object))}"` : '';
+      const transform =
+        labels && it.transform ? ` data-transform="${escapeHtml(it.transform)}"` : '';
+      const details = (it.details ?? [])
+        .map((d) => `<div class="details muted">${escapeHtml(d)}</div>`)
+        .join('');
+      const unsure = labels
+        ? '<button type="button" class="unsure" data-action="unsure">Unsure</button>'
+        : '';
+      return `<article class="item" tabindex="0" data-id="${escapeHtml(it.id)}" data-file="${escapeHtml(it.file)}"${decision}${object}${transform}>
 ${img}
-<div class="meta"><div class="file">${escapeHtml(it.file)}</div>${meta ? `<div class="muted">${meta}</div>` : ''}</div>
-<div class="buttons"><button type="button" class="keep" data-action="keep">Keep</button><button type="button" class="reject" data-action="reject">Reject</button></div>
+<div class="meta"><div class="file">${escapeHtml(it.file)}</div>${details}${meta ? `<div class="muted">${meta}</div>` : ''}</div>
+<div class="buttons"><button type="button" class="keep" data-action="keep">Keep</button><button type="button" class="reject" data-action="reject">Reject</button>${unsure}</div>
 </article>`;
     });
     return `<section class="group"><h2>${escapeHtml(name)} <span class="muted">(${list.length})</span></h2><div class="grid">${cards.join('\n')}</div></section>`;
@@ -221,12 +277,16 @@ ${img}
     items.length === 1 ? '' : 's'
   }${back}</div></header>
 <div class="toolbar">
-<button type="button" id="export">Export decisions</button>
-<span><b id="count-keep">0</b> kept · <b id="count-reject">0</b> rejected · <b id="count-open">${items.length}</b> undecided</span>
-<span class="muted"><kbd>k</kbd> keep · <kbd>r</kbd> reject · <kbd>u</kbd> undo · <kbd>←</kbd> <kbd>→</kbd> move</span>
+<button type="button" id="export">${labels ? 'Export labels.jsonl' : 'Export decisions'}</button>
+<span><b id="count-keep">0</b> kept · <b id="count-reject">0</b> rejected${labels ? ' · <b id="count-unsure">0</b> unsure' : ''} · <b id="count-open">${items.length}</b> undecided</span>
+<span class="muted"><kbd>k</kbd> keep · <kbd>r</kbd> reject${labels ? ' · <kbd>s</kbd> unsure' : ''} · <kbd>u</kbd> undo · <kbd>←</kbd> <kbd>→</kbd> move</span>
+${labels ? '<label class="muted">who <input id="who" type="text" placeholder="your name"></label>' : ''}
 </div>
 <main style="--size:${o.imageSize}px">
 ${sections.join('\n')}
 </main>`;
-  return page(o.title, REVIEW_CSS, body, REVIEW_SCRIPT, ` data-key="${pageKey(items)}"`);
+  const attrs =
+    ` data-key="${pageKey(items)}"` +
+    (labels ? ` data-export="labels" data-label-kind="${o.labelKind ?? 'sample'}"` : '');
+  return page(o.title, REVIEW_CSS, body, REVIEW_SCRIPT, attrs);
 }

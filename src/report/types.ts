@@ -290,6 +290,30 @@ export interface ReviewItem {
   label?: string;
   /** A decision made earlier (e.g. from a previous `decisions.json`); the page starts with it. */
   decision?: Decision;
+  /**
+   * Lines under the file name that tell this image from others of the same file: the
+   * transform (`flip-lr`, `geometric mean of …`), the object and its peak. Shown as given.
+   */
+  details?: string[];
+  /**
+   * The image's object by content (hash, HDU, peak), for pages that export label-store lines
+   * (`exportFormat: 'labels'`); items without one are not exported there.
+   */
+  object?: ReviewObject;
+  /** The transform of an augmented sample, written to its label line. */
+  transform?: string;
+}
+
+/** An image's object by content, as a label line names it (the label store's `LabelObject`). */
+export interface ReviewObject {
+  /** Content hash of the image's data (16 hex digits). */
+  hash: string;
+  /** The HDU the image was read from. */
+  hdu: number;
+  /** The object's peak, `[row, col]` in the whole image. */
+  peak: [number, number];
+  /** Where the file was (a hint for finding it again). */
+  path?: string;
 }
 
 /** One entry of `decisions.json`. */

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { COLLAPSE_METHODS, type CollapseMethod } from '../../fits/index.node.js';
 import { writeReviewPage } from '../../report/report.node.js';
@@ -19,15 +19,25 @@ import {
   synthesize,
   synthesizeScene,
 } from '../../dataset/index.js';
-import type { BuildOptions, Dataset, SourceImage, TargetProfile } from '../../dataset/index.js';
+import type {
+  BuildOptions,
+  Dataset,
+  SampleInfo,
+  SourceImage,
+  TargetProfile,
+} from '../../dataset/index.js';
 import {
   buildNegativeSetFromFiles,
   buildPositiveSetFromFiles,
   listFitsFiles,
+  planLabelledSources,
   readExcludeList,
+  readLabels,
   saveDataset,
   type ReadSourceOptions,
 } from '../../dataset/index.node.js';
+import type { FileSource, LabelledSources } from '../../dataset/index.node.js';
+import { DEFAULT_HARD_NEGATIVE_WEIGHT } from '../../dataset/index.js';
 
 /** Options of `alma-classifier prepare`, as commander parses them. */
 interface PrepareFlags {
@@ -37,6 +47,9 @@ interface PrepareFlags {
   syntheticNegatives?: number;
   out: string;
   exclude?: string;
+  labels?: string[];
+  images?: string[];
+  hardNegativeWeight: number;
   seed: number;
   review: boolean;
   plane?: number[];
@@ -79,6 +92,50 @@ function* syntheticNegatives(
   }
 }
 
+/** The transform of an augmented sample, as its label names it (`flip-lr`, `linear-0`, `gm`). */
+function sampleTransform(sample: SampleInfo): string | undefined {
+  if (sample.parents !== undefined && sample.parents.length > 1) return 'gm';
+  const last = sample.contentId?.split(':').pop();
+  return sample.parents !== undefined && last !== undefined && !last.includes(',')
+    ? last
+    : undefined;
+}
+
+/**
+ * One generated positive on the review page: named by its content id (what the label store
+ * matches, whatever the folder), with lines telling it from the other samples of its file.
+ */
+function reviewItem(ds: Dataset, i: number): ReviewItem {
+  const sample = ds.samples[i];
+  const transform = sampleTransform(sample);
+  const details = [
+    transform === 'gm'
+      ? `geometric mean of ${(sample.parents ?? []).join(' and ')}`
+      : transform !== undefined
+        ? `transform: ${transform}`
+        : 'the image itself',
+    ...(sample.peak ? [`object at row ${sample.peak[0]}, col ${sample.peak[1]}`] : []),
+    ...(sample.hdu ? [`HDU ${sample.hdu}`] : []),
+  ];
+  const item: ReviewItem = {
+    id: sample.contentId ?? sample.id,
+    file: sample.source,
+    image: sampleImage(ds, i),
+    group: transform === 'gm' ? 'Geometric means' : 'Positives',
+    details,
+  };
+  if (sample.hash !== undefined && sample.peak !== undefined) {
+    item.object = {
+      hash: sample.hash,
+      hdu: sample.hdu ?? 0,
+      peak: sample.peak,
+      path: sample.source,
+    };
+  }
+  if (transform !== undefined) item.transform = transform;
+  return item;
+}
+
 /** Registers `alma-classifier prepare`: FITS folders → a labelled dataset directory. */
 export function register(program: Command): void {
   program
@@ -96,7 +153,26 @@ export function register(program: Command): void {
         { integer: true, min: 0 },
       ),
     )
-    .option('--exclude <decisions.json>', 'file names or sample ids rejected on review')
+    .option(
+      '--labels <labels.jsonl...>',
+      'label stores (review decisions): kept candidates join the positives, rejected ones the negatives (weighted), rejected and unsure samples are left out',
+    )
+    .option(
+      '--images <dir...>',
+      'folders to look in for the FITS files of labelled candidates (found by content hash)',
+    )
+    .addOption(
+      numberOption(
+        '--hard-negative-weight <w>',
+        'loss weight of a rejected candidate',
+        { positive: true },
+        DEFAULT_HARD_NEGATIVE_WEIGHT,
+      ),
+    )
+    .option(
+      '--exclude <decisions.json>',
+      'file names or sample ids rejected on review (older decisions.json)',
+    )
     .addOption(
       numberListOption(
         '--plane <i,j>',
@@ -117,7 +193,7 @@ export function register(program: Command): void {
     )
     .option(
       '--review',
-      'also write OUT/review/review.html to keep or reject each generated positive (exports decisions.json for --exclude)',
+      'also write OUT/review/review.html to keep, reject or mark unsure each generated positive (exports labels.jsonl lines for --labels)',
       false,
     )
     .requiredOption('--out <dir>', 'dataset directory to write')
@@ -125,12 +201,24 @@ export function register(program: Command): void {
       const profile = await loadProfile(flags.profile);
       const seed = flags.seed;
       const synthetic = flags.syntheticNegatives ?? 0;
-      if (flags.positives === undefined && flags.negatives === undefined && synthetic === 0) {
-        throw new RangeError('prepare needs --positives, --negatives or --synthetic-negatives');
+      const labelFiles = flags.labels ?? [];
+      if (
+        flags.positives === undefined &&
+        flags.negatives === undefined &&
+        synthetic === 0 &&
+        labelFiles.length === 0
+      ) {
+        throw new RangeError(
+          'prepare needs --positives, --negatives, --synthetic-negatives or --labels',
+        );
       }
       const exclude = flags.exclude ? await readExcludeList(flags.exclude) : [];
-      const posPaths = flags.positives ? await listFitsFiles(flags.positives) : [];
-      const negPaths = flags.negatives ? await listFitsFiles(flags.negatives) : [];
+      let posPaths: (string | FileSource)[] = flags.positives
+        ? await listFitsFiles(flags.positives)
+        : [];
+      let negPaths: (string | FileSource)[] = flags.negatives
+        ? await listFitsFiles(flags.negatives)
+        : [];
       // A folder given without FITS files in it is a mistake (a parent folder, a typo), not an
       // empty class: say so rather than prepare a dataset that train cannot learn from.
       for (const [flag, folder, paths] of [
@@ -143,6 +231,28 @@ export function register(program: Command): void {
             folder,
           );
         }
+      }
+      let labelled: LabelledSources | undefined;
+      if (labelFiles.length > 0) {
+        const read = await readLabels(labelFiles);
+        for (const t of read.torn)
+          process.stderr.write(`warning: ${t}: its last line was cut short and is ignored\n`);
+        labelled = await planLabelledSources(
+          read.labels,
+          { positives: posPaths as string[], negatives: negPaths as string[] },
+          profile,
+          {
+            dirs: [
+              ...(flags.images ?? []),
+              ...[flags.positives, flags.negatives].filter((d): d is string => d !== undefined),
+            ],
+            base: dirname(resolve(labelFiles[0])),
+            hardNegativeWeight: flags.hardNegativeWeight,
+          },
+        );
+        posPaths = labelled.positives;
+        negPaths = labelled.negatives;
+        exclude.push(...labelled.exclude);
       }
       const total = posPaths.length + negPaths.length + synthetic;
       const bar = createProgressBar({ unit: 'files' });
@@ -198,24 +308,29 @@ export function register(program: Command): void {
       const excluded = ds.skipped.filter((s) => s.excluded).length;
       const failed = ds.skipped.length - excluded;
       out.write(`  skipped ${failed} unusable file(s), excluded ${excluded} on review\n`);
+      if (labelled !== undefined) {
+        const kept = ds.samples.filter((s) => s.reviewed === 'keep' && !s.parents).length;
+        const hard = ds.samples.filter((s) => s.reviewed === 'reject' && !s.parents).length;
+        out.write(
+          `  labels: ${kept} confirmed positive(s), ${hard} hard negative(s) (weight ${flags.hardNegativeWeight}), ` +
+            `${labelled.exclude.length} sample(s) left out, ${labelled.unsure.length} unsure\n`,
+        );
+        for (const m of labelled.missing) {
+          warnings.push(
+            `label ${m.id} (${m.label}): its image (hash ${m.object.hash}${m.object.path ? `, last seen at ${m.object.path}` : ''}) was not found; pass its folder with --images`,
+          );
+        }
+      }
       if (flags.review) {
         const target = ds.classNames.length - 1;
         const items: ReviewItem[] = ds.samples.flatMap((sample, i) =>
-          ds.labels[i] === target
-            ? [
-                {
-                  id: sample.id,
-                  file: sample.source,
-                  image: sampleImage(ds, i),
-                  group:
-                    sample.parents && sample.parents.length > 1 ? 'Geometric means' : 'Positives',
-                },
-              ]
-            : [],
+          ds.labels[i] === target ? [reviewItem(ds, i)] : [],
         );
         const page = await writeReviewPage(items, join(flags.out, 'review'), {
           images: 'files',
           title: `Review the generated positives of ${flags.out}`,
+          exportFormat: 'labels',
+          labelKind: 'sample',
         });
         out.write(`  review page: ${page}\n`);
       }

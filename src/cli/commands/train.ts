@@ -1,7 +1,12 @@
 import { Option, type Command } from 'commander';
+import { dirname, resolve } from 'node:path';
 import { datasetProfile, loadProfile } from '../profile.js';
 import { loadDataset } from '../../dataset/persist.node.js';
-import { classCounts } from '../../dataset/dataset.js';
+import { classCounts, type Dataset } from '../../dataset/dataset.js';
+import { readLabels } from '../../dataset/labels.node.js';
+import { DEFAULT_HARD_NEGATIVE_WEIGHT } from '../../dataset/apply-labels.js';
+import type { TargetProfile } from '../../dataset/profile.js';
+import { datasetWithLabels } from '../../pipeline/labelled-dataset.node.js';
 import { DatasetError } from '../../core/errors.js';
 import {
   LOSS_NAMES,
@@ -29,6 +34,42 @@ interface TrainFlags {
   optimizer?: OptimizerName;
   loss?: LossName;
   seed?: number;
+  labels?: string[];
+  images?: string[];
+  hardNegativeWeight: number;
+}
+
+/**
+ * The dataset with a label store's decisions applied (`--labels`), printing what changed;
+ * shared by `train` and `retrain`.
+ */
+export async function applyLabelFiles(
+  dataset: Dataset,
+  files: readonly string[],
+  profile: TargetProfile,
+  opts: { images?: readonly string[]; hardNegativeWeight: number; seed?: number },
+): Promise<Dataset> {
+  const read = await readLabels(files);
+  for (const t of read.torn)
+    process.stderr.write(`warning: ${t}: its last line was cut short and is ignored\n`);
+  const r = await datasetWithLabels(dataset, read.labels, profile, {
+    dirs: opts.images ?? [],
+    base: dirname(resolve(files[0])),
+    hardNegativeWeight: opts.hardNegativeWeight,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+  });
+  const kept = [...r.changed, ...r.added].filter((s) => s.reviewed === 'keep' && !s.parents);
+  const hard = [...r.changed, ...r.added].filter((s) => s.reviewed === 'reject' && !s.parents);
+  console.log(
+    `labels (${read.labels.length} lines): ${kept.length} confirmed positive(s), ${hard.length} hard negative(s) ` +
+      `(weight ${opts.hardNegativeWeight}), ${r.dropped.length} sample(s) left out, ${r.unsure} unsure`,
+  );
+  for (const m of r.missing) {
+    process.stderr.write(
+      `warning: label ${m.id} (${m.label}): its image (hash ${m.object.hash}${m.object.path ? `, last seen at ${m.object.path}` : ''}) was not found; pass its folder with --images\n`,
+    );
+  }
+  return r.dataset;
 }
 
 /** Registers `train`: train the profile's CNN on a prepared dataset and save it. */
@@ -73,11 +114,27 @@ export function register(program: Command): void {
       ).argParser(lossName),
     )
     .addOption(numberOption('--seed <n>', 'seed of the split and the shuffles', { integer: true }))
+    .option(
+      '--labels <labels.jsonl...>',
+      'label stores: rejected and unsure samples are left out, kept candidates train as positives, rejected ones as weighted hard negatives',
+    )
+    .option(
+      '--images <dir...>',
+      'folders to look in for the FITS files of labelled candidates (found by content hash)',
+    )
+    .addOption(
+      numberOption(
+        '--hard-negative-weight <w>',
+        'loss weight of a rejected candidate',
+        { positive: true },
+        DEFAULT_HARD_NEGATIVE_WEIGHT,
+      ),
+    )
     .action(async (o: TrainFlags) => {
       // The dataset's own profile, so the model prepares images as the dataset was prepared;
       // a --profile must be that profile (loadDataset compares hashes).
       const given = o.profile !== undefined ? await loadProfile(o.profile) : undefined;
-      const dataset = await loadDataset(o.data, given !== undefined ? { profile: given } : {});
+      let dataset = await loadDataset(o.data, given !== undefined ? { profile: given } : {});
       const profile = given ?? datasetProfile(dataset, o.data);
       const counts = classCounts(dataset);
       const empty = dataset.classNames.filter((c) => counts[c] === 0);
@@ -88,6 +145,12 @@ export function register(program: Command): void {
             .join(', ')}); a classifier needs examples of every class`,
           o.data,
         );
+      }
+      if (o.labels !== undefined && o.labels.length > 0) {
+        dataset = await applyLabelFiles(dataset, o.labels, profile, {
+          ...(o.images ? { images: o.images } : {}),
+          hardNegativeWeight: o.hardNegativeWeight,
+        });
       }
       const overrides: Partial<TrainConfig> = {
         ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
@@ -102,6 +165,7 @@ export function register(program: Command): void {
       const result = await trainFromDataset(dataset, {
         profile,
         out: o.out,
+        datasetDir: o.data,
         train: overrides,
         onEpochEnd: (e) => {
           bar.update({ done: e.epoch + 1, total: epochs });
