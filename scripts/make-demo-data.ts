@@ -30,5 +30,7 @@ for (const [file, side] of Object.entries(CUTS)) {
   const cut = await readFitsFile(join(FROM, file), { region });
   const header = cutoutHeader(whole.header, region);
   await writeFitsFile(join(TO, file), cut.image!, header.cards.slice());
-  console.log(`${file}: [${rows}, ${cols}] → rows ${region.rows.join('–')}, cols ${region.cols.join('–')}`);
+  console.log(
+    `${file}: [${rows}, ${cols}] → rows ${region.rows.join('–')}, cols ${region.cols.join('–')}`,
+  );
 }
