@@ -16,7 +16,7 @@ import type { Observation } from '../archive/observation.js';
 import { PipelineError } from '../core/errors.js';
 import type { Image2D } from '../core/image2d.js';
 import type { TargetProfile } from '../dataset/profile.js';
-import { readFitsFile } from '../fits/io.node.js';
+import { readFits } from '../fits/read.node.js';
 import { requireImage } from '../fits/read.js';
 import { renderPng } from '../report/render.js';
 import {
@@ -476,7 +476,7 @@ export async function classifyArchive(
     // download must count as a failed product, to be retried.
     let candidates: Candidate[];
     try {
-      const fits = await readFitsFile(path);
+      const fits = await readFits(path);
       const image = requireImage(fits);
       const sky = skyScaleFromHeader(fits.header);
       candidates = await classifyImages(

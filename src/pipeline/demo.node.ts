@@ -18,7 +18,7 @@ import type { DataProduct } from '../archive/datalink.js';
 import { writeFileAtomic } from '../core/atomic.node.js';
 import type { Image2D } from '../core/image2d.js';
 import { createRng, shuffleInPlace } from '../core/random.js';
-import { readFitsFile, writeFitsFile } from '../fits/index.node.js';
+import { readFits, writeFitsFile } from '../fits/index.node.js';
 import { requireImage } from '../fits/read.js';
 import { concatDatasets, subsetDataset, type Dataset } from '../dataset/dataset.js';
 import {
@@ -600,7 +600,7 @@ async function baselineOnTest(
   const labels: number[] = [];
   for (const s of evaluation.sources) {
     try {
-      const image = requireImage(await readFitsFile(s.source));
+      const image = requireImage(await readFits(s.source));
       scores.push(baselineWindScore(image).score);
       labels.push(s.label);
     } catch {
