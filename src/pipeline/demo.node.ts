@@ -773,7 +773,7 @@ async function classifyFromArchive(
     model: loaded,
     out: runDir,
     shard: null,
-    ...(a.client?.fetch ? { fetch: a.client.fetch } : {}),
+    archive,
     onProgress: (p) => progress('archive', p.done, p.total),
     onWarning: (m) => log(`      warning: ${m}`),
   });
