@@ -30,12 +30,7 @@ import {
   resize,
   rotate,
 } from '../src/image/index.js';
-import {
-  buildPositiveSet,
-  preprocess,
-  resolveProfile,
-  synthesize,
-} from '../src/dataset/index.js';
+import { buildPositiveSet, preprocess, resolveProfile, synthesize } from '../src/dataset/index.js';
 import { buildNegativeSetFromFiles, listFitsFiles } from '../src/dataset/index.node.js';
 import { fixtures, printTable, runPeer } from './peers.js';
 
