@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readFits, requireImage, writeFits } from '../src/fits/index.js';
-import { readFitsFile } from '../src/fits/index.node.js';
+import { requireImage, writeFits } from '../src/fits/index.js';
+import { readFits } from '../src/fits/index.node.js';
 import { fixtures, medianMs, printTable, runPeer, type BenchRow } from './peers.js';
 
 export default async function bench(): Promise<void> {
@@ -16,7 +16,7 @@ export default async function bench(): Promise<void> {
   const peer = await runPeer('python_peers.py', [path]);
   const bytes = readFileSync(path);
   const img = requireImage(readFits(bytes));
-  const readOnce = async (): Promise<unknown> => requireImage(await readFitsFile(path));
+  const readOnce = async (): Promise<unknown> => requireImage(await readFits(path));
   const astropy = typeof peer?.read_fits_ms === 'number' ? peer.read_fits_ms : undefined;
   const cold = await medianMs(readOnce, 15);
   for (let i = 0; i < 30; i++) await readOnce();

@@ -3,7 +3,7 @@
  * - preprocessing throughput (FITS files/s: read → crop middle → crop around max → input crop)
  *   over the fixture FITS files, 20 copies each, as the peer does, through the path `prepare`
  *   and the builders take (`buildNegativeSetFromFiles`: headers, then only the search window
- *   and the crop around the peak are read from disk); the whole-file path (`readFitsFile` then
+ *   and the crop around the peak are read from disk); the whole-file path (`readFits` then
  *   `preprocess`) for comparison. Ours is the median of 7 passes after 3 warm-up passes, the
  *   peer's the median of 3 runs: the machine is shared, so single passes are noisy;
  * - the positive set from 8 images (528 samples): the original's path (middle 50 %, resize to
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createRng } from '../src/core/random.js';
 import type { Image2D } from '../src/core/image2d.js';
 import { requireImage } from '../src/fits/index.js';
-import { readFitsFile, writeFitsFile } from '../src/fits/index.node.js';
+import { readFits, writeFitsFile } from '../src/fits/index.node.js';
 import {
   cropAroundMax,
   cropCenterFraction,
@@ -30,13 +30,7 @@ import {
   resize,
   rotate,
 } from '../src/image/index.js';
-import {
-  buildPositiveSet,
-  dustInWind,
-  preprocess,
-  resolveProfile,
-  synthesize,
-} from '../src/dataset/index.js';
+import { buildPositiveSet, preprocess, resolveProfile, synthesize } from '../src/dataset/index.js';
 import { buildNegativeSetFromFiles, listFitsFiles } from '../src/dataset/index.node.js';
 import { fixtures, printTable, runPeer } from './peers.js';
 
@@ -69,7 +63,8 @@ async function memoryChild(dir: string): Promise<void> {
   }, 5);
   const t = performance.now();
   const paths = await listFitsFiles(dir);
-  const ds = await buildNegativeSetFromFiles(paths, dustInWind, {
+  // Pixel crops: the generated files carry no WCS.
+  const ds = await buildNegativeSetFromFiles(paths, resolveProfile({ preprocess: { sky: null } }), {
     onSource: () => {
       peak = Math.max(peak, process.memoryUsage.rss());
     },
@@ -154,7 +149,11 @@ export default async function bench(): Promise<void> {
   // Preprocessing throughput: the peer's 20 copies of each fixture, read from disk each time.
   const fixturePaths = await listFitsFiles(fitsDir);
   const files = Array.from({ length: 20 }, () => fixturePaths).flat();
-  const plain = resolveProfile({ positive: { align: 'none' } });
+  // Pixel crops, as the original cuts them (the default profile crops on the sky since 0.1.0's
+  // sky crops; the fixtures carry the WCS and beam, but the in-memory rows below do not).
+  const pixelCrops = { preprocess: { sky: null } };
+  const plain = resolveProfile({ positive: { align: 'none' }, ...pixelCrops });
+  const aligned = resolveProfile(pixelCrops);
   // The library's file-level path, as `prepare` runs it: the streaming builder.
   const build =
     (profile: typeof plain, minSize = 0) =>
@@ -169,18 +168,16 @@ export default async function bench(): Promise<void> {
   // Like for like with the peer: the original's rule (only images over 500 px), decided from
   // the headers as the peer's memmap does.
   const oursOriginalRule = await median(build(plain, 501), 7);
-  const oursAligned = await median(build(dustInWind), 7);
+  const oursAligned = await median(build(aligned), 7);
   // Every file read whole, then preprocessed: the path before window reads.
   const wholeRate = await median(async () => {
     const t = performance.now();
     for (const path of files)
-      preprocess(requireImage(await readFitsFile(path)), plain, { source: path });
+      preprocess(requireImage(await readFits(path)), plain, { source: path });
     return files.length / ((performance.now() - t) / 1000);
   }, 7);
   // The same without reading: what the dataset module itself costs per file.
-  const decoded = await Promise.all(
-    fixturePaths.map(async (p) => requireImage(await readFitsFile(p))),
-  );
+  const decoded = await Promise.all(fixturePaths.map(async (p) => requireImage(await readFits(p))));
   const inMemoryRate = await median(async () => {
     const t = performance.now();
     for (let i = 0; i < files.length; i++) preprocess(decoded[i % decoded.length], plain);
@@ -190,7 +187,7 @@ export default async function bench(): Promise<void> {
   // Positives from 8 images: the two fixtures larger than the crop, repeated as the peer does.
   const big: Image2D[] = [];
   for (const path of fixturePaths) {
-    const img = requireImage(await readFitsFile(path));
+    const img = requireImage(await readFits(path));
     if (Math.min(img.shape[0], img.shape[1]) > 400)
       big.push(normalize(img, { method: 'none', nan: 0 }));
   }
@@ -203,13 +200,14 @@ export default async function bench(): Promise<void> {
       align: { angles: Object.fromEntries(ANGLES.map((a, i) => [`p${i}.fits`, a])) },
       rotationOrder: 3,
     },
+    ...pixelCrops,
   });
   const named = eight.map((image, i) => ({ image, source: `p${i}.fits` }));
   t = performance.now();
   const ours = await buildPositiveSet(named, handAngles);
   const oursS = (performance.now() - t) / 1000;
   t = performance.now();
-  const oursAuto = await buildPositiveSet(named, dustInWind);
+  const oursAuto = await buildPositiveSet(named, aligned);
   const oursAutoS = (performance.now() - t) / 1000;
 
   const peerNum = (k: string): number | undefined =>

@@ -7,7 +7,7 @@ import {
   classify,
   cropAroundMax,
   loadModel,
-  readFitsFile,
+  readFits,
   renderPng,
   requireImage,
 } from '../src/index.node.js';
@@ -15,7 +15,7 @@ import {
 const dir = process.argv[2] ?? 'demo-output';
 
 // Read an ALMA continuum image (degenerate Stokes/frequency axes are squeezed away).
-const fits = await readFitsFile(`${dir}/data/real/serpenssouthc7_2019_band6_0.fits`);
+const fits = await readFits(`${dir}/data/real/serpenssouthc7_2019_band6_0.fits`);
 const image = requireImage(fits); // ndarray [rows, cols], NaN outside the primary beam
 console.log(fits.header.get('OBJECT'), image.shape);
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import {
-  readFitsFile,
+  readFits,
   readNpyFile,
   requireImage,
   toContiguous,
@@ -26,7 +26,7 @@ const paths =
         .map((f) => join(dir, f));
 
 for (const path of paths) {
-  const file = await readFitsFile(path);
+  const file = await readFits(path);
   const img = requireImage(file); // squeezed to [rows, cols]; NaN = outside the primary beam
   const pixels = toContiguous(img);
   let nan = 0;
@@ -44,10 +44,10 @@ for (const path of paths) {
 
 // Write the first image back out with its header (WCS and beam carried over), and as .npy.
 const out = await mkdtemp(join(tmpdir(), 'alma-fits-'));
-const first = await readFitsFile(paths[0]);
+const first = await readFits(paths[0]);
 await writeFitsFile(join(out, 'copy.fits'), requireImage(first), first.header);
 await writeNpyFile(join(out, 'copy.npy'), requireImage(first));
-const again = await readFitsFile(join(out, 'copy.fits'));
+const again = await readFits(join(out, 'copy.fits'));
 const npy = await readNpyFile(join(out, 'copy.npy'));
 console.log(
   `wrote ${out}/copy.fits (CRVAL1 ${again.header.get('CRVAL1')}) and copy.npy [${npy.shape.join(', ')}]`,

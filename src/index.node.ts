@@ -6,6 +6,8 @@
  */
 export * from './index.js';
 export * from './fits/index.node.js';
+// The Node `readFits` also takes a path; it stands in for the browser entry's bytes-only one.
+export { readFits } from './fits/index.node.js';
 export * from './image/index.node.js';
 export * from './archive/index.node.js';
 export * from './dataset/index.node.js';

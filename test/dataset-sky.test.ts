@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage2D } from '../src/core/image2d.js';
 import { DatasetError } from '../src/core/errors.js';
 import { FitsHeader } from '../src/fits/index.js';
-import { openFitsImage, readFitsFile } from '../src/fits/index.node.js';
+import { openFits, readFitsFile } from '../src/fits/index.node.js';
 import { requireImage } from '../src/fits/index.js';
 import { normalize } from '../src/image/index.js';
 import {
@@ -18,6 +18,7 @@ import {
   originalDustInWind,
 } from '../src/dataset/index.js';
 import { preprocessFile } from '../src/dataset/index.node.js';
+import type { ImageWindow } from '../src/dataset/index.js';
 
 const fixtures = new URL('./fixtures/fits/', import.meta.url).pathname;
 const B335 = join(fixtures, 'b335_2017_band6_0.fits');
@@ -140,9 +141,13 @@ describe('crops on the sky', () => {
       source: SERPENS,
       ...(sky ? { sky } : {}),
     });
-    const reader = await openFitsImage(SERPENS);
+    const reader = await openFits(SERPENS);
     try {
-      const win = await preprocessWindows(reader, arcsec, {
+      const windows = {
+        shape: reader.shape as [number, number],
+        read: (region: ImageWindow) => reader.read({ region }),
+      };
+      const win = await preprocessWindows(windows, arcsec, {
         source: SERPENS,
         ...(sky ? { sky } : {}),
       });

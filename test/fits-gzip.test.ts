@@ -1,6 +1,6 @@
 /**
  * `.fits.gz` read by every reader (`readFits` on bytes, `readFitsFile`, `openFits`,
- * `openFitsImage`) with one gzip reader and one size guard, giving the answers astropy gives on
+ * `readFits` on a path) with one gzip reader and one size guard, giving the answers astropy gives on
  * the same files (test/fixtures/gzip, made and answered by scripts/make-gzip-fixtures.py).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { FitsError } from '../src/core/errors.js';
 import { createRng } from '../src/core/random.js';
 import type { Image2D } from '../src/core/image2d.js';
 import { readFits, requireImage } from '../src/fits/read.js';
-import { openFits, openFitsImage, readFitsFile } from '../src/fits/io.node.js';
+import { openFits, readFits as readFitsNode, readFitsFile } from '../src/fits/index.node.js';
 
 const DIR = join(__dirname, 'fixtures', 'gzip');
 type Answer =
@@ -59,16 +59,17 @@ const READERS: [string, (path: string) => Promise<Image2D> | Image2D][] = [
     },
   ],
   [
-    'openFitsImage',
+    'openFits (a window)',
     async (p) => {
-      const f = await openFitsImage(p);
+      const f = await openFits(p);
       try {
-        return await f.read({ rows: [0, f.shape[0]] });
+        return await f.read({ region: { rows: [0, f.shape?.[0] ?? 0] } });
       } finally {
         await f.close();
       }
     },
   ],
+  ['readFits (a path)', async (p) => requireImage(await readFitsNode(p))],
 ];
 
 describe('.fits.gz: every reader gives astropy’s answer', () => {

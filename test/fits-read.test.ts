@@ -7,7 +7,12 @@ import { gzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FitsError, toContiguous } from '../src/core/index.js';
 import { FitsHeader, readFits, requireImage, scanFitsLayout } from '../src/fits/index.js';
-import { readFitsFile, readNpyFile } from '../src/fits/index.node.js';
+import {
+  openFits,
+  readFits as readFitsNode,
+  readFitsFile,
+  readNpyFile,
+} from '../src/fits/index.node.js';
 import {
   FITS_DIR,
   REAL_FITS,
@@ -364,16 +369,96 @@ describe('readFits structure: HDUs, squeeze, planes', () => {
     expect(Array.from(toContiguous(requireImage(readFits(gzipSync(raw)))))).toEqual([3, 4]);
   });
 
-  it('never modifies its input and leaves no fitsjs globals behind', () => {
+  it('never modifies its input', () => {
     const raw = buildFits([imageHdu(-32, 1, 2, [3, 4])]);
     const copy = raw.slice();
-    const warn = console.warn;
     readFits(raw);
     expect(raw).toEqual(copy);
+  });
+
+  it('in a browser bundle, a path given to the bytes-only readFits is a FitsError naming it', () => {
+    const bytesOnly = readFits as (src: unknown, opts?: object) => unknown;
+    expect(() => bytesOnly('b335.fits')).toThrow(
+      /^b335\.fits: readFits takes the file's bytes .*a path is read only in Node/,
+    );
+  });
+});
+
+describe('no global state', () => {
+  it('a read leaves globalThis.astro, globalThis.FileReader and console.warn as they were, also while it throws', async () => {
     const g = globalThis as Record<string, unknown>;
-    expect(g.astro).toBeUndefined();
-    expect(g.FileReader).toBeUndefined();
-    expect(console.warn).toBe(warn);
+    const had = {
+      astro: Object.getOwnPropertyDescriptor(g, 'astro'),
+      FileReader: Object.getOwnPropertyDescriptor(g, 'FileReader'),
+      warn: Object.getOwnPropertyDescriptor(console, 'warn'),
+    };
+    // Sentinels behind accessors that record every write, so a swap put back later still shows.
+    const writes: string[] = [];
+    const sentinel = { astro: { mine: 1 }, FileReader: class Mine {}, warn: () => undefined };
+    for (const [target, key, value] of [
+      [g, 'astro', sentinel.astro],
+      [g, 'FileReader', sentinel.FileReader],
+      [console, 'warn', sentinel.warn],
+    ] as const) {
+      Object.defineProperty(target, key, {
+        configurable: true,
+        get: () => value,
+        set: () => void writes.push(key),
+      });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'fits-globals-'));
+    try {
+      const real = join(FITS_DIR, REAL_FITS.serpens);
+      const bytes = new Uint8Array(readFileSync(real));
+      const gz = join(dir, 'serpens.fits.gz');
+      writeFileSync(gz, nodeGzip(bytes));
+      const broken = join(dir, 'broken.fits');
+      writeFileSync(broken, bytes.subarray(0, 3000));
+      const reads: (() => unknown)[] = [
+        () => readFits(bytes),
+        () => readFits(gzipSync(bytes), { region: { rows: [0, 10] } }),
+        () => readFitsNode(real),
+        () => readFitsNode(gz, { region: { rows: [5, 9] } }),
+        async () => {
+          const reader = await openFits(real);
+          try {
+            return await reader.read({ region: { rows: [100, 200] } });
+          } finally {
+            await reader.close();
+          }
+        },
+        // and reads that throw
+        () => readFits(bytes.subarray(0, 3000)),
+        () => readFits(new TextEncoder().encode('not FITS')),
+        () => readFitsNode(broken),
+        () => readFitsNode(join(dir, 'missing.fits')),
+        () => openFits(broken),
+      ];
+      let threw = 0;
+      for (const read of reads) {
+        try {
+          await read();
+        } catch (err) {
+          expect(err).toBeInstanceOf(FitsError);
+          threw++;
+        }
+        expect(g.astro).toBe(sentinel.astro);
+        expect(g.FileReader).toBe(sentinel.FileReader);
+        expect(console.warn).toBe(sentinel.warn);
+      }
+      expect(threw).toBe(5);
+      expect(writes).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      for (const [target, key, d] of [
+        [g, 'astro', had.astro],
+        [g, 'FileReader', had.FileReader],
+        [console, 'warn', had.warn],
+      ] as const) {
+        if (d === undefined) delete (target as Record<string, unknown>)[key];
+        else Object.defineProperty(target, key, d);
+      }
+    }
   });
 });
 
@@ -598,34 +683,4 @@ describe('scanFitsLayout', () => {
 
 it('card helper lays out 80 columns', () => {
   expect(card(['A', '1'])).toHaveLength(80);
-});
-
-describe('fitsjs adapter', () => {
-  it('fitsjs walks the real files and a BITPIX 64 file to the same HDUs as our layout reader', async () => {
-    const { fitsjsWalk } = await import('../src/fits/fitsjs-adapter.js');
-    const { walkHdus } = await import('../src/fits/layout.js');
-    const files = [
-      ...Object.values(REAL_FITS).map((f) => new Uint8Array(readFileSync(join(FITS_DIR, f)))),
-      buildFits([imageHdu(64, 1, 2, [1n, 2n])]),
-    ];
-    for (const bytes of files) {
-      const ours = walkHdus(bytes, 'x');
-      const theirs = fitsjsWalk(bytes, ours, 'x');
-      expect(theirs.map((t) => [t.bitpix, t.axes, t.dataOffset, t.dataBytes])).toEqual(
-        ours.map((o) => [o.bitpix, o.axes, o.dataOffset, o.dataBytes]),
-      );
-      expect(theirs[0].dataType).toBe('Image');
-    }
-  });
-
-  it('stops fitsjs at once when it would read a data unit as header', async () => {
-    const { fitsjsWalk } = await import('../src/fits/fitsjs-adapter.js');
-    const { walkHdus } = await import('../src/fits/layout.js');
-    // a non-blank card after END in the same block: fitsjs misses the END
-    const bytes = buildFits([imageHdu(-32, 100, 100, new Array(10_000).fill(0))]);
-    bytes.set(new TextEncoder().encode('COMMENT after END'), 80 * 20);
-    const ours = walkHdus(bytes, 'x');
-    expect(() => fitsjsWalk(bytes, ours, 'x')).toThrow(/fitsjs read outside the headers/);
-    expect(requireImage(readFits(bytes)).shape).toEqual([100, 100]);
-  });
 });

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FitsError } from '../src/core/errors.js';
 import { runCli as cli } from './helpers/cli.js';
 import { readFits } from '../src/fits/read.js';
-import { openFits, readFitsFile } from '../src/fits/io.node.js';
+import { openFits, readFitsFile } from '../src/fits/index.node.js';
 import { EMPTY_PRIMARY, buildFits, cubeHdu, type RawHdu } from './helpers/fits-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fits-special-'));
@@ -24,7 +24,7 @@ describe('a FIFO is refused, not waited on', () => {
       const fifo = join(dir, 'pipe.fits');
       execFileSync('mkfifo', [fifo]);
       const script = `
-        import { readFitsFile, openFits } from ${JSON.stringify(new URL('../src/fits/io.node.ts', import.meta.url).pathname)};
+        import { readFitsFile, openFits } from ${JSON.stringify(new URL('../src/fits/index.node.ts', import.meta.url).pathname)};
         for (const read of [readFitsFile, openFits]) {
           try { await read(${JSON.stringify(fifo)}); console.log('read it'); }
           catch (e) { console.log(e.constructor.name + ': ' + e.message); }

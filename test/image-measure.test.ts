@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage2D, type Image2D } from '../src/core/image2d.js';
 import { createRng } from '../src/core/random.js';
 import { requireImage } from '../src/fits/read.js';
-import { readFitsFile } from '../src/fits/io.node.js';
+import { readFitsFile } from '../src/fits/index.node.js';
 import { gaussianBlur } from '../src/image/gaussian-blur.js';
 import {
   measureSource,

@@ -73,7 +73,8 @@ function expectEachOnce(rows: { url: string }[], products: readonly DataProduct[
   expect(new Set(urls)).toEqual(new Set(products.map((p) => p.url)));
 }
 
-const fast = { retries: 1, backoffMs: 10, timeoutMs: 10_000 };
+const fastHttp = { retries: 1, backoffMs: 10, timeoutMs: 10_000 };
+const fast = { archive: fastHttp };
 
 describe('classifyArchive against the replay server', () => {
   it('4 shards of a search partition the products exactly and merge to each product once', async () => {
@@ -100,7 +101,15 @@ describe('classifyArchive against the replay server', () => {
     const out = join(tmp, 'search');
     const s = await classifyArchive(
       { scienceKeyword: gen.keyword },
-      { model, out, archiveOptions: { mirror: server.url }, shard: null, concurrency: 8, ...fast },
+      // The 0.1 option names (archiveOptions, retries, backoffMs, timeoutMs) still work.
+      {
+        model,
+        out,
+        archiveOptions: { mirror: server.url },
+        shard: null,
+        concurrency: 8,
+        ...fastHttp,
+      },
     );
     expect(s.listed).toBe(300);
     expect(s.complete).toBe(true);

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { openFitsImage } from '../fits/io.node.js';
+import { FitsError } from '../core/errors.js';
+import { openFits } from '../fits/open.node.js';
+import { noImageMessage } from '../fits/read.js';
 import type { FitsHdu } from '../fits/read.js';
 
 /** Hashes already computed, by path, size and modification time. */
@@ -66,9 +68,10 @@ export async function fitsDataHash(path: string, hdu?: number): Promise<FitsData
   const key = `${resolve(path)}\u0000${hdu ?? ''}\u0000${st?.size}\u0000${st?.mtimeMs}`;
   const known = hashCache.get(key);
   if (known) return known;
-  const reader = await openFitsImage(path, hdu === undefined ? {} : { hdu });
+  const reader = await openFits(path, hdu === undefined ? {} : { hdu });
   let result: FitsDataHash;
   try {
+    if (reader.imageHdu === undefined) throw new FitsError(noImageMessage(path, reader.hdus), path);
     result = await hashOfOpenImage(path, reader.hdus[reader.imageHdu]);
   } finally {
     await reader.close();

@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { DatasetError } from '../core/errors.js';
-import { openFitsImage, readFitsCollapsed, type CollapseMethod } from '../fits/index.node.js';
+import { openFits, readFitsCollapsed, type CollapseMethod } from '../fits/index.node.js';
 import { createImage2D, type Image2D } from '../core/image2d.js';
-import type { FitsImageReader } from '../fits/index.node.js';
+import type { FitsReader, OpenFitsOptions } from '../fits/index.node.js';
+import { FitsError } from '../core/errors.js';
+import { noImageMessage, placeImage } from '../fits/read.js';
 import { buildNegativeSet, buildPositiveSet } from './build.js';
 import type { BuildOptions, ImageInput, WindowedSource } from './build.js';
 import type { Dataset, SkippedSource } from './dataset.js';
@@ -12,6 +13,9 @@ import type { ImageWindows, PreprocessOptions, PreprocessResult } from './prepro
 import type { TargetProfile } from './profile.js';
 import { skyScaleFromHeader } from './sky-scale.js';
 import { hashOfOpenImage } from './content-hash.node.js';
+
+// Where users have imported it from since 0.1.0; it lives in fits/ with the other file readers.
+export { listFitsFiles } from '../fits/list.node.js';
 
 /**
  * A FITS file handed to the `*FromFiles` builders with what a review said about one object in
@@ -42,7 +46,7 @@ export interface ReadSourceOptions {
    * nothing is skipped. Compressed (`.gz`) files are inflated before the check.
    */
   minSize?: number;
-  /** For cubes: the plane to read, as `readFitsFile`'s `plane` (ALMA: `[stokes, channel]`). */
+  /** For cubes: the plane to read, as `readFits`'s `plane` (ALMA: `[stokes, channel]`). */
   plane?: number[];
   /** For cubes: read each collapsed along its spectral axis (see `readFitsCollapsed`). */
   collapse?: CollapseMethod;
@@ -69,11 +73,47 @@ function memoryWindows(image: Image2D): ImageWindows {
   };
 }
 
+/** A FITS file opened for its image, read a window at a time ({@link ImageWindows}). */
+interface OpenImage extends ImageWindows {
+  readonly hdus: FitsReader['hdus'];
+  readonly imageHdu: number;
+  readonly header: FitsReader['header'];
+  close(): Promise<void>;
+}
+
+/**
+ * `openFits` for the one image a builder uses: a FitsError (the file closed) when there is no
+ * image, or it is a cube and no plane is given.
+ */
+async function openImage(path: string, opts: OpenFitsOptions): Promise<OpenImage> {
+  const reader = await openFits(path, opts);
+  const { imageHdu, shape } = reader;
+  if (imageHdu === undefined || shape === undefined) {
+    await reader.close();
+    throw new FitsError(noImageMessage(reader.name, reader.hdus), reader.name);
+  }
+  try {
+    // For a cube without a plane: the FitsError that says which axes a plane needs.
+    placeImage(reader.hdus[imageHdu], opts, reader.name);
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
+  return {
+    hdus: reader.hdus,
+    imageHdu,
+    header: reader.header,
+    shape,
+    read: (window) => reader.read({ region: window }),
+    close: () => reader.close(),
+  };
+}
+
 /**
  * Why an opened image is skipped under `minSize`, judged from its header: its shorter side
  * after dropping axes of length 1, for images with two such axes; undefined to keep it.
  */
-function tooSmall(reader: FitsImageReader, minSize: number): string | undefined {
+function tooSmall(reader: OpenImage, minSize: number): string | undefined {
   if (minSize <= 0) return undefined;
   const axes = reader.hdus[reader.imageHdu].axes.filter((n) => n !== 1);
   if (axes.length !== 2 || Math.min(axes[0], axes[1]) >= minSize) return undefined;
@@ -130,9 +170,9 @@ async function* openSourceFiles(
       }
       continue;
     }
-    let reader: FitsImageReader;
+    let reader: OpenImage;
     try {
-      reader = await openFitsImage(path, {
+      reader = await openImage(path, {
         ...(opts.hdu === undefined ? {} : { hdu: opts.hdu }),
         ...(opts.plane === undefined ? {} : { plane: opts.plane }),
       });
@@ -221,7 +261,7 @@ export interface PreprocessFileResult extends PreprocessResult {
 /**
  * {@link preprocess} a FITS file, reading from disk only the windows it needs (the search
  * window, then the crop around the peak; see {@link preprocessWindows}): the same result as
- * `preprocess(requireImage(await readFitsFile(path)), profile)`, byte for byte, for a fraction of
+ * `preprocess(requireImage(await readFits(path)), profile)`, byte for byte, for a fraction of
  * the reading and decoding.
  *
  * @param path - the FITS file (`.fits`, or `.fits.gz`, which is inflated whole)
@@ -236,7 +276,7 @@ export async function preprocessFile(
   opts: PreprocessFileOptions = {},
 ): Promise<PreprocessFileResult> {
   const { hdu, plane, ...pre } = opts;
-  const reader = await openFitsImage(path, {
+  const reader = await openImage(path, {
     ...(hdu === undefined ? {} : { hdu }),
     ...(plane === undefined ? {} : { plane }),
   });
@@ -251,28 +291,6 @@ export async function preprocessFile(
   } finally {
     await reader.close();
   }
-}
-
-/**
- * The `.fits` and `.fits.gz` files directly inside `dir`, sorted by name (so builds are
- * reproducible whatever order the file system lists them in).
- *
- * @param dir - the directory
- * @throws DatasetError naming `dir` when it cannot be listed
- */
-export async function listFitsFiles(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    throw new DatasetError(`${dir}: cannot list FITS files (${(err as Error).message})`, dir, {
-      cause: err,
-    });
-  }
-  return names
-    .filter((n) => /\.fits?(\.gz)?$/i.test(n))
-    .sort()
-    .map((n) => join(dir, n));
 }
 
 /**

@@ -5,7 +5,7 @@
 import { FitsError } from '../core/errors.js';
 import { createImage2D } from '../core/image2d.js';
 import { noImageMessage, type FitsFile } from './read.js';
-import { openFits } from './io.node.js';
+import { openFits } from './open.node.js';
 
 /**
  * How {@link readFitsCollapsed} collapses a cube: `sum` adds the channels; `moment0` is that
@@ -40,7 +40,7 @@ const SPECTRAL = /^(FREQ|ENER|WAVN|VRAD|WAVE|VOPT|ZOPT|AWAV|VELO|BETA|FELO)/i;
  *
  * @param path - the FITS file (`.fits` or `.fits.gz`)
  * @param opts - see {@link CollapseOptions}
- * @returns the file as {@link readFitsFile} returns it, with the collapsed image
+ * @returns the file as {@link readFits} returns it for a path, with the collapsed image
  * @throws FitsError naming the file when it cannot be read, has no image, has no single axis to
  *   collapse, or (moment 0) no CDELT for that axis
  */

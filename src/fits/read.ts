@@ -1,10 +1,8 @@
 import { FitsError } from '../core/errors.js';
 import { createImage2D } from '../core/image2d.js';
 import type { Image2D, PixelArray } from '../core/image2d.js';
-import { fitsjsWalk } from './fitsjs-adapter.js';
 import { gunzipFits, isGzip } from './gzip.js';
 import { decompressTiledImage, imageCards, tiledImageOf, type TiledImage } from './tiled.js';
-import type { FitsjsHdu, FitsjsSource } from './fitsjs-adapter.js';
 import { FitsHeader } from './header.js';
 import { walkHdus, walkHdusFrom } from './layout.js';
 import type { FitsHduKind, HduStructure } from './layout.js';
@@ -38,9 +36,9 @@ export interface FitsHdu {
   tiled?: TiledImage | string;
 }
 
-/** Options of {@link readFits} and `readFitsFile`. */
+/** Options of {@link readFits} (and of `openFits`, but `region`). */
 export interface ReadFitsOptions {
-  /** Name used in errors and as {@link FitsFile.name}. Default `'<FITS bytes>'` (`readFitsFile`: the path). */
+  /** Name used in errors and as {@link FitsFile.name}. Default `'<FITS bytes>'` (a path read from disk: the path). */
   name?: string;
   /** Index of the HDU to read as the image. Default: the first HDU that holds an image. */
   hdu?: number;
@@ -56,7 +54,7 @@ export interface ReadFitsOptions {
   /**
    * Read only this window of the image (of the squeezed image, or of the chosen plane): `image`
    * is then `[r1 - r0, c1 - c0]`, holding exactly the values a full read has there (numpy's
-   * `data[r0:r1, c0:c1]`). `readFitsFile` reads only those rows from disk and decodes only the
+   * `data[r0:r1, c0:c1]`). Read from a path, only those rows are read from disk and decodes only the
    * window. Default: the whole image.
    */
   region?: FitsRegion;
@@ -94,7 +92,7 @@ export interface FitsFile {
    * The chosen image HDU squeezed to `[rows, cols]` (row 0 = FITS y = 1, as numpy indexes it):
    * physical values `BZERO + BSCALE * stored`, with BLANK pixels (integer data) and NaN pixels
    * (float data) as NaN. Its pixels never share memory with the bytes given to `readFits`
-   * (`readFitsFile` may view them in the buffer it read the file into, which nothing else holds).
+   * (read from a path, they may be a view of the buffer the file was read into, which nothing else holds).
    */
   image?: Image2D;
   /**
@@ -127,12 +125,20 @@ export interface FitsFile {
  *   truncated data, a bad structural keyword, `hdu` not an image, a cube without `plane`
  */
 export function readFits(src: Uint8Array | ArrayBuffer, opts: ReadFitsOptions = {}): FitsFile {
+  if (typeof src === 'string') {
+    // A path reaches here in a browser bundle; `new Uint8Array(path)` would read as garbage.
+    const name = opts.name ?? String(src);
+    throw new FitsError(
+      `${name}: readFits takes the file's bytes (Uint8Array or ArrayBuffer) here; a path is read only in Node`,
+      name,
+    );
+  }
   return readFitsBytes(src instanceof Uint8Array ? src : new Uint8Array(src), opts);
 }
 
 /**
  * @internal `readFits` with an optional in-place byte swapper for bytes the caller owns and
- * gives up (readFitsFile's freshly read buffer): float32 data that fills most of the file is
+ * gives up (the buffer Node's `readFits(path)` just read): float32 data that fills most of the file is
  * then swapped where it lies and viewed, not copied, which is what makes a read from disk as
  * fast as astropy's.
  */
@@ -224,37 +230,38 @@ function describeKind(kind: FitsHduKind): string {
 }
 
 /**
- * @internal HDU structure of a file's bytes, or of a file not in memory whose headers
- * `file.bytes` serves: validated by our own header walk (which bounds every read by the file's size,
- * names the problem, and parses the cards exactly, with CONTINUE and `''` escapes that fitsjs
- * lacks), then walked by fitsjs, whose kinds, BITPIX, axes and data sizes are used when they
- * agree. When fitsjs rejects a header our walk accepts (compression types or random groups it
- * does not know) or places a data unit elsewhere, our walk's answer is used.
+ * @internal The bytes of a file that is not wholly in memory: `bytes(start, end)` returns bytes
+ * `[start, end)` (fewer only at the end of the file); only header bytes are asked for.
  */
-export function readStructure(file: Uint8Array | FitsjsSource, name: string): FitsHdu[] {
-  const ours =
+export interface HeaderSource {
+  /** The file's size in bytes. */
+  length: number;
+  /** Bytes `[start, end)` of the file. */
+  bytes(start: number, end: number): Uint8Array;
+}
+
+/**
+ * @internal HDU structure of a file's bytes, or of a file not in memory whose headers
+ * `file.bytes` serves, by our own header walk: it bounds every read by the file's size, names
+ * the problem, and parses the cards exactly (CONTINUE, `''` escapes, BITPIX 64). fitsjs is not
+ * asked: docs/fits.md says why.
+ */
+export function readStructure(file: Uint8Array | HeaderSource, name: string): FitsHdu[] {
+  const walked =
     file instanceof Uint8Array
       ? walkHdus(file, name)
       : walkHdusFrom((offset, length) => file.bytes(offset, offset + length), file.length, name);
-  let theirs: FitsjsHdu[] | undefined;
-  try {
-    theirs = fitsjsWalk(file, ours, name);
-  } catch {
-    theirs = undefined;
-  }
-  return ours.map((o, i) => {
-    const t = theirs?.length === ours.length ? theirs[i] : undefined;
-    const s = t !== undefined && agrees(o, t) ? { ...t, kind: kindOf(t) } : o;
+  return walked.map((o, i) => {
     const hdu: FitsHdu = {
       index: i,
-      kind: s.kind,
+      kind: o.kind,
       header: new FitsHeader(o.cards),
-      bitpix: s.bitpix,
-      axes: s.axes,
+      bitpix: o.bitpix,
+      axes: o.axes,
       dataOffset: o.dataOffset,
-      dataBytes: s.dataBytes,
+      dataBytes: o.dataBytes,
     };
-    return s.kind === 'bintable' && hdu.header.get('ZIMAGE') === true ? asTiledImage(hdu, o) : hdu;
+    return o.kind === 'bintable' && hdu.header.get('ZIMAGE') === true ? asTiledImage(hdu, o) : hdu;
   });
 }
 
@@ -303,24 +310,6 @@ export function uncompressedImage(
   const plain: FitsHdu = { ...hdu, dataOffset: 0, dataBytes: bytes.length };
   delete plain.tiled;
   return { bytes, hdu: plain };
-}
-
-function agrees(o: HduStructure, t: FitsjsHdu): boolean {
-  return (
-    o.bitpix === t.bitpix &&
-    o.axes.length === t.axes.length &&
-    o.axes.every((a, i) => a === t.axes[i]) &&
-    o.dataBytes === t.dataBytes &&
-    (o.dataBytes === 0 || o.dataOffset === t.dataOffset) &&
-    o.kind === kindOf(t)
-  );
-}
-
-function kindOf(t: FitsjsHdu): FitsHduKind {
-  if (t.dataBytes === 0 || t.dataType === null) return 'empty';
-  if (t.dataType === 'Image') return 'image';
-  if (t.dataType === 'Table') return 'table';
-  return 'bintable';
 }
 
 /**
@@ -457,9 +446,7 @@ export function isPlainFloat32(hdu: FitsHdu, float64: boolean): boolean {
  * in one native pass (bit for bit the stored values); everything else goes through one DataView
  * pass per row.
  *
- * Pixels are decoded here rather than by fitsjs's `Image#_getFrame`: a single DataView pass is
- * about 2.5x faster than its copy-swap-scale passes (which kept the read slower than astropy),
- * and fitsjs mishandles BITPIX -64, lacks 64 and BLANK, and overflows scaled integers.
+ * Pixels are decoded here rather than by fitsjs's `Image#_getFrame` (docs/fits.md says why).
  */
 export function decodeRegion(
   bytes: Uint8Array,

@@ -11,7 +11,7 @@ import { writeFits } from '../fits/write.js';
 import { readNpy, writeNpy } from '../fits/npy.js';
 import ndarray from 'ndarray';
 import { createImage2D, toContiguous, type Image2D } from '../core/image2d.js';
-import { readFitsFile } from '../fits/io.node.js';
+import { readFits } from '../fits/read.node.js';
 import type { FitsHeader } from '../fits/header.js';
 import type { CatalogueVotableMeta } from '../report/catalogue.js';
 import { renderPng } from '../report/render.js';
@@ -281,13 +281,13 @@ export async function candidateFileReportData(
       }
       try {
         if (r.skyFits !== undefined) {
-          const f = await readFitsFile(at(r.skyFits));
+          const f = await readFits(at(r.skyFits));
           if (f.image !== undefined) {
             c.sky = skyViewOf(f.image, f.header, extras(r, r.skyResampled ?? false));
           }
         } else if (r.ra !== undefined) {
           // The candidate's file is named as classify was given it: from the working folder.
-          const f = await readFitsFile(resolve(r.file));
+          const f = await readFits(resolve(r.file));
           if (f.image !== undefined) {
             const cut = northUpCutout(f.image, parseWcs(f.header, { source: r.file }), r.peak, {
               size: opts.skySize ?? 64,

@@ -2,46 +2,27 @@
  * Archive-scale classification (Node): stream every product of a search through download →
  * classify → delete, with bounded memory and disk, a journal that makes a killed run resumable,
  * and deterministic sharding so many machines (Slurm array tasks) split one search.
+ *
+ * Three parts, one file each: the work list (`archive-work.ts`: search, DataLink, shard), the
+ * run folder (`archive-run.node.ts`: run.json, journal, candidates, leftovers) and one product's
+ * path (`archive-product.node.ts`: download, classify, result). This file runs them.
  */
-import { skyScaleFromHeader } from '../dataset/sky-scale.js';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { makeDirectory } from '../core/files.node.js';
-import { hashOfOpenImage } from '../dataset/content-hash.node.js';
-import { join, resolve } from 'node:path';
 import type { SearchCriteria } from '../archive/adql.js';
 import { AlmaArchive, type AlmaArchiveOptions } from '../archive/archive.js';
 import type { DataProduct, DataProductOptions } from '../archive/datalink.js';
-import { downloadProducts } from '../archive/download.node.js';
+import { DEFAULT_DOWNLOAD_OPTIONS } from '../archive/download.js';
 import type { FetchLike } from '../archive/http.js';
-import type { Observation } from '../archive/observation.js';
+import { mapConcurrent } from '../core/concurrency.js';
 import { PipelineError } from '../core/errors.js';
-import type { Image2D } from '../core/image2d.js';
 import type { TargetProfile } from '../dataset/profile.js';
-import { readFitsFile } from '../fits/io.node.js';
-import { requireImage } from '../fits/read.js';
-import { renderPng } from '../report/render.js';
-import {
-  classifyImages,
-  modelThreshold,
-  profileForModel,
-  type Candidate,
-  type ClassifierModel,
-} from './classify.js';
-import {
-  Journal,
-  JsonLinesWriter,
-  filterJsonLines,
-  readJsonLines,
-  writeTextAtomic,
-} from './journal.node.js';
-import { RUN_FILES, type RunInfo } from './merge.node.js';
-import type { CandidateSkyKey, ProductInfo, ProductResult, SourceScore } from './results.js';
-import { rankResults } from './results.js';
-import type { CatalogueCandidate } from './catalogue.js';
-import { writeCandidateCatalogues, type WrittenCatalogues } from './catalogue.node.js';
-import { safeStem } from './candidate-files.node.js';
-import { writeFits } from '../fits/write.js';
-import { selectShard, shardFromEnv, stableHash, type ShardSpec } from './shard.js';
+import { classifyProduct, DiskBudget, type ProductFailure } from './archive-product.node.js';
+import { ArchiveRun } from './archive-run.node.js';
+import { archiveWorkList } from './archive-work.js';
+import { modelThreshold, profileForModel, type ClassifierModel } from './classify.js';
+import type { WrittenCatalogues } from './catalogue.node.js';
+import type { ShardSpec } from './shard.js';
+
+export { resultCatalogueCandidates } from './archive-run.node.js';
 
 /** Progress of {@link classifyArchive}, reported after every product. */
 export interface ArchiveProgress {
@@ -98,19 +79,23 @@ export interface ClassifyArchiveOptions {
   shard?: ShardSpec | null;
   /** Save a PNG of the model input of each positive in `out/thumbs/` for the report. Default `true`. */
   thumbnails?: boolean;
-  /** Archive client used for a search. Default: `new AlmaArchive(archiveOptions)`. */
-  archive?: AlmaArchive;
-  /** Options of the default archive client (mirror, retries, timeouts). */
-  archiveOptions?: AlmaArchiveOptions;
+  /**
+   * The archive client that searches, lists the products through DataLink and downloads them
+   * (with its mirror fail-over, retries and timeouts), or the options of one. Default: an
+   * `AlmaArchive` with five retries (downloads are long), i.e. `{ retries: 5 }`.
+   */
+  archive?: AlmaArchive | AlmaArchiveOptions;
   /** DataLink options for a search (`include`, `fitsOnly`, ...); the archive's defaults otherwise. */
   dataProducts?: DataProductOptions;
-  /** HTTP layer for downloads (and the default archive client). Default `defaultFetch` (the platform's `fetch`). */
+  /** @deprecated Since 0.2; give the options as `archive` instead. Options of the default archive client. */
+  archiveOptions?: AlmaArchiveOptions;
+  /** @deprecated Since 0.2; use `archive: { fetch }`. HTTP layer for downloads (and the default archive client). */
   fetch?: FetchLike;
-  /** Download retries per product after a 5xx or dropped connection. Default 5. */
+  /** @deprecated Since 0.2; use `archive: { retries }`. Download retries per product, over the client's. */
   retries?: number;
-  /** First retry wait, ms (doubles each time). Default 1000. */
+  /** @deprecated Since 0.2; use `archive: { backoffMs }`. First download retry wait, ms, over the client's. */
   backoffMs?: number;
-  /** Longest silence from the server, ms. Default 60000. */
+  /** @deprecated Since 0.2; use `archive: { timeoutMs }`. Longest silence from the server in a download, ms, over the client's. */
   timeoutMs?: number;
   /** Called after each product. */
   onProgress?: (progress: ArchiveProgress) => void;
@@ -126,25 +111,13 @@ export interface ClassifyArchiveOptions {
 /** Defaults of {@link ClassifyArchiveOptions}. */
 export const DEFAULT_CLASSIFY_ARCHIVE_OPTIONS: Readonly<
   Required<
-    Pick<
-      ClassifyArchiveOptions,
-      | 'concurrency'
-      | 'keepFiles'
-      | 'maxDiskBytes'
-      | 'thumbnails'
-      | 'retries'
-      | 'backoffMs'
-      | 'timeoutMs'
-    >
+    Pick<ClassifyArchiveOptions, 'concurrency' | 'keepFiles' | 'maxDiskBytes' | 'thumbnails'>
   >
 > = {
   concurrency: 4,
   keepFiles: false,
   maxDiskBytes: Infinity,
   thumbnails: true,
-  retries: 5,
-  backoffMs: 1000,
-  timeoutMs: 60_000,
 };
 
 /** A product that failed in a run (journaled as `failed`, retried by the next run). */
@@ -190,104 +163,11 @@ export interface ClassifyArchiveSummary {
   catalogues: WrittenCatalogues['paths'];
 }
 
-/** Waits until a byte budget can hold a file; frees it when the file is gone. */
-class DiskBudget {
-  private used = 0;
-  peak = 0;
-  private waiters: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-
-  async reserve(bytes: number): Promise<void> {
-    // With nothing reserved a file always starts, so one that fits the budget cannot starve.
-    while (this.used > 0 && this.used + bytes > this.limit) {
-      await new Promise<void>((wake) => this.waiters.push(wake));
-    }
-    this.used += bytes;
-    this.peak = Math.max(this.peak, this.used);
-  }
-
-  release(bytes: number): void {
-    this.used -= bytes;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
-  }
-}
-
-function isProductList(x: SearchCriteria | readonly DataProduct[]): x is readonly DataProduct[] {
-  return Array.isArray(x);
-}
-
-/** `error`, prefixed with `url` unless it names it already. */
-function named(url: string, error: string): string {
-  return error.includes(url) ? error : `${url}: ${error}`;
-}
-
-/** Why a product failed, and whether before or after its file was on disk. */
-interface Failure {
-  error: string;
-  stage: 'download' | 'classify';
-}
-
-/** A short, stable directory name per product, so equal file names of two OUSs never collide. */
-function productKey(url: string): string {
-  return stableHash(url).toString(16).padStart(8, '0');
-}
-
-/** The sky fields a result line keeps of a candidate. */
-const SKY_KEYS: readonly CandidateSkyKey[] = [
-  'ra',
-  'dec',
-  'frame',
-  'raHms',
-  'decDms',
-  'object',
-  'pixelScaleArcsec',
-  'beam',
-  'peakJyBeam',
-  'integratedJy',
-  'integratedErrJy',
-  'rmsJyBeam',
-  'snr',
-];
-
-function toSourceScore(c: Candidate): SourceScore {
-  const out: SourceScore = {
-    score: c.score,
-    label: c.label,
-    sourceIndex: c.sourceIndex,
-    peak: [c.peak[0], c.peak[1]],
-    ...(c.id !== undefined ? { id: c.id } : {}),
-    ...(c.hash !== undefined ? { hash: c.hash } : {}),
-  };
-  for (const key of SKY_KEYS) if (c[key] !== undefined) Object.assign(out, { [key]: c[key] });
-  return out;
-}
-
-/**
- * The catalogue candidates of result lines: every scored source of every product, with the
- * archive's member OUS and project code, best products first.
- *
- * @param results - lines of `candidates.jsonl`
- */
-export function resultCatalogueCandidates(results: readonly ProductResult[]): CatalogueCandidate[] {
-  return results.flatMap((r) =>
-    r.sources.map((s): CatalogueCandidate => ({
-      ...s,
-      file: r.file,
-      peak: [s.peak[0], s.peak[1]],
-      ...(r.product.memberOus !== undefined ? { memberOus: r.product.memberOus } : {}),
-      ...(r.product.projectCode !== undefined ? { projectCode: r.product.projectCode } : {}),
-      ...(s.object === undefined && r.product.target !== undefined
-        ? { object: r.product.target }
-        : {}),
-    })),
-  );
-}
-
 /**
  * Classify every product of an archive search (or a given product list) without keeping the
- * archive on disk: each product is downloaded into `out/files/`, classified with `model`, its
+ * archive on disk: each product is downloaded into `out/files/` through the archive client (so a
+ * mirror that fails hands the download to the next, as `AlmaArchive.download` does), classified
+ * with `model`, its
  * result appended to `out/candidates.jsonl` (one {@link ProductResult} line), recorded as done in
  * `out/journal.jsonl`, and its file deleted (unless `keepFiles`). At most `concurrency` products
  * are in flight, so memory and disk stay bounded by `concurrency` x the largest file however
@@ -323,70 +203,30 @@ export async function classifyArchive(
   const profile = profileForModel(o.model, o.profile);
   const threshold =
     o.threshold ?? (o.profile !== undefined ? profile.threshold : modelThreshold(o.model));
-  const negativeLabel = profile.classes[0] ?? 'negative';
   const warn = (m: string) => o.onWarning?.(m);
-  const out = resolve(o.out);
-  const filesDir = join(out, 'files');
-  const thumbsDir = join(out, 'thumbs');
-  await makeDirectory(out);
+  const archive = archiveClient(o);
 
-  // The work list: given, or searched. Observations give products their target and project.
-  let products: readonly DataProduct[];
-  const observations = new Map<string, Observation>();
-  if (isProductList(source)) {
-    products = source;
-  } else {
-    const archive =
-      o.archive ?? new AlmaArchive({ ...(o.fetch ? { fetch: o.fetch } : {}), ...o.archiveOptions });
-    const found = await archive.search(source);
-    for (const w of found.warnings) warn(w);
-    for (const ob of found.observations) observations.set(ob.obsId, ob);
-    const list = await archive.dataProducts(found.observations, o.dataProducts);
-    for (const w of list.warnings) warn(w);
-    products = list.products;
-  }
-  const unique = new Map<string, DataProduct>();
-  for (const p of products) if (!unique.has(p.url)) unique.set(p.url, p);
-  const asked = o.shard === null ? undefined : (o.shard ?? shardFromEnv());
-  // One shard of one is the whole list; naming it so keeps resumes of either form compatible.
-  const shard = asked && asked.count > 1 ? asked : undefined;
-  const share = shard ? selectShard([...unique.values()], shard) : [...unique.values()];
-
-  await checkSameShard(out, shard);
-  const info: RunInfo = {
-    version: 1,
-    ...(shard ? { shard } : {}),
-    total: share.length,
-    threshold,
-    startedAt: new Date().toISOString(),
-  };
-  await writeTextAtomic(join(out, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
-
-  // The journal is the truth: drop result lines it does not vouch for (kill between the two
-  // writes) and repeated ones, then append after what remains. A journaled product whose result
-  // line is gone (a hand-edited file) is simply done again.
-  const journal = await Journal.open(join(out, RUN_FILES.journal));
-  const candidatesPath = join(out, RUN_FILES.candidates);
-  const done = new Set<string>();
-  await filterJsonLines<ProductResult>(candidatesPath, (r) => {
-    if (!journal.isDone(r.url) || done.has(r.url)) return false;
-    done.add(r.url);
-    return true;
+  const work = await archiveWorkList(source, {
+    archive,
+    ...(o.dataProducts ? { dataProducts: o.dataProducts } : {}),
+    ...(o.shard !== undefined ? { shard: o.shard } : {}),
+    onWarning: warn,
   });
-  const existing = await readJsonLines<ProductResult>(candidatesPath);
-  let positives = existing.records.filter((r) => r.positive).length;
-  const results = await JsonLinesWriter.open(candidatesPath, existing.completeBytes);
-
-  const todo = share.filter((p) => !done.has(p.url));
+  const { shard } = work;
+  const share = work.products;
+  const run = await ArchiveRun.open(o.out, {
+    shard,
+    products: share,
+    threshold,
+    keepFiles: o.keepFiles,
+  });
+  const todo = run.todo;
   const skipped = share.length - todo.length;
-  if (!o.keepFiles) await removeLeftovers(filesDir, new Set(todo.map((p) => productKey(p.url))));
 
   const budget = new DiskBudget(o.maxDiskBytes);
   const failed: FailedProduct[] = [];
-  const unreadable: Failure[] = [];
+  const unreadable: ProductFailure[] = [];
   let classified = 0;
-  let next = 0;
-  let fatal: unknown;
   const report = (file?: string) => {
     if (!o.onProgress) return;
     const seconds = (performance.now() - started) / 1000;
@@ -398,7 +238,7 @@ export async function classifyArchive(
       skipped,
       classified,
       failed: failed.length,
-      positives,
+      positives: run.positives,
       rate,
       etaSeconds: rate > 0 ? remaining / rate : remaining === 0 ? 0 : NaN,
       ...(file !== undefined ? { file } : {}),
@@ -406,240 +246,104 @@ export async function classifyArchive(
   };
   report();
 
-  const processOne = async (product: DataProduct): Promise<void> => {
-    const dir = join(filesDir, productKey(product.url));
-    // An unknown size takes the whole budget (when there is one), so the bound still holds.
-    const size = product.sizeBytes ?? (Number.isFinite(o.maxDiskBytes) ? o.maxDiskBytes : 0);
-    let outcome: ProductResult | Failure;
-    if (product.sizeBytes !== null && product.sizeBytes > o.maxDiskBytes) {
-      outcome = {
-        error: `${product.fileName}: ${product.sizeBytes} bytes exceed maxDiskBytes ${o.maxDiskBytes}`,
-        stage: 'download',
-      };
-    } else {
-      await budget.reserve(size);
-      try {
-        outcome = await downloadAndClassify(product, dir);
-      } finally {
-        if (!o.keepFiles) await rm(dir, { recursive: true, force: true });
-        budget.release(size);
-      }
-    }
-    if ('error' in outcome) {
-      failed.push({ url: product.url, error: named(product.url, outcome.error) });
-      warn(`product failed: ${named(product.url, outcome.error)}`);
-      await journal.markFailed(product.url, outcome.error);
-      // Downloaded files that all fail to classify point at the model or profile, not at the
-      // data: stop before a whole allocation is spent failing. Download failures never stop a run.
-      if (outcome.stage === 'classify') unreadable.push(outcome);
-      if (classified === 0 && unreadable.length >= 10) {
-        throw new PipelineError(
-          `the first ${unreadable.length} downloaded products all failed to classify; stopping. ` +
-            `First error: ${unreadable[0].error}`,
-          o.out,
-        );
-      }
-    } else {
-      // Result line first, journal second: a kill in between leaves a line the next run drops.
-      await results.append(outcome);
-      await journal.markDone(product.url);
-      classified += 1;
-      if (outcome.positive) positives += 1;
-    }
-    report(product.fileName);
+  const context = {
+    archive,
+    download: deprecatedDownloadOptions(o),
+    run,
+    budget,
+    keepFiles: o.keepFiles,
+    model: o.model,
+    profile,
+    threshold,
+    thumbnails: o.thumbnails,
+    observations: work.observations,
+    shard,
+    onWarning: warn,
   };
-
-  const downloadAndClassify = async (
-    product: DataProduct,
-    dir: string,
-  ): Promise<ProductResult | Failure> => {
-    let path: string;
-    try {
-      const got = await downloadProducts([product], {
-        dir,
-        concurrency: 1,
-        retries: o.retries,
-        backoffMs: o.backoffMs,
-        timeoutMs: o.timeoutMs,
-        ...(o.fetch ? { fetch: o.fetch } : {}),
-      });
-      const file = got.files[0];
-      if (!file || (file.status !== 'downloaded' && file.status !== 'present')) {
-        return {
-          error:
-            file?.error ?? `${product.fileName}: not downloaded (${file?.status ?? 'filtered'})`,
-          stage: 'download',
-        };
-      }
-      path = file.path;
-    } catch (err) {
-      return { error: (err as Error).message, stage: 'download' };
-    }
-    // Read here rather than through the Node `classify`, which skips unreadable files: a bad
-    // download must count as a failed product, to be retried.
-    let candidates: Candidate[];
-    try {
-      const fits = await readFitsFile(path);
-      const image = requireImage(fits);
-      const sky = skyScaleFromHeader(fits.header);
-      const { hash } = await hashOfOpenImage(path, fits.hdus[fits.imageHdu ?? 0]);
-      candidates = await classifyImages(
-        o.model,
-        [
-          {
-            name: product.fileName,
-            image,
-            hash,
-            ...(fits.imageHdu !== undefined ? { hdu: fits.imageHdu } : {}),
-            ...(sky ? { sky } : {}),
-            header: fits.header,
-          },
-        ],
-        { profile, threshold, keepInputs: o.thumbnails },
-      );
-    } catch (err) {
-      return { error: (err as Error).message, stage: 'classify' };
-    }
-    const sources = candidates.map(toSourceScore).sort((a, b) => b.score - a.score);
-    const best = sources[0];
-    const score = best?.score ?? 0;
-    const positive = score >= threshold;
-    const obs = product.obsId !== undefined ? observations.get(product.obsId) : undefined;
-    const productInfo: ProductInfo = {
-      ...(product.sizeBytes !== null ? { size: product.sizeBytes } : {}),
-      memberOus: product.memberOus,
-      ...(product.obsId !== undefined ? { obsId: product.obsId } : {}),
-      ...(obs ? { target: obs.sourceName, projectCode: obs.projectCode } : {}),
-    };
-    const result: ProductResult = {
-      url: product.url,
-      file: product.fileName,
-      score,
-      label: best?.label ?? negativeLabel,
-      positive,
-      sources,
-      product: productInfo,
-      ...(shard ? { shard } : {}),
-      at: new Date().toISOString(),
-    };
-    const bestCandidate = candidates.find((c) => c.sourceIndex === best?.sourceIndex);
-    const bestInput = bestCandidate?.input;
-    if (positive && bestInput) {
-      try {
-        result.thumbnail = await writeThumbnail(bestInput, product);
-        const cut = bestCandidate?.skyCutout;
-        if (cut?.header !== undefined) {
-          const name = `${productKey(product.url)}-${safeStem(product.fileName)}-sky.fits`;
-          await writeFile(join(thumbsDir, name), writeFits(cut.image, cut.header));
-          result.skyFits = `thumbs/${name}`;
-          result.skyResampled = cut.resampled;
+  let aborted = false;
+  try {
+    await mapConcurrent(
+      todo,
+      o.concurrency,
+      async (product) => {
+        const outcome = await classifyProduct(product, context);
+        if ('error' in outcome) {
+          const error = named(product.url, outcome.error);
+          failed.push({ url: product.url, error });
+          warn(`product failed: ${error}`);
+          await run.failed(product.url, outcome.error);
+          // Downloaded files that all fail to classify point at the model or profile, not at the
+          // data: stop before a whole allocation is spent failing. Download failures never stop a run.
+          if (outcome.stage === 'classify') unreadable.push(outcome);
+          if (classified === 0 && unreadable.length >= 10) {
+            throw new PipelineError(
+              `the first ${unreadable.length} downloaded products all failed to classify; stopping. ` +
+                `First error: ${unreadable[0].error}`,
+              o.out,
+            );
+          }
+        } else {
+          await run.done(outcome);
+          classified += 1;
         }
-      } catch (err) {
-        warn(`no thumbnail for ${product.fileName}: ${(err as Error).message}`);
-      }
-    }
-    return result;
-  };
-
-  const writeThumbnail = async (input: Image2D, product: DataProduct): Promise<string> => {
-    await makeDirectory(thumbsDir);
-    const name = `${productKey(product.url)}-${safeStem(product.fileName)}.png`;
-    await writeFile(join(thumbsDir, name), renderPng(input));
-    return `thumbs/${name}`;
-  };
-
-  const worker = async () => {
-    while (fatal === undefined && !o.signal?.aborted && next < todo.length) {
-      const product = todo[next++];
-      try {
-        await processOne(product);
-      } catch (err) {
-        fatal ??= err;
-      }
-    }
-  };
-  try {
-    await Promise.all(
-      Array.from({ length: Math.min(o.concurrency, Math.max(1, todo.length)) }, worker),
-    );
-  } finally {
-    await results.close();
-    await journal.close();
-    if (!o.keepFiles) await rm(filesDir, { recursive: true, force: true });
-  }
-  if (fatal !== undefined) throw fatal;
-  // The catalogues cover every product done so far, earlier runs included.
-  const all = rankResults((await readJsonLines<ProductResult>(candidatesPath)).records).results;
-  let catalogues: WrittenCatalogues;
-  try {
-    catalogues = await writeCandidateCatalogues(
-      resultCatalogueCandidates(all),
-      join(out, RUN_FILES.candidates),
-      { info: { threshold: String(threshold) } },
+        report(product.fileName);
+      },
+      o.signal ? { signal: o.signal } : {},
     );
   } catch (err) {
-    throw new PipelineError(
-      `cannot write the catalogues in ${out}: ${(err as Error).message}`,
-      out,
-      {
-        cause: err,
-      },
-    );
+    // Stopped by the signal: the products in flight are done and journaled; a later run resumes.
+    if (o.signal === undefined || err !== o.signal.reason) throw err;
+    aborted = true;
+  } finally {
+    await run.close();
   }
+  // The catalogues cover every product done so far, earlier runs included.
+  const catalogues = await run.writeCatalogues(threshold);
   for (const w of catalogues.warnings) warn(w);
-  const aborted = o.signal?.aborted === true && next < todo.length;
   return {
-    out,
+    out: run.out,
     ...(shard ? { shard } : {}),
-    listed: unique.size,
+    listed: work.listed,
     total: share.length,
     skipped,
     classified,
     failed,
-    positives,
+    positives: run.positives,
     complete: skipped + classified === share.length,
     aborted,
     seconds: (performance.now() - started) / 1000,
     peakDiskBytes: budget.peak,
-    candidatesPath,
+    candidatesPath: run.candidatesPath,
     catalogues: catalogues.paths,
   };
 }
 
-const shardText = (s: ShardSpec | undefined) => (s ? `${s.index}/${s.count}` : 'unsharded');
-
-/**
- * Refuse to resume a directory with another shard than the one it was started with (a lone
- * resubmitted array task sees an array of one): its journal would not match its product list.
- */
-async function checkSameShard(out: string, shard: ShardSpec | undefined): Promise<void> {
-  const path = join(out, RUN_FILES.run);
-  let before: RunInfo;
-  try {
-    before = JSON.parse(await readFile(path, 'utf8')) as RunInfo;
-  } catch {
-    return;
-  }
-  if (shardText(before.shard) !== shardText(shard)) {
-    throw new PipelineError(
-      `${out} holds a run of shard ${shardText(before.shard)}, but this run is ${shardText(shard)}; ` +
-        `pass --shard ${shardText(before.shard)} to resume it, or use another output directory`,
-      path,
-    );
-  }
+/** `error`, prefixed with `url` unless it names it already. */
+function named(url: string, error: string): string {
+  return error.includes(url) ? error : `${url}: ${error}`;
 }
 
-/** Remove what a killed run left in `files/`, except partial downloads still to be resumed. */
-async function removeLeftovers(filesDir: string, resumable: ReadonlySet<string>): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(filesDir);
-  } catch {
-    return;
-  }
-  await Promise.all(
-    entries
-      .filter((e) => !resumable.has(e))
-      .map((e) => rm(join(filesDir, e), { recursive: true, force: true })),
-  );
+/** The client of `opts.archive` (or the 0.1 options): a given client, or one made from options. */
+function archiveClient(o: ClassifyArchiveOptions): AlmaArchive {
+  const given = o.archive;
+  if (given !== undefined && typeof (given as AlmaArchive).download === 'function')
+    return given as AlmaArchive;
+  return new AlmaArchive({
+    retries: DEFAULT_DOWNLOAD_OPTIONS.retries,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+    ...o.archiveOptions,
+    ...(given as AlmaArchiveOptions | undefined),
+  });
+}
+
+/** The deprecated per-run HTTP settings, which override the client's for downloads as they did. */
+function deprecatedDownloadOptions(
+  o: ClassifyArchiveOptions,
+): Partial<Record<'retries' | 'backoffMs' | 'timeoutMs', number>> & { fetch?: FetchLike } {
+  return {
+    ...(o.fetch !== undefined ? { fetch: o.fetch } : {}),
+    ...(o.retries !== undefined ? { retries: o.retries } : {}),
+    ...(o.backoffMs !== undefined ? { backoffMs: o.backoffMs } : {}),
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+  };
 }

@@ -2,15 +2,17 @@
  * `classify` for Node: FITS files and folders of them, read one at a time so memory holds one
  * image plus the model inputs, whatever the number of files.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Image2D } from '../core/image2d.js';
 import { AlmaClassifierError } from '../core/errors.js';
 import { requireImage, type FitsFile } from '../fits/index.js';
 import { skyScaleFromHeader } from '../dataset/sky-scale.js';
-import { readFitsCollapsed, readFitsFile, type CollapseMethod } from '../fits/index.node.js';
+import {
+  listFitsFiles,
+  readFits,
+  readFitsCollapsed,
+  type CollapseMethod,
+} from '../fits/index.node.js';
 import type { LoadedModel } from '../model/io.js';
-import { listFitsFiles } from '../dataset/files.node.js';
 import { hashOfOpenImage } from '../dataset/content-hash.node.js';
 import {
   classifyImages,
@@ -22,7 +24,7 @@ import {
 
 /** Options of {@link classify}: {@link ClassifyOptions} plus file handling. */
 export interface ClassifyFilesOptions extends ClassifyOptions {
-  /** For cubes: the plane to score, as `readFitsFile`'s `plane` (ALMA: `[stokes, channel]`). */
+  /** For cubes: the plane to score, as `readFits`'s `plane` (ALMA: `[stokes, channel]`). */
   plane?: number[];
   /** For cubes: score the cube collapsed along its spectral axis (see `readFitsCollapsed`). */
   collapse?: CollapseMethod;
@@ -48,40 +50,6 @@ async function named1(name: string, image: Image2D, fits: FitsFile): Promise<Nam
 }
 
 /**
- * Input paths with each folder replaced by the FITS files directly inside it. A folder without
- * any is reported through `onWarning` (saying how many sub-folders it has, which are not
- * searched), so that a run over the wrong folder is not a silent empty one.
- */
-async function expandFolders(
-  paths: readonly string[],
-  onWarning?: (file: string, message: string) => void,
-): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of paths) {
-    const st = await stat(p).catch(() => undefined);
-    // A missing path is kept so that reading it reports it, rather than it silently vanishing.
-    if (!st?.isDirectory()) {
-      out.push(p);
-      continue;
-    }
-    const files = await listFitsFiles(p);
-    if (files.length === 0) {
-      const entries = await readdir(p, { withFileTypes: true }).catch(() => []);
-      const folders = entries.filter((e) => e.isDirectory()).length;
-      onWarning?.(
-        p,
-        'no FITS files (.fits, .fit, .fits.gz) directly in this folder' +
-          (folders > 0
-            ? `; its ${folders} sub-folder${folders === 1 ? ' is' : 's are'} not searched: pass ${folders === 1 ? 'it' : 'them'} (e.g. ${join(p, '*')})`
-            : ''),
-      );
-    }
-    out.push(...files);
-  }
-  return out;
-}
-
-/**
  * Classify FITS files (paths or folders) and in-memory images with a loaded model. Files are
  * read one at a time; each object in each image is scored (see {@link ClassifyOptions}). A file
  * that cannot be read is skipped and reported through `onWarning`, never fatal.
@@ -98,9 +66,9 @@ export async function classify(
 ): Promise<Candidate[]> {
   const profile = profileForModel(loaded, opts.profile);
   const options: ClassifyOptions = { ...opts, profile };
-  const paths = await expandFolders(
+  const paths = await listFitsFiles(
     inputs.filter((x): x is string => typeof x === 'string'),
-    opts.onWarning,
+    opts.onWarning === undefined ? {} : { onEmptyFolder: opts.onWarning },
   );
   const named: NamedImage[] = inputs
     .filter((x): x is NamedImage | Image2D => typeof x !== 'string')
@@ -115,7 +83,7 @@ export async function classify(
       const fits =
         opts.collapse !== undefined
           ? await readFitsCollapsed(file, { method: opts.collapse })
-          : await readFitsFile(file, opts.plane !== undefined ? { plane: opts.plane } : {});
+          : await readFits(file, opts.plane !== undefined ? { plane: opts.plane } : {});
       const image = requireImage(fits);
       candidates.push(
         ...(await classifyImages(loaded, [await named1(file, image, fits)], options)),

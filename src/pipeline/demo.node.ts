@@ -18,7 +18,7 @@ import type { DataProduct } from '../archive/datalink.js';
 import { writeFileAtomic } from '../core/atomic.node.js';
 import type { Image2D } from '../core/image2d.js';
 import { createRng, shuffleInPlace } from '../core/random.js';
-import { readFitsFile, writeFitsFile } from '../fits/index.node.js';
+import { readFits, writeFitsFile } from '../fits/index.node.js';
 import { requireImage } from '../fits/read.js';
 import { concatDatasets, subsetDataset, type Dataset } from '../dataset/dataset.js';
 import {
@@ -612,7 +612,7 @@ async function baselineOnTest(
   const labels: number[] = [];
   for (const s of evaluation.sources) {
     try {
-      const image = requireImage(await readFitsFile(s.source));
+      const image = requireImage(await readFits(s.source));
       scores.push(baselineWindScore(image).score);
       labels.push(s.label);
     } catch {
@@ -785,7 +785,7 @@ async function classifyFromArchive(
     model: loaded,
     out: runDir,
     shard: null,
-    ...(a.client?.fetch ? { fetch: a.client.fetch } : {}),
+    archive,
     onProgress: (p) => progress('archive', p.done, p.total),
     onWarning: (m) => log(`      warning: ${m}`),
   });

@@ -13,7 +13,7 @@ import {
   type SourceScore,
 } from './results.js';
 import { positionLabel, reportSkyFields, skyViewOf } from './report-data.js';
-import { readFitsFile } from '../fits/io.node.js';
+import { readFits } from '../fits/read.node.js';
 import type { ReportCandidate, ReportData } from '../report/types.js';
 import type { ShardSpec } from './shard.js';
 
@@ -206,7 +206,7 @@ async function productSky(r: ProductResult, best: SourceScore): Promise<Partial<
   const out = reportSkyFields({ ...best, file: r.file });
   if (r.skyFits === undefined) return out;
   try {
-    const f = await readFitsFile(r.skyFits);
+    const f = await readFits(r.skyFits);
     if (f.image === undefined) return out;
     out.sky = skyViewOf(f.image, f.header, {
       resampled: r.skyResampled ?? false,

@@ -40,7 +40,7 @@ const CHECKSUMS = new Set(['CHECKSUM', 'DATASUM']);
  *
  * @example
  * ```ts
- * const f = await readFitsFile(path, { region: { rows: [200, 280], cols: [200, 280] } });
+ * const f = await readFits(path, { region: { rows: [200, 280], cols: [200, 280] } });
  * await writeFitsFile('crop.fits', f.image!, cutoutHeader(f.header, f.region!));
  * ```
  *

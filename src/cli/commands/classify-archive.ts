@@ -149,8 +149,6 @@ export function register(program: Command): void {
         thumbnails: flags.thumbnails,
         archive: archiveFromFlags(flags),
         dataProducts: productOptionsFromFlags(flags),
-        retries: flags.retries,
-        timeoutMs: flags.timeout * 1000,
         onProgress: (p) => progress.update(p),
         onWarning: (m) => process.stderr.write(`alma-classifier: warning: ${m}\n`),
         signal: stop.signal,

@@ -1,7 +1,5 @@
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AlmaClassifierError, FitsError } from '../../core/errors.js';
-import { listFitsFiles } from '../../dataset/index.node.js';
 import {
   cubeStatistics,
   imageStatistics,
@@ -10,7 +8,7 @@ import {
   type ImageStatistics,
   type PlaneStatistics,
 } from '../../fits/index.js';
-import { openFits, type FitsReader } from '../../fits/index.node.js';
+import { listFitsFiles, openFits, type FitsReader } from '../../fits/index.node.js';
 import { planeWorld, summarizeImage, type SkySource } from '../../wcs/index.js';
 import { numberListOption, numberOption } from '../options.js';
 import { textTable } from './search.js';
@@ -279,18 +277,13 @@ async function inspect(
   return found;
 }
 
-async function expand(path: string): Promise<string[]> {
-  let isDir = false;
-  try {
-    isDir = (await stat(path)).isDirectory();
-  } catch {
-    // a missing path is reported by openFits with its own message
-  }
-  if (!isDir) return [path];
-  const files = await listFitsFiles(path);
-  if (files.length === 0)
-    throw new FitsError(`${path}: no FITS files (.fits, .fit, .fits.gz) in this folder`, path);
-  return files;
+/** The FITS files `path` names; a folder without any is an error (the other paths go on). */
+function expand(path: string): Promise<string[]> {
+  return listFitsFiles(path, {
+    onEmptyFolder: (folder, message) => {
+      throw new FitsError(`${folder}: ${message}`, folder);
+    },
+  });
 }
 
 /** Options of `alma-classifier inspect`, as commander parses them. */

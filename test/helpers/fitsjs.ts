@@ -1,20 +1,23 @@
 /**
- * The one place this library talks to fitsjs 0.6.6, a browser library. fitsjs walks a file's
- * HDUs through `Blob#slice` and a `FileReader`, builds data units through the global `astro`,
- * and hands its result to a callback. Here it gets, for the length of one synchronous call only:
- * a Blob-like view of the bytes, a `FileReader` that answers at once, an `astro` namespace that
- * records each data unit's byte range, and a completion hook that captures its parser (its
- * `FITS` wrapper reads the parser from a variable assigned only after a synchronous parse has
- * finished). Everything is put back in a `finally`, so no other code sees these globals.
+ * fitsjs 0.6.6 (a browser library) driven from Node, to measure it against our reader
+ * (`scripts/fitsjs-defects.ts`, `test/fits-fitsjs.test.ts`; docs/fits.md says why the library
+ * does not use it). Three entry points:
  *
- * Pixels are not decoded through fitsjs (see `decodeRegion` in read.ts for why).
+ * - {@link fitsjsWalk}: its HDU walk. fitsjs walks a file through `Blob#slice` and a
+ *   `FileReader`, builds data units through the global `astro`, and hands its result to a
+ *   callback; here it gets, for one synchronous call, a Blob-like view of the bytes, a
+ *   `FileReader` that answers at once, an `astro` that records each data unit's byte range, and
+ *   a completion hook that captures its parser. Those globals are put back in a `finally`. The
+ *   library itself never does this: a read must not touch global state.
+ * - {@link fitsjsHeader}: its header parser (`astro.FITS.Header`), which needs no globals.
+ * - {@link fitsjsPixels}: its pixel decoder (`Image#_getFrame`), a pure function of the bytes.
  */
 import fitsjs from 'fitsjs';
 import type { FitsjsParser } from 'fitsjs';
-import { FitsError } from '../core/errors.js';
-import type { FitsHduSpan } from './layout.js';
+import { FitsError } from '../../src/core/errors.js';
+import type { FitsHduSpan } from '../../src/fits/layout.js';
 
-/** @internal One HDU as fitsjs sees it. */
+/** One HDU as fitsjs sees it. */
 export interface FitsjsHdu {
   /** fitsjs's data unit type: `Image`, `Table`, `BinaryTable`, `CompressedImage`, or null. */
   dataType: string | null;
@@ -26,7 +29,7 @@ export interface FitsjsHdu {
 }
 
 /**
- * @internal The bytes of a file, wholly in memory or not: `bytes(start, end)` returns bytes
+ * The bytes of a file, wholly in memory or not: `bytes(start, end)` returns bytes
  * `[start, end)` (`end` never past `length`), and is only asked for header bytes.
  */
 export interface FitsjsSource {
@@ -69,7 +72,7 @@ const fitsNs = fitsjs.astro.FITS;
 const base = fitsNs.__super__;
 
 /**
- * @internal Walk the HDUs of a file (its bytes, or a {@link FitsjsSource} that serves its
+ * Walk the HDUs of a file (its bytes, or a {@link FitsjsSource} that serves its
  * headers) with fitsjs's parser, given the HDU spans our own layout reading found. fitsjs reads only header blocks, so any read outside those spans' headers
  * means it disagrees (it misses an END followed by non-blank cards in the same block, and would
  * then read the whole data unit as header, copying quadratically): that read throws a FitsError
@@ -169,4 +172,42 @@ export function fitsjsWalk(
       dataBytes: unit?.size ?? 0,
     };
   });
+}
+
+/**
+ * One header parsed by fitsjs: `get(key)` as fitsjs answers it (null for no card). fitsjs keeps
+ * one card per keyword (the last), and may warn on the console about card order: the warnings
+ * are returned, not printed.
+ */
+export function fitsjsHeader(text: string): { get(key: string): unknown; warnings: string[] } {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+  try {
+    const header = new fitsNs.Header(text);
+    return { get: (key) => header.get(key), warnings };
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/**
+ * Pixels of one image plane decoded by fitsjs's `Image#_getFrame(buffer, bitpix, bzero,
+ * bscale)` (what its `getFrame` runs in a worker), from big-endian data bytes (copied: fitsjs
+ * swaps in place). BSCALE/BZERO default as fitsjs's `Image` defaults them (`|| 1`, `|| 0`).
+ * fitsjs's own exceptions are returned as `error`.
+ */
+export function fitsjsPixels(
+  data: Uint8Array,
+  bitpix: number,
+  bzero = 0,
+  bscale = 1,
+): { values: ArrayLike<number>; error?: undefined } | { values?: undefined; error: string } {
+  const buffer = data.slice().buffer;
+  try {
+    const values = fitsNs.Image.prototype._getFrame(buffer, bitpix, bzero, bscale);
+    return { values };
+  } catch (err) {
+    return { error: String(err) };
+  }
 }
