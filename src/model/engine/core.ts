@@ -72,6 +72,34 @@ export interface EngineKernels {
     V: number,
     M: number,
   ): void;
+  conv1_pool(
+    x: number,
+    H: number,
+    W: number,
+    w: number,
+    K: number,
+    Co: number,
+    bias: number,
+    P: number,
+    relu: number,
+    out: number,
+    band: number,
+  ): void;
+  wino4_filter(w: number, Ci: number, Co: number, u: number): void;
+  conv3_wino4_pool(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    u: number,
+    Co: number,
+    bias: number,
+    P: number,
+    relu: number,
+    out: number,
+    V: number,
+    M: number,
+  ): void;
   pool_fwd(
     conv: number,
     OH: number,
@@ -280,6 +308,8 @@ export interface EngineLayout {
   /** Winograd-transformed filters per conv block (forward, and input gradient), 0 if unused. */
   sU: number[];
   sUt: number[];
+  /** F(4x4, 3x3)-transformed filters per conv block for inference (36 x ci x cop), 0 if unused. */
+  sU4: number[];
   /** Winograd sums of the filter gradient per conv block (16 x ci x cop floats), 0 if unused. */
   sS: number[];
   /** Winograd scratch (transformed input tiles and products of one row of tiles). */
@@ -297,6 +327,23 @@ export interface EngineLayout {
  */
 export function winograd(k: number, ci: number): boolean {
   return k === 3 && ci % 4 === 0;
+}
+
+/**
+ * Whether inference runs conv block `c` as Winograd F(4x4, 3x3) with the bias, activation and
+ * pooling in the same pass (`conv3_wino4_pool`): a Winograd convolution with ReLU or no
+ * activation whose pooling windows fit in a 4x4 output tile.
+ */
+export function winograd4(c: ConvStage): boolean {
+  return winograd(c.k, c.ci) && !c.softmax && (c.p === 1 || c.p === 2 || c.p === 4);
+}
+
+/**
+ * Whether inference runs conv block `c` with the one-channel kernel (`conv1_pool`: the taps as
+ * the inner loop, bias, activation and pooling in the same pass).
+ */
+export function oneChannel(c: ConvStage): boolean {
+  return c.ci === 1 && !c.softmax && c.ow >= 4;
 }
 
 /** Values of a conv block's (pooled) output per image. */
@@ -402,8 +449,11 @@ export function layoutEngine(
   );
   // Tiles per row for the forward pass and for the input gradient (whose input is padded).
   const tbp = (w: number): number => Math.ceil(Math.ceil((w - 2) / 2) / 4) * 4;
+  // Tiles per row of F(4x4, 3x3) in inference (the pooled columns' span).
+  const tbp4 = (c: ConvStage): number => Math.ceil(Math.ceil((c.pw * c.p) / 4) / 4) * 4;
   const vFloats = Math.max(
     0,
+    ...plan.convs.map((c) => (winograd4(c) ? 36 * tbp4(c) * c.ci : 0)),
     ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.ci : 0)),
     ...plan.convs.map((c, l) =>
       l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.cop : 0,
@@ -411,12 +461,14 @@ export function layoutEngine(
   );
   const mFloats = Math.max(
     0,
+    ...plan.convs.map((c) => (winograd4(c) ? 36 * tbp4(c) * c.cop + 96 : 0)),
     ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.cop : 0)),
     ...plan.convs.map((c, l) =>
       l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.ci : 0,
     ),
   );
   const sS = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
+  const sU4 = plan.convs.map((c) => (winograd4(c) ? sTake(36 * c.ci * c.cop * 4) : 0));
   const sV = sTake(vFloats * 4);
   const sM = sTake(mFloats * 4);
   const scratchBytes = align(s);
@@ -496,6 +548,7 @@ export function layoutEngine(
     sDiscard,
     sU,
     sUt,
+    sU4,
     sS,
     sV,
     sM,
@@ -580,8 +633,11 @@ export class EngineCore {
     return this.L.params + f * 4;
   }
 
-  /** Input (byte address) of conv stage `l` for image `i`. */
-  private convInput(l: number, i: number): number {
+  /**
+   * Input (byte address) of conv stage `l` for image `i`: after the previous stage's dropout
+   * when `dropped` (a pass with dropout), else its activations themselves.
+   */
+  private convInput(l: number, i: number, dropped = true): number {
     const L = this.L;
     if (l === 0) {
       const [h, w, c] = this.plan.input;
@@ -589,20 +645,23 @@ export class EngineCore {
     }
     const prev = this.plan.convs[l - 1];
     const size = prev.ph * prev.pw * prev.cop * 4;
-    return (prev.dropout > 0 ? L.convD[l - 1] : L.convA[l - 1]) + i * size;
+    return (dropped && prev.dropout > 0 ? L.convD[l - 1] : L.convA[l - 1]) + i * size;
   }
 
-  /** Input rows (byte address of row 0, and row length in floats) of dense layer `j`. */
-  private denseInput(j: number): [number, number] {
+  /**
+   * Input rows (byte address of row 0, and row length in floats) of dense layer `j`, after the
+   * previous stage's dropout when `dropped`.
+   */
+  private denseInput(j: number, dropped = true): [number, number] {
     const L = this.L;
     const d = this.plan.dense[j];
     if (j === 0) {
       const last = this.plan.convs.length - 1;
       const c = this.plan.convs[last];
-      return [c.dropout > 0 ? L.convD[last] : L.convA[last], d.inputs];
+      return [dropped && c.dropout > 0 ? L.convD[last] : L.convA[last], d.inputs];
     }
     const prev = this.plan.dense[j - 1];
-    return [prev.dropout > 0 ? L.denseD[j - 1] : L.denseH[j - 1], d.inputs];
+    return [dropped && prev.dropout > 0 ? L.denseD[j - 1] : L.denseH[j - 1], d.inputs];
   }
 
   /** Writes the conv_dw row-offset tables (once, by one thread). */
@@ -635,12 +694,36 @@ export class EngineCore {
     this.k.dropout(x, n, seed | 0, threshold, scale, out);
   }
 
-  /** Convolution, activation and pooling of conv stage `l` for image `i`, into `a`. */
-  private convBlock(c: ConvStage, l: number, i: number, scratchOut: number, a: number): void {
+  /**
+   * Convolution, activation and pooling of conv stage `l` for image `i`, into `a`. `keep`: a
+   * training step's forward pass, which keeps the pooling indices for the backward pass; else
+   * the inference kernels run where they apply. `dropped`: the input is the previous stage's
+   * dropout output.
+   */
+  private convBlock(
+    c: ConvStage,
+    l: number,
+    i: number,
+    scratchOut: number,
+    a: number,
+    keep: boolean,
+    dropped: boolean,
+  ): void {
     const { k, L } = this;
     const size = c.ph * c.pw * c.cop;
-    const x = this.convInput(l, i);
+    const x = this.convInput(l, i, dropped);
     const bias = this.param(L.convB[l]);
+    if (!keep && L.sU4[l] !== 0) {
+      const [V, M] = [this.base + L.sV, this.base + L.sM];
+      const u = this.base + L.sU4[l];
+      k.conv3_wino4_pool(x, c.h, c.w, c.ci, u, c.cop, bias, c.p, c.relu ? 1 : 0, a, V, M);
+      return;
+    }
+    if (!keep && oneChannel(c)) {
+      const w = this.param(L.convW[l]);
+      k.conv1_pool(x, c.h, c.w, w, c.k, c.cop, bias, c.p, c.relu ? 1 : 0, a, scratchOut);
+      return;
+    }
     const rows = c.ph * c.p;
     // A softmax block keeps its activation's output for the backward pass.
     const out = c.softmax ? L.convS[l] + i * rows * c.ow * c.cop * 4 : scratchOut;
@@ -684,27 +767,40 @@ export class EngineCore {
    * in memory up to the first stage with dropout ({@link firstDropoutStage}): that stage only
    * redraws its mask from the kept activations, and the stages after it run again. With no
    * dropout anywhere, nothing runs and the previous outputs stay.
+   *
+   * `keep`: a training step's pass, which keeps what the backward pass needs (pooling indices)
+   * and computes exactly as the gradient kernels expect; other passes (inference, Monte Carlo
+   * dropout) run the inference kernels: Winograd F(4x4, 3x3) and the one-channel kernel, with
+   * the bias, activation and pooling fused.
    */
-  forward(lo: number, hi: number, training: boolean, seed: number, resume = false): void {
+  forward(
+    lo: number,
+    hi: number,
+    training: boolean,
+    seed: number,
+    resume = false,
+    keep = false,
+  ): void {
     if (hi <= lo) return;
     const { k, L, plan } = this;
     const scratchOut = this.base + L.sConvOut;
     // Stages before `from` are kept; stage `from` keeps its activations and redraws its mask.
     const from = resume ? this.firstDropoutStage() : -1;
     plan.convs.forEach((c, l) => {
-      if (L.sU[l] !== 0 && l > from)
-        k.wino_filter(this.param(L.convW[l]), c.ci, c.cop, this.base + L.sU[l]);
+      if (l <= from) return;
+      const w = this.param(L.convW[l]);
+      if (!keep && L.sU4[l] !== 0) k.wino4_filter(w, c.ci, c.cop, this.base + L.sU4[l]);
+      else if (L.sU[l] !== 0) k.wino_filter(w, c.ci, c.cop, this.base + L.sU[l]);
     });
     for (let i = lo; i < hi && from < plan.convs.length; i++) {
       plan.convs.forEach((c, l) => {
         if (l < from) return;
         const size = c.ph * c.pw * c.cop;
         const a = L.convA[l] + i * size * 4;
-        if (l > from) this.convBlock(c, l, i, scratchOut, a);
-        if (c.dropout > 0) {
+        if (l > from) this.convBlock(c, l, i, scratchOut, a, keep, training);
+        if (c.dropout > 0 && training) {
           const d = L.convD[l] + i * size * 4;
-          if (training) this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
-          else this.f32.copyWithin(d / 4, a / 4, a / 4 + size);
+          this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
         }
       });
     }
@@ -712,7 +808,7 @@ export class EngineCore {
     plan.dense.forEach((d, j) => {
       const stage = plan.convs.length + j;
       if (stage < from) return;
-      const [xin, ldx] = this.denseInput(j);
+      const [xin, ldx] = this.denseInput(j, training);
       const h = L.denseH[j] + lo * d.up * 4;
       if (stage > from)
         k.dense_fwd(
@@ -726,13 +822,11 @@ export class EngineCore {
           h,
           d.relu ? 1 : 0,
         );
-      if (d.dropout > 0) {
+      if (d.dropout > 0 && training) {
         for (let i = lo; i < hi; i++) {
           const src = L.denseH[j] + i * d.up * 4;
           const dst = L.denseD[j] + i * d.up * 4;
-          if (training)
-            this.dropout(d.dropout, src, d.up, this.dropSeed(seed, plan.convs.length + j, i), dst);
-          else this.f32.copyWithin(dst / 4, src / 4, src / 4 + d.up);
+          this.dropout(d.dropout, src, d.up, this.dropSeed(seed, plan.convs.length + j, i), dst);
         }
       }
     });
@@ -918,7 +1012,7 @@ export class EngineCore {
   /** Phase 1 of a training step for this thread's images: forward, loss, backward. */
   stepImages(args: StepArgs): void {
     const [lo, hi] = imageShare(args.m, this.tid, this.L.threads);
-    this.forward(lo, hi, true, args.seed);
+    this.forward(lo, hi, true, args.seed, false, true);
     this.lossGrad(lo, hi, args.divisor, args.loss);
     this.backward(lo, hi, args.seed);
   }

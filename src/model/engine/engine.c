@@ -414,6 +414,339 @@ void conv_flip(const f32 *w, i32 K, i32 Ci, i32 Co, f32 *wt) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Inference: convolution, bias, activation and max pooling in one pass. Nothing is kept for a   */
+/* backward pass (no pooling indices), so a forward pass that no gradient follows runs these.    */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Max pooling of the P rows of band [P][OW][C] (row stride OW * C floats) into the pooled row
+ * out [PW][C], clamped at 0 with relu; C % 4 == 0. pmax (one maxps) instead of max: the inputs
+ * hold no NaN, and pool_fwd's first maximum has the same value.
+ */
+static inline void pool_band(const f32 *band, i32 OW, i32 C, i32 P, i32 PW, i32 relu, f32 *out) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (i32 pw = 0; pw < PW; pw++) {
+    for (i32 c = 0; c < C; c += 4) {
+      const f32 *b = band + pw * P * C + c;
+      v128_t m = LOAD(b);
+      for (i32 dy = 0; dy < P; dy++)
+        for (i32 dx = 0; dx < P; dx++) m = wasm_f32x4_pmax(m, LOAD(b + (dy * OW + dx) * C));
+      if (relu) m = wasm_f32x4_pmax(m, zero);
+      STORE(out + pw * C + c, m);
+    }
+  }
+}
+
+/*
+ * One output row of a convolution of a one-channel image: o[ow, co] = bias[co] + sum over kh, kw
+ * of x[kh * W + ow + kw] * w[(kh * K + kw) * Co + co] for ow < OW (OW >= 4), Co % 8 == 0; the
+ * taps are the inner loop, 4 pixels by 8 channels a tile. (Unrolling the taps for K = 3 made V8
+ * spill and ran slower.)
+ */
+static inline void conv1_row(const f32 *x, i32 W, const f32 *w, i32 K, i32 Co, const f32 *bias,
+                             f32 *o, i32 OW) {
+  for (i32 cb = 0; cb < Co; cb += 8) {
+    const v128_t b0 = LOAD(bias + cb), b1 = LOAD(bias + cb + 4);
+    for (i32 ow0 = 0; ow0 < OW; ow0 += 4) {
+      /* The last tile overlaps the one before when OW % 4 != 0: it rewrites equal values. */
+      const i32 ow = ow0 + 4 <= OW ? ow0 : OW - 4;
+      TILE_DECLARE;
+      TILE_SET(b0, b1);
+      for (i32 kh = 0; kh < K; kh++) {
+        const f32 *xp = x + kh * W + ow;
+        const f32 *wp = w + kh * K * Co + cb;
+        for (i32 kw = 0; kw < K; kw++) {
+          const v128_t w0 = LOAD(wp), w1 = LOAD(wp + 4);
+          const v128_t x0 = SPLAT(xp), x1 = SPLAT(xp + 1);
+          const v128_t x2 = SPLAT(xp + 2), x3 = SPLAT(xp + 3);
+          TILE_MAC(x0, x1, x2, x3, w0, w1);
+          xp++;
+          wp += Co;
+        }
+      }
+      TILE_STORE(o + ow * Co + cb, Co);
+    }
+  }
+}
+
+/*
+ * out = pool_P(act(bias + conv(x, w))) for a one-channel image x [H, W] and a filter w
+ * [K, K, 1, Co], Co % 8 == 0, W - K + 1 >= 4: the pooled output [PH, PW, Co] with
+ * PH = (H - K + 1) / P, PW = (W - K + 1) / P (P = 1: no pooling), relu or linear.
+ *
+ * P = 2: a tile is one pooling window (2 x 2 pixels) by 8 channels, pooled in registers; the
+ * bias is added after the maximum (rounding is monotonic, so the result is the same). Other P:
+ * P convolution rows at a time into band (scratch of P * (W - K + 1) * Co floats), pooled while
+ * in cache.
+ */
+EXPORT("conv1_pool")
+void conv1_pool(const f32 *x, i32 H, i32 W, const f32 *w, i32 K, i32 Co, const f32 *bias, i32 P,
+                i32 relu, f32 *out, f32 *band) {
+  const i32 OW = W - K + 1, PH = (H - K + 1) / P, PW = OW / P;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  if (P == 2) {
+    for (i32 ph = 0; ph < PH; ph++) {
+      for (i32 cb = 0; cb < Co; cb += 8) {
+        const v128_t b0 = LOAD(bias + cb), b1 = LOAD(bias + cb + 4);
+        for (i32 pw = 0; pw < PW; pw++) {
+          TILE_DECLARE;
+          TILE_SET(zero, zero);
+          const f32 *xp = x + (2 * ph) * W + 2 * pw;
+          const f32 *wp = w + cb;
+          for (i32 kh = 0; kh < K; kh++) {
+            for (i32 kw = 0; kw < K; kw++) {
+              const v128_t w0 = LOAD(wp), w1 = LOAD(wp + 4);
+              const v128_t x0 = SPLAT(xp + kw), x1 = SPLAT(xp + kw + 1);
+              const v128_t x2 = SPLAT(xp + W + kw), x3 = SPLAT(xp + W + kw + 1);
+              TILE_MAC(x0, x1, x2, x3, w0, w1);
+              wp += Co;
+            }
+            xp += W;
+          }
+          v128_t m0 = wasm_f32x4_pmax(wasm_f32x4_pmax(a00, a10), wasm_f32x4_pmax(a20, a30));
+          v128_t m1 = wasm_f32x4_pmax(wasm_f32x4_pmax(a01, a11), wasm_f32x4_pmax(a21, a31));
+          m0 = ADD(m0, b0);
+          m1 = ADD(m1, b1);
+          if (relu) {
+            m0 = wasm_f32x4_pmax(m0, zero);
+            m1 = wasm_f32x4_pmax(m1, zero);
+          }
+          f32 *o = out + (ph * PW + pw) * Co + cb;
+          STORE(o, m0);
+          STORE(o + 4, m1);
+        }
+      }
+    }
+    return;
+  }
+  for (i32 ph = 0; ph < PH; ph++) {
+    for (i32 r = 0; r < P; r++)
+      conv1_row(x + (ph * P + r) * W, W, w, K, Co, bias, band + r * OW * Co, OW);
+    pool_band(band, OW, Co, P, PW, relu, out + ph * PW * Co);
+  }
+}
+
+/*
+ * Winograd F(4x4, 3x3) (Lavin and Gray 2016; interpolation points 0, +-1, +-2): each 6x6 input
+ * tile d gives a 4x4 output tile Y = A^T [(G g G^T) . (B^T d B)] A, 36 multiplications per 16
+ * outputs (F(2x2, 3x3): 16 per 4; direct: 144 per 16). The transforms multiply by 2, 4, 5 and
+ * by 1/4, 1/6, 1/12, 1/24, so results differ from the direct convolution by a few float
+ * roundings more than F(2x2, 3x3)'s: inference only (gradients keep F(2x2, 3x3)).
+ *
+ * wino4_filter: u[xi][ci][co] = (G w G^T)[xi / 6][xi % 6] for w [3, 3, Ci, Co], Co % 4 == 0.
+ */
+#define W4_G(g0, g1, g2, t0, t1, t2, t3, t4, t5) \
+  do { \
+    const v128_t g02_ = ADD(g0, g2); \
+    const v128_t ga_ = MUL(ADD(g02_, g1), sixth), gb_ = MUL(wasm_f32x4_sub(g02_, g1), sixth); \
+    const v128_t gc_ = ADD(MUL(g0, w24), MUL(g2, sixth)), ge_ = MUL(g1, w12); \
+    t0 = MUL(g0, quarter); \
+    t1 = wasm_f32x4_neg(ga_); \
+    t2 = wasm_f32x4_neg(gb_); \
+    t3 = ADD(gc_, ge_); \
+    t4 = wasm_f32x4_sub(gc_, ge_); \
+    t5 = g2; \
+  } while (0)
+
+EXPORT("wino4_filter")
+void wino4_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
+  const v128_t quarter = wasm_f32x4_splat(0.25f), sixth = wasm_f32x4_splat(1.0f / 6.0f);
+  const v128_t w12 = wasm_f32x4_splat(1.0f / 12.0f), w24 = wasm_f32x4_splat(1.0f / 24.0f);
+  const i32 step = Ci * Co;
+  for (i32 ci = 0; ci < Ci; ci++) {
+    for (i32 co = 0; co < Co; co += 4) {
+      v128_t g[3][3], t[6][3];
+      for (i32 i = 0; i < 3; i++)
+        for (i32 j = 0; j < 3; j++) g[i][j] = LOAD(w + ((i * 3 + j) * Ci + ci) * Co + co);
+      for (i32 j = 0; j < 3; j++)
+        W4_G(g[0][j], g[1][j], g[2][j], t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]);
+      for (i32 i = 0; i < 6; i++) {
+        v128_t r0, r1, r2, r3, r4, r5;
+        W4_G(t[i][0], t[i][1], t[i][2], r0, r1, r2, r3, r4, r5);
+        f32 *o = u + (i * 6 * Ci + ci) * Co + co;
+        STORE(o, r0);
+        STORE(o + step, r1);
+        STORE(o + 2 * step, r2);
+        STORE(o + 3 * step, r3);
+        STORE(o + 4 * step, r4);
+        STORE(o + 5 * step, r5);
+      }
+    }
+  }
+}
+
+/* The 1-D input transform B^T d of six values. */
+#define W4_B(d0, d1, d2, d3, d4, d5, t0, t1, t2, t3, t4, t5) \
+  do { \
+    const v128_t p_ = wasm_f32x4_sub(d4, MUL(d2, four)), q_ = wasm_f32x4_sub(d3, MUL(d1, four)); \
+    const v128_t r_ = wasm_f32x4_sub(d4, d2), s_ = MUL(wasm_f32x4_sub(d3, d1), two); \
+    t0 = ADD(wasm_f32x4_sub(MUL(d0, four), MUL(d2, five)), d4); \
+    t1 = ADD(p_, q_); \
+    t2 = wasm_f32x4_sub(p_, q_); \
+    t3 = ADD(r_, s_); \
+    t4 = wasm_f32x4_sub(r_, s_); \
+    t5 = ADD(wasm_f32x4_sub(MUL(d1, four), MUL(d3, five)), d5); \
+  } while (0)
+
+/*
+ * B^T D B for the 6x6 tile of x [H, W, Ci] whose corner is (row0, col0), channels ci..ci+3,
+ * stored at o + xi * step for the 36 positions xi. Pixels beyond the image read as zeros; a
+ * tile wholly inside skips the tests.
+ */
+static inline void wino4_input_tile(const f32 *x, i32 H, i32 W, i32 Ci, i32 row0, i32 col0,
+                                    i32 ci, f32 *o, i32 step) {
+  const v128_t zero = wasm_f32x4_splat(0.0f), two = wasm_f32x4_splat(2.0f);
+  const v128_t four = wasm_f32x4_splat(4.0f), five = wasm_f32x4_splat(5.0f);
+  const i32 inside = row0 + 6 <= H && col0 + 6 <= W;
+  v128_t t[6][6];
+  /* Rows first: t[r][.] = (d B)[r] for each input row r. */
+  for (i32 r = 0; r < 6; r++) {
+    const i32 row = row0 + r;
+    const f32 *p = x + (row * W + col0) * Ci + ci;
+    v128_t d[6];
+    if (inside) {
+      for (i32 c = 0; c < 6; c++) d[c] = LOAD(p + c * Ci);
+    } else {
+      for (i32 c = 0; c < 6; c++)
+        d[c] = (row < H && col0 + c < W) ? LOAD(p + c * Ci) : zero;
+    }
+    W4_B(d[0], d[1], d[2], d[3], d[4], d[5], t[r][0], t[r][1], t[r][2], t[r][3], t[r][4], t[r][5]);
+  }
+  /* Then columns: V[i][c] = (B^T t)[i][c]. */
+  for (i32 c = 0; c < 6; c++) {
+    v128_t v0, v1, v2, v3, v4, v5;
+    W4_B(t[0][c], t[1][c], t[2][c], t[3][c], t[4][c], t[5][c], v0, v1, v2, v3, v4, v5);
+    f32 *q = o + c * step;
+    STORE(q, v0);
+    STORE(q + 6 * step, v1);
+    STORE(q + 12 * step, v2);
+    STORE(q + 18 * step, v3);
+    STORE(q + 24 * step, v4);
+    STORE(q + 30 * step, v5);
+  }
+}
+
+/* The 1-D output transform A^T m of six values into four. */
+#define W4_A(m0, m1, m2, m3, m4, m5, y0, y1, y2, y3) \
+  do { \
+    const v128_t p_ = ADD(m1, m2), q_ = wasm_f32x4_sub(m1, m2); \
+    const v128_t r_ = ADD(m3, m4), s_ = wasm_f32x4_sub(m3, m4); \
+    y0 = ADD(ADD(m0, p_), r_); \
+    y1 = ADD(q_, MUL(s_, two)); \
+    y2 = ADD(p_, MUL(r_, four)); \
+    y3 = ADD(ADD(q_, MUL(s_, eight)), m5); \
+  } while (0)
+
+/*
+ * out = pool_P(act(bias + conv3x3(x, w))) by Winograd F(4x4, 3x3), for x [H, W, Ci] (Ci % 4 ==
+ * 0), the filter transformed by wino4_filter into u, Co % 8 == 0, P = 1, 2 or 4 (a 4x4 output
+ * tile holds whole pooling windows), relu or linear: the pooled output [PH, PW, Co] with
+ * PH = (H - 2) / P, PW = (W - 2) / P. V and M are scratch of 36 * TBp * Ci and 36 * TBp * Co + 96
+ * floats, TBp = ceil(ceil(PW * P / 4) / 4) * 4. Per row of tiles: the input transform, 36
+ * products V[xi] (TBp x Ci) times u[xi] (Ci x Co), the output transform with the bias, the
+ * pooling and the activation.
+ */
+EXPORT("conv3_wino4_pool")
+void conv3_wino4_pool(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const f32 *bias,
+                      i32 P, i32 relu, f32 *out, f32 *V, f32 *M) {
+  const i32 PH = (H - 2) / P, PW = (W - 2) / P;
+  const i32 rows = PH * P, cols = PW * P;
+  const i32 TW = (cols + 3) / 4, TH = (rows + 3) / 4;
+  const i32 TBp = (TW + 3) & ~3;
+  const v128_t zero = wasm_f32x4_splat(0.0f), two = wasm_f32x4_splat(2.0f);
+  const v128_t four = wasm_f32x4_splat(4.0f), eight = wasm_f32x4_splat(8.0f);
+  f32 *T = M + 36 * TBp * Co;
+  for (i32 ty = 0; ty < TH; ty++) {
+    for (i32 tx = 0; tx < TBp; tx++) {
+      if (tx < TW) {
+        for (i32 ci = 0; ci < Ci; ci += 4)
+          wino4_input_tile(x, H, W, Ci, 4 * ty, 4 * tx, ci, V + tx * Ci + ci, TBp * Ci);
+      } else {
+        for (i32 xi = 0; xi < 36; xi++)
+          for (i32 ci = 0; ci < Ci; ci += 4) STORE(V + (xi * TBp + tx) * Ci + ci, zero);
+      }
+    }
+    for (i32 xi = 0; xi < 36; xi++) {
+      const f32 *vx = V + xi * TBp * Ci;
+      const f32 *ux = u + xi * Ci * Co;
+      f32 *mx = M + xi * TBp * Co;
+      for (i32 t0 = 0; t0 < TBp; t0 += 4) {
+        const f32 *v0 = vx + t0 * Ci, *v1 = v0 + Ci, *v2 = v1 + Ci, *v3 = v2 + Ci;
+        for (i32 cb = 0; cb < Co; cb += 8) {
+          TILE_DECLARE;
+          TILE_SET(zero, zero);
+          const f32 *up = ux + cb;
+          for (i32 ci = 0; ci < Ci; ci++) {
+            const v128_t w0 = LOAD(up), w1 = LOAD(up + 4);
+            const v128_t x0 = SPLAT(v0 + ci), x1 = SPLAT(v1 + ci);
+            const v128_t x2 = SPLAT(v2 + ci), x3 = SPLAT(v3 + ci);
+            TILE_MAC(x0, x1, x2, x3, w0, w1);
+            up += Co;
+          }
+          f32 *o = mx + t0 * Co + cb;
+          TILE_STORE(o, Co);
+        }
+      }
+    }
+    for (i32 tx = 0; tx < TW; tx++) {
+      for (i32 co = 0; co < Co; co += 4) {
+        const f32 *mp = M + tx * Co + co;
+        const i32 step = TBp * Co;
+        /* Columns first, s[i][c] = (A^T m)[i][c], kept in T (fewer live vectors than V8 has
+           registers for); then rows, y = s A. */
+        for (i32 c = 0; c < 6; c++) {
+          v128_t s0, s1, s2, s3;
+          W4_A(LOAD(mp + c * step), LOAD(mp + (6 + c) * step), LOAD(mp + (12 + c) * step),
+               LOAD(mp + (18 + c) * step), LOAD(mp + (24 + c) * step),
+               LOAD(mp + (30 + c) * step), s0, s1, s2, s3);
+          STORE(T + c * 4, s0);
+          STORE(T + 24 + c * 4, s1);
+          STORE(T + 48 + c * 4, s2);
+          STORE(T + 72 + c * 4, s3);
+        }
+        const v128_t b = LOAD(bias + co);
+        v128_t y[4][4];
+        for (i32 i = 0; i < 4; i++) {
+          const f32 *t = T + i * 24;
+          W4_A(LOAD(t), LOAD(t + 4), LOAD(t + 8), LOAD(t + 12), LOAD(t + 16), LOAD(t + 20),
+               y[i][0], y[i][1], y[i][2], y[i][3]);
+        }
+        if (P == 1) {
+          for (i32 i = 0; i < 4; i++) {
+            const i32 oh = 4 * ty + i;
+            if (oh >= rows) break;
+            for (i32 j = 0; j < 4 && 4 * tx + j < cols; j++) {
+              v128_t v = ADD(y[i][j], b);
+              if (relu) v = wasm_f32x4_pmax(v, zero);
+              STORE(out + (oh * PW + 4 * tx + j) * Co + co, v);
+            }
+          }
+        } else if (P == 2) {
+          for (i32 i = 0; i < 2; i++) {
+            const i32 ph = 2 * ty + i;
+            if (ph >= PH) break;
+            for (i32 j = 0; j < 2 && 2 * tx + j < PW; j++) {
+              const v128_t m0 = wasm_f32x4_pmax(y[2 * i][2 * j], y[2 * i][2 * j + 1]);
+              const v128_t m1 = wasm_f32x4_pmax(y[2 * i + 1][2 * j], y[2 * i + 1][2 * j + 1]);
+              v128_t v = ADD(wasm_f32x4_pmax(m0, m1), b);
+              if (relu) v = wasm_f32x4_pmax(v, zero);
+              STORE(out + (ph * PW + 2 * tx + j) * Co + co, v);
+            }
+          }
+        } else {
+          v128_t m = y[0][0];
+          for (i32 i = 0; i < 4; i++)
+            for (i32 j = 0; j < 4; j++) m = wasm_f32x4_pmax(m, y[i][j]);
+          v128_t v = ADD(m, b);
+          if (relu) v = wasm_f32x4_pmax(v, zero);
+          STORE(out + (ty * PW + tx) * Co + co, v);
+        }
+      }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Max pooling with the activation, forward and backward.                                       */
 /* ------------------------------------------------------------------------------------------ */
 
