@@ -312,6 +312,11 @@ export interface EngineLayout {
   sU4: number[];
   /** Winograd sums of the filter gradient per conv block (16 x ci x cop floats), 0 if unused. */
   sS: number[];
+  /**
+   * Inference scratch for the outputs of conv blocks that nothing reads after the pass (those
+   * before the last block and before the first dropout): block l writes `sAct[l % 2]`.
+   */
+  sAct: [number, number];
   /** Winograd scratch (transformed input tiles and products of one row of tiles). */
   sV: number;
   sM: number;
@@ -469,6 +474,8 @@ export function layoutEngine(
   );
   const sS = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
   const sU4 = plan.convs.map((c) => (winograd4(c) ? sTake(36 * c.ci * c.cop * 4) : 0));
+  const actFloats = Math.max(0, ...plan.convs.slice(0, -1).map((_, l) => convSize(plan, l)));
+  const sAct: [number, number] = [sTake(actFloats * 4), sTake(actFloats * 4)];
   const sV = sTake(vFloats * 4);
   const sM = sTake(mFloats * 4);
   const scratchBytes = align(s);
@@ -550,6 +557,7 @@ export function layoutEngine(
     sUt,
     sU4,
     sS,
+    sAct,
     sV,
     sM,
     items,
@@ -698,7 +706,7 @@ export class EngineCore {
    * Convolution, activation and pooling of conv stage `l` for image `i`, into `a`. `keep`: a
    * training step's forward pass, which keeps the pooling indices for the backward pass; else
    * the inference kernels run where they apply. `dropped`: the input is the previous stage's
-   * dropout output.
+   * dropout output. `input`: where the input is, when not in the previous stage's slot.
    */
   private convBlock(
     c: ConvStage,
@@ -708,10 +716,11 @@ export class EngineCore {
     a: number,
     keep: boolean,
     dropped: boolean,
+    input?: number,
   ): void {
     const { k, L } = this;
     const size = c.ph * c.pw * c.cop;
-    const x = this.convInput(l, i, dropped);
+    const x = input ?? this.convInput(l, i, dropped);
     const bias = this.param(L.convB[l]);
     if (!keep && L.sU4[l] !== 0) {
       const [V, M] = [this.base + L.sV, this.base + L.sM];
@@ -792,12 +801,16 @@ export class EngineCore {
       if (!keep && L.sU4[l] !== 0) k.wino4_filter(w, c.ci, c.cop, this.base + L.sU4[l]);
       else if (L.sU[l] !== 0) k.wino_filter(w, c.ci, c.cop, this.base + L.sU[l]);
     });
+    // Outside a training step, blocks whose output only the next block reads (before the last
+    // block and the first dropout) write to scratch that stays in cache, not to their slots.
+    const transient = keep ? 0 : Math.min(plan.convs.length - 1, this.firstDropoutStage());
     for (let i = lo; i < hi && from < plan.convs.length; i++) {
       plan.convs.forEach((c, l) => {
         if (l < from) return;
         const size = c.ph * c.pw * c.cop;
-        const a = L.convA[l] + i * size * 4;
-        if (l > from) this.convBlock(c, l, i, scratchOut, a, keep, training);
+        const a = l < transient ? this.base + L.sAct[l % 2] : L.convA[l] + i * size * 4;
+        const input = l > 0 && l - 1 < transient ? this.base + L.sAct[(l - 1) % 2] : undefined;
+        if (l > from) this.convBlock(c, l, i, scratchOut, a, keep, training, input);
         if (c.dropout > 0 && training) {
           const d = L.convD[l] + i * size * 4;
           this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);

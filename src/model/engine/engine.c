@@ -788,8 +788,8 @@ void pool_fwd(const f32 *conv, i32 OH, i32 OW, i32 C, i32 P, i32 relu, f32 *a, u
           }
         }
         if (relu) {
-          m0 = wasm_f32x4_max(m0, zero);
-          m1 = wasm_f32x4_max(m1, zero);
+          m0 = wasm_f32x4_pmax(m0, zero);
+          m1 = wasm_f32x4_pmax(m1, zero);
         }
         STORE(o + c, m0);
         STORE(o + c + 4, m1);
@@ -1002,7 +1002,7 @@ void dense_fwd(const f32 *X, i32 ldx, i32 m, i32 K, const f32 *Wt, i32 U, const 
   }
   if (relu) {
     const v128_t zero = wasm_f32x4_splat(0.0f);
-    for (i32 j = 0; j < m * U; j += 4) STORE(out + j, wasm_f32x4_max(LOAD(out + j), zero));
+    for (i32 j = 0; j < m * U; j += 4) STORE(out + j, wasm_f32x4_pmax(LOAD(out + j), zero));
   }
 }
 
