@@ -53,6 +53,18 @@ describe('training engine: gradients equal the cpu backend', () => {
     ['Winograd convolutions, binaryCrossentropy', WINO, 'binaryCrossentropy'],
     ['Winograd convolutions, meanSquaredError', { ...WINO, classes: 4 }, 'meanSquaredError'],
     ['channel-softmax convolutions (the original first layer)', SOFTMAX, 'binaryCrossentropy'],
+    [
+      'one-channel input with pool 2 (the default first layer, pooled in one pass)',
+      {
+        ...SOFTMAX,
+        inputShape: [15, 14, 1],
+        convBlocks: [
+          { filters: 6, kernelSize: 3, poolSize: 2, activation: 'relu' },
+          { filters: 9, kernelSize: 3, poolSize: 1, activation: 'relu' },
+        ],
+      },
+      'binaryCrossentropy',
+    ],
   ];
   for (const [name, config, loss] of cases) {
     it(name, async () => {

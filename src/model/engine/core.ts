@@ -59,6 +59,19 @@ export interface EngineKernels {
     C: number,
     db: number,
   ): void;
+  conv3_wino4(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    u: number,
+    Co: number,
+    bias: number,
+    out: number,
+    oh1: number,
+    V: number,
+    M: number,
+  ): void;
   conv3_wino(
     x: number,
     H: number,
@@ -84,6 +97,7 @@ export interface EngineKernels {
     relu: number,
     out: number,
     band: number,
+    idx: number,
   ): void;
   wino4_filter(w: number, Ci: number, Co: number, u: number): void;
   conv3_wino4_pool(
@@ -242,6 +256,8 @@ export function optimizerSlots(name: OptimizerName): number {
 
 /** Rows of a dense kernel whose gradient one update work item forms at a time. */
 const DENSE_CHUNK_ROWS = 64;
+/** Tiles per band of the F(4x4, 3x3) kernels (`WINO4_BAND` in engine.c). */
+const WINO4_BAND = 16;
 /** Output rows per band of the filter-gradient kernel (keeps the band's rows in cache). */
 const DW_BAND = 8;
 
@@ -305,7 +321,11 @@ export interface EngineLayout {
   sDx: number;
   sGrad: number;
   sDiscard: number;
-  /** Winograd-transformed filters per conv block (forward, and input gradient), 0 if unused. */
+  /**
+   * Winograd-transformed filters per conv block, 0 if unused: F(2x2, 3x3) for a training step's
+   * forward pass (16 x ci x cop: its rounding stays close enough to TensorFlow.js's that the
+   * pooling picks the same maxima), F(4x4, 3x3) for the input gradient (36 x cop x ci).
+   */
   sU: number[];
   sUt: number[];
   /** F(4x4, 3x3)-transformed filters per conv block for inference (36 x ci x cop), 0 if unused. */
@@ -450,26 +470,24 @@ export function layoutEngine(
   const sDiscard = sTake(Math.max(...plan.convs.map((c) => c.cop)) * 4);
   const sU = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
   const sUt = plan.convs.map((c, l) =>
-    l > 0 && winograd(c.k, c.cop) ? sTake(16 * c.cop * c.ci * 4) : 0,
+    l > 0 && winograd(c.k, c.cop) ? sTake(36 * c.cop * c.ci * 4) : 0,
   );
   // Tiles per row for the forward pass and for the input gradient (whose input is padded).
   const tbp = (w: number): number => Math.ceil(Math.ceil((w - 2) / 2) / 4) * 4;
-  // Tiles per row of F(4x4, 3x3) in inference (the pooled columns' span).
-  const tbp4 = (c: ConvStage): number => Math.ceil(Math.ceil((c.pw * c.p) / 4) / 4) * 4;
   const vFloats = Math.max(
     0,
-    ...plan.convs.map((c) => (winograd4(c) ? 36 * tbp4(c) * c.ci : 0)),
+    ...plan.convs.map((c) => (winograd4(c) ? 36 * (WINO4_BAND * c.ci + 16) : 0)),
     ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.ci : 0)),
     ...plan.convs.map((c, l) =>
-      l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.cop : 0,
+      l > 0 && winograd(c.k, c.cop) ? 36 * (WINO4_BAND * c.cop + 16) : 0,
     ),
   );
   const mFloats = Math.max(
     0,
-    ...plan.convs.map((c) => (winograd4(c) ? 36 * tbp4(c) * c.cop + 96 : 0)),
+    ...plan.convs.map((c) => (winograd4(c) ? 36 * (WINO4_BAND * c.cop + 16) + 96 : 0)),
     ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.cop : 0)),
     ...plan.convs.map((c, l) =>
-      l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.ci : 0,
+      l > 0 && winograd(c.k, c.cop) ? 36 * (WINO4_BAND * c.ci + 16) + 96 : 0,
     ),
   );
   const sS = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
@@ -728,9 +746,11 @@ export class EngineCore {
       k.conv3_wino4_pool(x, c.h, c.w, c.ci, u, c.cop, bias, c.p, c.relu ? 1 : 0, a, V, M);
       return;
     }
-    if (!keep && oneChannel(c)) {
+    if (oneChannel(c) && (!keep || c.p === 2)) {
+      // With pool 2 it gives conv_fwd's and pool_fwd's results, pooling indices included.
       const w = this.param(L.convW[l]);
-      k.conv1_pool(x, c.h, c.w, w, c.k, c.cop, bias, c.p, c.relu ? 1 : 0, a, scratchOut);
+      const idx = keep ? L.convIdx[l] + i * size : 0;
+      k.conv1_pool(x, c.h, c.w, w, c.k, c.cop, bias, c.p, c.relu ? 1 : 0, a, scratchOut, idx);
       return;
     }
     const rows = c.ph * c.p;
@@ -935,7 +955,7 @@ export class EngineCore {
     plan.convs.forEach((c, l) => {
       if (l === 0) return;
       k.conv_flip(this.param(L.convW[l]), c.k, c.ci, c.cop, this.base + L.sWt[l]);
-      if (L.sUt[l] !== 0) k.wino_filter(this.base + L.sWt[l], c.cop, c.ci, this.base + L.sUt[l]);
+      if (L.sUt[l] !== 0) k.wino4_filter(this.base + L.sWt[l], c.cop, c.ci, this.base + L.sUt[l]);
     });
     const flat = plan.dense[0].inputs;
     const dx = this.base + L.sDx;
@@ -997,7 +1017,7 @@ export class EngineCore {
           const padH = c.oh + 2 * (c.k - 1);
           if (L.sUt[l] !== 0) {
             const u = this.base + L.sUt[l];
-            k.conv3_wino(
+            k.conv3_wino4(
               pad,
               padH,
               padW,

@@ -413,9 +413,16 @@ void conv_flip(const f32 *w, i32 K, i32 Ci, i32 Co, f32 *wt) {
               w[(((K - 1 - kh) * K + (K - 1 - kw)) * Ci + ci) * Co + co];
 }
 
+/* Stores the low bytes of eight lanes (pooling indices). */
+static inline void store_idx8(u8 *p, v128_t i0, v128_t i1) {
+  const v128_t h = wasm_i16x8_narrow_i32x4(i0, i1);
+  const v128_t b = wasm_u8x16_narrow_i16x8(h, h);
+  wasm_v128_store64_lane(p, b, 0);
+}
+
 /* ------------------------------------------------------------------------------------------ */
-/* Inference: convolution, bias, activation and max pooling in one pass. Nothing is kept for a   */
-/* backward pass (no pooling indices), so a forward pass that no gradient follows runs these.    */
+/* Convolution, bias, activation and max pooling in one pass (inference; the one-channel kernel */
+/* also in training, with pooling indices), and Winograd F(4x4, 3x3).                            */
 /* ------------------------------------------------------------------------------------------ */
 
 /*
@@ -474,23 +481,27 @@ static inline void conv1_row(const f32 *x, i32 W, const f32 *w, i32 K, i32 Co, c
  * [K, K, 1, Co], Co % 8 == 0, W - K + 1 >= 4: the pooled output [PH, PW, Co] with
  * PH = (H - K + 1) / P, PW = (W - K + 1) / P (P = 1: no pooling), relu or linear.
  *
- * P = 2: a tile is one pooling window (2 x 2 pixels) by 8 channels, pooled in registers; the
- * bias is added after the maximum (rounding is monotonic, so the result is the same). Other P:
- * P convolution rows at a time into band (scratch of P * (W - K + 1) * Co floats), pooled while
- * in cache.
+ * P = 2: a tile is one pooling window (2 x 2 pixels) by 8 channels, pooled in registers. Each
+ * pixel sums bias and taps in conv_fwd's order, and the pooling keeps the first maximum as
+ * pool_fwd does, so with idx (not null) this is conv_fwd and pool_fwd in one pass, pooling
+ * indices included: a training step's forward pass. Other P (inference only, idx null): P
+ * convolution rows at a time into band (scratch of P * (W - K + 1) * Co floats), pooled while in
+ * cache.
  */
 EXPORT("conv1_pool")
 void conv1_pool(const f32 *x, i32 H, i32 W, const f32 *w, i32 K, i32 Co, const f32 *bias, i32 P,
-                i32 relu, f32 *out, f32 *band) {
+                i32 relu, f32 *out, f32 *band, u8 *idx) {
   const i32 OW = W - K + 1, PH = (H - K + 1) / P, PW = OW / P;
   const v128_t zero = wasm_f32x4_splat(0.0f);
   if (P == 2) {
+    const v128_t one = wasm_i32x4_splat(1), two = wasm_i32x4_splat(2);
+    const v128_t three = wasm_i32x4_splat(3);
     for (i32 ph = 0; ph < PH; ph++) {
       for (i32 cb = 0; cb < Co; cb += 8) {
         const v128_t b0 = LOAD(bias + cb), b1 = LOAD(bias + cb + 4);
         for (i32 pw = 0; pw < PW; pw++) {
           TILE_DECLARE;
-          TILE_SET(zero, zero);
+          TILE_SET(b0, b1);
           const f32 *xp = x + (2 * ph) * W + 2 * pw;
           const f32 *wp = w + cb;
           for (i32 kh = 0; kh < K; kh++) {
@@ -503,17 +514,40 @@ void conv1_pool(const f32 *x, i32 H, i32 W, const f32 *w, i32 K, i32 Co, const f
             }
             xp += W;
           }
-          v128_t m0 = wasm_f32x4_pmax(wasm_f32x4_pmax(a00, a10), wasm_f32x4_pmax(a20, a30));
-          v128_t m1 = wasm_f32x4_pmax(wasm_f32x4_pmax(a01, a11), wasm_f32x4_pmax(a21, a31));
-          m0 = ADD(m0, b0);
-          m1 = ADD(m1, b1);
+          const i32 q = (ph * PW + pw) * Co + cb;
+          v128_t m0 = a00, m1 = a01;
+          if (idx) {
+            /* The first maximum in window order (0, 0), (0, 1), (1, 0), (1, 1), as pool_fwd. */
+            v128_t i0 = zero, i1 = zero, g;
+            g = wasm_f32x4_gt(a10, m0);
+            m0 = wasm_v128_bitselect(a10, m0, g);
+            i0 = wasm_v128_bitselect(one, i0, g);
+            g = wasm_f32x4_gt(a11, m1);
+            m1 = wasm_v128_bitselect(a11, m1, g);
+            i1 = wasm_v128_bitselect(one, i1, g);
+            g = wasm_f32x4_gt(a20, m0);
+            m0 = wasm_v128_bitselect(a20, m0, g);
+            i0 = wasm_v128_bitselect(two, i0, g);
+            g = wasm_f32x4_gt(a21, m1);
+            m1 = wasm_v128_bitselect(a21, m1, g);
+            i1 = wasm_v128_bitselect(two, i1, g);
+            g = wasm_f32x4_gt(a30, m0);
+            m0 = wasm_v128_bitselect(a30, m0, g);
+            i0 = wasm_v128_bitselect(three, i0, g);
+            g = wasm_f32x4_gt(a31, m1);
+            m1 = wasm_v128_bitselect(a31, m1, g);
+            i1 = wasm_v128_bitselect(three, i1, g);
+            store_idx8(idx + q, i0, i1);
+          } else {
+            m0 = wasm_f32x4_pmax(wasm_f32x4_pmax(m0, a10), wasm_f32x4_pmax(a20, a30));
+            m1 = wasm_f32x4_pmax(wasm_f32x4_pmax(m1, a11), wasm_f32x4_pmax(a21, a31));
+          }
           if (relu) {
             m0 = wasm_f32x4_pmax(m0, zero);
             m1 = wasm_f32x4_pmax(m1, zero);
           }
-          f32 *o = out + (ph * PW + pw) * Co + cb;
-          STORE(o, m0);
-          STORE(o + 4, m1);
+          STORE(out + q, m0);
+          STORE(out + q + 4, m1);
         }
       }
     }
@@ -527,35 +561,40 @@ void conv1_pool(const f32 *x, i32 H, i32 W, const f32 *w, i32 K, i32 Co, const f
 }
 
 /*
- * Winograd F(4x4, 3x3) (Lavin and Gray 2016; interpolation points 0, +-1, +-2): each 6x6 input
- * tile d gives a 4x4 output tile Y = A^T [(G g G^T) . (B^T d B)] A, 36 multiplications per 16
- * outputs (F(2x2, 3x3): 16 per 4; direct: 144 per 16). The transforms multiply by 2, 4, 5 and
- * by 1/4, 1/6, 1/12, 1/24, so results differ from the direct convolution by a few float
- * roundings more than F(2x2, 3x3)'s: inference only (gradients keep F(2x2, 3x3)).
+ * Winograd F(4x4, 3x3) (Lavin and Gray 2016): each 6x6 input tile d gives a 4x4 output tile
+ * Y = A^T [(G g G^T) . (B^T d B)] A, 36 multiplications per 16 outputs (F(2x2, 3x3): 16 per 4;
+ * direct: 144 per 16). Interpolation points 0, 1, -1, 1/2, -2 (not Lavin's 0, +-1, +-2): half
+ * the rounding error (checked in float32 against float64 over 32 channels: mean relative error
+ * 1.0e-6 instead of 1.7e-6; F(2x2, 3x3): 2e-7) for a few more multiplications in the
+ * transforms. Used where that error is harmless: inference, and the input gradient in training.
+ * A training step's forward pass keeps F(2x2, 3x3): its maxima decide where the pooling sends
+ * the gradient, and F(4x4, 3x3)'s rounding moved near-ties away from TensorFlow.js's choice.
  *
- * wino4_filter: u[xi][ci][co] = (G w G^T)[xi / 6][xi % 6] for w [3, 3, Ci, Co], Co % 4 == 0.
+ * wino4_filter: (G w G^T)[xi / 6][xi % 6] for w [3, 3, Ci, Co], Co % 8 == 0, packed for the
+ * products as u[xi][co / 8][ci][co % 8]: the 8 filters of a register tile are contiguous for
+ * each input channel (5 % faster than rows of Co).
  */
 #define W4_G(g0, g1, g2, t0, t1, t2, t3, t4, t5) \
   do { \
     const v128_t g02_ = ADD(g0, g2); \
-    const v128_t ga_ = MUL(ADD(g02_, g1), sixth), gb_ = MUL(wasm_f32x4_sub(g02_, g1), sixth); \
-    const v128_t gc_ = ADD(MUL(g0, w24), MUL(g2, sixth)), ge_ = MUL(g1, w12); \
-    t0 = MUL(g0, quarter); \
-    t1 = wasm_f32x4_neg(ga_); \
-    t2 = wasm_f32x4_neg(gb_); \
-    t3 = ADD(gc_, ge_); \
-    t4 = wasm_f32x4_sub(gc_, ge_); \
+    t0 = g0; \
+    t1 = MUL(ADD(g02_, g1), third); \
+    t2 = MUL(wasm_f32x4_sub(g1, g02_), third); \
+    t3 = MUL(ADD(ADD(MUL(g0, four), MUL(g1, two)), g2), m4_15); \
+    t4 = MUL(ADD(wasm_f32x4_sub(g0, MUL(g1, two)), MUL(g2, four)), w15); \
     t5 = g2; \
   } while (0)
 
 EXPORT("wino4_filter")
 void wino4_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
-  const v128_t quarter = wasm_f32x4_splat(0.25f), sixth = wasm_f32x4_splat(1.0f / 6.0f);
-  const v128_t w12 = wasm_f32x4_splat(1.0f / 12.0f), w24 = wasm_f32x4_splat(1.0f / 24.0f);
+  const v128_t third = wasm_f32x4_splat(1.0f / 3.0f), two = wasm_f32x4_splat(2.0f);
+  const v128_t four = wasm_f32x4_splat(4.0f), w15 = wasm_f32x4_splat(1.0f / 15.0f);
+  const v128_t m4_15 = wasm_f32x4_splat(-4.0f / 15.0f);
   const i32 step = Ci * Co;
   for (i32 ci = 0; ci < Ci; ci++) {
     for (i32 co = 0; co < Co; co += 4) {
       v128_t g[3][3], t[6][3];
+      f32 *o0 = u + ((co & ~7) * Ci + ci * 8) + (co & 7);
       for (i32 i = 0; i < 3; i++)
         for (i32 j = 0; j < 3; j++) g[i][j] = LOAD(w + ((i * 3 + j) * Ci + ci) * Co + co);
       for (i32 j = 0; j < 3; j++)
@@ -563,7 +602,7 @@ void wino4_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
       for (i32 i = 0; i < 6; i++) {
         v128_t r0, r1, r2, r3, r4, r5;
         W4_G(t[i][0], t[i][1], t[i][2], r0, r1, r2, r3, r4, r5);
-        f32 *o = u + (i * 6 * Ci + ci) * Co + co;
+        f32 *o = o0 + i * 6 * step;
         STORE(o, r0);
         STORE(o + step, r1);
         STORE(o + 2 * step, r2);
@@ -578,14 +617,13 @@ void wino4_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
 /* The 1-D input transform B^T d of six values. */
 #define W4_B(d0, d1, d2, d3, d4, d5, t0, t1, t2, t3, t4, t5) \
   do { \
-    const v128_t p_ = wasm_f32x4_sub(d4, MUL(d2, four)), q_ = wasm_f32x4_sub(d3, MUL(d1, four)); \
-    const v128_t r_ = wasm_f32x4_sub(d4, d2), s_ = MUL(wasm_f32x4_sub(d3, d1), two); \
-    t0 = ADD(wasm_f32x4_sub(MUL(d0, four), MUL(d2, five)), d4); \
-    t1 = ADD(p_, q_); \
-    t2 = wasm_f32x4_sub(p_, q_); \
-    t3 = ADD(r_, s_); \
-    t4 = wasm_f32x4_sub(r_, s_); \
-    t5 = ADD(wasm_f32x4_sub(MUL(d1, four), MUL(d3, five)), d5); \
+    const v128_t e_ = wasm_f32x4_sub(d4, d2), f_ = wasm_f32x4_sub(d3, d1); \
+    t0 = ADD(wasm_f32x4_sub(ADD(d0, d4), MUL(d2, two)), MUL(f_, onehalf)); \
+    t1 = ADD(ADD(d4, MUL(d3, twohalf)), wasm_f32x4_sub(MUL(d2, half), d1)); \
+    t2 = ADD(ADD(d4, MUL(d3, half)), wasm_f32x4_sub(d1, MUL(d2, twohalf))); \
+    t3 = ADD(e_, MUL(f_, two)); \
+    t4 = wasm_f32x4_sub(e_, MUL(f_, half)); \
+    t5 = ADD(wasm_f32x4_sub(ADD(d5, d1), MUL(d3, two)), MUL(e_, onehalf)); \
   } while (0)
 
 /*
@@ -596,7 +634,8 @@ void wino4_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
 static inline void wino4_input_tile(const f32 *x, i32 H, i32 W, i32 Ci, i32 row0, i32 col0,
                                     i32 ci, f32 *o, i32 step) {
   const v128_t zero = wasm_f32x4_splat(0.0f), two = wasm_f32x4_splat(2.0f);
-  const v128_t four = wasm_f32x4_splat(4.0f), five = wasm_f32x4_splat(5.0f);
+  const v128_t half = wasm_f32x4_splat(0.5f), onehalf = wasm_f32x4_splat(1.5f);
+  const v128_t twohalf = wasm_f32x4_splat(2.5f);
   const i32 inside = row0 + 6 <= H && col0 + 6 <= W;
   v128_t t[6][6];
   /* Rows first: t[r][.] = (d B)[r] for each input row r. */
@@ -630,117 +669,195 @@ static inline void wino4_input_tile(const f32 *x, i32 H, i32 W, i32 Ci, i32 row0
 #define W4_A(m0, m1, m2, m3, m4, m5, y0, y1, y2, y3) \
   do { \
     const v128_t p_ = ADD(m1, m2), q_ = wasm_f32x4_sub(m1, m2); \
-    const v128_t r_ = ADD(m3, m4), s_ = wasm_f32x4_sub(m3, m4); \
-    y0 = ADD(ADD(m0, p_), r_); \
-    y1 = ADD(q_, MUL(s_, two)); \
-    y2 = ADD(p_, MUL(r_, four)); \
-    y3 = ADD(ADD(q_, MUL(s_, eight)), m5); \
+    y0 = ADD(ADD(m0, p_), ADD(m3, m4)); \
+    y1 = ADD(q_, wasm_f32x4_sub(MUL(m3, half), MUL(m4, two))); \
+    y2 = ADD(p_, ADD(MUL(m3, quarter), MUL(m4, four))); \
+    y3 = ADD(ADD(q_, wasm_f32x4_sub(MUL(m3, eighth), MUL(m4, eight))), m5); \
   } while (0)
+
+/*
+ * Floats between the 36 positions' rows in V and M: nt tiles of C channels plus one cache line,
+ * so that the 36 rows a transform reads or writes do not share L1 sets (a multiple of 4 KB
+ * between them made the layer 25 % slower).
+ */
+#define W4_STRIDE(nt, C) ((nt) * (C) + 16)
+
+/*
+ * Input transforms and products of Winograd F(4x4, 3x3) for nt tiles of the TW-wide grid, from
+ * tile number t0 on (row-major: tile t has its corner at (4 (t / TW), 4 (t % TW)) in x):
+ * V[xi][j][ci] = (B^T d B)[xi] for tile t0 + j, then M[xi][j][co] = sum over ci of V[xi][j][ci]
+ * u[xi][ci][co], 36 products of nt x Ci by Ci x Co, 4 tiles by 8 filters a register tile (the
+ * last nt % 4 tiles one at a time). Tiles are taken across rows of tiles so that small layers
+ * (a few tiles per row) still fill the register tiles.
+ */
+static inline void wino4_products(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co,
+                                  i32 TW, i32 t0, i32 nt, f32 *V, f32 *M) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (i32 j = 0; j < nt; j++) {
+    const i32 t = t0 + j, ty = t / TW, tx = t - ty * TW;
+    for (i32 ci = 0; ci < Ci; ci += 4)
+      wino4_input_tile(x, H, W, Ci, 4 * ty, 4 * tx, ci, V + j * Ci + ci, W4_STRIDE(nt, Ci));
+  }
+  for (i32 xi = 0; xi < 36; xi++) {
+    const f32 *vx = V + xi * W4_STRIDE(nt, Ci);
+    const f32 *ux = u + xi * Ci * Co;
+    f32 *mx = M + xi * W4_STRIDE(nt, Co);
+    i32 j = 0;
+    for (; j + 4 <= nt; j += 4) {
+      const f32 *v0 = vx + j * Ci, *v1 = v0 + Ci, *v2 = v1 + Ci, *v3 = v2 + Ci;
+      for (i32 cb = 0; cb < Co; cb += 8) {
+        TILE_DECLARE;
+        TILE_SET(zero, zero);
+        const f32 *up = ux + cb * Ci;
+        for (i32 ci = 0; ci < Ci; ci++) {
+          const v128_t w0 = LOAD(up), w1 = LOAD(up + 4);
+          const v128_t x0 = SPLAT(v0 + ci), x1 = SPLAT(v1 + ci);
+          const v128_t x2 = SPLAT(v2 + ci), x3 = SPLAT(v3 + ci);
+          TILE_MAC(x0, x1, x2, x3, w0, w1);
+          up += 8;
+        }
+        f32 *o = mx + j * Co + cb;
+        TILE_STORE(o, Co);
+      }
+    }
+    for (; j < nt; j++) {
+      const f32 *v0 = vx + j * Ci;
+      for (i32 cb = 0; cb < Co; cb += 8) {
+        v128_t a0 = zero, a1 = zero;
+        const f32 *up = ux + cb * Ci;
+        for (i32 ci = 0; ci < Ci; ci++) {
+          const v128_t xv = SPLAT(v0 + ci);
+          MAC(a0, xv, LOAD(up));
+          MAC(a1, xv, LOAD(up + 4));
+          up += 8;
+        }
+        f32 *o = mx + j * Co + cb;
+        STORE(o, a0);
+        STORE(o + 4, a1);
+      }
+    }
+  }
+}
+
+/*
+ * The 4x4 output tile y = A^T m A of tile j (of nt) for channels co..co+3 from M, plus b: the
+ * columns first, kept in T (96 floats; fewer live vectors than V8 has registers for), then the
+ * rows.
+ */
+#define W4_OUTPUT(M, nt, j, Co, co, T, b, y) \
+  do { \
+    const f32 *mp_ = (M) + (j) * (Co) + (co); \
+    const i32 st_ = W4_STRIDE(nt, Co); \
+    for (i32 c_ = 0; c_ < 6; c_++) { \
+      v128_t s0_, s1_, s2_, s3_; \
+      W4_A(LOAD(mp_ + c_ * st_), LOAD(mp_ + (6 + c_) * st_), LOAD(mp_ + (12 + c_) * st_), \
+           LOAD(mp_ + (18 + c_) * st_), LOAD(mp_ + (24 + c_) * st_), \
+           LOAD(mp_ + (30 + c_) * st_), s0_, s1_, s2_, s3_); \
+      STORE((T) + c_ * 4, s0_); \
+      STORE((T) + 24 + c_ * 4, s1_); \
+      STORE((T) + 48 + c_ * 4, s2_); \
+      STORE((T) + 72 + c_ * 4, s3_); \
+    } \
+    for (i32 i_ = 0; i_ < 4; i_++) { \
+      const f32 *t_ = (T) + i_ * 24; \
+      W4_A(LOAD(t_), LOAD(t_ + 4), LOAD(t_ + 8), LOAD(t_ + 12), LOAD(t_ + 16), LOAD(t_ + 20), \
+           y[i_][0], y[i_][1], y[i_][2], y[i_][3]); \
+      for (i32 j_ = 0; j_ < 4; j_++) y[i_][j_] = ADD(y[i_][j_], b); \
+    } \
+  } while (0)
+
+/*
+ * Tiles per call of wino4_products: scratch V holds 36 * W4_STRIDE(WINO4_BAND, Ci) floats, M
+ * 36 * W4_STRIDE(WINO4_BAND, Co) + 96.
+ */
+#define WINO4_BAND 16
 
 /*
  * out = pool_P(act(bias + conv3x3(x, w))) by Winograd F(4x4, 3x3), for x [H, W, Ci] (Ci % 4 ==
  * 0), the filter transformed by wino4_filter into u, Co % 8 == 0, P = 1, 2 or 4 (a 4x4 output
  * tile holds whole pooling windows), relu or linear: the pooled output [PH, PW, Co] with
- * PH = (H - 2) / P, PW = (W - 2) / P. V and M are scratch of 36 * TBp * Ci and 36 * TBp * Co + 96
- * floats, TBp = ceil(ceil(PW * P / 4) / 4) * 4. Per row of tiles: the input transform, 36
- * products V[xi] (TBp x Ci) times u[xi] (Ci x Co), the output transform with the bias, the
- * pooling and the activation.
+ * PH = (H - 2) / P, PW = (W - 2) / P. V and M are scratch (see WINO4_BAND). Per band of tiles:
+ * the input transforms, the 36 products, then per tile the output transform with the bias, the
+ * pooling and the activation (the bias is added before the maximum, as in pool_fwd).
  */
 EXPORT("conv3_wino4_pool")
 void conv3_wino4_pool(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const f32 *bias,
                       i32 P, i32 relu, f32 *out, f32 *V, f32 *M) {
   const i32 PH = (H - 2) / P, PW = (W - 2) / P;
   const i32 rows = PH * P, cols = PW * P;
-  const i32 TW = (cols + 3) / 4, TH = (rows + 3) / 4;
-  const i32 TBp = (TW + 3) & ~3;
+  const i32 TW = (cols + 3) / 4, TH = (rows + 3) / 4, NT = TH * TW;
   const v128_t zero = wasm_f32x4_splat(0.0f), two = wasm_f32x4_splat(2.0f);
   const v128_t four = wasm_f32x4_splat(4.0f), eight = wasm_f32x4_splat(8.0f);
-  f32 *T = M + 36 * TBp * Co;
-  for (i32 ty = 0; ty < TH; ty++) {
-    for (i32 tx = 0; tx < TBp; tx++) {
-      if (tx < TW) {
-        for (i32 ci = 0; ci < Ci; ci += 4)
-          wino4_input_tile(x, H, W, Ci, 4 * ty, 4 * tx, ci, V + tx * Ci + ci, TBp * Ci);
-      } else {
-        for (i32 xi = 0; xi < 36; xi++)
-          for (i32 ci = 0; ci < Ci; ci += 4) STORE(V + (xi * TBp + tx) * Ci + ci, zero);
-      }
-    }
-    for (i32 xi = 0; xi < 36; xi++) {
-      const f32 *vx = V + xi * TBp * Ci;
-      const f32 *ux = u + xi * Ci * Co;
-      f32 *mx = M + xi * TBp * Co;
-      for (i32 t0 = 0; t0 < TBp; t0 += 4) {
-        const f32 *v0 = vx + t0 * Ci, *v1 = v0 + Ci, *v2 = v1 + Ci, *v3 = v2 + Ci;
-        for (i32 cb = 0; cb < Co; cb += 8) {
-          TILE_DECLARE;
-          TILE_SET(zero, zero);
-          const f32 *up = ux + cb;
-          for (i32 ci = 0; ci < Ci; ci++) {
-            const v128_t w0 = LOAD(up), w1 = LOAD(up + 4);
-            const v128_t x0 = SPLAT(v0 + ci), x1 = SPLAT(v1 + ci);
-            const v128_t x2 = SPLAT(v2 + ci), x3 = SPLAT(v3 + ci);
-            TILE_MAC(x0, x1, x2, x3, w0, w1);
-            up += Co;
-          }
-          f32 *o = mx + t0 * Co + cb;
-          TILE_STORE(o, Co);
-        }
-      }
-    }
-    for (i32 tx = 0; tx < TW; tx++) {
+  const v128_t half = wasm_f32x4_splat(0.5f), quarter = wasm_f32x4_splat(0.25f);
+  const v128_t eighth = wasm_f32x4_splat(0.125f);
+  f32 *T = M + 36 * W4_STRIDE(WINO4_BAND, Co);
+  for (i32 t0 = 0; t0 < NT; t0 += WINO4_BAND) {
+    const i32 nt = NT - t0 < WINO4_BAND ? NT - t0 : WINO4_BAND;
+    wino4_products(x, H, W, Ci, u, Co, TW, t0, nt, V, M);
+    for (i32 j = 0; j < nt; j++) {
+      const i32 ty = (t0 + j) / TW, tx = t0 + j - ty * TW;
       for (i32 co = 0; co < Co; co += 4) {
-        const f32 *mp = M + tx * Co + co;
-        const i32 step = TBp * Co;
-        /* Columns first, s[i][c] = (A^T m)[i][c], kept in T (fewer live vectors than V8 has
-           registers for); then rows, y = s A. */
-        for (i32 c = 0; c < 6; c++) {
-          v128_t s0, s1, s2, s3;
-          W4_A(LOAD(mp + c * step), LOAD(mp + (6 + c) * step), LOAD(mp + (12 + c) * step),
-               LOAD(mp + (18 + c) * step), LOAD(mp + (24 + c) * step),
-               LOAD(mp + (30 + c) * step), s0, s1, s2, s3);
-          STORE(T + c * 4, s0);
-          STORE(T + 24 + c * 4, s1);
-          STORE(T + 48 + c * 4, s2);
-          STORE(T + 72 + c * 4, s3);
-        }
         const v128_t b = LOAD(bias + co);
         v128_t y[4][4];
-        for (i32 i = 0; i < 4; i++) {
-          const f32 *t = T + i * 24;
-          W4_A(LOAD(t), LOAD(t + 4), LOAD(t + 8), LOAD(t + 12), LOAD(t + 16), LOAD(t + 20),
-               y[i][0], y[i][1], y[i][2], y[i][3]);
-        }
+        W4_OUTPUT(M, nt, j, Co, co, T, b, y);
         if (P == 1) {
-          for (i32 i = 0; i < 4; i++) {
-            const i32 oh = 4 * ty + i;
-            if (oh >= rows) break;
-            for (i32 j = 0; j < 4 && 4 * tx + j < cols; j++) {
-              v128_t v = ADD(y[i][j], b);
+          for (i32 i = 0; i < 4 && 4 * ty + i < rows; i++) {
+            for (i32 c = 0; c < 4 && 4 * tx + c < cols; c++) {
+              v128_t v = y[i][c];
               if (relu) v = wasm_f32x4_pmax(v, zero);
-              STORE(out + (oh * PW + 4 * tx + j) * Co + co, v);
+              STORE(out + ((4 * ty + i) * PW + 4 * tx + c) * Co + co, v);
             }
           }
         } else if (P == 2) {
-          for (i32 i = 0; i < 2; i++) {
-            const i32 ph = 2 * ty + i;
-            if (ph >= PH) break;
-            for (i32 j = 0; j < 2 && 2 * tx + j < PW; j++) {
-              const v128_t m0 = wasm_f32x4_pmax(y[2 * i][2 * j], y[2 * i][2 * j + 1]);
-              const v128_t m1 = wasm_f32x4_pmax(y[2 * i + 1][2 * j], y[2 * i + 1][2 * j + 1]);
-              v128_t v = ADD(wasm_f32x4_pmax(m0, m1), b);
+          for (i32 i = 0; i < 2 && 2 * ty + i < PH; i++) {
+            for (i32 c = 0; c < 2 && 2 * tx + c < PW; c++) {
+              const v128_t m0 = wasm_f32x4_pmax(y[2 * i][2 * c], y[2 * i][2 * c + 1]);
+              const v128_t m1 = wasm_f32x4_pmax(y[2 * i + 1][2 * c], y[2 * i + 1][2 * c + 1]);
+              v128_t v = wasm_f32x4_pmax(m0, m1);
               if (relu) v = wasm_f32x4_pmax(v, zero);
-              STORE(out + (ph * PW + 2 * tx + j) * Co + co, v);
+              STORE(out + ((2 * ty + i) * PW + 2 * tx + c) * Co + co, v);
             }
           }
         } else {
           v128_t m = y[0][0];
           for (i32 i = 0; i < 4; i++)
-            for (i32 j = 0; j < 4; j++) m = wasm_f32x4_pmax(m, y[i][j]);
-          v128_t v = ADD(m, b);
-          if (relu) v = wasm_f32x4_pmax(v, zero);
-          STORE(out + (ty * PW + tx) * Co + co, v);
+            for (i32 c = 0; c < 4; c++) m = wasm_f32x4_pmax(m, y[i][c]);
+          if (relu) m = wasm_f32x4_pmax(m, zero);
+          STORE(out + (ty * PW + tx) * Co + co, m);
         }
+      }
+    }
+  }
+}
+
+/*
+ * out[oh, ow, co] = bias[co] + 3x3 valid convolution of x [H, W, Ci] with the filter that
+ * wino4_filter transformed into u, for output rows [0, oh1), by Winograd F(4x4, 3x3); bias may
+ * be null (0); Ci % 4 == 0, Co % 8 == 0; V and M as for conv3_wino4_pool. Input beyond the image
+ * (the last tiles of output sizes that are not multiples of 4) reads as zeros.
+ */
+EXPORT("conv3_wino4")
+void conv3_wino4(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const f32 *bias,
+                 f32 *out, i32 oh1, f32 *V, f32 *M) {
+  const i32 OW = W - 2;
+  const i32 TW = (OW + 3) / 4, TH = (oh1 + 3) / 4, NT = TH * TW;
+  const v128_t zero = wasm_f32x4_splat(0.0f), two = wasm_f32x4_splat(2.0f);
+  const v128_t four = wasm_f32x4_splat(4.0f), eight = wasm_f32x4_splat(8.0f);
+  const v128_t half = wasm_f32x4_splat(0.5f), quarter = wasm_f32x4_splat(0.25f);
+  const v128_t eighth = wasm_f32x4_splat(0.125f);
+  f32 *T = M + 36 * W4_STRIDE(WINO4_BAND, Co);
+  for (i32 t0 = 0; t0 < NT; t0 += WINO4_BAND) {
+    const i32 nt = NT - t0 < WINO4_BAND ? NT - t0 : WINO4_BAND;
+    wino4_products(x, H, W, Ci, u, Co, TW, t0, nt, V, M);
+    for (i32 j = 0; j < nt; j++) {
+      const i32 ty = (t0 + j) / TW, tx = t0 + j - ty * TW;
+      for (i32 co = 0; co < Co; co += 4) {
+        const v128_t b = bias ? LOAD(bias + co) : zero;
+        v128_t y[4][4];
+        W4_OUTPUT(M, nt, j, Co, co, T, b, y);
+        for (i32 i = 0; i < 4 && 4 * ty + i < oh1; i++)
+          for (i32 c = 0; c < 4 && 4 * tx + c < OW; c++)
+            STORE(out + ((4 * ty + i) * OW + 4 * tx + c) * Co + co, y[i][c]);
       }
     }
   }
@@ -750,11 +867,6 @@ void conv3_wino4_pool(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, 
 /* Max pooling with the activation, forward and backward.                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-static inline void store_idx8(u8 *p, v128_t i0, v128_t i1) {
-  const v128_t h = wasm_i16x8_narrow_i32x4(i0, i1);
-  const v128_t b = wasm_u8x16_narrow_i16x8(h, h);
-  wasm_v128_store64_lane(p, b, 0);
-}
 
 /*
  * P x P max pooling (stride P, valid) of conv [OH, OW, C], C % 8 == 0, into a [OH/P, OW/P, C],
