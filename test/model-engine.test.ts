@@ -54,6 +54,18 @@ describe('training engine: gradients equal the cpu backend', () => {
     ['Winograd convolutions, meanSquaredError', { ...WINO, classes: 4 }, 'meanSquaredError'],
     ['channel-softmax convolutions (the original first layer)', SOFTMAX, 'binaryCrossentropy'],
     [
+      'Winograd filter gradients over 4x4 tiles (layers of at least 16 such tiles)',
+      {
+        ...WINO,
+        inputShape: [20, 19, 4],
+        convBlocks: [
+          { filters: 6, kernelSize: 3, poolSize: 1, activation: 'relu' },
+          { filters: 10, kernelSize: 3, poolSize: 2, activation: 'linear' },
+        ],
+      },
+      'binaryCrossentropy',
+    ],
+    [
       'one-channel input with pool 2 (the default first layer, pooled in one pass)',
       {
         ...SOFTMAX,

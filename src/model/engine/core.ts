@@ -48,6 +48,21 @@ export interface EngineKernels {
     M: number,
   ): void;
   wino_dw_out(S: number, Ci: number, Co: number, dw: number): void;
+  conv3_wino4_dw(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    dy: number,
+    rows: number,
+    cols: number,
+    rs: number,
+    Co: number,
+    S: number,
+    V: number,
+    M: number,
+  ): void;
+  wino4_dw_out(S: number, Ci: number, Co: number, dw: number): void;
   softmax_ch(x: number, pixels: number, C: number, creal: number): void;
   softmax_bwd(
     g: number,
@@ -256,8 +271,8 @@ export function optimizerSlots(name: OptimizerName): number {
 
 /** Rows of a dense kernel whose gradient one update work item forms at a time. */
 const DENSE_CHUNK_ROWS = 64;
-/** Tiles per band of the F(4x4, 3x3) kernels (`WINO4_BAND` in engine.c). */
-const WINO4_BAND = 16;
+/** Tiles per band of the Winograd kernels (`WINO_BAND` in engine.c). */
+const WINO_BAND = 16;
 /** Output rows per band of the filter-gradient kernel (keeps the band's rows in cache). */
 const DW_BAND = 8;
 
@@ -361,6 +376,17 @@ export function winograd(k: number, ci: number): boolean {
  */
 export function winograd4(c: ConvStage): boolean {
   return winograd(c.k, c.ci) && !c.softmax && (c.p === 1 || c.p === 2 || c.p === 4);
+}
+
+/**
+ * Whether a Winograd block's filter gradient runs as F(3x3, 4x4) (`conv3_wino4_dw`): when the
+ * pooled region holds at least one band of 4x4 gradient tiles; smaller layers keep F(3x3, 2x2),
+ * whose sums are smaller.
+ */
+export function winograd4dw(c: ConvStage): boolean {
+  return (
+    winograd(c.k, c.ci) && Math.ceil((c.ph * c.p) / 4) * Math.ceil((c.pw * c.p) / 4) >= WINO_BAND
+  );
 }
 
 /**
@@ -472,25 +498,27 @@ export function layoutEngine(
   const sUt = plan.convs.map((c, l) =>
     l > 0 && winograd(c.k, c.cop) ? sTake(36 * c.cop * c.ci * 4) : 0,
   );
-  // Tiles per row for the forward pass and for the input gradient (whose input is padded).
-  const tbp = (w: number): number => Math.ceil(Math.ceil((w - 2) / 2) / 4) * 4;
+  // Winograd scratch for a band of WINO_BAND tiles: transformed inputs (V) and products (M),
+  // rows one cache line apart; the F(4x4, 3x3) kernels keep 96 floats more after M. Forward
+  // passes read ci and write cop channels (F(2x2, 3x3) in training, F(4x4, 3x3) otherwise), the
+  // filter gradient the same, the input gradient cop and ci.
+  const band = (positions: number, ch: number): number => positions * (WINO_BAND * ch + 16);
   const vFloats = Math.max(
     0,
-    ...plan.convs.map((c) => (winograd4(c) ? 36 * (WINO4_BAND * c.ci + 16) : 0)),
-    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.ci : 0)),
-    ...plan.convs.map((c, l) =>
-      l > 0 && winograd(c.k, c.cop) ? 36 * (WINO4_BAND * c.cop + 16) : 0,
-    ),
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? band(36, c.ci) : 0)),
+    ...plan.convs.map((c, l) => (l > 0 && winograd(c.k, c.cop) ? band(36, c.cop) : 0)),
+    // F(3x3, 2x2) filter gradients: one row of 2x2 tiles.
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * Math.ceil((c.pw * c.p) / 2) * c.ci : 0)),
   );
   const mFloats = Math.max(
     0,
-    ...plan.convs.map((c) => (winograd4(c) ? 36 * (WINO4_BAND * c.cop + 16) + 96 : 0)),
-    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.cop : 0)),
-    ...plan.convs.map((c, l) =>
-      l > 0 && winograd(c.k, c.cop) ? 36 * (WINO4_BAND * c.ci + 16) + 96 : 0,
-    ),
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? band(36, c.cop) + 96 : 0)),
+    ...plan.convs.map((c, l) => (l > 0 && winograd(c.k, c.cop) ? band(36, c.ci) + 96 : 0)),
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * Math.ceil((c.pw * c.p) / 2) * c.cop : 0)),
   );
-  const sS = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
+  const sS = plan.convs.map((c) =>
+    winograd(c.k, c.ci) ? sTake((winograd4dw(c) ? 36 : 16) * c.ci * c.cop * 4) : 0,
+  );
   const sU4 = plan.convs.map((c) => (winograd4(c) ? sTake(36 * c.ci * c.cop * 4) : 0));
   const actFloats = Math.max(0, ...plan.convs.slice(0, -1).map((_, l) => convSize(plan, l)));
   const sAct: [number, number] = [sTake(actFloats * 4), sTake(actFloats * 4)];
@@ -960,7 +988,7 @@ export class EngineCore {
     const flat = plan.dense[0].inputs;
     const dx = this.base + L.sDx;
     plan.convs.forEach((c, l) => {
-      if (L.sS[l] !== 0) k.zero(this.base + L.sS[l], 16 * c.ci * c.cop);
+      if (L.sS[l] !== 0) k.zero(this.base + L.sS[l], (winograd4dw(c) ? 36 : 16) * c.ci * c.cop);
     });
     for (let i = lo; i < hi; i++) {
       let da = L.dflat + i * flat * 4;
@@ -995,7 +1023,9 @@ export class EngineCore {
         }
         if (L.sS[l] !== 0) {
           const [S, V, M] = [this.base + L.sS[l], this.base + L.sV, this.base + L.sM];
-          k.conv3_wino_dw(x, c.h, c.w, c.ci, dpre, rows, cols, rs, c.cop, S, V, M);
+          if (winograd4dw(c))
+            k.conv3_wino4_dw(x, c.h, c.w, c.ci, dpre, rows, cols, rs, c.cop, S, V, M);
+          else k.conv3_wino_dw(x, c.h, c.w, c.ci, dpre, rows, cols, rs, c.cop, S, V, M);
         } else {
           const dw = part + L.partW[l] * 4;
           k.conv_dw(
@@ -1038,7 +1068,10 @@ export class EngineCore {
       }
     }
     plan.convs.forEach((c, l) => {
-      if (L.sS[l] !== 0) k.wino_dw_out(this.base + L.sS[l], c.ci, c.cop, part + L.partW[l] * 4);
+      if (L.sS[l] === 0) return;
+      const dw = part + L.partW[l] * 4;
+      if (winograd4dw(c)) k.wino4_dw_out(this.base + L.sS[l], c.ci, c.cop, dw);
+      else k.wino_dw_out(this.base + L.sS[l], c.ci, c.cop, dw);
     });
   }
 

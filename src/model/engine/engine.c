@@ -161,6 +161,66 @@ void conv_fwd(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *w, i32 K, i32 Co, c
 }
 
 /*
+ * The products of a Winograd convolution for nt tiles: M[xi][j][co] = sum over ci of
+ * V[xi][j][ci] u[xi][ci][co] for the np positions xi, with rows of V and M vs and ms floats apart
+ * and u packed as u[xi][co / 8][ci][co % 8] (the 8 filters of a register tile contiguous for each
+ * input channel). 4 tiles by 8 filters a register tile, the last nt % 4 tiles one at a time.
+ */
+static inline void wino_products(const f32 *V, i32 vs, const f32 *u, f32 *M, i32 ms, i32 np,
+                                 i32 nt, i32 Ci, i32 Co) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (i32 xi = 0; xi < np; xi++) {
+    const f32 *vx = V + xi * vs;
+    const f32 *ux = u + xi * Ci * Co;
+    f32 *mx = M + xi * ms;
+    i32 j = 0;
+    for (; j + 4 <= nt; j += 4) {
+      const f32 *v0 = vx + j * Ci, *v1 = v0 + Ci, *v2 = v1 + Ci, *v3 = v2 + Ci;
+      for (i32 cb = 0; cb < Co; cb += 8) {
+        TILE_DECLARE;
+        TILE_SET(zero, zero);
+        const f32 *up = ux + cb * Ci;
+        for (i32 ci = 0; ci < Ci; ci++) {
+          const v128_t w0 = LOAD(up), w1 = LOAD(up + 4);
+          const v128_t x0 = SPLAT(v0 + ci), x1 = SPLAT(v1 + ci);
+          const v128_t x2 = SPLAT(v2 + ci), x3 = SPLAT(v3 + ci);
+          TILE_MAC(x0, x1, x2, x3, w0, w1);
+          up += 8;
+        }
+        f32 *o = mx + j * Co + cb;
+        TILE_STORE(o, Co);
+      }
+    }
+    for (; j < nt; j++) {
+      const f32 *v0 = vx + j * Ci;
+      for (i32 cb = 0; cb < Co; cb += 8) {
+        v128_t a0 = zero, a1 = zero;
+        const f32 *up = ux + cb * Ci;
+        for (i32 ci = 0; ci < Ci; ci++) {
+          const v128_t xv = SPLAT(v0 + ci);
+          MAC(a0, xv, LOAD(up));
+          MAC(a1, xv, LOAD(up + 4));
+          up += 8;
+        }
+        f32 *o = mx + j * Co + cb;
+        STORE(o, a0);
+        STORE(o + 4, a1);
+      }
+    }
+  }
+}
+
+/*
+ * Floats between the rows of the transform positions in V and M: nt tiles of C channels plus one
+ * cache line, so that the rows a transform reads or writes do not share L1 sets (a multiple of
+ * 4 KB between them made layer 2 25 % slower).
+ */
+#define W4_STRIDE(nt, C) ((nt) * (C) + 16)
+
+/* Tiles per band of the Winograd kernels (V and M hold WINO_BAND tiles' transforms). */
+#define WINO_BAND 16
+
+/*
  * Winograd F(2x2, 3x3) for 3x3 convolutions with Ci % 4 == 0 (Lavin and Gray 2016): each 4x4
  * input tile d gives a 2x2 output tile Y = A^T [(G g G^T) . (B^T d B)] A, where the product is
  * element-wise over the 16 transform positions and summed over input channels: 16 small matrix
@@ -168,7 +228,8 @@ void conv_fwd(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *w, i32 K, i32 Co, c
  * instead of 36. The transforms only add, subtract and halve, so results differ from the direct
  * convolution by float rounding alone.
  *
- * wino_filter: u[xi][ci][co] = (G w G^T)[xi / 4][xi % 4] for w [3, 3, Ci, Co], Co % 4 == 0.
+ * wino_filter: (G w G^T)[xi / 4][xi % 4] for w [3, 3, Ci, Co], Co % 8 == 0, packed for
+ * wino_products as u[xi][co / 8][ci][co % 8].
  */
 EXPORT("wino_filter")
 void wino_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
@@ -185,7 +246,7 @@ void wino_filter(const f32 *w, i32 Ci, i32 Co, f32 *u) {
         t[3][j] = g[2][j];
       }
       for (i32 i = 0; i < 4; i++) {
-        f32 *o = u + ((i * 4) * Ci + ci) * Co + co;
+        f32 *o = u + (i * 4) * Ci * Co + (co & ~7) * Ci + ci * 8 + (co & 7);
         const i32 step = Ci * Co;
         STORE(o, t[i][0]);
         STORE(o + step, MUL(ADD(ADD(t[i][0], t[i][1]), t[i][2]), half));
@@ -230,53 +291,32 @@ static inline void wino_input_tile(const f32 *x, i32 H, i32 W, i32 Ci, i32 row0,
 /*
  * out[oh, ow, co] = bias[co] + 3x3 valid convolution of x [H, W, Ci] with the filter that
  * wino_filter transformed into u, for output rows [0, oh1); Ci % 4 == 0, Co % 8 == 0. V and M are
- * scratch of 16 * TBp * Ci and 16 * TBp * Co floats, TBp = ceil(ceil((W - 2) / 2) / 4) * 4.
- * Input beyond the image (the last tile of an odd output size) reads as zeros.
+ * scratch of 16 * W4_STRIDE(WINO_BAND, Ci) and 16 * W4_STRIDE(WINO_BAND, Co) floats. Tiles go in
+ * bands of WINO_BAND across rows, as in conv3_wino4. Input beyond the image (the last tile of an
+ * odd output size) reads as zeros.
  */
 EXPORT("conv3_wino")
 void conv3_wino(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const f32 *bias,
                 f32 *out, i32 oh1, f32 *V, f32 *M) {
   const i32 OW = W - 2;
-  const i32 TW = (OW + 1) / 2;
-  const i32 TBp = (TW + 3) & ~3;
-  const i32 TH = (oh1 + 1) / 2;
+  const i32 TW = (OW + 1) / 2, TH = (oh1 + 1) / 2, NT = TH * TW;
   const v128_t zero = wasm_f32x4_splat(0.0f);
-  for (i32 ty = 0; ty < TH; ty++) {
-    /* Input transform of the row of tiles: V[xi][tx][ci] = (B^T d B)[xi]. */
-    for (i32 tx = 0; tx < TBp; tx++) {
-      for (i32 ci = 0; ci < Ci; ci += 4) {
-        wino_input_tile(x, H, W, Ci, 2 * ty, 2 * tx, tx < TW, ci, V + tx * Ci + ci, TBp * Ci);
-      }
+  for (i32 t0 = 0; t0 < NT; t0 += WINO_BAND) {
+    const i32 nt = NT - t0 < WINO_BAND ? NT - t0 : WINO_BAND;
+    const i32 vs = W4_STRIDE(nt, Ci), ms = W4_STRIDE(nt, Co);
+    for (i32 j = 0; j < nt; j++) {
+      const i32 t = t0 + j, ty = t / TW, tx = t - ty * TW;
+      for (i32 ci = 0; ci < Ci; ci += 4)
+        wino_input_tile(x, H, W, Ci, 2 * ty, 2 * tx, 1, ci, V + j * Ci + ci, vs);
     }
-    /* 16 products M[xi] = V[xi] (TBp x Ci) times u[xi] (Ci x Co), 4 tiles by 8 channels a time. */
-    for (i32 xi = 0; xi < 16; xi++) {
-      const f32 *vx = V + xi * TBp * Ci;
-      const f32 *ux = u + xi * Ci * Co;
-      f32 *mx = M + xi * TBp * Co;
-      for (i32 t0 = 0; t0 < TBp; t0 += 4) {
-        const f32 *v0 = vx + t0 * Ci, *v1 = v0 + Ci, *v2 = v1 + Ci, *v3 = v2 + Ci;
-        for (i32 cb = 0; cb < Co; cb += 8) {
-          TILE_DECLARE;
-          TILE_SET(zero, zero);
-          const f32 *up = ux + cb;
-          for (i32 ci = 0; ci < Ci; ci++) {
-            const v128_t w0 = LOAD(up), w1 = LOAD(up + 4);
-            const v128_t x0 = SPLAT(v0 + ci), x1 = SPLAT(v1 + ci);
-            const v128_t x2 = SPLAT(v2 + ci), x3 = SPLAT(v3 + ci);
-            TILE_MAC(x0, x1, x2, x3, w0, w1);
-            up += Co;
-          }
-          f32 *o = mx + t0 * Co + cb;
-          TILE_STORE(o, Co);
-        }
-      }
-    }
+    wino_products(V, vs, u, M, ms, 16, nt, Ci, Co);
     /* Output transform: Y = A^T m A, plus the bias. */
-    for (i32 tx = 0; tx < TW; tx++) {
+    for (i32 j = 0; j < nt; j++) {
+      const i32 t = t0 + j, ty = t / TW, tx = t - ty * TW;
       for (i32 co = 0; co < Co; co += 4) {
         v128_t m[4][4];
         for (i32 r = 0; r < 4; r++)
-          for (i32 c = 0; c < 4; c++) m[r][c] = LOAD(M + ((r * 4 + c) * TBp + tx) * Co + co);
+          for (i32 c = 0; c < 4; c++) m[r][c] = LOAD(M + (r * 4 + c) * ms + j * Co + co);
         v128_t s[2][4];
         for (i32 c = 0; c < 4; c++) {
           s[0][c] = ADD(ADD(m[0][c], m[1][c]), m[2][c]);
@@ -304,7 +344,10 @@ void conv3_wino(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const 
  * tiles first (16 products of Ci x tiles by tiles x Co), and transformed once per step by
  * wino_dw_out. conv3_wino_dw adds one image's sums into S [16][Ci][Co]; dy holds `rows` x `cols`
  * outputs with row stride rs (floats) and pixel stride Co; Ci % 4 == 0, Co % 8 == 0. V and M are
- * scratch of 16 * ceil(cols / 2) * Ci and 16 * ceil(cols / 2) * Co floats.
+ * scratch of 16 * ceil(cols / 2) * Ci and 16 * ceil(cols / 2) * Co floats. Layers of few pixels
+ * use this rather than conv3_wino4_dw, whose sums (36 x Ci x Co, read and written per band of
+ * tiles) cost more than its products save there: 180 instead of 450 us for 4x4 outputs of 64
+ * to 128 channels.
  */
 EXPORT("conv3_wino_dw")
 void conv3_wino_dw(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *dy, i32 rows, i32 cols,
@@ -675,68 +718,32 @@ static inline void wino4_input_tile(const f32 *x, i32 H, i32 W, i32 Ci, i32 row0
     y3 = ADD(ADD(q_, wasm_f32x4_sub(MUL(m3, eighth), MUL(m4, eight))), m5); \
   } while (0)
 
-/*
- * Floats between the 36 positions' rows in V and M: nt tiles of C channels plus one cache line,
- * so that the 36 rows a transform reads or writes do not share L1 sets (a multiple of 4 KB
- * between them made the layer 25 % slower).
- */
-#define W4_STRIDE(nt, C) ((nt) * (C) + 16)
+/* The 1-D transform A e of four values into six (the output transform's transpose). */
+#define W4_AT(e0, e1, e2, e3, m0, m1, m2, m3, m4, m5) \
+  do { \
+    const v128_t p_ = ADD(e0, e2), q_ = ADD(e1, e3); \
+    m0 = e0; \
+    m1 = ADD(p_, q_); \
+    m2 = wasm_f32x4_sub(p_, q_); \
+    m3 = ADD(ADD(e0, MUL(e1, half)), ADD(MUL(e2, quarter), MUL(e3, eighth))); \
+    m4 = ADD(wasm_f32x4_sub(e0, MUL(e1, two)), wasm_f32x4_sub(MUL(e2, four), MUL(e3, eight))); \
+    m5 = e3; \
+  } while (0)
 
 /*
  * Input transforms and products of Winograd F(4x4, 3x3) for nt tiles of the TW-wide grid, from
  * tile number t0 on (row-major: tile t has its corner at (4 (t / TW), 4 (t % TW)) in x):
- * V[xi][j][ci] = (B^T d B)[xi] for tile t0 + j, then M[xi][j][co] = sum over ci of V[xi][j][ci]
- * u[xi][ci][co], 36 products of nt x Ci by Ci x Co, 4 tiles by 8 filters a register tile (the
- * last nt % 4 tiles one at a time). Tiles are taken across rows of tiles so that small layers
- * (a few tiles per row) still fill the register tiles.
+ * V[xi][j][ci] = (B^T d B)[xi] for tile t0 + j, then the 36 products into M. Tiles are taken
+ * across rows of tiles so that small layers (a few tiles per row) still fill the register tiles.
  */
 static inline void wino4_products(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co,
                                   i32 TW, i32 t0, i32 nt, f32 *V, f32 *M) {
-  const v128_t zero = wasm_f32x4_splat(0.0f);
   for (i32 j = 0; j < nt; j++) {
     const i32 t = t0 + j, ty = t / TW, tx = t - ty * TW;
     for (i32 ci = 0; ci < Ci; ci += 4)
       wino4_input_tile(x, H, W, Ci, 4 * ty, 4 * tx, ci, V + j * Ci + ci, W4_STRIDE(nt, Ci));
   }
-  for (i32 xi = 0; xi < 36; xi++) {
-    const f32 *vx = V + xi * W4_STRIDE(nt, Ci);
-    const f32 *ux = u + xi * Ci * Co;
-    f32 *mx = M + xi * W4_STRIDE(nt, Co);
-    i32 j = 0;
-    for (; j + 4 <= nt; j += 4) {
-      const f32 *v0 = vx + j * Ci, *v1 = v0 + Ci, *v2 = v1 + Ci, *v3 = v2 + Ci;
-      for (i32 cb = 0; cb < Co; cb += 8) {
-        TILE_DECLARE;
-        TILE_SET(zero, zero);
-        const f32 *up = ux + cb * Ci;
-        for (i32 ci = 0; ci < Ci; ci++) {
-          const v128_t w0 = LOAD(up), w1 = LOAD(up + 4);
-          const v128_t x0 = SPLAT(v0 + ci), x1 = SPLAT(v1 + ci);
-          const v128_t x2 = SPLAT(v2 + ci), x3 = SPLAT(v3 + ci);
-          TILE_MAC(x0, x1, x2, x3, w0, w1);
-          up += 8;
-        }
-        f32 *o = mx + j * Co + cb;
-        TILE_STORE(o, Co);
-      }
-    }
-    for (; j < nt; j++) {
-      const f32 *v0 = vx + j * Ci;
-      for (i32 cb = 0; cb < Co; cb += 8) {
-        v128_t a0 = zero, a1 = zero;
-        const f32 *up = ux + cb * Ci;
-        for (i32 ci = 0; ci < Ci; ci++) {
-          const v128_t xv = SPLAT(v0 + ci);
-          MAC(a0, xv, LOAD(up));
-          MAC(a1, xv, LOAD(up + 4));
-          up += 8;
-        }
-        f32 *o = mx + j * Co + cb;
-        STORE(o, a0);
-        STORE(o + 4, a1);
-      }
-    }
-  }
+  wino_products(V, W4_STRIDE(nt, Ci), u, M, W4_STRIDE(nt, Co), 36, nt, Ci, Co);
 }
 
 /*
@@ -766,17 +773,13 @@ static inline void wino4_products(const f32 *x, i32 H, i32 W, i32 Ci, const f32 
     } \
   } while (0)
 
-/*
- * Tiles per call of wino4_products: scratch V holds 36 * W4_STRIDE(WINO4_BAND, Ci) floats, M
- * 36 * W4_STRIDE(WINO4_BAND, Co) + 96.
- */
-#define WINO4_BAND 16
 
 /*
  * out = pool_P(act(bias + conv3x3(x, w))) by Winograd F(4x4, 3x3), for x [H, W, Ci] (Ci % 4 ==
  * 0), the filter transformed by wino4_filter into u, Co % 8 == 0, P = 1, 2 or 4 (a 4x4 output
  * tile holds whole pooling windows), relu or linear: the pooled output [PH, PW, Co] with
- * PH = (H - 2) / P, PW = (W - 2) / P. V and M are scratch (see WINO4_BAND). Per band of tiles:
+ * PH = (H - 2) / P, PW = (W - 2) / P. V and M are scratch of 36 * W4_STRIDE(WINO_BAND, Ci)
+ * and 36 * W4_STRIDE(WINO_BAND, Co) + 96 floats. Per band of tiles:
  * the input transforms, the 36 products, then per tile the output transform with the bias, the
  * pooling and the activation (the bias is added before the maximum, as in pool_fwd).
  */
@@ -790,9 +793,9 @@ void conv3_wino4_pool(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, 
   const v128_t four = wasm_f32x4_splat(4.0f), eight = wasm_f32x4_splat(8.0f);
   const v128_t half = wasm_f32x4_splat(0.5f), quarter = wasm_f32x4_splat(0.25f);
   const v128_t eighth = wasm_f32x4_splat(0.125f);
-  f32 *T = M + 36 * W4_STRIDE(WINO4_BAND, Co);
-  for (i32 t0 = 0; t0 < NT; t0 += WINO4_BAND) {
-    const i32 nt = NT - t0 < WINO4_BAND ? NT - t0 : WINO4_BAND;
+  f32 *T = M + 36 * W4_STRIDE(WINO_BAND, Co);
+  for (i32 t0 = 0; t0 < NT; t0 += WINO_BAND) {
+    const i32 nt = NT - t0 < WINO_BAND ? NT - t0 : WINO_BAND;
     wino4_products(x, H, W, Ci, u, Co, TW, t0, nt, V, M);
     for (i32 j = 0; j < nt; j++) {
       const i32 ty = (t0 + j) / TW, tx = t0 + j - ty * TW;
@@ -845,9 +848,9 @@ void conv3_wino4(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const
   const v128_t four = wasm_f32x4_splat(4.0f), eight = wasm_f32x4_splat(8.0f);
   const v128_t half = wasm_f32x4_splat(0.5f), quarter = wasm_f32x4_splat(0.25f);
   const v128_t eighth = wasm_f32x4_splat(0.125f);
-  f32 *T = M + 36 * W4_STRIDE(WINO4_BAND, Co);
-  for (i32 t0 = 0; t0 < NT; t0 += WINO4_BAND) {
-    const i32 nt = NT - t0 < WINO4_BAND ? NT - t0 : WINO4_BAND;
+  f32 *T = M + 36 * W4_STRIDE(WINO_BAND, Co);
+  for (i32 t0 = 0; t0 < NT; t0 += WINO_BAND) {
+    const i32 nt = NT - t0 < WINO_BAND ? NT - t0 : WINO_BAND;
     wino4_products(x, H, W, Ci, u, Co, TW, t0, nt, V, M);
     for (i32 j = 0; j < nt; j++) {
       const i32 ty = (t0 + j) / TW, tx = t0 + j - ty * TW;
@@ -858,6 +861,119 @@ void conv3_wino4(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *u, i32 Co, const
         for (i32 i = 0; i < 4 && 4 * ty + i < oh1; i++)
           for (i32 c = 0; c < 4 && 4 * tx + c < OW; c++)
             STORE(out + ((4 * ty + i) * OW + 4 * tx + c) * Co + co, y[i][c]);
+      }
+    }
+  }
+}
+
+/*
+ * Filter gradient of a 3x3 convolution by Winograd F(3x3, 4x4), the transposed form of
+ * F(4x4, 3x3) (the same points): for every 4x4 tile E of the output gradient dy and the 6x6
+ * input tile D under it, the tile's contribution to dW is G^T [(A E A^T) . (B^T D B)] G. The
+ * bracket is summed over all tiles (36 products of Ci x tiles by tiles x Co per band of
+ * WINO_BAND tiles) into S [36][Ci][Co], which wino4_dw_out transforms once per step: 36
+ * multiplications per 16 gradient pixels instead of F(3x3, 2x2)'s 16 per 4. dy holds `rows` x
+ * `cols` values with row stride rs (floats) and pixel stride Co; Ci % 4 == 0, Co % 8 == 0; V
+ * and M as for conv3_wino4.
+ */
+EXPORT("conv3_wino4_dw")
+void conv3_wino4_dw(const f32 *x, i32 H, i32 W, i32 Ci, const f32 *dy, i32 rows, i32 cols,
+                    i32 rs, i32 Co, f32 *S, f32 *V, f32 *M) {
+  const i32 TW = (cols + 3) / 4, TH = (rows + 3) / 4, NT = TH * TW;
+  const v128_t zero = wasm_f32x4_splat(0.0f), two = wasm_f32x4_splat(2.0f);
+  const v128_t four = wasm_f32x4_splat(4.0f), eight = wasm_f32x4_splat(8.0f);
+  const v128_t half = wasm_f32x4_splat(0.5f), quarter = wasm_f32x4_splat(0.25f);
+  const v128_t eighth = wasm_f32x4_splat(0.125f);
+  for (i32 t0 = 0; t0 < NT; t0 += WINO_BAND) {
+    const i32 nt = NT - t0 < WINO_BAND ? NT - t0 : WINO_BAND;
+    const i32 vs = W4_STRIDE(nt, Ci), ms = W4_STRIDE(nt, Co);
+    for (i32 j = 0; j < nt; j++) {
+      const i32 t = t0 + j, ty = t / TW, tx = t - ty * TW;
+      for (i32 ci = 0; ci < Ci; ci += 4)
+        wino4_input_tile(x, H, W, Ci, 4 * ty, 4 * tx, ci, V + j * Ci + ci, vs);
+      /* Gradient tiles: M[xi][j][co] = (A E A^T)[xi], A the transpose of the output transform. */
+      for (i32 co = 0; co < Co; co += 4) {
+        v128_t e[4][4];
+        for (i32 a = 0; a < 4; a++)
+          for (i32 b = 0; b < 4; b++) {
+            const i32 oh = 4 * ty + a, ow = 4 * tx + b;
+            e[a][b] = (oh < rows && ow < cols) ? LOAD(dy + oh * rs + ow * Co + co) : zero;
+          }
+        v128_t g[6][4];
+        for (i32 b = 0; b < 4; b++)
+          W4_AT(e[0][b], e[1][b], e[2][b], e[3][b], g[0][b], g[1][b], g[2][b], g[3][b], g[4][b],
+                g[5][b]);
+        for (i32 r = 0; r < 6; r++) {
+          f32 *o = M + (r * 6) * ms + j * Co + co;
+          v128_t m0, m1, m2, m3, m4, m5;
+          W4_AT(g[r][0], g[r][1], g[r][2], g[r][3], m0, m1, m2, m3, m4, m5);
+          STORE(o, m0);
+          STORE(o + ms, m1);
+          STORE(o + 2 * ms, m2);
+          STORE(o + 3 * ms, m3);
+          STORE(o + 4 * ms, m4);
+          STORE(o + 5 * ms, m5);
+        }
+      }
+    }
+    /* S[xi] += V[xi]^T (Ci x nt) times M[xi] (nt x Co), 4 channels by 8 filters a time. */
+    for (i32 xi = 0; xi < 36; xi++) {
+      const f32 *vx = V + xi * vs;
+      const f32 *mx = M + xi * ms;
+      f32 *sx = S + xi * Ci * Co;
+      for (i32 ci = 0; ci < Ci; ci += 4) {
+        for (i32 cb = 0; cb < Co; cb += 8) {
+          f32 *o = sx + ci * Co + cb;
+          TILE_DECLARE;
+          TILE_LOAD(o, Co);
+          const f32 *vp = vx + ci;
+          const f32 *mp = mx + cb;
+          for (i32 t = 0; t < nt; t++) {
+            const v128_t g0 = LOAD(mp), g1 = LOAD(mp + 4);
+            const v128_t x0 = SPLAT(vp), x1 = SPLAT(vp + 1);
+            const v128_t x2 = SPLAT(vp + 2), x3 = SPLAT(vp + 3);
+            TILE_MAC(x0, x1, x2, x3, g0, g1);
+            vp += Ci;
+            mp += Co;
+          }
+          TILE_STORE(o, Co);
+        }
+      }
+    }
+  }
+}
+
+/* The 1-D transform G^T s of six values into three (the filter transform's transpose). */
+#define W4_GT(s0, s1, s2, s3, s4, s5, r0, r1, r2) \
+  do { \
+    const v128_t p_ = MUL(ADD(s1, s2), third), q_ = MUL(wasm_f32x4_sub(s1, s2), third); \
+    r0 = ADD(ADD(s0, q_), MUL(wasm_f32x4_sub(s4, MUL(s3, sixteen)), w15)); \
+    r1 = wasm_f32x4_sub(p_, MUL(ADD(MUL(s3, four), s4), w215)); \
+    r2 = ADD(ADD(q_, s5), MUL(MUL(wasm_f32x4_sub(s4, s3), four), w15)); \
+  } while (0)
+
+/* dw[kh, kw, ci, co] += (G^T S G)[kh][kw] for S [36][Ci][Co] from conv3_wino4_dw; Co % 4 == 0. */
+EXPORT("wino4_dw_out")
+void wino4_dw_out(const f32 *S, i32 Ci, i32 Co, f32 *dw) {
+  const v128_t third = wasm_f32x4_splat(1.0f / 3.0f), w15 = wasm_f32x4_splat(1.0f / 15.0f);
+  const v128_t four = wasm_f32x4_splat(4.0f), sixteen = wasm_f32x4_splat(16.0f);
+  const v128_t w215 = wasm_f32x4_splat(2.0f / 15.0f);
+  const i32 step = Ci * Co;
+  for (i32 ci = 0; ci < Ci; ci++) {
+    for (i32 co = 0; co < Co; co += 4) {
+      const f32 *sp = S + ci * Co + co;
+      v128_t t[3][6];
+      for (i32 j = 0; j < 6; j++)
+        W4_GT(LOAD(sp + j * step), LOAD(sp + (6 + j) * step), LOAD(sp + (12 + j) * step),
+              LOAD(sp + (18 + j) * step), LOAD(sp + (24 + j) * step), LOAD(sp + (30 + j) * step),
+              t[0][j], t[1][j], t[2][j]);
+      for (i32 i = 0; i < 3; i++) {
+        v128_t r[3];
+        W4_GT(t[i][0], t[i][1], t[i][2], t[i][3], t[i][4], t[i][5], r[0], r[1], r[2]);
+        for (i32 l = 0; l < 3; l++) {
+          f32 *o = dw + ((i * 3 + l) * Ci + ci) * Co + co;
+          STORE(o, ADD(LOAD(o), r[l]));
+        }
       }
     }
   }
@@ -1118,6 +1234,76 @@ void dense_fwd(const f32 *X, i32 ldx, i32 m, i32 K, const f32 *Wt, i32 U, const 
   }
 }
 
+
+/*
+ * Packs a dense kernel Wt [K, U] (U % 8 == 0) into panels of 8 units, Wp[u / 8][k][u % 8], for
+ * dense_fwd_packed. Rows [k0, k1) only, so that threads can share the work.
+ */
+EXPORT("dense_pack")
+void dense_pack(const f32 *Wt, i32 K, i32 U, f32 *Wp, i32 k0, i32 k1) {
+  for (i32 u = 0; u < U; u += 8) {
+    f32 *panel = Wp + u * K;
+    for (i32 k = k0; k < k1; k++) {
+      STORE(panel + k * 8, LOAD(Wt + k * U + u));
+      STORE(panel + k * 8 + 4, LOAD(Wt + k * U + u + 4));
+    }
+  }
+}
+
+#define DENSE_PANEL_BLOCK 1024
+
+/*
+ * dense_fwd for a kernel packed by dense_pack (inference): out[i, u] = act(b[u] + sum over k of
+ * X[i * ldx + k] * Wp[u / 8][k][u % 8]). Per block of DENSE_PANEL_BLOCK rows and panel of 8
+ * units, the panel's rows are read contiguously (32 KB) and stay in L1 while every group of 4
+ * inputs passes over them: 8 to 15 % faster than the row-major kernel at 16 to 32 inputs.
+ */
+EXPORT("dense_fwd_packed")
+void dense_fwd_packed(const f32 *X, i32 ldx, i32 m, i32 K, const f32 *Wp, i32 U, const f32 *b,
+                      f32 *out, i32 relu) {
+  for (i32 i = 0; i < m; i++)
+    for (i32 u = 0; u < U; u += 4) STORE(out + i * U + u, LOAD(b + u));
+  for (i32 k0 = 0; k0 < K; k0 += DENSE_PANEL_BLOCK) {
+    const i32 k1 = k0 + DENSE_PANEL_BLOCK < K ? k0 + DENSE_PANEL_BLOCK : K;
+    for (i32 u = 0; u < U; u += 8) {
+      const f32 *panel = Wp + u * K + k0 * 8;
+      i32 i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const f32 *x0 = X + i * ldx, *x1 = x0 + ldx, *x2 = x1 + ldx, *x3 = x2 + ldx;
+        f32 *o = out + i * U + u;
+        TILE_DECLARE;
+        TILE_LOAD(o, U);
+        const f32 *wp = panel;
+        for (i32 k = k0; k < k1; k++) {
+          const v128_t w0 = LOAD(wp), w1 = LOAD(wp + 4);
+          const v128_t v0 = SPLAT(x0 + k), v1 = SPLAT(x1 + k);
+          const v128_t v2 = SPLAT(x2 + k), v3 = SPLAT(x3 + k);
+          TILE_MAC(v0, v1, v2, v3, w0, w1);
+          wp += 8;
+        }
+        TILE_STORE(o, U);
+      }
+      for (; i < m; i++) {
+        const f32 *x0 = X + i * ldx;
+        f32 *o = out + i * U + u;
+        v128_t a0 = LOAD(o), a1 = LOAD(o + 4);
+        const f32 *wp = panel;
+        for (i32 k = k0; k < k1; k++) {
+          const v128_t v = SPLAT(x0 + k);
+          MAC(a0, v, LOAD(wp));
+          MAC(a1, v, LOAD(wp + 4));
+          wp += 8;
+        }
+        STORE(o, a0);
+        STORE(o + 4, a1);
+      }
+    }
+  }
+  if (relu) {
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    for (i32 j = 0; j < m * U; j += 4) STORE(out + j, wasm_f32x4_pmax(LOAD(out + j), zero));
+  }
+}
 
 /*
  * Input gradient of a dense layer: dX[i * ldx + k] = sum over u of dY[i * U + u] * Wt[k * U + u],
