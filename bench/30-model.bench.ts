@@ -103,9 +103,11 @@ async function predictRate(config: Partial<ModelConfig>, images: number): Promis
   return best;
 }
 
+/** Rounds of the prediction comparison with onnxruntime-node (see below). */
+const PREDICT_ROUNDS = 3;
+
 export default async function bench(): Promise<void> {
   const torch = await runPeer('torch_cnn.py', []);
-  const onnx = await runPeer('onnx_cnn.py', []);
   const sgemm = await runPeer(resolve(repoRoot, 'scripts', 'sgemm-rate.py'), []);
   const num = (peer: Record<string, unknown> | undefined, k: string): number | undefined =>
     typeof peer?.[k] === 'number' ? peer[k] : undefined;
@@ -128,7 +130,20 @@ export default async function bench(): Promise<void> {
       better: 'higher',
     },
   ];
-  const predicted = await predictRate(thesis, 256);
+  // Prediction against onnxruntime-node: this machine is shared, and a figure taken while
+  // another job holds a core can halve. Both run PREDICT_ROUNDS times, alternately, and each
+  // keeps its best round (ours: best of three passes; the peer: median of its five).
+  let predicted = 0;
+  let onnx: Record<string, unknown> | undefined;
+  for (let r = 0; r < PREDICT_ROUNDS; r++) {
+    const o = await runPeer('onnx_cnn.py', []);
+    if (
+      o !== undefined &&
+      (num(o, 'predict_img_per_s') ?? 0) > (num(onnx, 'predict_img_per_s') ?? 0)
+    )
+      onnx = o;
+    predicted = Math.max(predicted, await predictRate(thesis, 256));
+  }
   thesisRows.push(
     {
       name: 'predict (PyTorch)',
@@ -138,7 +153,7 @@ export default async function bench(): Promise<void> {
       better: 'higher',
     },
     {
-      name: 'predict (onnxruntime-node)',
+      name: `predict (onnxruntime-node), best of ${PREDICT_ROUNDS}`,
       ours: predicted,
       peer: num(onnx, 'predict_img_per_s'),
       unit: 'img/s',

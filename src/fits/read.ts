@@ -227,9 +227,13 @@ function gunzip(bytes: Uint8Array, name: string): Uint8Array {
  * @internal HDU structure of a file's bytes, or of a file not in memory whose headers
  * `file.bytes` serves: validated by our own header walk (which bounds every read by the file's size,
  * names the problem, and parses the cards exactly, with CONTINUE and `''` escapes that fitsjs
- * lacks), then walked by fitsjs, whose kinds, BITPIX, axes and data sizes are used when they
- * agree. When fitsjs rejects a header our walk accepts (compression types or random groups it
- * does not know) or places a data unit elsewhere, our walk's answer is used.
+ * lacks), then, for files with table HDUs, walked by fitsjs, whose kinds, BITPIX, axes and data
+ * sizes are used when they agree. When fitsjs rejects a header our walk accepts (compression
+ * types or random groups it does not know) or places a data unit elsewhere, our walk's answer is
+ * used. Files of images only (every ALMA image product) skip fitsjs: there its answer, when
+ * used, always equals ours (a test walks the real files both ways), and its parse was most of
+ * a read's first milliseconds (before the JIT compiles it: the first 15 reads of B335 took 10 to
+ * 14 ms with it, 5 to 9 without).
  */
 export function readStructure(file: Uint8Array | FitsjsSource, name: string): FitsHdu[] {
   const ours =
@@ -238,7 +242,8 @@ export function readStructure(file: Uint8Array | FitsjsSource, name: string): Fi
       : walkHdusFrom((offset, length) => file.bytes(offset, offset + length), file.length, name);
   let theirs: FitsjsHdu[] | undefined;
   try {
-    theirs = fitsjsWalk(file, ours, name);
+    const imagesOnly = ours.every((o) => o.kind === 'image' || o.kind === 'empty');
+    theirs = imagesOnly ? undefined : fitsjsWalk(file, ours, name);
   } catch {
     theirs = undefined;
   }
