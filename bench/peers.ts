@@ -12,12 +12,22 @@ import { dirname, resolve } from 'node:path';
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
 export const repoRoot = resolve(here, '..');
-/** Where the shared peer scripts live when this checkout sits beside `shared/`. */
-export const sharedBench = resolve(repoRoot, '..', 'shared', 'bench');
+/**
+ * Where the shared peer scripts live: `shared/bench` beside this checkout, or beside the folder
+ * that holds it (a git worktree one level deeper).
+ */
+export const sharedBench =
+  [
+    resolve(repoRoot, '..', 'shared', 'bench'),
+    resolve(repoRoot, '..', '..', 'shared', 'bench'),
+  ].find((p) => existsSync(p)) ?? resolve(repoRoot, '..', 'shared', 'bench');
 /** The bundled test fixtures (benchmarks read the same real FITS files as the tests). */
 export const fixtures = resolve(repoRoot, 'test', 'fixtures');
 
-/** Run `script` (a file name in shared/bench) with `args`; parse its last JSON line. */
+/**
+ * Run `script` (a file name in shared/bench, or an absolute path such as a script of this
+ * repository) with `args`; parse its last JSON line.
+ */
 export async function runPeer(
   script: string,
   args: string[],

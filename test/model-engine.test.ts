@@ -53,6 +53,30 @@ describe('training engine: gradients equal the cpu backend', () => {
     ['Winograd convolutions, binaryCrossentropy', WINO, 'binaryCrossentropy'],
     ['Winograd convolutions, meanSquaredError', { ...WINO, classes: 4 }, 'meanSquaredError'],
     ['channel-softmax convolutions (the original first layer)', SOFTMAX, 'binaryCrossentropy'],
+    [
+      'Winograd filter gradients over 4x4 tiles (layers of at least 16 such tiles)',
+      {
+        ...WINO,
+        inputShape: [20, 19, 4],
+        convBlocks: [
+          { filters: 6, kernelSize: 3, poolSize: 1, activation: 'relu' },
+          { filters: 10, kernelSize: 3, poolSize: 2, activation: 'linear' },
+        ],
+      },
+      'binaryCrossentropy',
+    ],
+    [
+      'one-channel input with pool 2 (the default first layer, pooled in one pass)',
+      {
+        ...SOFTMAX,
+        inputShape: [15, 14, 1],
+        convBlocks: [
+          { filters: 6, kernelSize: 3, poolSize: 2, activation: 'relu' },
+          { filters: 9, kernelSize: 3, poolSize: 1, activation: 'relu' },
+        ],
+      },
+      'binaryCrossentropy',
+    ],
   ];
   for (const [name, config, loss] of cases) {
     it(name, async () => {
@@ -134,6 +158,67 @@ describe('training engine: forward, threads, dropout', () => {
           ).dataSync() as Float32Array,
       );
       expect(ours.length).toBe(11 * cfg.classes);
+      expect(maxDiff(ours, ref)).toBeLessThan(1e-6);
+      model.dispose();
+    });
+  }
+
+  // Inference runs its own kernels: one-channel convolutions with the pooling fused (pool 2 in
+  // registers, other sizes through a band of rows) and Winograd F(4x4, 3x3) with pools 1, 2, 4.
+  const INFERENCE: [string, Partial<ModelConfig>][] = [
+    [
+      'one-channel pool 2, F(4x4, 3x3) pool 2, odd sizes',
+      {
+        inputShape: [23, 22, 1],
+        convBlocks: [
+          { filters: 6, kernelSize: 3, poolSize: 2, activation: 'relu' },
+          { filters: 12, kernelSize: 3, poolSize: 2, activation: 'relu' },
+        ],
+      },
+    ],
+    [
+      'one-channel pool 3, F(4x4, 3x3) pool 1 linear and pool 4',
+      {
+        inputShape: [30, 29, 1],
+        convBlocks: [
+          { filters: 5, kernelSize: 3, poolSize: 3, activation: 'relu' },
+          { filters: 7, kernelSize: 3, poolSize: 1, activation: 'linear' },
+          { filters: 9, kernelSize: 3, poolSize: 4, activation: 'relu' },
+        ],
+      },
+    ],
+    [
+      'one-channel 5x5 without pooling, then F(4x4, 3x3) over 9 columns',
+      {
+        inputShape: [12, 13, 1],
+        convBlocks: [
+          { filters: 8, kernelSize: 5, poolSize: 1, activation: 'linear' },
+          { filters: 16, kernelSize: 3, poolSize: 2, activation: 'relu' },
+        ],
+      },
+    ],
+  ];
+  for (const [name, config] of INFERENCE) {
+    it(`inference kernels give model.predict's probabilities (${name})`, async () => {
+      const cfg = resolveModelConfig({
+        ...config,
+        convDropout: 0.2,
+        denseUnits: 9,
+        denseDropout: 0.4,
+        classes: 3,
+        seed: 9,
+      });
+      const model = buildModel(cfg);
+      const b = batch(9, cfg.inputShape, cfg.classes, 5);
+      const e = await engineFor(model, { maxBatch: 4 });
+      const ours = await e.forward(b.x, 9);
+      await e.close();
+      const ref = tf.tidy(
+        () =>
+          (
+            model.predict(tf.tensor4d(b.x, [9, ...cfg.inputShape])) as tf.Tensor
+          ).dataSync() as Float32Array,
+      );
       expect(maxDiff(ours, ref)).toBeLessThan(1e-6);
       model.dispose();
     });

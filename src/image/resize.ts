@@ -173,10 +173,86 @@ export function resize(
   }
   const pc = axisPlan(C, oC, order, sigma[1]);
   const pr = axisPlan(R, oR, order, sigma[0]);
-  const tmp = alongColumns(src, base, R, C, pc, oC);
   const out = imageLike(img, oR, oC);
+  // Both orders of the two passes give the same map. Columns first resamples all R input rows
+  // (gathering taps from a mirrored line, about twice the cost of a tap added along a row) into
+  // an R x oC buffer, then the rows; rows first makes each output row's input line (oR x C taps
+  // added along rows) and resamples it at once, with no buffer. Shrinking, rows first does less
+  // and keeps everything in cache: 400 to 250 with anti-aliasing went from 1.9 to 1.0 ms.
+  const gather = 2.3;
+  const rowsFirst = oR * C * pr.width + gather * oR * oC * pc.width;
+  const colsFirst = gather * R * oC * pc.width + oR * oC * pr.width + R * oC;
+  if (rowsFirst <= colsFirst) {
+    rowsThenColumns(src, base, R, C, pr, pc, oR, oC, out.data, lo, hi);
+    return out;
+  }
+  const tmp = alongColumns(src, base, R, C, pc, oC);
   alongRows(tmp, R, oC, pr, oR, out.data, lo, hi);
   return out;
+}
+
+/**
+ * Both passes for one output row at a time: the row's input line, `Σ_t w[k, t] · row(start[k] +
+ * t)` over the mirrored rows, extended by mirroring; then its `oC` outputs gathered from it,
+ * clipped to `[lo, hi]`.
+ */
+function rowsThenColumns(
+  src: ArrayLike<number>,
+  base: number,
+  R: number,
+  C: number,
+  pr: AxisPlan,
+  pc: AxisPlan,
+  oR: number,
+  oC: number,
+  out: Float32Array | Float64Array,
+  lo: number,
+  hi: number,
+): void {
+  const { start: rs, weights: rw, width: n } = pr;
+  const { start, weights, width, margin } = pc;
+  const line = new Float64Array(C + 2 * margin);
+  const from = new Int32Array(line.length);
+  for (let i = 0; i < line.length; i++) from[i] = margin + mirrorIndex(i - margin, C);
+  const begin = new Int32Array(oC);
+  for (let k = 0; k < oC; k++) begin[k] = start[k] + margin;
+  for (let k = 0; k < oR; k++) {
+    let a = base + mirrorIndex(rs[k], R) * C;
+    let w = rw[k * n];
+    for (let c = 0; c < C; c++) line[margin + c] = src[a + c] * w;
+    for (let t = 1; t < n; t++) {
+      a = base + mirrorIndex(rs[k] + t, R) * C;
+      w = rw[k * n + t];
+      for (let c = 0; c < C; c++) line[margin + c] += src[a + c] * w;
+    }
+    for (let i = 0; i < margin; i++) line[i] = line[from[i]];
+    for (let i = margin + C; i < line.length; i++) line[i] = line[from[i]];
+    const d = k * oC;
+    if (width === 2) {
+      for (let c = 0, q = 0; c < oC; c++, q += 2) {
+        const b = begin[c];
+        const v = line[b] * weights[q] + line[b + 1] * weights[q + 1];
+        out[d + c] = v < lo ? lo : v > hi ? hi : v;
+      }
+    } else if (width === 4) {
+      for (let c = 0, q = 0; c < oC; c++, q += 4) {
+        const b = begin[c];
+        const v =
+          line[b] * weights[q] +
+          line[b + 1] * weights[q + 1] +
+          line[b + 2] * weights[q + 2] +
+          line[b + 3] * weights[q + 3];
+        out[d + c] = v < lo ? lo : v > hi ? hi : v;
+      }
+    } else {
+      for (let c = 0, q = 0; c < oC; c++) {
+        const b = begin[c];
+        let v = 0;
+        for (let t = 0; t < width; t++, q++) v += line[b + t] * weights[q];
+        out[d + c] = v < lo ? lo : v > hi ? hi : v;
+      }
+    }
+  }
 }
 
 /** Resample every row: `tmp[r, k] = Σ_t w[k, t] · row[start[k] + t]` over the mirrored row. */

@@ -48,6 +48,21 @@ export interface EngineKernels {
     M: number,
   ): void;
   wino_dw_out(S: number, Ci: number, Co: number, dw: number): void;
+  conv3_wino4_dw(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    dy: number,
+    rows: number,
+    cols: number,
+    rs: number,
+    Co: number,
+    S: number,
+    V: number,
+    M: number,
+  ): void;
+  wino4_dw_out(S: number, Ci: number, Co: number, dw: number): void;
   softmax_ch(x: number, pixels: number, C: number, creal: number): void;
   softmax_bwd(
     g: number,
@@ -59,6 +74,19 @@ export interface EngineKernels {
     C: number,
     db: number,
   ): void;
+  conv3_wino4(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    u: number,
+    Co: number,
+    bias: number,
+    out: number,
+    oh1: number,
+    V: number,
+    M: number,
+  ): void;
   conv3_wino(
     x: number,
     H: number,
@@ -69,6 +97,35 @@ export interface EngineKernels {
     bias: number,
     out: number,
     oh1: number,
+    V: number,
+    M: number,
+  ): void;
+  conv1_pool(
+    x: number,
+    H: number,
+    W: number,
+    w: number,
+    K: number,
+    Co: number,
+    bias: number,
+    P: number,
+    relu: number,
+    out: number,
+    band: number,
+    idx: number,
+  ): void;
+  wino4_filter(w: number, Ci: number, Co: number, u: number): void;
+  conv3_wino4_pool(
+    x: number,
+    H: number,
+    W: number,
+    Ci: number,
+    u: number,
+    Co: number,
+    bias: number,
+    P: number,
+    relu: number,
+    out: number,
     V: number,
     M: number,
   ): void;
@@ -214,6 +271,8 @@ export function optimizerSlots(name: OptimizerName): number {
 
 /** Rows of a dense kernel whose gradient one update work item forms at a time. */
 const DENSE_CHUNK_ROWS = 64;
+/** Tiles per band of the Winograd kernels (`WINO_BAND` in engine.c). */
+const WINO_BAND = 16;
 /** Output rows per band of the filter-gradient kernel (keeps the band's rows in cache). */
 const DW_BAND = 8;
 
@@ -277,11 +336,22 @@ export interface EngineLayout {
   sDx: number;
   sGrad: number;
   sDiscard: number;
-  /** Winograd-transformed filters per conv block (forward, and input gradient), 0 if unused. */
+  /**
+   * Winograd-transformed filters per conv block, 0 if unused: F(2x2, 3x3) for a training step's
+   * forward pass (16 x ci x cop: its rounding stays close enough to TensorFlow.js's that the
+   * pooling picks the same maxima), F(4x4, 3x3) for the input gradient (36 x cop x ci).
+   */
   sU: number[];
   sUt: number[];
+  /** F(4x4, 3x3)-transformed filters per conv block for inference (36 x ci x cop), 0 if unused. */
+  sU4: number[];
   /** Winograd sums of the filter gradient per conv block (16 x ci x cop floats), 0 if unused. */
   sS: number[];
+  /**
+   * Inference scratch for the outputs of conv blocks that nothing reads after the pass (those
+   * before the last block and before the first dropout): block l writes `sAct[l % 2]`.
+   */
+  sAct: [number, number];
   /** Winograd scratch (transformed input tiles and products of one row of tiles). */
   sV: number;
   sM: number;
@@ -297,6 +367,34 @@ export interface EngineLayout {
  */
 export function winograd(k: number, ci: number): boolean {
   return k === 3 && ci % 4 === 0;
+}
+
+/**
+ * Whether inference runs conv block `c` as Winograd F(4x4, 3x3) with the bias, activation and
+ * pooling in the same pass (`conv3_wino4_pool`): a Winograd convolution with ReLU or no
+ * activation whose pooling windows fit in a 4x4 output tile.
+ */
+export function winograd4(c: ConvStage): boolean {
+  return winograd(c.k, c.ci) && !c.softmax && (c.p === 1 || c.p === 2 || c.p === 4);
+}
+
+/**
+ * Whether a Winograd block's filter gradient runs as F(3x3, 4x4) (`conv3_wino4_dw`): when the
+ * pooled region holds at least one band of 4x4 gradient tiles; smaller layers keep F(3x3, 2x2),
+ * whose sums are smaller.
+ */
+export function winograd4dw(c: ConvStage): boolean {
+  return (
+    winograd(c.k, c.ci) && Math.ceil((c.ph * c.p) / 4) * Math.ceil((c.pw * c.p) / 4) >= WINO_BAND
+  );
+}
+
+/**
+ * Whether inference runs conv block `c` with the one-channel kernel (`conv1_pool`: the taps as
+ * the inner loop, bias, activation and pooling in the same pass).
+ */
+export function oneChannel(c: ConvStage): boolean {
+  return c.ci === 1 && !c.softmax && c.ow >= 4;
 }
 
 /** Values of a conv block's (pooled) output per image. */
@@ -398,25 +496,32 @@ export function layoutEngine(
   const sDiscard = sTake(Math.max(...plan.convs.map((c) => c.cop)) * 4);
   const sU = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
   const sUt = plan.convs.map((c, l) =>
-    l > 0 && winograd(c.k, c.cop) ? sTake(16 * c.cop * c.ci * 4) : 0,
+    l > 0 && winograd(c.k, c.cop) ? sTake(36 * c.cop * c.ci * 4) : 0,
   );
-  // Tiles per row for the forward pass and for the input gradient (whose input is padded).
-  const tbp = (w: number): number => Math.ceil(Math.ceil((w - 2) / 2) / 4) * 4;
+  // Winograd scratch for a band of WINO_BAND tiles: transformed inputs (V) and products (M),
+  // rows one cache line apart; the F(4x4, 3x3) kernels keep 96 floats more after M. Forward
+  // passes read ci and write cop channels (F(2x2, 3x3) in training, F(4x4, 3x3) otherwise), the
+  // filter gradient the same, the input gradient cop and ci.
+  const band = (positions: number, ch: number): number => positions * (WINO_BAND * ch + 16);
   const vFloats = Math.max(
     0,
-    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.ci : 0)),
-    ...plan.convs.map((c, l) =>
-      l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.cop : 0,
-    ),
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? band(36, c.ci) : 0)),
+    ...plan.convs.map((c, l) => (l > 0 && winograd(c.k, c.cop) ? band(36, c.cop) : 0)),
+    // F(3x3, 2x2) filter gradients: one row of 2x2 tiles.
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * Math.ceil((c.pw * c.p) / 2) * c.ci : 0)),
   );
   const mFloats = Math.max(
     0,
-    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * tbp(c.w) * c.cop : 0)),
-    ...plan.convs.map((c, l) =>
-      l > 0 && winograd(c.k, c.cop) ? 16 * tbp(c.ow + 2 * (c.k - 1)) * c.ci : 0,
-    ),
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? band(36, c.cop) + 96 : 0)),
+    ...plan.convs.map((c, l) => (l > 0 && winograd(c.k, c.cop) ? band(36, c.ci) + 96 : 0)),
+    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * Math.ceil((c.pw * c.p) / 2) * c.cop : 0)),
   );
-  const sS = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
+  const sS = plan.convs.map((c) =>
+    winograd(c.k, c.ci) ? sTake((winograd4dw(c) ? 36 : 16) * c.ci * c.cop * 4) : 0,
+  );
+  const sU4 = plan.convs.map((c) => (winograd4(c) ? sTake(36 * c.ci * c.cop * 4) : 0));
+  const actFloats = Math.max(0, ...plan.convs.slice(0, -1).map((_, l) => convSize(plan, l)));
+  const sAct: [number, number] = [sTake(actFloats * 4), sTake(actFloats * 4)];
   const sV = sTake(vFloats * 4);
   const sM = sTake(mFloats * 4);
   const scratchBytes = align(s);
@@ -496,7 +601,9 @@ export function layoutEngine(
     sDiscard,
     sU,
     sUt,
+    sU4,
     sS,
+    sAct,
     sV,
     sM,
     items,
@@ -580,8 +687,11 @@ export class EngineCore {
     return this.L.params + f * 4;
   }
 
-  /** Input (byte address) of conv stage `l` for image `i`. */
-  private convInput(l: number, i: number): number {
+  /**
+   * Input (byte address) of conv stage `l` for image `i`: after the previous stage's dropout
+   * when `dropped` (a pass with dropout), else its activations themselves.
+   */
+  private convInput(l: number, i: number, dropped = true): number {
     const L = this.L;
     if (l === 0) {
       const [h, w, c] = this.plan.input;
@@ -589,20 +699,23 @@ export class EngineCore {
     }
     const prev = this.plan.convs[l - 1];
     const size = prev.ph * prev.pw * prev.cop * 4;
-    return (prev.dropout > 0 ? L.convD[l - 1] : L.convA[l - 1]) + i * size;
+    return (dropped && prev.dropout > 0 ? L.convD[l - 1] : L.convA[l - 1]) + i * size;
   }
 
-  /** Input rows (byte address of row 0, and row length in floats) of dense layer `j`. */
-  private denseInput(j: number): [number, number] {
+  /**
+   * Input rows (byte address of row 0, and row length in floats) of dense layer `j`, after the
+   * previous stage's dropout when `dropped`.
+   */
+  private denseInput(j: number, dropped = true): [number, number] {
     const L = this.L;
     const d = this.plan.dense[j];
     if (j === 0) {
       const last = this.plan.convs.length - 1;
       const c = this.plan.convs[last];
-      return [c.dropout > 0 ? L.convD[last] : L.convA[last], d.inputs];
+      return [dropped && c.dropout > 0 ? L.convD[last] : L.convA[last], d.inputs];
     }
     const prev = this.plan.dense[j - 1];
-    return [prev.dropout > 0 ? L.denseD[j - 1] : L.denseH[j - 1], d.inputs];
+    return [dropped && prev.dropout > 0 ? L.denseD[j - 1] : L.denseH[j - 1], d.inputs];
   }
 
   /** Writes the conv_dw row-offset tables (once, by one thread). */
@@ -635,12 +748,39 @@ export class EngineCore {
     this.k.dropout(x, n, seed | 0, threshold, scale, out);
   }
 
-  /** Convolution, activation and pooling of conv stage `l` for image `i`, into `a`. */
-  private convBlock(c: ConvStage, l: number, i: number, scratchOut: number, a: number): void {
+  /**
+   * Convolution, activation and pooling of conv stage `l` for image `i`, into `a`. `keep`: a
+   * training step's forward pass, which keeps the pooling indices for the backward pass; else
+   * the inference kernels run where they apply. `dropped`: the input is the previous stage's
+   * dropout output. `input`: where the input is, when not in the previous stage's slot.
+   */
+  private convBlock(
+    c: ConvStage,
+    l: number,
+    i: number,
+    scratchOut: number,
+    a: number,
+    keep: boolean,
+    dropped: boolean,
+    input?: number,
+  ): void {
     const { k, L } = this;
     const size = c.ph * c.pw * c.cop;
-    const x = this.convInput(l, i);
+    const x = input ?? this.convInput(l, i, dropped);
     const bias = this.param(L.convB[l]);
+    if (!keep && L.sU4[l] !== 0) {
+      const [V, M] = [this.base + L.sV, this.base + L.sM];
+      const u = this.base + L.sU4[l];
+      k.conv3_wino4_pool(x, c.h, c.w, c.ci, u, c.cop, bias, c.p, c.relu ? 1 : 0, a, V, M);
+      return;
+    }
+    if (oneChannel(c) && (!keep || c.p === 2)) {
+      // With pool 2 it gives conv_fwd's and pool_fwd's results, pooling indices included.
+      const w = this.param(L.convW[l]);
+      const idx = keep ? L.convIdx[l] + i * size : 0;
+      k.conv1_pool(x, c.h, c.w, w, c.k, c.cop, bias, c.p, c.relu ? 1 : 0, a, scratchOut, idx);
+      return;
+    }
     const rows = c.ph * c.p;
     // A softmax block keeps its activation's output for the backward pass.
     const out = c.softmax ? L.convS[l] + i * rows * c.ow * c.cop * 4 : scratchOut;
@@ -684,27 +824,44 @@ export class EngineCore {
    * in memory up to the first stage with dropout ({@link firstDropoutStage}): that stage only
    * redraws its mask from the kept activations, and the stages after it run again. With no
    * dropout anywhere, nothing runs and the previous outputs stay.
+   *
+   * `keep`: a training step's pass, which keeps what the backward pass needs (pooling indices)
+   * and computes exactly as the gradient kernels expect; other passes (inference, Monte Carlo
+   * dropout) run the inference kernels: Winograd F(4x4, 3x3) and the one-channel kernel, with
+   * the bias, activation and pooling fused.
    */
-  forward(lo: number, hi: number, training: boolean, seed: number, resume = false): void {
+  forward(
+    lo: number,
+    hi: number,
+    training: boolean,
+    seed: number,
+    resume = false,
+    keep = false,
+  ): void {
     if (hi <= lo) return;
     const { k, L, plan } = this;
     const scratchOut = this.base + L.sConvOut;
     // Stages before `from` are kept; stage `from` keeps its activations and redraws its mask.
     const from = resume ? this.firstDropoutStage() : -1;
     plan.convs.forEach((c, l) => {
-      if (L.sU[l] !== 0 && l > from)
-        k.wino_filter(this.param(L.convW[l]), c.ci, c.cop, this.base + L.sU[l]);
+      if (l <= from) return;
+      const w = this.param(L.convW[l]);
+      if (!keep && L.sU4[l] !== 0) k.wino4_filter(w, c.ci, c.cop, this.base + L.sU4[l]);
+      else if (L.sU[l] !== 0) k.wino_filter(w, c.ci, c.cop, this.base + L.sU[l]);
     });
+    // Outside a training step, blocks whose output only the next block reads (before the last
+    // block and the first dropout) write to scratch that stays in cache, not to their slots.
+    const transient = keep ? 0 : Math.min(plan.convs.length - 1, this.firstDropoutStage());
     for (let i = lo; i < hi && from < plan.convs.length; i++) {
       plan.convs.forEach((c, l) => {
         if (l < from) return;
         const size = c.ph * c.pw * c.cop;
-        const a = L.convA[l] + i * size * 4;
-        if (l > from) this.convBlock(c, l, i, scratchOut, a);
-        if (c.dropout > 0) {
+        const a = l < transient ? this.base + L.sAct[l % 2] : L.convA[l] + i * size * 4;
+        const input = l > 0 && l - 1 < transient ? this.base + L.sAct[(l - 1) % 2] : undefined;
+        if (l > from) this.convBlock(c, l, i, scratchOut, a, keep, training, input);
+        if (c.dropout > 0 && training) {
           const d = L.convD[l] + i * size * 4;
-          if (training) this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
-          else this.f32.copyWithin(d / 4, a / 4, a / 4 + size);
+          this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
         }
       });
     }
@@ -712,7 +869,7 @@ export class EngineCore {
     plan.dense.forEach((d, j) => {
       const stage = plan.convs.length + j;
       if (stage < from) return;
-      const [xin, ldx] = this.denseInput(j);
+      const [xin, ldx] = this.denseInput(j, training);
       const h = L.denseH[j] + lo * d.up * 4;
       if (stage > from)
         k.dense_fwd(
@@ -726,13 +883,11 @@ export class EngineCore {
           h,
           d.relu ? 1 : 0,
         );
-      if (d.dropout > 0) {
+      if (d.dropout > 0 && training) {
         for (let i = lo; i < hi; i++) {
           const src = L.denseH[j] + i * d.up * 4;
           const dst = L.denseD[j] + i * d.up * 4;
-          if (training)
-            this.dropout(d.dropout, src, d.up, this.dropSeed(seed, plan.convs.length + j, i), dst);
-          else this.f32.copyWithin(dst / 4, src / 4, src / 4 + d.up);
+          this.dropout(d.dropout, src, d.up, this.dropSeed(seed, plan.convs.length + j, i), dst);
         }
       }
     });
@@ -828,12 +983,12 @@ export class EngineCore {
     plan.convs.forEach((c, l) => {
       if (l === 0) return;
       k.conv_flip(this.param(L.convW[l]), c.k, c.ci, c.cop, this.base + L.sWt[l]);
-      if (L.sUt[l] !== 0) k.wino_filter(this.base + L.sWt[l], c.cop, c.ci, this.base + L.sUt[l]);
+      if (L.sUt[l] !== 0) k.wino4_filter(this.base + L.sWt[l], c.cop, c.ci, this.base + L.sUt[l]);
     });
     const flat = plan.dense[0].inputs;
     const dx = this.base + L.sDx;
     plan.convs.forEach((c, l) => {
-      if (L.sS[l] !== 0) k.zero(this.base + L.sS[l], 16 * c.ci * c.cop);
+      if (L.sS[l] !== 0) k.zero(this.base + L.sS[l], (winograd4dw(c) ? 36 : 16) * c.ci * c.cop);
     });
     for (let i = lo; i < hi; i++) {
       let da = L.dflat + i * flat * 4;
@@ -868,7 +1023,9 @@ export class EngineCore {
         }
         if (L.sS[l] !== 0) {
           const [S, V, M] = [this.base + L.sS[l], this.base + L.sV, this.base + L.sM];
-          k.conv3_wino_dw(x, c.h, c.w, c.ci, dpre, rows, cols, rs, c.cop, S, V, M);
+          if (winograd4dw(c))
+            k.conv3_wino4_dw(x, c.h, c.w, c.ci, dpre, rows, cols, rs, c.cop, S, V, M);
+          else k.conv3_wino_dw(x, c.h, c.w, c.ci, dpre, rows, cols, rs, c.cop, S, V, M);
         } else {
           const dw = part + L.partW[l] * 4;
           k.conv_dw(
@@ -890,7 +1047,7 @@ export class EngineCore {
           const padH = c.oh + 2 * (c.k - 1);
           if (L.sUt[l] !== 0) {
             const u = this.base + L.sUt[l];
-            k.conv3_wino(
+            k.conv3_wino4(
               pad,
               padH,
               padW,
@@ -911,14 +1068,17 @@ export class EngineCore {
       }
     }
     plan.convs.forEach((c, l) => {
-      if (L.sS[l] !== 0) k.wino_dw_out(this.base + L.sS[l], c.ci, c.cop, part + L.partW[l] * 4);
+      if (L.sS[l] === 0) return;
+      const dw = part + L.partW[l] * 4;
+      if (winograd4dw(c)) k.wino4_dw_out(this.base + L.sS[l], c.ci, c.cop, dw);
+      else k.wino_dw_out(this.base + L.sS[l], c.ci, c.cop, dw);
     });
   }
 
   /** Phase 1 of a training step for this thread's images: forward, loss, backward. */
   stepImages(args: StepArgs): void {
     const [lo, hi] = imageShare(args.m, this.tid, this.L.threads);
-    this.forward(lo, hi, true, args.seed);
+    this.forward(lo, hi, true, args.seed, false, true);
     this.lossGrad(lo, hi, args.divisor, args.loss);
     this.backward(lo, hi, args.seed);
   }
