@@ -60,7 +60,8 @@ function entries(): Entry[] {
     }
     if (seen.size === 0) {
       const target = targetOf(record);
-      if (target?.endsWith('.js')) out.push({ specifier, condition: '-', source: sourceOf(target) });
+      if (target?.endsWith('.js'))
+        out.push({ specifier, condition: '-', source: sourceOf(target) });
     }
   }
   return out;
@@ -94,8 +95,7 @@ function count(source: string): Counts {
   const values: string[] = [];
   const types: string[] = [];
   for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
-    const target =
-      symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     (target.flags & ts.SymbolFlags.Value ? values : types).push(symbol.getName());
   }
   return { values: values.sort(), types: types.sort() };

@@ -86,7 +86,7 @@ export const DEFAULT_DOWNLOAD_OPTIONS = {
  * and which `.part` a download began for which URL (`{"url", "part", "total"}`, `total` the
  * file's size as the answer that began it said, or null), so that a `.part` is only ever
  * resumed by its own product, and not from an answer of another size. A hidden name, which
- * {@link safeFileName} never gives a product.
+ * `safeFileName` never gives a product.
  */
 export const DOWNLOAD_RECORD_FILE = '.alma-downloads.jsonl';
 

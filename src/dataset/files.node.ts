@@ -246,7 +246,7 @@ function whole(shape: readonly [number, number]): {
 export interface PreprocessFileOptions extends PreprocessOptions {
   /** HDU to read; default: the first image HDU with data. */
   hdu?: number;
-  /** For a cube: the plane, as {@link ReadFitsOptions.plane} takes it. */
+  /** For a cube: the plane, as `ReadFitsOptions.plane` (`alma-classifier/fits`) takes it. */
   plane?: number[];
 }
 
@@ -299,7 +299,7 @@ export async function preprocessFile(
  * as far as preprocessing needs (its headers, the search window and the crop around the peak;
  * see {@link preprocessFile}); the dataset is the same as from the whole images.
  *
- * @param paths - FITS file paths (e.g. from {@link listFitsFiles})
+ * @param paths - FITS file paths (e.g. from `listFitsFiles` in `alma-classifier/fits`)
  * @param profile - a resolved profile
  * @param opts - see {@link BuildOptions} and {@link ReadSourceOptions}
  */
@@ -317,7 +317,7 @@ export function buildPositiveSetFromFiles(
  * `skipped`. Each file is read only as far as preprocessing needs, as
  * {@link buildPositiveSetFromFiles} does.
  *
- * @param paths - FITS file paths (e.g. from {@link listFitsFiles})
+ * @param paths - FITS file paths (e.g. from `listFitsFiles` in `alma-classifier/fits`)
  * @param profile - a resolved profile
  * @param opts - see {@link BuildOptions} and {@link ReadSourceOptions}
  */

@@ -1,4 +1,18 @@
-// image module: pure 2-D operations on Image2D, browser-safe.
+/**
+ * `alma-classifier/image`: pure 2-D operations on an {@link Image2D} (`[rows, cols]`), one a
+ * file: crops, padding, flips, rotation, resizing, blur, normalisation, noise, source finding
+ * and measurement, 2-D Gaussian fits. Browser-safe.
+ *
+ * @module alma-classifier/image
+ */
+export {
+  cloneImage,
+  createImage2D,
+  type Image2D,
+  type PixelArray,
+  shapeOf,
+  toContiguous,
+} from '../core/image2d.js';
 export { cropCenterFraction, CROP_CENTER_FRACTION_DEFAULTS } from './crop-center-fraction.js';
 export type { CropCenterFractionOptions } from './crop-center-fraction.js';
 export { cropAroundMax, CROP_AROUND_MAX_DEFAULTS } from './crop-around-max.js';

@@ -17,7 +17,8 @@ import { requireImage } from '../fits/read.js';
 import { writeFits } from '../fits/write.js';
 import { renderPng } from '../report/render.js';
 import type { ArchiveRun } from './archive-run.node.js';
-import { classifyImages, type Candidate, type ClassifierModel } from './classify.js';
+import { classifyImages, type Candidate } from './classify.js';
+import type { LoadedModel } from '../model/io.js';
 import type { CandidateSkyKey, ProductInfo, ProductResult, SourceScore } from './results.js';
 import type { ShardSpec } from './shard.js';
 
@@ -70,7 +71,7 @@ export interface ProductContext {
   budget: DiskBudget;
   /** Keep the downloaded file. */
   keepFiles: boolean;
-  model: ClassifierModel;
+  model: LoadedModel;
   profile: TargetProfile;
   threshold: number;
   /** Save thumbnails of positives. */

@@ -18,7 +18,8 @@ import type { TargetProfile } from '../dataset/profile.js';
 import { classifyProduct, DiskBudget, type ProductFailure } from './archive-product.node.js';
 import { ArchiveRun } from './archive-run.node.js';
 import { archiveWorkList } from './archive-work.js';
-import { modelThreshold, profileForModel, type ClassifierModel } from './classify.js';
+import { modelThreshold, profileForModel } from './classify.js';
+import type { LoadedModel } from '../model/io.js';
 import type { WrittenCatalogues } from './catalogue.node.js';
 import type { ShardSpec } from './shard.js';
 
@@ -49,7 +50,7 @@ export interface ArchiveProgress {
 /** Options of {@link classifyArchive}. `model` and `out` are required. */
 export interface ClassifyArchiveOptions {
   /** The classifier, as `loadModel(dir)` returns it. */
-  model: ClassifierModel;
+  model: LoadedModel;
   /** Output directory: `candidates.jsonl`, `journal.jsonl`, `run.json`, `thumbs/`, `files/`. */
   out: string;
   /**

@@ -27,9 +27,6 @@ import { WcsError } from '../core/errors.js';
 import { skyResampleFactor } from '../dataset/sky-scale.js';
 import { labelId, pixelHash } from '../dataset/labels.js';
 
-/** A model ready to classify with: what `loadModel` / `loadModelFromUrl` return. */
-export type ClassifierModel = LoadedModel;
-
 /** One image to classify, with the name its candidates will carry. */
 export interface NamedImage {
   /** File path or name, recorded in each candidate. */

@@ -1,4 +1,12 @@
-// pipeline module: public, browser-safe exports.
+/**
+ * `alma-classifier/pipeline`: the flows that join the modules: classify images into candidates,
+ * train and calibrate, evaluate per source, cross-validate, fine-tune from review decisions,
+ * shard an archive run, rank results and shape report data. Browser-safe; in Node the entry
+ * adds the flows that read and write files.
+ *
+ * @module
+ */
+export { PipelineError } from '../core/errors.js';
 export {
   candidateSkyFields,
   classifyImages,
@@ -8,7 +16,6 @@ export {
   type Candidate,
   type CandidateBeam,
   type CandidateProvenance,
-  type ClassifierModel,
   type ClassifyOptions,
   type NamedImage,
 } from './classify.js';
@@ -29,8 +36,25 @@ export {
   type CandidateRows,
   type CatalogueCandidate,
 } from './catalogue.js';
-export * from './shard.js';
-export * from './results.js';
+export {
+  type EnvLike,
+  parseShard,
+  selectShard,
+  type SelectShardOptions,
+  shardFromEnv,
+  shardOf,
+  type ShardSpec,
+  stableHash,
+} from './shard.js';
+export {
+  type CandidateSkyKey,
+  type ProductInfo,
+  type ProductResult,
+  type RankedResults,
+  rankResults,
+  type RankResultsOptions,
+  type SourceScore,
+} from './results.js';
 export {
   datasetParts,
   sampleWeightsOf,

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { ArchiveError } from '../../core/errors.js';
 import {
   explainFilters,
-  formatBytes,
   parseBytes,
   type DataProduct,
   type DownloadReport,
 } from '../../archive/index.js';
+import { formatBytes } from '../../archive/download.js';
 import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { listProducts, productOptions, type ProductFlags } from './files.js';

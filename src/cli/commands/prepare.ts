@@ -29,7 +29,6 @@ import type {
 import {
   buildNegativeSetFromFiles,
   buildPositiveSetFromFiles,
-  listFitsFiles,
   planLabelledSources,
   readExcludeList,
   readLabels,
@@ -37,6 +36,7 @@ import {
   type ReadSourceOptions,
 } from '../../dataset/index.node.js';
 import type { FileSource, LabelledSources } from '../../dataset/index.node.js';
+import { listFitsFiles } from '../../fits/list.node.js';
 import { DEFAULT_HARD_NEGATIVE_WEIGHT } from '../../dataset/index.js';
 
 /** Options of `alma-classifier prepare`, as commander parses them. */
