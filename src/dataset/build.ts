@@ -47,30 +47,9 @@ export interface SourceImage {
  * over FITS files this way (`openFitsImage`), so a 1000x1000 image costs the read of its central
  * half, not of the whole file.
  */
-export interface WindowedSource {
+export interface WindowedSource extends Omit<SourceImage, 'image'> {
   /** The image's shape and window reader. */
   windows: ImageWindows;
-  /** File path or name (recorded in provenance, matched by `exclude` and hand-typed angles). */
-  source: string;
-  /** HDU index, when read from a FITS file. */
-  hdu?: number;
-  /** How the image samples the sky (from its header), for profiles with `preprocess.sky`. */
-  sky?: ImageSkyScale;
-  /**
-   * Content hash of the image (`fitsDataHash` of its file), from which each sample gets its
-   * stable {@link SampleInfo.contentId}. Default: {@link pixelHash} of an image in memory; none
-   * for a window reader.
-   */
-  hash?: string;
-  /**
-   * Crop around this pixel `[row, col]` instead of the brightest one in the search region: an
-   * object a reviewer labelled that is not its image's brightest.
-   */
-  center?: [row: number, col: number];
-  /** Weight of the source's samples in the training loss ({@link SampleInfo.weight}). Default 1. */
-  weight?: number;
-  /** The review decision that brought this source in ({@link SampleInfo.reviewed}). */
-  reviewed?: 'keep' | 'reject';
 }
 
 /**
