@@ -82,7 +82,7 @@ export interface BuildOptions {
 }
 
 /** Defaults of {@link BuildOptions} that do not depend on the profile. */
-export const BUILD_DEFAULTS = {
+export const DEFAULT_BUILD_OPTIONS = {
   /** Seed of the random transforms. */
   seed: 0,
 } as const;
@@ -128,7 +128,7 @@ async function walk(
   builder: DatasetBuilder,
   use: (base: Base) => void,
 ): Promise<void> {
-  const rng = createRng(opts.seed ?? BUILD_DEFAULTS.seed);
+  const rng = createRng(opts.seed ?? DEFAULT_BUILD_OPTIONS.seed);
   let done = 0;
   for await (const item of iterate(inputs)) {
     const index = done;
@@ -338,7 +338,7 @@ export async function buildPositiveSet(
   });
   if (profile.positive.geometricMeanPairs && pool.length > 1) {
     const total = (pool.length * (pool.length - 1)) / 2;
-    const rng = createRng((opts.seed ?? BUILD_DEFAULTS.seed) ^ 0x5eed);
+    const rng = createRng((opts.seed ?? DEFAULT_BUILD_OPTIONS.seed) ^ 0x5eed);
     const wanted =
       total > profile.positive.maxPairs
         ? choosePairs(total, profile.positive.maxPairs, rng)

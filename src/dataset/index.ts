@@ -46,7 +46,7 @@ export {
   preprocessWindows,
 } from './preprocess.js';
 export {
-  BUILD_DEFAULTS,
+  DEFAULT_BUILD_OPTIONS,
   buildNegativeSet,
   type BuildOptions,
   buildPositiveSet,
@@ -55,7 +55,7 @@ export {
   type SourceImage,
   type WindowedSource,
 } from './build.js';
-export { augment, AUGMENT_DEFAULTS, type AugmentOptions } from './augment.js';
+export { augment, DEFAULT_AUGMENT_OPTIONS, type AugmentOptions } from './augment.js';
 export {
   type DatasetFold,
   type DatasetSplit,
@@ -63,13 +63,13 @@ export {
   type GroupBy,
   groupedKFold,
   type KFoldOptions,
-  SPLIT_DEFAULTS,
+  DEFAULT_SPLIT_OPTIONS,
   splitDataset,
   type SplitOptions,
 } from './split.js';
 export {
   synthesize,
-  SYNTHESIZE_DEFAULTS,
+  DEFAULT_SYNTHESIZE_OPTIONS,
   type SynthesizeOptions,
   type SyntheticKind,
 } from './synthesize.js';

@@ -12,7 +12,7 @@ export {
   classifyImages,
   profileForModel,
   modelThreshold,
-  CLASSIFY_DEFAULTS,
+  DEFAULT_CLASSIFY_OPTIONS,
   type Candidate,
   type CandidateBeam,
   type CandidateProvenance,
@@ -73,7 +73,7 @@ export {
 } from './evaluation.js';
 export {
   DEFAULT_FINE_TUNE_OPTIONS,
-  DEFAULT_REVIEW_SELECTION,
+  DEFAULT_REVIEW_SELECTION_OPTIONS,
   fineTune,
   modelConfigOf,
   rankMoves,
