@@ -72,7 +72,7 @@ async function memoryChild(dir: string): Promise<void> {
   const t = performance.now();
   const paths = await listFitsFiles(dir);
   const ds = await buildNegativeSetFromFiles(paths, originalDustInWind, {
-    onSource: () => {
+    onProgress: () => {
       peak = Math.max(peak, process.memoryUsage.rss());
     },
   });

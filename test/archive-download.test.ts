@@ -171,7 +171,7 @@ describe('downloadProducts against the replay server', () => {
       path: join(dir, FITS_NAME),
     });
     expect(readFileSync(join(dir, FITS_NAME)).equals(Buffer.from(FITS))).toBe(true);
-    expect(progress.at(-1)).toMatchObject({ filesDone: 1, filesTotal: 1, bytesDone: FITS.length });
+    expect(progress.at(-1)).toMatchObject({ done: 1, total: 1, bytesDone: FITS.length });
     const hits = server.hits(`/files/${FITS_NAME}`).length;
     const again = await downloadProducts([product(url, FITS_NAME, FITS.length)], { dir, ...fast });
     expect(again.files[0].status).toBe('present');

@@ -420,8 +420,8 @@ export async function downloadProducts(
     let bytesDone = completedBytes;
     for (const n of inflight.values()) bytesDone += n;
     const p: DownloadProgress = {
-      filesDone,
-      filesTotal: jobs.length,
+      done: filesDone,
+      total: jobs.length,
       bytesDone,
       bytesTotal: plannedBytes,
     };

@@ -23,4 +23,5 @@ export {
   toContiguous,
 } from './image2d.js';
 export { createRng, type Rng, shuffleInPlace } from './random.js';
+export type { Progress } from './progress.js';
 export { VERSION } from './version.js';

@@ -1,3 +1,4 @@
+import type { Progress } from '../core/progress.js';
 import type { Image2D } from '../core/image2d.js';
 import { DatasetError, FitsError } from '../core/errors.js';
 import { createRng } from '../core/random.js';
@@ -75,10 +76,13 @@ export interface BuildOptions {
   exclude?: Iterable<string>;
   /** Seed of the random transforms and of the pair subset when capped. Default 0. */
   seed?: number;
-  /** Called once per skipped source with a message naming it. Default: none. */
-  onWarning?: (message: string, source: string) => void;
-  /** Called after each source is handled (used, skipped or excluded), for progress bars. */
-  onSource?: (source: string, done: number) => void;
+  /** Called once per skipped source with a message naming it, and the source. Default: none. */
+  onWarning?: (message: string, source?: string) => void;
+  /**
+   * Called after each source is handled (used, skipped or excluded), for progress bars: sources
+   * done, sources in all (when the inputs are an array) and the source.
+   */
+  onProgress?: (progress: Progress) => void;
 }
 
 /** Defaults of {@link BuildOptions} that do not depend on the profile. */
@@ -130,13 +134,16 @@ async function walk(
 ): Promise<void> {
   const rng = createRng(opts.seed ?? DEFAULT_BUILD_OPTIONS.seed);
   let done = 0;
+  const total = Array.isArray(inputs) ? inputs.length : undefined;
+  const progress = (file: string): void =>
+    opts.onProgress?.(total === undefined ? { done, file } : { done, total, file });
   for await (const item of iterate(inputs)) {
     const index = done;
     done += 1;
     if (isSkipped(item)) {
       builder.skipped.push({ source: item.source, reason: item.reason });
       opts.onWarning?.(`skipped ${item.source}: ${item.reason}`, item.source);
-      opts.onSource?.(item.source, done);
+      progress(item.source);
       continue;
     }
     const src: SourceImage | WindowedSource = isSource(item)
@@ -146,7 +153,7 @@ async function walk(
     const sourceRng = rng.fork();
     if (exclude.has(src.source) || exclude.has(baseName(src.source))) {
       builder.skipped.push({ source: src.source, reason: 'excluded', excluded: true });
-      opts.onSource?.(src.source, done);
+      progress(src.source);
       continue;
     }
     let pre: PreprocessOutput;
@@ -167,7 +174,7 @@ async function walk(
       if (!(err instanceof DatasetError || err instanceof FitsError)) throw err;
       builder.skipped.push({ source: src.source, reason: err.message });
       opts.onWarning?.(`skipped ${src.source}: ${err.message}`, src.source);
-      opts.onSource?.(src.source, done);
+      progress(src.source);
       continue;
     }
     // The HDU joins the id only when it is not the usual first one, so ids read as file names;
@@ -213,7 +220,7 @@ async function walk(
         excluded: true,
       });
     }
-    opts.onSource?.(src.source, done);
+    progress(src.source);
   }
 }
 

@@ -293,6 +293,13 @@ export async function preprocessFile(
   }
 }
 
+/** `opts` whose `onProgress` also gives the number of files when `paths` is an array. */
+function withTotal<O extends BuildOptions>(paths: PathInputs, opts: O): O {
+  const { onProgress } = opts;
+  if (onProgress === undefined || !Array.isArray(paths)) return opts;
+  return { ...opts, onProgress: (p) => onProgress({ ...p, total: paths.length }) };
+}
+
 /**
  * {@link buildPositiveSet} over FITS files, streamed one at a time: a corrupt or unreadable file
  * is skipped, named in `onWarning` and listed in the result's `skipped`. Each file is read only
@@ -308,7 +315,7 @@ export function buildPositiveSetFromFiles(
   profile: TargetProfile,
   opts: BuildOptions & ReadSourceOptions = {},
 ): Promise<Dataset> {
-  return buildPositiveSet(openSourceFiles(paths, opts), profile, opts);
+  return buildPositiveSet(openSourceFiles(paths, opts), profile, withTotal(paths, opts));
 }
 
 /**
@@ -326,7 +333,7 @@ export function buildNegativeSetFromFiles(
   profile: TargetProfile,
   opts: BuildOptions & ReadSourceOptions = {},
 ): Promise<Dataset> {
-  return buildNegativeSet(openSourceFiles(paths, opts), profile, opts);
+  return buildNegativeSet(openSourceFiles(paths, opts), profile, withTotal(paths, opts));
 }
 
 /**

@@ -28,7 +28,7 @@ export interface SplitOptions {
    * Called with each warning (a test or validation part asked for but lacking a class the
    * dataset has); the warnings are also returned in `warnings`. Default: none.
    */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, source?: string) => void;
 }
 
 /** Defaults of {@link SplitOptions}. */
@@ -206,7 +206,7 @@ export interface KFoldOptions {
    */
   validation: number;
   /** Called with each warning (also returned per fold in `warnings`). Default: none. */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, source?: string) => void;
 }
 
 /** Defaults of {@link KFoldOptions}. */

@@ -80,7 +80,7 @@ export interface ProductContext {
   observations: ReadonlyMap<string, Observation>;
   shard: ShardSpec | undefined;
   /** Receives warnings that do not fail the product (a thumbnail that could not be written). */
-  onWarning: (message: string) => void;
+  onWarning: (message: string, source?: string) => void;
 }
 
 /**
@@ -222,7 +222,10 @@ async function classifyFile(
     try {
       await writeThumbnails(result, product, bestCandidate.input, bestCandidate, ctx.run);
     } catch (err) {
-      ctx.onWarning(`no thumbnail for ${product.fileName}: ${(err as Error).message}`);
+      ctx.onWarning(
+        `no thumbnail for ${product.fileName}: ${(err as Error).message}`,
+        product.fileName,
+      );
     }
   }
   return result;

@@ -35,6 +35,7 @@ export {
   type DemoArchiveOptions,
   type DemoBaseline,
   type DemoOptions,
+  type DemoProgress,
   demoProfile,
   type DemoRealImage,
   type DemoResult,

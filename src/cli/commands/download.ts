@@ -94,8 +94,8 @@ export function register(program: Command): void {
         skipUnauthorized: !flags.failUnauthorized,
         onProgress: (p) =>
           bar.update({
-            done: p.filesDone,
-            total: p.filesTotal,
+            done: p.done,
+            total: p.total,
             bytes: p.bytesDone,
             totalBytes: p.bytesTotal,
           }),

@@ -258,7 +258,7 @@ export function register(program: Command): void {
         exclude,
         seed,
         onWarning: (message) => warnings.push(message),
-        onSource: () => bar.update({ done: ++done, total }),
+        onProgress: () => bar.update({ done: ++done, total }),
       };
       const parts: Dataset[] = [];
       try {
