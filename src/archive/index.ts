@@ -6,6 +6,7 @@
  * @module
  */
 export { ArchiveError } from '../core/errors.js';
+export type { Progress } from '../core/progress.js';
 export {
   DEFAULT_RETRY_OPTIONS,
   defaultFetch,

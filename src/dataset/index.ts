@@ -6,6 +6,7 @@
  * @module
  */
 export { DatasetError } from '../core/errors.js';
+export type { Progress } from '../core/progress.js';
 export { type ImageSkyScale, skyScaleFromHeader } from './sky-scale.js';
 export {
   type AlignConfig,

@@ -7,6 +7,7 @@
  * @module
  */
 export { PipelineError } from '../core/errors.js';
+export type { Progress } from '../core/progress.js';
 export {
   candidateSkyFields,
   classifyImages,
