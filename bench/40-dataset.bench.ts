@@ -38,7 +38,8 @@ import {
   resolveProfile,
   synthesize,
 } from '../src/dataset/index.js';
-import { buildNegativeSetFromFiles, listFitsFiles } from '../src/dataset/index.node.js';
+import { buildNegativeSetFromFiles } from '../src/dataset/index.node.js';
+import { listFitsFiles } from '../src/fits/index.node.js';
 import { fixtures, printTable, runPeer } from './peers.js';
 
 const CHILD_FLAG = '--dataset-memory-child';
@@ -71,7 +72,7 @@ async function memoryChild(dir: string): Promise<void> {
   const t = performance.now();
   const paths = await listFitsFiles(dir);
   const ds = await buildNegativeSetFromFiles(paths, originalDustInWind, {
-    onSource: () => {
+    onProgress: () => {
       peak = Math.max(peak, process.memoryUsage.rss());
     },
   });

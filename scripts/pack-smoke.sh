@@ -32,6 +32,54 @@ if (history.engineThreads !== 2) throw new Error(`trained without the engine's t
 console.log(`alma-classifier ${VERSION} from the tarball: backend ${backend}, score ${score.toFixed(3)}, ${describeTrainer(history)} at ${history.imagesPerSecond.toFixed(1)} images/s`);
 JS
 node check.mjs
+# Every subpath resolves in Node (the node condition) and, with the browser condition, to its
+# browser-safe entry; each exports its module's names and none of the internals.
+cat > subpaths.mjs <<'JS'
+const checks = {
+  fits: ['readFits', 'FitsHeader', 'FitsError'],
+  wcs: ['parseWcs', 'pixelToWorld', 'WcsError'],
+  image: ['cropAroundMax', 'resize', 'createImage2D'],
+  archive: ['AlmaArchive', 'parseVOTable', 'ArchiveError'],
+  dataset: ['buildPositiveSet', 'resolveProfile', 'DatasetError'],
+  model: ['createModel', 'predict', 'trainModel', 'ModelError'],
+  report: ['renderPng', 'buildReportHtml'],
+  pipeline: ['classifyImages', 'trainAndCalibrate', 'PipelineError'],
+};
+const browser = process.execArgv.includes('--conditions=browser');
+const nodeOnly = { fits: 'readFitsFile', archive: 'downloadProducts', dataset: 'loadDataset', model: 'saveModel', report: 'writeReport', pipeline: 'classifyArchive' };
+const internals = ['registerTrainingKernels', 'TRAINING_KERNELS', 'FusedAdamOptimizer', 'makeOptimizer', 'fileSystemHandler', 'formatBytes', 'safeFileName', 'JsonLinesWriter', 'writeTextAtomic'];
+const counts = [];
+for (const [sub, wanted] of Object.entries(checks)) {
+  const mod = await import(`alma-classifier/${sub}`);
+  for (const name of wanted) if (!(name in mod)) throw new Error(`alma-classifier/${sub} lacks ${name}`);
+  if (nodeOnly[sub] && (nodeOnly[sub] in mod) === browser)
+    throw new Error(`alma-classifier/${sub} under ${browser ? 'browser' : 'node'}: ${nodeOnly[sub]} ${browser ? 'present' : 'missing'}`);
+  for (const name of internals) if (name in mod) throw new Error(`alma-classifier/${sub} exports ${name}`);
+  counts.push(`${sub} ${Object.keys(mod).length}`);
+}
+const root = await import('alma-classifier');
+for (const name of internals) if (name in root) throw new Error(`alma-classifier exports ${name}`);
+console.log(`subpaths (${browser ? 'browser' : 'node'} condition), values: ${counts.join(', ')}`);
+JS
+node subpaths.mjs
+node --conditions=browser subpaths.mjs
+# The types resolve too: a strict TypeScript file importing every subpath compiles against the
+# installed package's .d.ts (the repository's own tsc, NodeNext resolution).
+cat > types.mts <<'TS'
+import { readFits, type FitsFile } from 'alma-classifier/fits';
+import { parseWcs, type Wcs } from 'alma-classifier/wcs';
+import { cropAroundMax, type Image2D } from 'alma-classifier/image';
+import { AlmaArchive, type DataProduct, type DownloadProgress } from 'alma-classifier/archive';
+import { resolveProfile, type Dataset } from 'alma-classifier/dataset';
+import { createModel, type ModelConfig } from 'alma-classifier/model';
+import { renderPng, type RenderOptions } from 'alma-classifier/report';
+import { classifyImages, type Candidate, type Progress } from 'alma-classifier/pipeline';
+import { readFitsFile } from 'alma-classifier';
+export const used: unknown[] = [readFits, parseWcs, cropAroundMax, AlmaArchive, resolveProfile, createModel, renderPng, classifyImages, readFitsFile];
+export type Used = [FitsFile, Wcs, Image2D, DataProduct, DownloadProgress, Dataset, ModelConfig, RenderOptions, Candidate, Progress];
+TS
+"$repo/node_modules/.bin/tsc" --noEmit --strict --skipLibCheck --module nodenext --moduleResolution nodenext --target es2022 --types node --typeRoots "$repo/node_modules/@types" types.mts
+echo "subpath types resolve"
 npx --no-install alma-classifier inspect small.fits --json | head -c 200
 echo
 npx --no-install alma-classifier --version

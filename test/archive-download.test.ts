@@ -1,4 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -59,12 +67,13 @@ function listDir(d: string): string[] {
 }
 
 /** The lines of `dir`'s download record that say where a file was saved. */
-function recordOf(d: string): { url: string; file: string; bytes: number }[] {
+function recordOf(d: string, skip = 0): { url: string; file: string; bytes: number }[] {
   const path = join(d, DOWNLOAD_RECORD_FILE);
   if (!existsSync(path)) return [];
   return readFileSync(path, 'utf8')
     .trim()
     .split('\n')
+    .slice(skip)
     .map((l) => JSON.parse(l) as { url: string; file?: string; bytes: number })
     .filter((e): e is { url: string; file: string; bytes: number } => e.file !== undefined);
 }
@@ -162,13 +171,33 @@ describe('downloadProducts against the replay server', () => {
       path: join(dir, FITS_NAME),
     });
     expect(readFileSync(join(dir, FITS_NAME)).equals(Buffer.from(FITS))).toBe(true);
-    expect(progress.at(-1)).toMatchObject({ filesDone: 1, filesTotal: 1, bytesDone: FITS.length });
+    expect(progress.at(-1)).toMatchObject({ done: 1, total: 1, bytesDone: FITS.length });
     const hits = server.hits(`/files/${FITS_NAME}`).length;
     const again = await downloadProducts([product(url, FITS_NAME, FITS.length)], { dir, ...fast });
     expect(again.files[0].status).toBe('present');
     expect(server.hits(`/files/${FITS_NAME}`).length).toBe(hits);
   });
 
+  it('cuts a torn last line of the record before appending, so the next line stays readable', async () => {
+    const url = server.addFile('torn.fits', FITS);
+    mkdirSync(dir, { recursive: true });
+    // A run killed mid-append left half a line; a damaged line before it is skipped too.
+    writeFileSync(join(dir, DOWNLOAD_RECORD_FILE), 'not json\n{"url":"http://x/a","fi');
+    const r = await downloadProducts([product(url, 'torn.fits', FITS.length)], { dir, ...fast });
+    expect(r.files[0].status).toBe('downloaded');
+    const lines = readFileSync(join(dir, DOWNLOAD_RECORD_FILE), 'utf8').split('\n');
+    expect(lines[0]).toBe('not json');
+    expect(lines.at(-1)).toBe('');
+    expect(recordOf(dir, 1)).toEqual([{ url, file: 'torn.fits', bytes: FITS.length }]);
+    // The rerun reads that record and fetches nothing.
+    const hits = server.hits('/files/torn.fits').length;
+    const again = await downloadProducts([product(url, 'torn.fits', FITS.length)], {
+      dir,
+      ...fast,
+    });
+    expect(again.files[0].status).toBe('present');
+    expect(server.hits('/files/torn.fits').length).toBe(hits);
+  });
   it('retries a 500 then succeeds', async () => {
     const url = server.addFile('f500.fits', FITS, { faults: [{ kind: 'status', status: 500 }] });
     const events: DownloadEvent[] = [];

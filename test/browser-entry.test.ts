@@ -41,6 +41,17 @@ describe('browser entry point', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('every browser subpath entry (src/<module>/index.ts) reaches no node: module either', () => {
+    for (const m of ['fits', 'wcs', 'image', 'archive', 'dataset', 'model', 'report', 'pipeline']) {
+      const graph = importGraph(join(src, m, 'index.ts'));
+      const offenders = [...graph.entries()].flatMap(([file, bare]) => [
+        ...(file.endsWith('.node.ts') ? [file] : []),
+        ...bare.filter((b) => b.startsWith('node:')).map((b) => `${file} imports ${b}`),
+      ]);
+      expect(offenders, m).toEqual([]);
+    }
+  });
+
   it('src/index.node.ts adds the Node-only functions', () => {
     const graph = importGraph(join(src, 'index.node.ts'));
     const nodeFiles = [...graph.keys()].filter((f) => f.endsWith('.node.ts'));

@@ -312,7 +312,7 @@ describe('building from files', () => {
       }
     }
     const ds = await buildPositiveSetFromFiles(lazyPaths(), small, {
-      onSource: (s) => events.push(`done ${s.slice(-8)}`),
+      onProgress: (p) => events.push(`done ${p.file?.slice(-8)}`),
     });
     expect(ds.shape[0]).toBe(16 + 120);
     expect(events).toEqual(paths.flatMap((p) => [`read ${p.slice(-8)}`, `done ${p.slice(-8)}`]));

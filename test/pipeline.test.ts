@@ -77,7 +77,7 @@ describe('runDemo (the whole flow on bundled data)', () => {
         join(out, 'missing.fits'),
       ],
       {
-        onWarning: (file) => warnings.push(file),
+        onWarning: (_message, file) => warnings.push(file ?? ''),
       },
     );
     expect(warnings).toEqual([join(out, 'missing.fits')]);

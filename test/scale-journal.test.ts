@@ -4,12 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PipelineError } from '../src/core/errors.js';
-import {
-  Journal,
-  JsonLinesWriter,
-  filterJsonLines,
-  readJsonLines,
-} from '../src/pipeline/journal.node.js';
+import { JsonLinesWriter, filterJsonLines, readJsonLines } from '../src/core/jsonl.node.js';
+import { Journal } from '../src/pipeline/journal.node.js';
 import { mergeResults, productReportData, writeMergedResults } from '../src/pipeline/merge.node.js';
 import { rankResults, type ProductResult } from '../src/pipeline/results.js';
 
@@ -59,6 +55,14 @@ describe('readJsonLines', () => {
     await expect(readJsonLines(p)).rejects.toThrow(PipelineError);
     await expect(readJsonLines(p)).rejects.toThrow(`${p}:2`);
   });
+  it("skips a damaged line with damaged: 'skip' (a record that can be redone)", async () => {
+    const p = join(dir, 'skip.jsonl');
+    await writeFile(p, '{"url":"a"}\n{"url":\n{"url":"c"}\n{"url":"d');
+    const r = await readJsonLines(p, { damaged: 'skip' });
+    expect(r.records).toEqual([{ url: 'a' }, { url: 'c' }]);
+    expect(r.torn).toBe(true);
+    expect(r.completeBytes).toBe('{"url":"a"}\n{"url":\n{"url":"c"}\n'.length);
+  });
 });
 
 describe('JsonLinesWriter', () => {
@@ -87,7 +91,7 @@ describe('JsonLinesWriter', () => {
   it('leaves only complete lines when the writing process is SIGKILLed mid-stream', async () => {
     const p = join(dir, 'killed.jsonl');
     const script = join(dir, 'writer.mts');
-    const mod = resolve('src/pipeline/journal.node.ts');
+    const mod = resolve('src/core/jsonl.node.ts');
     await writeFile(
       script,
       `import { JsonLinesWriter } from ${JSON.stringify(mod)};\n` +

@@ -7,11 +7,12 @@ import type { DataProduct } from '../src/archive/datalink.js';
 import { main } from '../src/cli/main.js';
 import { loadModel } from '../src/model/io.node.js';
 import { classifyArchive } from '../src/pipeline/classify-archive.node.js';
-import { readJsonLines, type JournalEntry } from '../src/pipeline/journal.node.js';
+import { readJsonLines } from '../src/core/jsonl.node.js';
+import type { JournalEntry } from '../src/pipeline/journal.node.js';
 import { mergeResults } from '../src/pipeline/merge.node.js';
 import type { ProductResult } from '../src/pipeline/results.js';
 import { selectShard } from '../src/pipeline/shard.js';
-import type { ClassifierModel } from '../src/pipeline/classify.js';
+import type { LoadedModel } from '../src/model/io.js';
 import { resolveProfile } from '../src/dataset/profile.js';
 import {
   saveTinyModel,
@@ -26,7 +27,7 @@ let server: ReplayServer;
 let gen: GeneratedProducts;
 let tmp: string;
 let modelDir: string;
-let model: ClassifierModel;
+let model: LoadedModel;
 
 beforeAll(async () => {
   server = await startReplayServer();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonLines } from '../src/pipeline/journal.node.js';
+import { readJsonLines } from '../src/core/jsonl.node.js';
 import type { RunInfo } from '../src/pipeline/merge.node.js';
 import type { ProductResult } from '../src/pipeline/results.js';
 import { selectShard } from '../src/pipeline/shard.js';

@@ -1,17 +1,8 @@
-import {
-  appendFile,
-  link,
-  lstat,
-  open,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-} from 'node:fs/promises';
+import { link, lstat, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import { makeDirectory } from '../core/files.node.js';
+import { JsonLinesWriter, readJsonLines, type JsonLines } from '../core/jsonl.node.js';
 import { mapConcurrent } from '../core/concurrency.js';
 import { ArchiveError, systemErrorText } from '../core/errors.js';
 import { scanFitsLayout } from '../fits/layout.js';
@@ -217,24 +208,20 @@ interface DownloadRecord {
 
 /**
  * The record of earlier runs: URL → the file it was saved as, and URL → the `.part` begun for
- * it. Lines that do not parse (a torn last line) or name an unsafe file are ignored; no record
- * is an empty one.
+ * it, and the length of its complete lines (where appending resumes). Lines that do not parse
+ * (a torn last line, damage) or name an unsafe file are ignored; a record that cannot be read is
+ * an empty one.
  */
-async function readRecord(path: string): Promise<DownloadRecord> {
+async function readRecord(path: string): Promise<DownloadRecord & { completeBytes?: number }> {
   const record: DownloadRecord = { saved: new Map(), partials: new Map() };
-  let text: string;
+  type Entry = Partial<Record<'url' | 'file' | 'bytes' | 'part' | 'total', unknown>> | null;
+  let lines: JsonLines<Entry>;
   try {
-    text = await readFile(path, 'utf8');
+    lines = await readJsonLines<Entry>(path, { damaged: 'skip' });
   } catch {
     return record;
   }
-  for (const line of text.split('\n')) {
-    let entry: Partial<Record<'url' | 'file' | 'bytes' | 'part' | 'total', unknown>>;
-    try {
-      entry = JSON.parse(line) as typeof entry;
-    } catch {
-      continue;
-    }
+  for (const entry of lines.records) {
     const { url, file, bytes, part, total } = entry ?? {};
     if (typeof url !== 'string') continue;
     if (typeof file === 'string' && file === safeFileName(file) && typeof bytes === 'number') {
@@ -249,7 +236,7 @@ async function readRecord(path: string): Promise<DownloadRecord> {
       record.partials.set(url, { part, total });
     }
   }
-  return record;
+  return { ...record, completeBytes: lines.completeBytes };
 }
 
 /** Outcome of one HTTP attempt at a file: the `.part` holds the whole file, verified by size. */
@@ -310,7 +297,7 @@ export async function downloadProducts(
   // A .part is resumed only by the product whose download began it (the record says which):
   // another product's .part, or one no run recorded, is left alone and its name not used.
   const recordPath = join(dir, DOWNLOAD_RECORD_FILE);
-  const { saved, partials } = await readRecord(recordPath);
+  const { saved, partials, completeBytes } = await readRecord(recordPath);
   const stem = (part: string): string => part.slice(0, -'.part'.length);
   const partOwner = new Map([...partials].map(([url, p]) => [p.part, url]));
   const taken = new Set([
@@ -359,9 +346,10 @@ export async function downloadProducts(
     jobs.push(job);
   }
 
-  // One line per file saved, and per .part begun; appends one at a time so lines never
-  // interleave.
-  let recording = Promise.resolve();
+  // One line per file saved, and per .part begun, through the JSON-lines writer: lines never
+  // interleave, and a torn last line an earlier run left is cut off before the first append.
+  // The file is opened at the first line, so a run that saves nothing leaves no record.
+  let writer: Promise<JsonLinesWriter> | undefined;
   const record = (job: FileJob, path: string, bytes: number): Promise<void> => {
     partials.delete(job.product.url);
     return append(job, { url: job.product.url, file: basename(path), bytes });
@@ -372,18 +360,17 @@ export async function downloadProducts(
     return append(job, { url: job.product.url, ...entry });
   };
   const append = (job: FileJob, entry: Record<string, unknown>): Promise<void> => {
-    const line = `${JSON.stringify(entry)}\n`;
-    recording = recording.then(() =>
-      appendFile(recordPath, line).catch((err: unknown) => {
+    writer ??= JsonLinesWriter.open(recordPath, completeBytes);
+    return writer
+      .then((w) => w.append(entry))
+      .catch((err: unknown) => {
         throw new ArchiveError(
           `${recordPath}: cannot record the download of ${job.name} (${(err as Error).message})`,
           recordPath,
           undefined,
           { cause: err },
         );
-      }),
-    );
-    return recording;
+      });
   };
 
   /**
@@ -433,8 +420,8 @@ export async function downloadProducts(
     let bytesDone = completedBytes;
     for (const n of inflight.values()) bytesDone += n;
     const p: DownloadProgress = {
-      filesDone,
-      filesTotal: jobs.length,
+      done: filesDone,
+      total: jobs.length,
       bytesDone,
       bytesTotal: plannedBytes,
     };
@@ -650,12 +637,16 @@ export async function downloadProducts(
     }
   }
 
-  report.files = await mapConcurrent(jobs, o.concurrency, async (job) => {
-    const result = await downloadOne(job);
-    filesDone++;
-    emitProgress(job.name);
-    return result;
-  });
+  try {
+    report.files = await mapConcurrent(jobs, o.concurrency, async (job) => {
+      const result = await downloadOne(job);
+      filesDone++;
+      emitProgress(job.name);
+      return result;
+    });
+  } finally {
+    await writer?.then((w) => w.close()).catch(() => undefined);
+  }
   return report;
 }
 

@@ -1,14 +1,15 @@
+import type { Progress } from '../core/progress.js';
 import { ArchiveError } from '../core/errors.js';
 import { createRng, shuffleInPlace } from '../core/random.js';
 import { FilterLog, type DataProduct, type FilterStat } from './datalink.js';
 import type { FetchLike, RetryOptions } from './http.js';
 
 /** Progress of a download run, reported after every chunk written and every file finished. */
-export interface DownloadProgress {
+export interface DownloadProgress extends Progress {
   /** Files finished (downloaded, already present, skipped or failed). */
-  filesDone: number;
+  done: number;
   /** Files to process. */
-  filesTotal: number;
+  total: number;
   /** Bytes on disk so far for the files to process (resumed bytes included). */
   bytesDone: number;
   /** Sum of the known sizes of the files to process. */
@@ -86,7 +87,7 @@ export const DEFAULT_DOWNLOAD_OPTIONS = {
  * and which `.part` a download began for which URL (`{"url", "part", "total"}`, `total` the
  * file's size as the answer that began it said, or null), so that a `.part` is only ever
  * resumed by its own product, and not from an answer of another size. A hidden name, which
- * {@link safeFileName} never gives a product.
+ * `safeFileName` never gives a product.
  */
 export const DOWNLOAD_RECORD_FILE = '.alma-downloads.jsonl';
 

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { DEFAULT_HARD_NEGATIVE_WEIGHT } from '../dataset/apply-labels.js';
 
 /**
  * What a number option accepts. The message for a value it refuses is built from it, e.g.
@@ -137,4 +138,22 @@ export function numberListOption(
     return repeatable ? [...(previous ?? []), ...values] : values;
   });
   return repeatable ? option.default([]) : option;
+}
+
+/** `--images`, for the commands that learn from review decisions (`prepare`, `train`, `retrain`). */
+export function imagesOption(): Option {
+  return new Option(
+    '--images <dir...>',
+    'folders to look in for the FITS files of labelled candidates (found by content hash)',
+  );
+}
+
+/** `--hard-negative-weight`, for the commands that learn from review decisions. */
+export function hardNegativeWeightOption(): Option {
+  return numberOption(
+    '--hard-negative-weight <w>',
+    'loss weight of a rejected candidate',
+    { positive: true },
+    DEFAULT_HARD_NEGATIVE_WEIGHT,
+  );
 }

@@ -1,10 +1,12 @@
 /**
  * Append-only JSON-lines files that survive a kill: every line is written whole and fsync'd
  * before the call returns, a torn last line (the process died mid-write) is ignored on read and
- * cut off before the next append, so a line either exists complete or not at all. Used by the
- * archive run's journal and results and by the label store (`labels.jsonl`).
+ * cut off before the next append, so a line either exists complete or not at all. The one
+ * JSON-lines reader and writer of the package: the archive run's journal and results, the label
+ * store (`labels.jsonl`) and the downloads' record of saved files all go through it.
  */
 import { open, readFile, truncate, type FileHandle } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic.node.js';
 import { PipelineError } from './errors.js';
 
 /** What {@link readJsonLines} found in a file. */
@@ -20,14 +22,28 @@ export interface JsonLines<T> {
   torn: boolean;
 }
 
+/** Options of {@link readJsonLines}. */
+export interface ReadJsonLinesOptions {
+  /**
+   * What an unparsable line before the last one means: `'throw'` (the default) that the file was
+   * damaged, so reading throws; `'skip'` that the line is left out, for files that are a cache
+   * of what can be redone (the downloads' record).
+   */
+  damaged?: 'throw' | 'skip';
+}
+
 /**
  * Read a JSON-lines file written by {@link JsonLinesWriter}. A missing file reads as empty. The
  * last line is dropped when it has no newline or does not parse (a write cut short by a kill);
- * an unparsable line before the last one means the file was damaged otherwise and throws.
+ * an unparsable line before the last one means the file was damaged otherwise and throws (or is
+ * skipped, see {@link ReadJsonLinesOptions.damaged}).
  *
  * @throws PipelineError naming the file and line number of a damaged line
  */
-export async function readJsonLines<T = unknown>(path: string): Promise<JsonLines<T>> {
+export async function readJsonLines<T = unknown>(
+  path: string,
+  opts: ReadJsonLinesOptions = {},
+): Promise<JsonLines<T>> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -52,6 +68,10 @@ export async function readJsonLines<T = unknown>(path: string): Promise<JsonLine
         // A kill can leave a newline-terminated fragment only as the very last line (the OS
         // wrote the line partially, then a later append added nothing); anywhere else it is damage.
         if (nl === bytes.length - 1) return { records, completeBytes: start, torn: true };
+        if (opts.damaged === 'skip') {
+          start = nl + 1;
+          continue;
+        }
         throw new PipelineError(
           `${path}:${line}: not a JSON line (${(err as Error).message}); the file is damaged`,
           path,
@@ -121,7 +141,8 @@ export class JsonLinesWriter {
       const handle = this.handle;
       if (!handle) throw new PipelineError(`${this.path} is closed`, this.path);
       try {
-        await handle.write(line);
+        // appendFile loops until the whole line is written (a bare write may write part of it).
+        await handle.appendFile(line);
         await handle.datasync();
       } catch (err) {
         throw new PipelineError(
@@ -145,4 +166,24 @@ export class JsonLinesWriter {
     this.handle = undefined;
     await handle?.close();
   }
+}
+
+/**
+ * Rewrite the JSON-lines file `path` keeping only the records `keep` accepts (atomically:
+ * `path.part`, fsync, rename). Returns how many records were dropped; the file is left untouched
+ * when none are.
+ *
+ * @param path - the JSON-lines file
+ * @param keep - whether to keep a record
+ */
+export async function filterJsonLines<T>(
+  path: string,
+  keep: (record: T, index: number) => boolean,
+): Promise<number> {
+  const { records, torn } = await readJsonLines<T>(path);
+  const kept = records.filter(keep);
+  const dropped = records.length - kept.length;
+  if (dropped === 0 && !torn) return 0;
+  await writeFileAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''), { sync: true });
+  return dropped;
 }

@@ -26,10 +26,7 @@ export function createRng(seed: number): Rng {
   let s = seed >>> 0;
   const splitmix = (): number => {
     s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
+    return fmix32(s);
   };
   let a = splitmix();
   let b = splitmix();
@@ -87,4 +84,39 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
     items[j] = t;
   }
   return items;
+}
+
+/**
+ * MurmurHash3's 32-bit finaliser (`fmix32`): every input bit affects every output bit. Used by
+ * {@link createRng}'s seeding and the shard hash, whose values must never change.
+ *
+ * @param h - any integer (taken modulo 2^32)
+ * @returns an unsigned 32-bit integer
+ */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Mix two integers into one 32-bit seed (the "lowbias32" finaliser over both): derived seeds for
+ * dropout masks, augmentation and Monte Carlo passes (the engine's `engine.c` hashes its dropout
+ * mask indices with the same lowbias32 finaliser). Changing it changes every seeded run.
+ *
+ * @param a - any integer (taken modulo 2^32)
+ * @param b - any integer (taken modulo 2^32)
+ * @returns an unsigned 32-bit integer
+ */
+export function mix32(a: number, b: number): number {
+  let h = (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
 }

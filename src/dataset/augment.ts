@@ -4,7 +4,7 @@ import type { Dataset, SampleInfo } from './dataset.js';
 import { DatasetBuilder, sampleImage } from './dataset.js';
 import type { NoiseAugmentConfig } from './profile.js';
 
-/** Options of {@link augment}; defaults in {@link AUGMENT_DEFAULTS}. */
+/** Options of {@link augment}; defaults in {@link DEFAULT_AUGMENT_OPTIONS}. */
 export interface AugmentOptions {
   /** Transformed copies per sample. Default 1. */
   factor?: number;
@@ -31,7 +31,7 @@ export interface AugmentOptions {
 }
 
 /** Defaults of {@link AugmentOptions}. */
-export const AUGMENT_DEFAULTS: Required<AugmentOptions> = {
+export const DEFAULT_AUGMENT_OPTIONS: Required<AugmentOptions> = {
   factor: 1,
   seed: 0,
   labels: [],
@@ -56,7 +56,7 @@ export const AUGMENT_DEFAULTS: Required<AugmentOptions> = {
  * @throws RangeError when `factor` is not a non-negative integer or `sizeFraction` is not `0 < min <= max`
  */
 export function augment(ds: Dataset, opts: AugmentOptions = {}): Dataset {
-  const o = { ...AUGMENT_DEFAULTS, ...opts };
+  const o = { ...DEFAULT_AUGMENT_OPTIONS, ...opts };
   if (!Number.isInteger(o.factor) || o.factor < 0) {
     throw new RangeError(
       `augment: option 'factor' must be a non-negative integer, got ${o.factor}`,

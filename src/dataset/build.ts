@@ -1,3 +1,4 @@
+import type { Progress } from '../core/progress.js';
 import type { Image2D } from '../core/image2d.js';
 import { DatasetError, FitsError } from '../core/errors.js';
 import { createRng } from '../core/random.js';
@@ -47,30 +48,9 @@ export interface SourceImage {
  * over FITS files this way (`openFitsImage`), so a 1000x1000 image costs the read of its central
  * half, not of the whole file.
  */
-export interface WindowedSource {
+export interface WindowedSource extends Omit<SourceImage, 'image'> {
   /** The image's shape and window reader. */
   windows: ImageWindows;
-  /** File path or name (recorded in provenance, matched by `exclude` and hand-typed angles). */
-  source: string;
-  /** HDU index, when read from a FITS file. */
-  hdu?: number;
-  /** How the image samples the sky (from its header), for profiles with `preprocess.sky`. */
-  sky?: ImageSkyScale;
-  /**
-   * Content hash of the image (`fitsDataHash` of its file), from which each sample gets its
-   * stable {@link SampleInfo.contentId}. Default: {@link pixelHash} of an image in memory; none
-   * for a window reader.
-   */
-  hash?: string;
-  /**
-   * Crop around this pixel `[row, col]` instead of the brightest one in the search region: an
-   * object a reviewer labelled that is not its image's brightest.
-   */
-  center?: [row: number, col: number];
-  /** Weight of the source's samples in the training loss ({@link SampleInfo.weight}). Default 1. */
-  weight?: number;
-  /** The review decision that brought this source in ({@link SampleInfo.reviewed}). */
-  reviewed?: 'keep' | 'reject';
 }
 
 /**
@@ -96,14 +76,17 @@ export interface BuildOptions {
   exclude?: Iterable<string>;
   /** Seed of the random transforms and of the pair subset when capped. Default 0. */
   seed?: number;
-  /** Called once per skipped source with a message naming it. Default: none. */
-  onWarning?: (message: string, source: string) => void;
-  /** Called after each source is handled (used, skipped or excluded), for progress bars. */
-  onSource?: (source: string, done: number) => void;
+  /** Called once per skipped source with a message naming it, and the source. Default: none. */
+  onWarning?: (message: string, source?: string) => void;
+  /**
+   * Called after each source is handled (used, skipped or excluded), for progress bars: sources
+   * done, sources in all (when the inputs are an array) and the source.
+   */
+  onProgress?: (progress: Progress) => void;
 }
 
 /** Defaults of {@link BuildOptions} that do not depend on the profile. */
-export const BUILD_DEFAULTS = {
+export const DEFAULT_BUILD_OPTIONS = {
   /** Seed of the random transforms. */
   seed: 0,
 } as const;
@@ -149,15 +132,18 @@ async function walk(
   builder: DatasetBuilder,
   use: (base: Base) => void,
 ): Promise<void> {
-  const rng = createRng(opts.seed ?? BUILD_DEFAULTS.seed);
+  const rng = createRng(opts.seed ?? DEFAULT_BUILD_OPTIONS.seed);
   let done = 0;
+  const total = Array.isArray(inputs) ? inputs.length : undefined;
+  const progress = (file: string): void =>
+    opts.onProgress?.(total === undefined ? { done, file } : { done, total, file });
   for await (const item of iterate(inputs)) {
     const index = done;
     done += 1;
     if (isSkipped(item)) {
       builder.skipped.push({ source: item.source, reason: item.reason });
       opts.onWarning?.(`skipped ${item.source}: ${item.reason}`, item.source);
-      opts.onSource?.(item.source, done);
+      progress(item.source);
       continue;
     }
     const src: SourceImage | WindowedSource = isSource(item)
@@ -167,7 +153,7 @@ async function walk(
     const sourceRng = rng.fork();
     if (exclude.has(src.source) || exclude.has(baseName(src.source))) {
       builder.skipped.push({ source: src.source, reason: 'excluded', excluded: true });
-      opts.onSource?.(src.source, done);
+      progress(src.source);
       continue;
     }
     let pre: PreprocessOutput;
@@ -188,7 +174,7 @@ async function walk(
       if (!(err instanceof DatasetError || err instanceof FitsError)) throw err;
       builder.skipped.push({ source: src.source, reason: err.message });
       opts.onWarning?.(`skipped ${src.source}: ${err.message}`, src.source);
-      opts.onSource?.(src.source, done);
+      progress(src.source);
       continue;
     }
     // The HDU joins the id only when it is not the usual first one, so ids read as file names;
@@ -234,7 +220,7 @@ async function walk(
         excluded: true,
       });
     }
-    opts.onSource?.(src.source, done);
+    progress(src.source);
   }
 }
 
@@ -359,7 +345,7 @@ export async function buildPositiveSet(
   });
   if (profile.positive.geometricMeanPairs && pool.length > 1) {
     const total = (pool.length * (pool.length - 1)) / 2;
-    const rng = createRng((opts.seed ?? BUILD_DEFAULTS.seed) ^ 0x5eed);
+    const rng = createRng((opts.seed ?? DEFAULT_BUILD_OPTIONS.seed) ^ 0x5eed);
     const wanted =
       total > profile.positive.maxPairs
         ? choosePairs(total, profile.positive.maxPairs, rng)

@@ -246,7 +246,7 @@ function whole(shape: readonly [number, number]): {
 export interface PreprocessFileOptions extends PreprocessOptions {
   /** HDU to read; default: the first image HDU with data. */
   hdu?: number;
-  /** For a cube: the plane, as {@link ReadFitsOptions.plane} takes it. */
+  /** For a cube: the plane, as `ReadFitsOptions.plane` (`alma-classifier/fits`) takes it. */
   plane?: number[];
 }
 
@@ -293,13 +293,20 @@ export async function preprocessFile(
   }
 }
 
+/** `opts` whose `onProgress` also gives the number of files when `paths` is an array. */
+function withTotal<O extends BuildOptions>(paths: PathInputs, opts: O): O {
+  const { onProgress } = opts;
+  if (onProgress === undefined || !Array.isArray(paths)) return opts;
+  return { ...opts, onProgress: (p) => onProgress({ ...p, total: paths.length }) };
+}
+
 /**
  * {@link buildPositiveSet} over FITS files, streamed one at a time: a corrupt or unreadable file
  * is skipped, named in `onWarning` and listed in the result's `skipped`. Each file is read only
  * as far as preprocessing needs (its headers, the search window and the crop around the peak;
  * see {@link preprocessFile}); the dataset is the same as from the whole images.
  *
- * @param paths - FITS file paths (e.g. from {@link listFitsFiles})
+ * @param paths - FITS file paths (e.g. from `listFitsFiles` in `alma-classifier/fits`)
  * @param profile - a resolved profile
  * @param opts - see {@link BuildOptions} and {@link ReadSourceOptions}
  */
@@ -308,7 +315,7 @@ export function buildPositiveSetFromFiles(
   profile: TargetProfile,
   opts: BuildOptions & ReadSourceOptions = {},
 ): Promise<Dataset> {
-  return buildPositiveSet(openSourceFiles(paths, opts), profile, opts);
+  return buildPositiveSet(openSourceFiles(paths, opts), profile, withTotal(paths, opts));
 }
 
 /**
@@ -317,7 +324,7 @@ export function buildPositiveSetFromFiles(
  * `skipped`. Each file is read only as far as preprocessing needs, as
  * {@link buildPositiveSetFromFiles} does.
  *
- * @param paths - FITS file paths (e.g. from {@link listFitsFiles})
+ * @param paths - FITS file paths (e.g. from `listFitsFiles` in `alma-classifier/fits`)
  * @param profile - a resolved profile
  * @param opts - see {@link BuildOptions} and {@link ReadSourceOptions}
  */
@@ -326,7 +333,7 @@ export function buildNegativeSetFromFiles(
   profile: TargetProfile,
   opts: BuildOptions & ReadSourceOptions = {},
 ): Promise<Dataset> {
-  return buildNegativeSet(openSourceFiles(paths, opts), profile, opts);
+  return buildNegativeSet(openSourceFiles(paths, opts), profile, withTotal(paths, opts));
 }
 
 /**

@@ -6,7 +6,7 @@ import { subsetDataset } from './dataset.js';
 /** What must not straddle a split (see {@link SplitOptions.groupBy}). */
 export type GroupBy = 'source' | 'sample' | ((sample: SampleInfo) => string);
 
-/** Options of {@link splitDataset}; defaults in {@link SPLIT_DEFAULTS}. */
+/** Options of {@link splitDataset}; defaults in {@link DEFAULT_SPLIT_OPTIONS}. */
 export interface SplitOptions {
   /** Fraction of the groups that go to the test part. Default 0.2. */
   test?: number;
@@ -28,11 +28,11 @@ export interface SplitOptions {
    * Called with each warning (a test or validation part asked for but lacking a class the
    * dataset has); the warnings are also returned in `warnings`. Default: none.
    */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, source?: string) => void;
 }
 
 /** Defaults of {@link SplitOptions}. */
-export const SPLIT_DEFAULTS: Required<Omit<SplitOptions, 'onWarning'>> = {
+export const DEFAULT_SPLIT_OPTIONS: Required<Omit<SplitOptions, 'onWarning'>> = {
   test: 0.2,
   validation: 0,
   seed: 0,
@@ -161,7 +161,7 @@ function missingClasses(ds: Dataset, part: Dataset, what: string): string[] {
  * @throws RangeError when `test + validation` is not below 1
  */
 export function splitDataset(ds: Dataset, opts: SplitOptions = {}): DatasetSplit {
-  const o = { ...SPLIT_DEFAULTS, ...opts };
+  const o = { ...DEFAULT_SPLIT_OPTIONS, ...opts };
   checkFraction(o.test, 'test');
   checkFraction(o.validation, 'validation');
   if (o.test + o.validation >= 1) {
@@ -206,7 +206,7 @@ export interface KFoldOptions {
    */
   validation: number;
   /** Called with each warning (also returned per fold in `warnings`). Default: none. */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, source?: string) => void;
 }
 
 /** Defaults of {@link KFoldOptions}. */

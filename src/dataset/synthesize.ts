@@ -7,7 +7,7 @@ export * from './synthesize-scene.js';
 /** What {@link synthesize} draws. */
 export type SyntheticKind = 'disk' | 'wind' | 'spiral' | 'noise';
 
-/** Options of {@link synthesize}; defaults in {@link SYNTHESIZE_DEFAULTS}. */
+/** Options of {@link synthesize}; defaults in {@link DEFAULT_SYNTHESIZE_OPTIONS}. */
 export interface SynthesizeOptions {
   /**
    * `'disk'`: a protoplanetary disk at any inclination (a negative for dust-in-wind); `'wind'`:
@@ -52,7 +52,7 @@ export interface SynthesizeOptions {
 }
 
 /** Defaults of {@link SynthesizeOptions}. */
-export const SYNTHESIZE_DEFAULTS: Required<
+export const DEFAULT_SYNTHESIZE_OPTIONS: Required<
   Omit<SynthesizeOptions, 'inclination' | 'positionAngle' | 'diskFraction'>
 > = {
   kind: 'disk',
@@ -81,7 +81,7 @@ export const SYNTHESIZE_DEFAULTS: Required<
  * @throws RangeError when `size` is not an integer >= 16 or a range is inverted
  */
 export function synthesize(rng: Rng, opts: SynthesizeOptions = {}): Image2D {
-  const o = { ...SYNTHESIZE_DEFAULTS, ...opts };
+  const o = { ...DEFAULT_SYNTHESIZE_OPTIONS, ...opts };
   const n = o.size;
   if (!Number.isInteger(n) || n < 16)
     throw new RangeError(`synthesize: option 'size' must be an integer >= 16, got ${n}`);

@@ -45,7 +45,7 @@ export interface NeighbourNoiseOptions {
 export type AddNoiseOptions = GaussianNoiseOptions | JitterNoiseOptions | NeighbourNoiseOptions;
 
 /** Defaults of the optional fields of {@link AddNoiseOptions}. */
-export const ADD_NOISE_DEFAULTS = {
+export const DEFAULT_ADD_NOISE_OPTIONS = {
   /** `scale` of Gaussian noise. */
   scale: 1,
   /** `fraction` of jitter and neighbour noise. */
@@ -84,7 +84,7 @@ export function addNoise(img: Image2D, rng: Rng, opts: AddNoiseOptions): Image2D
   for (let i = 0; i < o.length; i++) o[i] = data[offset + i];
   if (opts.kind === 'gaussian') {
     if (opts.sigma !== undefined) assertNumber(opts.sigma, fn, 'sigma', 0);
-    const scale = opts.scale ?? ADD_NOISE_DEFAULTS.scale;
+    const scale = opts.scale ?? DEFAULT_ADD_NOISE_OPTIONS.scale;
     assertNumber(scale, fn, 'scale', 0);
     // robustStd is NaN only when no pixel is finite; then there is nothing to perturb.
     const sigma = opts.sigma ?? scale * robustStd(img);
@@ -92,10 +92,10 @@ export function addNoise(img: Image2D, rng: Rng, opts: AddNoiseOptions): Image2D
     for (let i = 0; i < o.length; i++) o[i] += sigma * rng.normal();
     return out;
   }
-  const fraction = opts.fraction ?? ADD_NOISE_DEFAULTS.fraction;
+  const fraction = opts.fraction ?? DEFAULT_ADD_NOISE_OPTIONS.fraction;
   assertNumber(fraction, fn, 'fraction', 0, 1);
   if (opts.kind === 'jitter') {
-    const range = opts.range ?? ADD_NOISE_DEFAULTS.range;
+    const range = opts.range ?? DEFAULT_ADD_NOISE_OPTIONS.range;
     if (!Array.isArray(range) || range.length !== 2) {
       throw new RangeError(`${fn}: option 'range' must be [min, max]`);
     }

@@ -30,7 +30,7 @@ export interface CropAroundMaxOptions {
 }
 
 /** Defaults of {@link CropAroundMaxOptions}: the original pipeline's 400 x 400 around the peak. */
-export const CROP_AROUND_MAX_DEFAULTS: Required<CropAroundMaxOptions> = {
+export const DEFAULT_CROP_AROUND_MAX_OPTIONS: Required<CropAroundMaxOptions> = {
   size: 400,
   searchFraction: 0.5,
   pad: 'constant',
@@ -67,7 +67,7 @@ export interface CropAroundMaxResult {
 export function cropAroundMax(img: Image2D, opts: CropAroundMaxOptions = {}): CropAroundMaxResult {
   const fn = 'cropAroundMax';
   assertImage(img, fn);
-  const o = { ...CROP_AROUND_MAX_DEFAULTS, ...opts };
+  const o = { ...DEFAULT_CROP_AROUND_MAX_OPTIONS, ...opts };
   assertInteger(o.size, fn, 'size', 1);
   assertNumber(o.searchFraction, fn, 'searchFraction', 0, 1);
   if (o.searchFraction === 0) {

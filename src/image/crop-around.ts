@@ -13,7 +13,7 @@ export interface CropAroundOptions {
 }
 
 /** Defaults of {@link CropAroundOptions}. */
-export const CROP_AROUND_DEFAULTS: Required<CropAroundOptions> = {
+export const DEFAULT_CROP_AROUND_OPTIONS: Required<CropAroundOptions> = {
   size: 400,
   pad: 'constant',
   padValue: 0,
@@ -38,7 +38,7 @@ export function cropAround(
 ): CropAroundMaxResult {
   const fn = 'cropAround';
   assertImage(img, fn);
-  const o = { ...CROP_AROUND_DEFAULTS, ...opts };
+  const o = { ...DEFAULT_CROP_AROUND_OPTIONS, ...opts };
   assertInteger(o.size, fn, 'size', 1);
   assertOneOf(o.pad, ['constant', 'edge', 'reflect'] as const, fn, 'pad');
   if (typeof o.padValue !== 'number') {

@@ -8,7 +8,7 @@ export interface CropCenterFractionOptions {
 }
 
 /** Defaults of {@link CropCenterFractionOptions}: the original pipeline's middle 50 %. */
-export const CROP_CENTER_FRACTION_DEFAULTS: Required<CropCenterFractionOptions> = {
+export const DEFAULT_CROP_CENTER_FRACTION_OPTIONS: Required<CropCenterFractionOptions> = {
   fraction: 0.5,
 };
 
@@ -37,7 +37,7 @@ export function centerFractionRange(n: number, fraction: number): [start: number
  */
 export function cropCenterFraction(img: Image2D, opts: CropCenterFractionOptions = {}): Image2D {
   assertImage(img, 'cropCenterFraction');
-  const { fraction } = { ...CROP_CENTER_FRACTION_DEFAULTS, ...opts };
+  const { fraction } = { ...DEFAULT_CROP_CENTER_FRACTION_OPTIONS, ...opts };
   assertNumber(fraction, 'cropCenterFraction', 'fraction', 0, 1);
   if (fraction === 0) {
     throw new RangeError(`cropCenterFraction: option 'fraction' must be > 0, got 0`);

@@ -10,7 +10,7 @@ export interface CropCenterOptions {
 }
 
 /** Defaults of {@link CropCenterOptions}: the original pipeline's central 100 x 100. */
-export const CROP_CENTER_DEFAULTS: Required<CropCenterOptions> = { size: 100, padValue: 0 };
+export const DEFAULT_CROP_CENTER_OPTIONS: Required<CropCenterOptions> = { size: 100, padValue: 0 };
 
 /**
  * Cut a `size x size` window centred on the image: rows `[rows // 2 - size // 2, ... + size)`,
@@ -26,7 +26,7 @@ export const CROP_CENTER_DEFAULTS: Required<CropCenterOptions> = { size: 100, pa
  */
 export function cropCenter(img: Image2D, opts: CropCenterOptions = {}): Image2D {
   assertImage(img, 'cropCenter');
-  const { size, padValue } = { ...CROP_CENTER_DEFAULTS, ...opts };
+  const { size, padValue } = { ...DEFAULT_CROP_CENTER_OPTIONS, ...opts };
   assertInteger(size, 'cropCenter', 'size', 1);
   assertNumber(padValue, 'cropCenter', 'padValue');
   const h = Math.floor(size / 2);

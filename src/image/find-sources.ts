@@ -52,7 +52,7 @@ export interface FindSourcesOptions {
 }
 
 /** Defaults of {@link FindSourcesOptions}. */
-export const FIND_SOURCES_DEFAULTS: Required<FindSourcesOptions> = {
+export const DEFAULT_FIND_SOURCES_OPTIONS: Required<FindSourcesOptions> = {
   threshold: 5,
   minPixels: 5,
   connectivity: 8,
@@ -74,7 +74,7 @@ export const FIND_SOURCES_DEFAULTS: Required<FindSourcesOptions> = {
 export function findSources(img: Image2D, opts: FindSourcesOptions = {}): Source[] {
   const fn = 'findSources';
   assertImage(img, fn);
-  const { threshold, minPixels, connectivity } = { ...FIND_SOURCES_DEFAULTS, ...opts };
+  const { threshold, minPixels, connectivity } = { ...DEFAULT_FIND_SOURCES_OPTIONS, ...opts };
   assertNumber(threshold, fn, 'threshold');
   assertInteger(minPixels, fn, 'minPixels', 1);
   assertOneOf(connectivity, [4, 8] as const, fn, 'connectivity');

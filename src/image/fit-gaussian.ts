@@ -116,7 +116,7 @@ export interface FitGaussian2DOptions {
 }
 
 /** Defaults of {@link FitGaussian2DOptions}. */
-export const FIT_GAUSSIAN_2D_DEFAULTS: Required<FitGaussian2DOptions> = {
+export const DEFAULT_FIT_GAUSSIAN_2D_OPTIONS: Required<FitGaussian2DOptions> = {
   window: null,
   center: null,
   mask: null,
@@ -174,7 +174,7 @@ const DEG = 180 / Math.PI;
 export function fitGaussian2D(img: Image2D, opts: FitGaussian2DOptions = {}): Gaussian2DFit {
   const fn = 'fitGaussian2D';
   assertImage(img, fn);
-  const o = { ...FIT_GAUSSIAN_2D_DEFAULTS, ...opts };
+  const o = { ...DEFAULT_FIT_GAUSSIAN_2D_OPTIONS, ...opts };
   const [R, C] = img.shape as [number, number];
   assertNumber(o.guessFraction, fn, 'guessFraction', 0, 1);
   if (o.guessFraction <= 0 || o.guessFraction >= 1) {

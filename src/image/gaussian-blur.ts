@@ -24,7 +24,7 @@ export interface GaussianBlurOptions {
 }
 
 /** Defaults of {@link GaussianBlurOptions}. */
-export const GAUSSIAN_BLUR_DEFAULTS: Required<GaussianBlurOptions> = {
+export const DEFAULT_GAUSSIAN_BLUR_OPTIONS: Required<GaussianBlurOptions> = {
   mode: 'reflect',
   truncate: 4,
 };
@@ -54,7 +54,7 @@ export function gaussianBlur(
   const sigmas: [number, number] = Array.isArray(sigma) ? [sigma[0], sigma[1]] : [sigma, sigma];
   assertNumber(sigmas[0], fn, 'sigma', 0);
   assertNumber(sigmas[1], fn, 'sigma', 0);
-  const { mode, truncate } = { ...GAUSSIAN_BLUR_DEFAULTS, ...opts };
+  const { mode, truncate } = { ...DEFAULT_GAUSSIAN_BLUR_OPTIONS, ...opts };
   assertOneOf(mode, ['reflect', 'mirror', 'nearest'] as const, fn, 'mode');
   assertNumber(truncate, fn, 'truncate', 0);
   const [R, C] = img.shape as [number, number];

@@ -1,27 +1,44 @@
-// image module: pure 2-D operations on Image2D, browser-safe.
-export { cropCenterFraction, CROP_CENTER_FRACTION_DEFAULTS } from './crop-center-fraction.js';
+/**
+ * `alma-classifier/image`: pure 2-D operations on an {@link Image2D} (`[rows, cols]`), one a
+ * file: crops, padding, flips, rotation, resizing, blur, normalisation, noise, source finding
+ * and measurement, 2-D Gaussian fits. Browser-safe.
+ *
+ * @module alma-classifier/image
+ */
+export {
+  cloneImage,
+  createImage2D,
+  type Image2D,
+  type PixelArray,
+  shapeOf,
+  toContiguous,
+} from '../core/image2d.js';
+export {
+  cropCenterFraction,
+  DEFAULT_CROP_CENTER_FRACTION_OPTIONS,
+} from './crop-center-fraction.js';
 export type { CropCenterFractionOptions } from './crop-center-fraction.js';
-export { cropAroundMax, CROP_AROUND_MAX_DEFAULTS } from './crop-around-max.js';
+export { cropAroundMax, DEFAULT_CROP_AROUND_MAX_OPTIONS } from './crop-around-max.js';
 export type { CropAroundMaxOptions, CropAroundMaxResult } from './crop-around-max.js';
-export { cropAround, CROP_AROUND_DEFAULTS } from './crop-around.js';
+export { cropAround, DEFAULT_CROP_AROUND_OPTIONS } from './crop-around.js';
 export type { CropAroundOptions } from './crop-around.js';
 export type { WindowPad } from './internal.js';
-export { cropCenter, CROP_CENTER_DEFAULTS } from './crop-center.js';
+export { cropCenter, DEFAULT_CROP_CENTER_OPTIONS } from './crop-center.js';
 export type { CropCenterOptions } from './crop-center.js';
-export { pad, PAD_DEFAULTS } from './pad.js';
+export { pad, DEFAULT_PAD_OPTIONS } from './pad.js';
 export type { PadOptions } from './pad.js';
 export { flip } from './flip.js';
 export type { FlipAxis } from './flip.js';
-export { rotate, rotatedShape, ROTATE_DEFAULTS } from './rotate.js';
+export { rotate, rotatedShape, DEFAULT_ROTATE_OPTIONS } from './rotate.js';
 export type { RotateOptions, InterpolationOrder } from './rotate.js';
-export { resize, RESIZE_DEFAULTS } from './resize.js';
+export { resize, DEFAULT_RESIZE_OPTIONS } from './resize.js';
 export type { ResizeOptions } from './resize.js';
-export { gaussianBlur, GAUSSIAN_BLUR_DEFAULTS } from './gaussian-blur.js';
+export { gaussianBlur, DEFAULT_GAUSSIAN_BLUR_OPTIONS } from './gaussian-blur.js';
 export type { GaussianBlurOptions, BlurMode } from './gaussian-blur.js';
 export { geometricMean } from './geometric-mean.js';
-export { normalize, NORMALIZE_DEFAULTS } from './normalize.js';
+export { normalize, DEFAULT_NORMALIZE_OPTIONS } from './normalize.js';
 export type { NormalizeOptions, NormalizeMethod } from './normalize.js';
-export { addNoise, ADD_NOISE_DEFAULTS } from './add-noise.js';
+export { addNoise, DEFAULT_ADD_NOISE_OPTIONS } from './add-noise.js';
 export type {
   AddNoiseOptions,
   GaussianNoiseOptions,
@@ -30,19 +47,19 @@ export type {
 } from './add-noise.js';
 export {
   randomLinearTransform,
-  RANDOM_LINEAR_TRANSFORM_DEFAULTS,
+  DEFAULT_RANDOM_LINEAR_TRANSFORM_OPTIONS,
 } from './random-linear-transform.js';
 export type { RandomLinearTransformOptions } from './random-linear-transform.js';
-export { findSources, FIND_SOURCES_DEFAULTS } from './find-sources.js';
+export { findSources, DEFAULT_FIND_SOURCES_OPTIONS } from './find-sources.js';
 export type { FindSourcesOptions, Source } from './find-sources.js';
-export { principalAngle, PRINCIPAL_ANGLE_DEFAULTS } from './principal-angle.js';
+export { principalAngle, DEFAULT_PRINCIPAL_ANGLE_OPTIONS } from './principal-angle.js';
 export type { PrincipalAngleOptions } from './principal-angle.js';
 export { robustStd, MAD_TO_STD } from './robust-std.js';
 export {
   measureSource,
   sigmaClippedStats,
-  MEASURE_SOURCE_DEFAULTS,
-  SIGMA_CLIP_DEFAULTS,
+  DEFAULT_MEASURE_SOURCE_OPTIONS,
+  DEFAULT_SIGMA_CLIP_OPTIONS,
 } from './measure-source.js';
 export type {
   MeasureSourceOptions,
@@ -54,7 +71,7 @@ export type {
 export {
   fitGaussian2D,
   renderGaussian2D,
-  FIT_GAUSSIAN_2D_DEFAULTS,
+  DEFAULT_FIT_GAUSSIAN_2D_OPTIONS,
   type Gaussian2D,
   type Gaussian2DFit,
   type FitGaussian2DOptions,

@@ -19,7 +19,7 @@ export interface SigmaClipOptions {
 }
 
 /** Defaults of {@link SigmaClipOptions}: astropy's (`sigma=3, maxiters=5`). */
-export const SIGMA_CLIP_DEFAULTS: Required<SigmaClipOptions> = { sigma: 3, maxIters: 5 };
+export const DEFAULT_SIGMA_CLIP_OPTIONS: Required<SigmaClipOptions> = { sigma: 3, maxIters: 5 };
 
 /** What {@link sigmaClippedStats} returns: statistics of the values that survived clipping. */
 export interface SigmaClippedStats {
@@ -51,7 +51,7 @@ export function sigmaClippedStats(
   opts: SigmaClipOptions = {},
 ): SigmaClippedStats {
   const fn = 'sigmaClippedStats';
-  const { sigma, maxIters } = { ...SIGMA_CLIP_DEFAULTS, ...opts };
+  const { sigma, maxIters } = { ...DEFAULT_SIGMA_CLIP_OPTIONS, ...opts };
   assertNumber(sigma, fn, 'sigma', 0);
   assertInteger(maxIters, fn, 'maxIters', 0);
   const sorted = new Float64Array(values.length);
@@ -162,7 +162,7 @@ export interface MeasureSourceOptions {
 }
 
 /** Defaults of {@link MeasureSourceOptions} (`beamAreaPixels` and `annulus` have none). */
-export const MEASURE_SOURCE_DEFAULTS: Required<
+export const DEFAULT_MEASURE_SOURCE_OPTIONS: Required<
   Omit<MeasureSourceOptions, 'beamAreaPixels' | 'annulus'>
 > = {
   detection: 3,
@@ -171,7 +171,7 @@ export const MEASURE_SOURCE_DEFAULTS: Required<
   maskMargin: 'beam',
   grow: 'beam',
   rmsMethod: 'sigma-clip',
-  clip: SIGMA_CLIP_DEFAULTS,
+  clip: DEFAULT_SIGMA_CLIP_OPTIONS,
   maxIterations: 10,
 };
 
@@ -263,7 +263,7 @@ export function measureSource(
 ): SourceMeasurement {
   const fn = 'measureSource';
   assertImage(img, fn);
-  const o = { ...MEASURE_SOURCE_DEFAULTS, ...opts };
+  const o = { ...DEFAULT_MEASURE_SOURCE_OPTIONS, ...opts };
   const [R, C] = img.shape as [number, number];
   if (
     !Array.isArray(peak) ||
@@ -303,7 +303,7 @@ export function measureSource(
   const grow = o.grow === 'beam' ? (fwhm ?? 0) : o.grow;
   assertNumber(margin, fn, 'maskMargin', 0);
   assertNumber(grow, fn, 'grow', 0);
-  const clip = { ...SIGMA_CLIP_DEFAULTS, ...o.clip };
+  const clip = { ...DEFAULT_SIGMA_CLIP_OPTIONS, ...o.clip };
 
   const n = R * C;
   const inReach = new Uint8Array(n); // finite and within maxRadius of the peak

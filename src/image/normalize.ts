@@ -49,7 +49,7 @@ export interface NormalizeOptions {
 }
 
 /** Defaults of {@link NormalizeOptions}. */
-export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = {
+export const DEFAULT_NORMALIZE_OPTIONS: Required<NormalizeOptions> = {
   method: 'minmax',
   nan: 0,
   percentiles: [1, 99],
@@ -73,7 +73,10 @@ export const NORMALIZE_DEFAULTS: Required<NormalizeOptions> = {
 export function normalize(img: Image2D, opts: NormalizeOptions = {}): Image2D {
   const fn = 'normalize';
   assertImage(img, fn);
-  const { method, nan, percentiles, softening, snrReference } = { ...NORMALIZE_DEFAULTS, ...opts };
+  const { method, nan, percentiles, softening, snrReference } = {
+    ...DEFAULT_NORMALIZE_OPTIONS,
+    ...opts,
+  };
   assertOneOf(
     method,
     ['minmax', 'zscore', 'percentile', 'asinh', 'snr', 'none'] as const,

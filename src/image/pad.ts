@@ -10,7 +10,7 @@ export interface PadOptions {
 }
 
 /** Defaults of the optional {@link PadOptions}. */
-export const PAD_DEFAULTS: Required<Pick<PadOptions, 'value'>> = { value: 0 };
+export const DEFAULT_PAD_OPTIONS: Required<Pick<PadOptions, 'value'>> = { value: 0 };
 
 /**
  * Grow the image to `to` by adding a border of `value`, keeping the image centred: of the
@@ -29,7 +29,7 @@ export function pad(img: Image2D, opts: PadOptions): Image2D {
   if (opts === null || typeof opts !== 'object') {
     throw new TypeError(`pad: options with 'to' are required`);
   }
-  const { to, value } = { ...PAD_DEFAULTS, ...opts };
+  const { to, value } = { ...DEFAULT_PAD_OPTIONS, ...opts };
   assertShape(to, 'pad', 'to');
   if (typeof value !== 'number') {
     throw new TypeError(`pad: option 'value' must be a number, got ${String(value)}`);

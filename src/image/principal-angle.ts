@@ -20,7 +20,7 @@ export interface PrincipalAngleOptions {
 }
 
 /** Defaults of {@link PrincipalAngleOptions}. */
-export const PRINCIPAL_ANGLE_DEFAULTS: Required<PrincipalAngleOptions> = { fraction: 0.2 };
+export const DEFAULT_PRINCIPAL_ANGLE_OPTIONS: Required<PrincipalAngleOptions> = { fraction: 0.2 };
 
 /**
  * The orientation of the brightest source's major axis, from the second moments of its
@@ -42,7 +42,7 @@ export const PRINCIPAL_ANGLE_DEFAULTS: Required<PrincipalAngleOptions> = { fract
 export function principalAngle(img: Image2D, opts: PrincipalAngleOptions = {}): number {
   const fn = 'principalAngle';
   assertImage(img, fn);
-  const { fraction } = { ...PRINCIPAL_ANGLE_DEFAULTS, ...opts };
+  const { fraction } = { ...DEFAULT_PRINCIPAL_ANGLE_OPTIONS, ...opts };
   assertNumber(fraction, fn, 'fraction', 0, 1);
   const peak = nanArgmax(img);
   if (peak === undefined) throw new RangeError(`${fn}: image has no finite pixel`);

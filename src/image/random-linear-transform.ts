@@ -22,7 +22,7 @@ export interface RandomLinearTransformOptions {
 }
 
 /** Defaults of {@link RandomLinearTransformOptions}: the original pipeline's augmentation. */
-export const RANDOM_LINEAR_TRANSFORM_DEFAULTS: Required<RandomLinearTransformOptions> = {
+export const DEFAULT_RANDOM_LINEAR_TRANSFORM_OPTIONS: Required<RandomLinearTransformOptions> = {
   sizeRange: [150, 350],
   angleRange: [0, 360],
   flip: true,
@@ -57,7 +57,7 @@ export function randomLinearTransform(
   if (rng === null || typeof rng !== 'object' || typeof rng.next !== 'function') {
     throw new TypeError(`${fn}: rng must be an Rng (see createRng)`);
   }
-  const o = { ...RANDOM_LINEAR_TRANSFORM_DEFAULTS, ...opts };
+  const o = { ...DEFAULT_RANDOM_LINEAR_TRANSFORM_OPTIONS, ...opts };
   checkRange(o.sizeRange, fn, 'sizeRange', true);
   checkRange(o.angleRange, fn, 'angleRange', false);
   assertInteger(o.output, fn, 'output', 1);

@@ -29,7 +29,7 @@ export interface ResizeOptions {
 }
 
 /** Defaults of {@link ResizeOptions}; `antiAlias` and `antiAliasSigma` depend on the shapes. */
-export const RESIZE_DEFAULTS: Required<Pick<ResizeOptions, 'order'>> = { order: 1 };
+export const DEFAULT_RESIZE_OPTIONS: Required<Pick<ResizeOptions, 'order'>> = { order: 1 };
 
 /**
  * How one axis is resampled: output `k` is `Σ_t weights[k·width + t] · x[start[k] + t]`, where
@@ -124,7 +124,7 @@ export function resize(
   const fn = 'resize';
   assertImage(img, fn);
   assertShape(shape, fn, 'shape');
-  const { order } = { ...RESIZE_DEFAULTS, ...opts };
+  const { order } = { ...DEFAULT_RESIZE_OPTIONS, ...opts };
   assertOneOf(order, [0, 1, 3] as const, fn, 'order');
   const [R, C] = img.shape as [number, number];
   const [oR, oC] = shape;

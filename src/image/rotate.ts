@@ -23,7 +23,11 @@ export interface RotateOptions {
 }
 
 /** Defaults of {@link RotateOptions}. */
-export const ROTATE_DEFAULTS: Required<RotateOptions> = { order: 1, reshape: false, cval: 0 };
+export const DEFAULT_ROTATE_OPTIONS: Required<RotateOptions> = {
+  order: 1,
+  reshape: false,
+  cval: 0,
+};
 
 // Minimax polynomials of sin and cos on [0°, 45°] (Cephes' sindg/cosdg, as scipy.special has
 // them): scipy.ndimage.rotate takes its matrix from those, so using the same ones puts every
@@ -167,7 +171,7 @@ export function rotateWindow(
   const fn = 'rotate';
   assertImage(img, fn);
   assertNumber(degrees, fn, 'degrees');
-  const { order, reshape, cval } = { ...ROTATE_DEFAULTS, ...opts };
+  const { order, reshape, cval } = { ...DEFAULT_ROTATE_OPTIONS, ...opts };
   assertOneOf(order, [0, 1, 3] as const, fn, 'order');
   if (typeof reshape !== 'boolean') {
     throw new TypeError(`${fn}: option 'reshape' must be a boolean, got ${String(reshape)}`);

@@ -1,4 +1,11 @@
-// model module: Node-only exports (file system, worker threads, native backend).
+/**
+ * `alma-classifier/model` in Node: the browser-safe model functions plus saving and loading
+ * model folders and worker-thread training.
+ *
+ * @module alma-classifier/model
+ */
 import './platform.node.js';
-export { saveModel, loadModel, fileSystemHandler } from './io.node.js';
+// The browser entry is this module's public list; this file only adds the Node names.
+export * from './index.js';
+export { saveModel, loadModel } from './io.node.js';
 export { wasmBinaryDirectory } from './backend.node.js';

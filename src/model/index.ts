@@ -1,8 +1,14 @@
-// model module: public, browser-safe exports.
+/**
+ * `alma-classifier/model`: the CNN: configs, create, train, predict, evaluate, calibrate,
+ * metrics, test-time augmentation, uncertainty, saliency and the model-free baseline.
+ * Browser-safe; in Node the entry adds saving and loading models from folders.
+ *
+ * @module
+ */
+export { ModelError } from '../core/errors.js';
 export * from './config.js';
 export { ORIGINAL_MODEL_CONFIG, createModel, resolveModelConfig } from './factory.js';
 export { trainModel, describeTrainer, type TrainOptions, type TrainHistory } from './train.js';
-export { makeOptimizer, FusedAdamOptimizer } from './optimizers.js';
 export { evaluateModel, DEFAULT_EVALUATE_OPTIONS, type EvaluateOptions } from './evaluate.js';
 export { predict, DEFAULT_PREDICT_OPTIONS, type PredictOptions } from './predict.js';
 export * from './metrics.js';
@@ -15,7 +21,6 @@ export {
   type BackendName,
   type BackendOptions,
 } from './backend.js';
-export { registerTrainingKernels, TRAINING_KERNELS } from './kernels.js';
 export {
   DEFAULT_TRAIN_AUGMENT_OPTIONS,
   NO_TRAIN_AUGMENT,

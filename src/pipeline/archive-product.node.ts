@@ -17,7 +17,8 @@ import { requireImage } from '../fits/read.js';
 import { writeFits } from '../fits/write.js';
 import { renderPng } from '../report/render.js';
 import type { ArchiveRun } from './archive-run.node.js';
-import { classifyImages, type Candidate, type ClassifierModel } from './classify.js';
+import { classifyImages, type Candidate } from './classify.js';
+import type { LoadedModel } from '../model/io.js';
 import type { CandidateSkyKey, ProductInfo, ProductResult, SourceScore } from './results.js';
 import type { ShardSpec } from './shard.js';
 
@@ -70,7 +71,7 @@ export interface ProductContext {
   budget: DiskBudget;
   /** Keep the downloaded file. */
   keepFiles: boolean;
-  model: ClassifierModel;
+  model: LoadedModel;
   profile: TargetProfile;
   threshold: number;
   /** Save thumbnails of positives. */
@@ -79,7 +80,7 @@ export interface ProductContext {
   observations: ReadonlyMap<string, Observation>;
   shard: ShardSpec | undefined;
   /** Receives warnings that do not fail the product (a thumbnail that could not be written). */
-  onWarning: (message: string) => void;
+  onWarning: (message: string, source?: string) => void;
 }
 
 /**
@@ -221,7 +222,10 @@ async function classifyFile(
     try {
       await writeThumbnails(result, product, bestCandidate.input, bestCandidate, ctx.run);
     } catch (err) {
-      ctx.onWarning(`no thumbnail for ${product.fileName}: ${(err as Error).message}`);
+      ctx.onWarning(
+        `no thumbnail for ${product.fileName}: ${(err as Error).message}`,
+        product.fileName,
+      );
     }
   }
   return result;

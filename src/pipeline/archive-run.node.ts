@@ -11,13 +11,9 @@ import { makeDirectory } from '../core/files.node.js';
 import type { CatalogueCandidate } from './catalogue.js';
 import { writeCandidateCatalogues, type WrittenCatalogues } from './catalogue.node.js';
 import { safeStem } from './candidate-files.node.js';
-import {
-  Journal,
-  JsonLinesWriter,
-  filterJsonLines,
-  readJsonLines,
-  writeTextAtomic,
-} from './journal.node.js';
+import { writeFileAtomic } from '../core/atomic.node.js';
+import { JsonLinesWriter, filterJsonLines, readJsonLines } from '../core/jsonl.node.js';
+import { Journal } from './journal.node.js';
 import { RUN_FILES, type RunInfo } from './merge.node.js';
 import { rankResults, type ProductResult } from './results.js';
 import { stableHash, type ShardSpec } from './shard.js';
@@ -102,7 +98,9 @@ export class ArchiveRun {
       threshold: opts.threshold,
       startedAt: new Date().toISOString(),
     };
-    await writeTextAtomic(join(dir, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`);
+    await writeFileAtomic(join(dir, RUN_FILES.run), `${JSON.stringify(info, null, 2)}\n`, {
+      sync: true,
+    });
     // The journal is the truth. A journaled product whose result line is gone (a hand-edited
     // file) is simply done again.
     const journal = await Journal.open(join(dir, RUN_FILES.journal));

@@ -29,7 +29,7 @@ export interface ArchiveWorkListOptions {
   /** The share; default from the Slurm array variables, `null` for the whole list. */
   shard?: ShardSpec | null;
   /** Receives the search's and DataLink's warnings. */
-  onWarning: (message: string) => void;
+  onWarning: (message: string, source?: string) => void;
 }
 
 /**

@@ -18,14 +18,16 @@ import type { TargetProfile } from '../dataset/profile.js';
 import { classifyProduct, DiskBudget, type ProductFailure } from './archive-product.node.js';
 import { ArchiveRun } from './archive-run.node.js';
 import { archiveWorkList } from './archive-work.js';
-import { modelThreshold, profileForModel, type ClassifierModel } from './classify.js';
+import { modelThreshold, profileForModel } from './classify.js';
+import type { Progress } from '../core/progress.js';
+import type { LoadedModel } from '../model/io.js';
 import type { WrittenCatalogues } from './catalogue.node.js';
 import type { ShardSpec } from './shard.js';
 
 export { resultCatalogueCandidates } from './archive-run.node.js';
 
 /** Progress of {@link classifyArchive}, reported after every product. */
-export interface ArchiveProgress {
+export interface ArchiveProgress extends Progress {
   /** Products in this run's share (its shard). */
   total: number;
   /** Products finished: done by an earlier run, classified now, or failed now. */
@@ -49,7 +51,7 @@ export interface ArchiveProgress {
 /** Options of {@link classifyArchive}. `model` and `out` are required. */
 export interface ClassifyArchiveOptions {
   /** The classifier, as `loadModel(dir)` returns it. */
-  model: ClassifierModel;
+  model: LoadedModel;
   /** Output directory: `candidates.jsonl`, `journal.jsonl`, `run.json`, `thumbs/`, `files/`. */
   out: string;
   /**
@@ -100,7 +102,7 @@ export interface ClassifyArchiveOptions {
   /** Called after each product. */
   onProgress?: (progress: ArchiveProgress) => void;
   /** Called with warnings (search warnings, failed products). */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, source?: string) => void;
   /**
    * Stops the run gracefully: no new product is started, those in flight finish and are
    * journaled, and the promise resolves with `aborted: true`. A later run resumes.
@@ -203,7 +205,7 @@ export async function classifyArchive(
   const profile = profileForModel(o.model, o.profile);
   const threshold =
     o.threshold ?? (o.profile !== undefined ? profile.threshold : modelThreshold(o.model));
-  const warn = (m: string) => o.onWarning?.(m);
+  const warn = (message: string, source?: string): void => o.onWarning?.(message, source);
   const archive = archiveClient(o);
 
   const work = await archiveWorkList(source, {

@@ -2,6 +2,7 @@
  * `classify` for Node: FITS files and folders of them, read one at a time so memory holds one
  * image plus the model inputs, whatever the number of files.
  */
+import type { Progress } from '../core/progress.js';
 import type { Image2D } from '../core/image2d.js';
 import { AlmaClassifierError } from '../core/errors.js';
 import { requireImage, type FitsFile } from '../fits/index.js';
@@ -28,10 +29,13 @@ export interface ClassifyFilesOptions extends ClassifyOptions {
   plane?: number[];
   /** For cubes: score the cube collapsed along its spectral axis (see `readFitsCollapsed`). */
   collapse?: CollapseMethod;
-  /** Called for a file that cannot be read or prepared; it is skipped. Default: ignore. */
-  onWarning?: (file: string, message: string) => void;
-  /** Called after each file with the number done and the total. */
-  onProgress?: (done: number, total: number, file: string) => void;
+  /**
+   * Called with the reason and the file for a file that cannot be read or prepared (it is
+   * skipped) and for a folder with no FITS files. Default: ignore.
+   */
+  onWarning?: (message: string, source?: string) => void;
+  /** Called after each file: files done, files in all, and the file. */
+  onProgress?: (progress: Progress) => void;
 }
 
 /** A file's image as {@link classifyImages} takes it, with its HDU and sky scale. */
@@ -68,7 +72,9 @@ export async function classify(
   const options: ClassifyOptions = { ...opts, profile };
   const paths = await listFitsFiles(
     inputs.filter((x): x is string => typeof x === 'string'),
-    opts.onWarning === undefined ? {} : { onEmptyFolder: opts.onWarning },
+    opts.onWarning === undefined
+      ? {}
+      : { onEmptyFolder: (folder, message) => opts.onWarning?.(message, folder) },
   );
   const named: NamedImage[] = inputs
     .filter((x): x is NamedImage | Image2D => typeof x !== 'string')
@@ -90,9 +96,9 @@ export async function classify(
       );
     } catch (err) {
       if (!(err instanceof AlmaClassifierError) && !(err instanceof RangeError)) throw err;
-      opts.onWarning?.(file, err.message);
+      opts.onWarning?.(err.message, file);
     }
-    opts.onProgress?.(i + 1, paths.length, file);
+    opts.onProgress?.({ done: i + 1, total: paths.length, file });
   }
   candidates.sort(
     (a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.sourceIndex - b.sourceIndex,

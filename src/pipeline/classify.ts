@@ -27,9 +27,6 @@ import { WcsError } from '../core/errors.js';
 import { skyResampleFactor } from '../dataset/sky-scale.js';
 import { labelId, pixelHash } from '../dataset/labels.js';
 
-/** A model ready to classify with: what `loadModel` / `loadModelFromUrl` return. */
-export type ClassifierModel = LoadedModel;
-
 /** One image to classify, with the name its candidates will carry. */
 export interface NamedImage {
   /** File path or name, recorded in each candidate. */
@@ -96,7 +93,7 @@ export interface ClassifyOptions {
 }
 
 /** Defaults of {@link ClassifyOptions}. */
-export const CLASSIFY_DEFAULTS = {
+export const DEFAULT_CLASSIFY_OPTIONS = {
   /** Images per forward pass. */
   batchSize: 32,
   /** Score every object found, not only the brightest. */
@@ -316,17 +313,17 @@ function peaksToScore(
   profile: TargetProfile,
   opts: ClassifyOptions,
 ): ([number, number] | undefined)[] {
-  const allSources = opts.allSources ?? CLASSIFY_DEFAULTS.allSources;
+  const allSources = opts.allSources ?? DEFAULT_CLASSIFY_OPTIONS.allSources;
   if (!allSources) return [undefined];
   const fraction = profile.preprocess.searchFraction;
   const region = cropCenterFraction(image, { fraction });
   const r0 = centerFractionRange(image.shape[0], fraction)[0];
   const c0 = centerFractionRange(image.shape[1], fraction)[0];
   const sources = findSources(region, {
-    threshold: opts.detectionThreshold ?? CLASSIFY_DEFAULTS.detectionThreshold,
+    threshold: opts.detectionThreshold ?? DEFAULT_CLASSIFY_OPTIONS.detectionThreshold,
   });
   if (sources.length === 0) return [undefined];
-  const max = opts.maxSources ?? CLASSIFY_DEFAULTS.maxSources;
+  const max = opts.maxSources ?? DEFAULT_CLASSIFY_OPTIONS.maxSources;
   return sources.slice(0, max).map((s) => [s.peak[0] + r0, s.peak[1] + c0] as [number, number]);
 }
 
@@ -352,7 +349,7 @@ export async function classifyImages(
   const size = profile.preprocess.inputSize;
   const pending: Omit<Candidate, 'score' | 'label'>[] = [];
   const inputs: Image2D[] = [];
-  const measure = opts.measure ?? CLASSIFY_DEFAULTS.measure;
+  const measure = opts.measure ?? DEFAULT_CLASSIFY_OPTIONS.measure;
   for (const item of images) {
     const peaks = peaksToScore(item.image, profile, opts);
     const hash = item.hash ?? pixelHash(item.image);
@@ -397,7 +394,7 @@ export async function classifyImages(
       shape: [inputs.length, size, size, 1],
       labels: new Int32Array(inputs.length),
     },
-    { batchSize: opts.batchSize ?? CLASSIFY_DEFAULTS.batchSize },
+    { batchSize: opts.batchSize ?? DEFAULT_CLASSIFY_OPTIONS.batchSize },
   );
   const scores = temperature === 1 ? raw : applyTemperature(raw, temperature);
   const classes = profile.classes;

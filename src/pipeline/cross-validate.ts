@@ -30,7 +30,7 @@ export interface CrossValidateOptions {
   /** Called after each fold. */
   onFold?: (fold: FoldResult) => void;
   /** Called with each warning. */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, source?: string) => void;
 }
 
 /** One fold of {@link crossValidate}. */
@@ -112,7 +112,10 @@ export async function crossValidate(
       ...(opts.model ? { model: opts.model } : {}),
       ...(opts.evaluation ? { evaluation: opts.evaluation } : {}),
       ...(opts.onWarning
-        ? { onWarning: (m: string) => opts.onWarning?.(`fold ${f.fold + 1}: ${m}`) }
+        ? {
+            onWarning: (m: string, source?: string) =>
+              opts.onWarning?.(`fold ${f.fold + 1}: ${m}`, source),
+          }
         : {}),
     });
     r.model.dispose();

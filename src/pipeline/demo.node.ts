@@ -9,6 +9,7 @@
  * classified into an HTML report with uncertainties and saliency maps. Each step writes its
  * output folder and is skipped when that output is already there, so a second run resumes.
  */
+import type { Progress } from '../core/progress.js';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,7 +143,15 @@ export interface DemoOptions {
   /** Where progress lines go. Default: stdout. */
   log?: (line: string) => void;
   /** Per-file and per-epoch progress, for progress bars. */
-  onProgress?: (step: string, done: number, total: number) => void;
+  onProgress?: (progress: DemoProgress) => void;
+}
+
+/** What {@link DemoOptions.onProgress} receives: the step, and how far it is. */
+export interface DemoProgress extends Progress {
+  /** The step: `'data'`, `'dataset'`, `'epoch'`, `'classify'` or `'archive'`. */
+  step: string;
+  /** Files or epochs in the step. */
+  total: number;
 }
 
 /** One real image of known class as the demo scored it (each flip of a trained-on image). */
@@ -318,7 +327,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const out = resolve(opts.out ?? 'demo-output');
   const seed = opts.seed ?? 1;
   const log = opts.log ?? ((line: string) => console.log(line));
-  const progress = opts.onProgress ?? (() => undefined);
+  const progress = (step: string, done: number, total: number): void =>
+    opts.onProgress?.({ step, done, total });
   const fresh = opts.fresh ?? false;
   const size = opts.imageSize ?? DEMO_SCENE_OPTIONS.size;
   if (typeof size !== 'number') throw new RangeError('imageSize must be a number');
@@ -383,12 +393,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const positives = await buildPositiveSetFromFiles(synth.positives, profile, {
       seed,
       onWarning: warn,
-      onSource,
+      onProgress: onSource,
     });
     const negatives = await buildNegativeSetFromFiles(synth.negatives, profile, {
       seed: seed + 1,
       onWarning: warn,
-      onSource,
+      onProgress: onSource,
     });
     const parts = splitDataset(concatDatasets([negatives, positives]), {
       test: holdOut,
@@ -400,7 +410,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const trainParts = [parts.train];
     for (const r of realTrain) {
       const build = r.label === 'positive' ? buildPositiveSetFromFiles : buildNegativeSetFromFiles;
-      const ds = await build([r.path], profile, { seed, onWarning: warn, onSource });
+      const ds = await build([r.path], profile, { seed, onWarning: warn, onProgress: onSource });
       if (ds.labels.length > 0) {
         trainParts.push(subsetDataset(ds, [...ds.labels.keys()], 'train'));
       }
@@ -558,7 +568,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   let n = 0;
   const candidates = await classify(loaded, files, {
     keepInputs: true,
-    onWarning: (file, message) => log(`      skipped ${file}: ${message}`),
+    onWarning: (message, file) => log(`      skipped ${file}: ${message}`),
     onProgress: () => progress('classify', ++n, files.length),
   });
   const extras = await candidateExtras(loaded, candidates, temperature, opts.saliency ?? 24, seed);

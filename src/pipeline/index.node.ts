@@ -1,6 +1,13 @@
-// pipeline module: Node-only exports (file system, processes).
+/**
+ * `alma-classifier/pipeline` in Node: the browser-safe flows plus those that read and write
+ * files: `classify`, `classifyArchive`, `trainFromDataset`, the demo, review and retraining.
+ *
+ * @module alma-classifier/pipeline
+ */
+// The browser entry is itself an explicit list; this file only adds the Node names.
+export * from './index.js';
 export { classify, type ClassifyFilesOptions } from './classify.node.js';
-export { trainFromDataset, type TrainFlowOptions, type TrainFlowResult } from './train.node.js';
+export { type TrainFlowOptions, type TrainFlowResult, trainFromDataset } from './train.node.js';
 export {
   datasetWithLabels,
   type DatasetWithLabels,
@@ -9,10 +16,10 @@ export {
 export {
   readRunCandidates,
   rescoreCandidates,
-  writeRunReview,
   type RunCandidate,
   type RunCandidates,
   type RunReviewOptions,
+  writeRunReview,
   type WrittenRunReview,
 } from './review.node.js';
 export {
@@ -20,23 +27,21 @@ export {
   type RetrainWithLabelsOptions,
   type RetrainWithLabelsResult,
 } from './retrain.node.js';
-export { REVIEW_APP_FILE, buildReviewApp, reviewAppScript } from './review-app-script.node.js';
+export { buildReviewApp, REVIEW_APP_FILE, reviewAppScript } from './review-app-script.node.js';
 export {
   BUNDLED_IMAGES,
-  DEMO_SCENE_OPTIONS,
-  THESIS_CRITERIA,
-  demoProfile,
-  runDemo,
   type BundledImage,
-  type DemoBaseline,
-  type DemoRealImage,
+  DEMO_SCENE_OPTIONS,
   type DemoArchiveOptions,
+  type DemoBaseline,
   type DemoOptions,
+  type DemoProgress,
+  demoProfile,
+  type DemoRealImage,
   type DemoResult,
+  runDemo,
+  THESIS_CRITERIA,
 } from './demo.node.js';
-export * from './journal.node.js';
-export * from './merge.node.js';
-export * from './classify-archive.node.js';
 export {
   CATALOGUE_EXTENSIONS,
   writeCandidateCatalogues,
@@ -45,11 +50,32 @@ export {
 export {
   CANDIDATE_INPUTS_FILE,
   candidateFileReportData,
+  type CandidateFileReportOptions,
+  type CandidateRecord,
   readCandidateFile,
   readCandidateInputs,
   writeCandidateFiles,
-  type CandidateFileReportOptions,
-  type CandidateRecord,
   type WriteCandidateFilesOptions,
   type WrittenCandidateFiles,
 } from './candidate-files.node.js';
+export { Journal, type JournalEntry } from './journal.node.js';
+export {
+  type MergeOptions,
+  type MergeResult,
+  mergeResults,
+  productReportData,
+  type ProductReportOptions,
+  RUN_FILES,
+  type RunInfo,
+  type RunStatus,
+  writeMergedResults,
+} from './merge.node.js';
+export {
+  type ArchiveProgress,
+  classifyArchive,
+  type ClassifyArchiveOptions,
+  type ClassifyArchiveSummary,
+  DEFAULT_CLASSIFY_ARCHIVE_OPTIONS,
+  type FailedProduct,
+} from './classify-archive.node.js';
+export { resultCatalogueCandidates } from './archive-run.node.js';

@@ -1,14 +1,22 @@
-// pipeline module: public, browser-safe exports.
+/**
+ * `alma-classifier/pipeline`: the flows that join the modules: classify images into candidates,
+ * train and calibrate, evaluate per source, cross-validate, fine-tune from review decisions,
+ * shard an archive run, rank results and shape report data. Browser-safe; in Node the entry
+ * adds the flows that read and write files.
+ *
+ * @module
+ */
+export { PipelineError } from '../core/errors.js';
+export type { Progress } from '../core/progress.js';
 export {
   candidateSkyFields,
   classifyImages,
   profileForModel,
   modelThreshold,
-  CLASSIFY_DEFAULTS,
+  DEFAULT_CLASSIFY_OPTIONS,
   type Candidate,
   type CandidateBeam,
   type CandidateProvenance,
-  type ClassifierModel,
   type ClassifyOptions,
   type NamedImage,
 } from './classify.js';
@@ -29,8 +37,25 @@ export {
   type CandidateRows,
   type CatalogueCandidate,
 } from './catalogue.js';
-export * from './shard.js';
-export * from './results.js';
+export {
+  type EnvLike,
+  parseShard,
+  selectShard,
+  type SelectShardOptions,
+  shardFromEnv,
+  shardOf,
+  type ShardSpec,
+  stableHash,
+} from './shard.js';
+export {
+  type CandidateSkyKey,
+  type ProductInfo,
+  type ProductResult,
+  type RankedResults,
+  rankResults,
+  type RankResultsOptions,
+  type SourceScore,
+} from './results.js';
 export {
   datasetParts,
   sampleWeightsOf,
@@ -49,7 +74,7 @@ export {
 } from './evaluation.js';
 export {
   DEFAULT_FINE_TUNE_OPTIONS,
-  DEFAULT_REVIEW_SELECTION,
+  DEFAULT_REVIEW_SELECTION_OPTIONS,
   fineTune,
   modelConfigOf,
   rankMoves,

@@ -3,10 +3,7 @@
  * (`readJsonLines`, `JsonLinesWriter`: a torn last line is ignored on read and cut off before
  * the next append, so a line either exists complete or not at all).
  */
-import { writeFileAtomic } from '../core/atomic.node.js';
 import { JsonLinesWriter, readJsonLines } from '../core/jsonl.node.js';
-
-export { JsonLinesWriter, readJsonLines, type JsonLines } from '../core/jsonl.node.js';
 
 /** One line of a run's journal: a product finished, one way or the other. */
 export interface JournalEntry {
@@ -84,26 +81,4 @@ export class Journal {
   close(): Promise<void> {
     return this.writer.close();
   }
-}
-
-/**
- * Rewrite the JSON-lines file `path` keeping only the records `keep` accepts (atomically:
- * `path.part`, fsync, rename). Returns how many records were dropped; the file is left untouched
- * when none are.
- */
-export async function filterJsonLines<T>(
-  path: string,
-  keep: (record: T, index: number) => boolean,
-): Promise<number> {
-  const { records, torn } = await readJsonLines<T>(path);
-  const kept = records.filter(keep);
-  const dropped = records.length - kept.length;
-  if (dropped === 0 && !torn) return 0;
-  await writeTextAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  return dropped;
-}
-
-/** Write `text` to `path` whole or not at all: `path.part`, fsync, rename. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  await writeFileAtomic(path, text, { sync: true });
 }

@@ -5,7 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError } from '../core/errors.js';
-import { readJsonLines, writeTextAtomic, type JournalEntry } from './journal.node.js';
+import { writeFileAtomic } from '../core/atomic.node.js';
+import { readJsonLines } from '../core/jsonl.node.js';
+import type { JournalEntry } from './journal.node.js';
 import {
   rankResults,
   type ProductResult,
@@ -176,11 +178,14 @@ export async function writeMergedResults(
   results: readonly ProductResult[],
   dir: string,
 ): Promise<void> {
-  await writeTextAtomic(
+  await writeFileAtomic(
     join(dir, RUN_FILES.candidates),
     results.map((r) => `${JSON.stringify(r)}\n`).join(''),
+    { sync: true },
   );
-  await writeTextAtomic(join(dir, 'candidates.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'candidates.json'), `${JSON.stringify(results, null, 2)}\n`, {
+    sync: true,
+  });
 }
 
 /** Options of {@link productReportData}. */

@@ -50,7 +50,7 @@ export interface RetrainWithLabelsOptions {
   /** Called after every epoch. */
   onEpochEnd?: (log: EpochLog) => void;
   /** Called with warnings. */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, source?: string) => void;
 }
 
 /** What {@link retrainWithLabels} did. */
@@ -88,7 +88,7 @@ export async function retrainWithLabels(
 ): Promise<RetrainWithLabelsResult> {
   const loaded = opts.model;
   const profile = profileForModel(loaded);
-  const warn = (m: string): void => opts.onWarning?.(m);
+  const warn = (message: string, source?: string): void => opts.onWarning?.(message, source);
   let run: RunCandidate[] | undefined;
   const inputs = new Map<string, Image2D>();
   const dirs = [...(opts.images ?? [])];

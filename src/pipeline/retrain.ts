@@ -19,7 +19,7 @@ import type { EpochLog } from '../model/config.js';
 /** Why a candidate is on a review page. */
 export type ReviewReason = 'top' | 'uncertain' | 'random';
 
-/** Options of {@link selectForReview}; defaults in {@link DEFAULT_REVIEW_SELECTION}. */
+/** Options of {@link selectForReview}; defaults in {@link DEFAULT_REVIEW_SELECTION_OPTIONS}. */
 export interface ReviewSelectionOptions {
   /** The highest scores. Default 12. */
   top: number;
@@ -34,7 +34,7 @@ export interface ReviewSelectionOptions {
 }
 
 /** Defaults of {@link ReviewSelectionOptions}: 20 a round, 12 top, 6 uncertain, 2 random. */
-export const DEFAULT_REVIEW_SELECTION: ReviewSelectionOptions = {
+export const DEFAULT_REVIEW_SELECTION_OPTIONS: ReviewSelectionOptions = {
   top: 12,
   uncertain: 6,
   random: 2,
@@ -77,7 +77,7 @@ export function selectForReview(
   items: readonly ScoredItem[],
   opts: Partial<ReviewSelectionOptions> = {},
 ): ReviewPick[] {
-  const o = { ...DEFAULT_REVIEW_SELECTION, ...opts };
+  const o = { ...DEFAULT_REVIEW_SELECTION_OPTIONS, ...opts };
   const key = (s: number): number => (Number.isNaN(s) ? -Infinity : s);
   const order = items.map((_, i) => i);
   const byScore = [...order].sort((a, b) => key(items[b].score) - key(items[a].score) || a - b);

@@ -36,7 +36,7 @@ import {
 import { modelThreshold, profileForModel } from './classify.js';
 import { mergeResults, RUN_FILES } from './merge.node.js';
 import {
-  DEFAULT_REVIEW_SELECTION,
+  DEFAULT_REVIEW_SELECTION_OPTIONS,
   replayIndices,
   selectForReview,
   type ReviewPick,
@@ -266,7 +266,7 @@ export interface RunReviewOptions {
   out: string;
   /** The label store's labels: candidates decided already are left out. Default none. */
   labels?: readonly LabelRecord[];
-  /** How many of each sort to pick. Default {@link DEFAULT_REVIEW_SELECTION} with the model's threshold. */
+  /** How many of each sort to pick. Default {@link DEFAULT_REVIEW_SELECTION_OPTIONS} with the model's threshold. */
   selection?: Partial<ReviewSelectionOptions>;
   /** MC-dropout passes for the uncertainty. Default 20. */
   uncertaintySamples?: number;
@@ -376,7 +376,7 @@ export async function writeRunReview(
       std[i] = Math.sqrt(cal.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, T - 1));
     });
   }
-  const selection = { ...DEFAULT_REVIEW_SELECTION, threshold, ...opts.selection };
+  const selection = { ...DEFAULT_REVIEW_SELECTION_OPTIONS, threshold, ...opts.selection };
   const picks = selectForReview(
     open.map((c, i) => ({ score: scores[i], ...(Number.isFinite(std[i]) ? { std: std[i] } : {}) })),
     selection,

@@ -4,6 +4,7 @@
  * the list in, and a shard can be recomputed anywhere (another node, another day) from the URL
  * alone. Browser-safe.
  */
+import { fmix32 } from '../core/random.js';
 
 /** One shard of a sharded run: the zero-based `index` among `count` shards. */
 export interface ShardSpec {
@@ -36,12 +37,7 @@ export function stableHash(text: string): number {
     h ^= byte;
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 function checkSpec(spec: ShardSpec): void {

@@ -64,7 +64,7 @@ export interface TrainAndCalibrateOptions {
   /** Called after every epoch. */
   onEpochEnd?: (log: EpochLog) => void;
   /** Called with each warning (collapsed runs, a class missing from a part, transform shortcuts). */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, source?: string) => void;
 }
 
 /** The validation figures of {@link TrainAndCalibrateResult}. */

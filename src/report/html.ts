@@ -13,6 +13,21 @@ export function escapeHtml(text: string): string {
 }
 
 /**
+ * FNV-1a of the ids of a page's items (a separator after each), as hex: the key under which a
+ * review page saves its progress, so saved decisions belong to one set of items.
+ *
+ * @internal
+ */
+export function pageKey(items: Iterable<{ id: string }>): string {
+  let h = 0x811c9dc5;
+  for (const { id } of items) {
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0x1f, 0x01000193);
+  }
+  return (h >>> 0).toString(16);
+}
+
+/**
  * Base64 of bytes without Node's `Buffer` (browser-safe; `btoa` exists in Node ≥ 16 too).
  *
  * @internal

@@ -1,4 +1,10 @@
-// report module: public, browser-safe exports.
+/**
+ * `alma-classifier/report`: colour maps, stretches and PNG rendering, the HTML report and review
+ * pages, sky figures and contour lines, candidate catalogues (CSV, VOTable, DS9, CRTF).
+ * Browser-safe; in Node the entry adds the functions that write report folders.
+ *
+ * @module
+ */
 export {
   COLORMAP_NAMES,
   COLORMAP_SIZE,

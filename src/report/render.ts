@@ -167,7 +167,15 @@ export function renderRgba(image: Image2D, opts: RenderOptions = {}): RgbaImage 
  * @throws RangeError as {@link renderRgba}
  */
 export function renderPng(image: Image2D, opts: RenderOptions = {}): Uint8Array {
-  const rgba = renderRgba(image, opts);
+  return encodeRgbaPng(renderRgba(image, opts));
+}
+
+/**
+ * The PNG file (8-bit RGBA) of rendered pixels.
+ *
+ * @internal
+ */
+export function encodeRgbaPng(rgba: RgbaImage): Uint8Array {
   return encode({
     width: rgba.width,
     height: rgba.height,

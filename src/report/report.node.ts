@@ -47,8 +47,6 @@ export interface WrittenReport {
   images: string[];
 }
 
-const writeAtomic = writeFileAtomic;
-
 /** Image writer for `'files'` mode: one PNG per id, written once, named by position. */
 function fileImages(dir: string, render: RenderOptions | undefined) {
   const names = new Map<string, string>();
@@ -71,7 +69,7 @@ function fileImages(dir: string, render: RenderOptions | undefined) {
       const path = join(dir, rel);
       written.push(path);
       // Caught here so an error thrown while building the page leaves no unhandled rejection.
-      pending.push(writeAtomic(path, png).catch((err: unknown) => void failures.push(err)));
+      pending.push(writeFileAtomic(path, png).catch((err: unknown) => void failures.push(err)));
       return rel;
     },
   };
@@ -141,10 +139,10 @@ export async function writeReport(
       imageSrc: (image, it) => src(image, it.id),
     });
     review = join(dir, 'review.html');
-    await writeAtomic(review, reviewHtml);
+    await writeFileAtomic(review, reviewHtml);
   }
   if (files) await files.flush();
-  await writeAtomic(index, html);
+  await writeFileAtomic(index, html);
   return { index, review, images: files?.written ?? [] };
 }
 
@@ -174,7 +172,7 @@ export async function writeReviewPage(
   });
   if (files) await files.flush();
   const path = join(dir, opts.fileName ?? 'review.html');
-  await writeAtomic(path, html);
+  await writeFileAtomic(path, html);
   return path;
 }
 

@@ -1,4 +1,4 @@
-import { escapeHtml, fmt, page, pngDataUri } from './html.js';
+import { escapeHtml, fmt, page, pageKey, pngDataUri } from './html.js';
 import type { RenderOptions } from './render.js';
 import type { ReportImage, ReviewItem } from './types.js';
 
@@ -195,16 +195,6 @@ const REVIEW_SCRIPT = String.raw`
   select(0, false);
 })();
 `;
-
-/** FNV-1a of the item ids, so saved progress belongs to one set of images. */
-function pageKey(items: readonly ReviewItem[]): string {
-  let h = 0x811c9dc5;
-  for (const it of items) {
-    for (let i = 0; i < it.id.length; i++) h = Math.imul(h ^ it.id.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0x1f, 0x01000193);
-  }
-  return (h >>> 0).toString(16);
-}
 
 /**
  * The HTML of a review page: every item's image with Keep and Reject buttons, grouped into

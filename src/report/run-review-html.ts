@@ -6,7 +6,7 @@
  * and re-ranks the rest (the script that does it is passed in; see `alma-classifier review`).
  * Browser-safe; the page loads nothing from the network.
  */
-import { escapeHtml, fmt, page, pngDataUri } from './html.js';
+import { escapeHtml, fmt, page, pageKey, pngDataUri } from './html.js';
 import type { RenderOptions } from './render.js';
 import type { ReportImage, ReviewObject } from './types.js';
 
@@ -271,16 +271,6 @@ const SCRIPT = String.raw`
   select(0, false);
 })();
 `;
-
-/** FNV-1a of the candidate ids, so saved progress belongs to one page. */
-function pageKey(candidates: readonly RunReviewCandidate[]): string {
-  let h = 0x811c9dc5;
-  for (const c of candidates) {
-    for (let i = 0; i < c.id.length; i++) h = Math.imul(h ^ c.id.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0x1f, 0x01000193);
-  }
-  return (h >>> 0).toString(16);
-}
 
 const REASONS = { top: 'top score', uncertain: 'uncertain', random: 'random' } as const;
 

@@ -3,10 +3,15 @@
  * colormap, transparent where the map is small, so what drove a score shows against the source
  * itself. Browser-safe.
  */
-import { encode } from 'fast-png';
 import type { Image2D } from '../core/index.js';
 import { colormapTableShared, lutIndex, type ColormapName } from './colormaps.js';
-import { renderRgba, type RenderOptions, type RgbaImage, type Stretch } from './render.js';
+import {
+  encodeRgbaPng,
+  renderRgba,
+  type RenderOptions,
+  type RgbaImage,
+  type Stretch,
+} from './render.js';
 
 /**
  * Options of {@link renderSaliencyOverlay}: how the grey input is drawn (as `renderRgba`) and
@@ -190,12 +195,5 @@ export function renderSaliencyOverlay(
   saliency: Image2D,
   opts: SaliencyOverlayOptions = {},
 ): Uint8Array {
-  const rgba = renderSaliencyRgba(input, saliency, opts);
-  return encode({
-    width: rgba.width,
-    height: rgba.height,
-    data: new Uint8Array(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength),
-    channels: 4,
-    depth: 8,
-  });
+  return encodeRgbaPng(renderSaliencyRgba(input, saliency, opts));
 }

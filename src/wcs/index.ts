@@ -1,4 +1,10 @@
-// wcs module: FITS celestial world coordinates, browser-safe.
+/**
+ * `alma-classifier/wcs`: FITS celestial world coordinates (the projections ALMA uses), pixel and
+ * sky positions, sexagesimal text, beams, cutout headers and north-up cutouts. Browser-safe.
+ *
+ * @module alma-classifier/wcs
+ */
+export { WcsError } from '../core/errors.js';
 export {
   DEFAULT_PARSE_WCS_OPTIONS,
   parseWcs,

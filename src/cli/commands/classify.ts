@@ -99,11 +99,11 @@ export function register(program: Command): void {
         keepInputs: o.thumbnails,
         ...(o.plane !== undefined ? { plane: o.plane } : {}),
         ...(o.collapse !== undefined ? { collapse: o.collapse } : {}),
-        onWarning: (file, message) => {
+        onWarning: (message, file) => {
           skipped++;
           process.stderr.write(`skipped ${file}: ${message}\n`);
         },
-        onProgress: (done, total) => bar.update({ done, total }),
+        onProgress: (p) => bar.update({ done: p.done, total: p.total ?? 0 }),
       });
       bar.stop();
       const target = loaded.meta.classNames[loaded.meta.classNames.length - 1];

@@ -77,7 +77,7 @@ export function register(program: Command): void {
           step = '';
           console.log(line);
         },
-        onProgress: (name, done, total) => {
+        onProgress: ({ step: name, done, total }) => {
           if (name !== step) {
             bar?.stop();
             bar = createProgressBar({ unit: name === 'epoch' ? 'epochs' : 'files' });

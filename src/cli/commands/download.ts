@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { ArchiveError } from '../../core/errors.js';
 import {
   explainFilters,
-  formatBytes,
   parseBytes,
   type DataProduct,
   type DownloadReport,
 } from '../../archive/index.js';
+import { formatBytes } from '../../archive/download.js';
 import { numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { listProducts, productOptions, type ProductFlags } from './files.js';
@@ -94,8 +94,8 @@ export function register(program: Command): void {
         skipUnauthorized: !flags.failUnauthorized,
         onProgress: (p) =>
           bar.update({
-            done: p.filesDone,
-            total: p.filesTotal,
+            done: p.done,
+            total: p.total,
             bytes: p.bytesDone,
             totalBytes: p.bytesTotal,
           }),

@@ -3,12 +3,12 @@ import { ArchiveError } from '../../core/errors.js';
 import {
   DEFAULT_DATA_PRODUCT_OPTIONS,
   explainFilters,
-  formatBytes,
   type AlmaArchive,
   type DataProductList,
   type DataProductOptions,
   type Observation,
 } from '../../archive/index.js';
+import { formatBytes } from '../../archive/download.js';
 import {
   archiveFromFlags,
   archiveOptions,

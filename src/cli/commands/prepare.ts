@@ -5,7 +5,12 @@ import { writeReviewPage } from '../../report/report.node.js';
 import type { ReviewItem } from '../../report/types.js';
 import { loadProfile } from '../profile.js';
 import { DatasetError } from '../../core/errors.js';
-import { numberListOption, numberOption } from '../options.js';
+import {
+  hardNegativeWeightOption,
+  imagesOption,
+  numberListOption,
+  numberOption,
+} from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { createRng } from '../../core/random.js';
 import { FitsHeader } from '../../fits/index.js';
@@ -29,7 +34,6 @@ import type {
 import {
   buildNegativeSetFromFiles,
   buildPositiveSetFromFiles,
-  listFitsFiles,
   planLabelledSources,
   readExcludeList,
   readLabels,
@@ -37,7 +41,7 @@ import {
   type ReadSourceOptions,
 } from '../../dataset/index.node.js';
 import type { FileSource, LabelledSources } from '../../dataset/index.node.js';
-import { DEFAULT_HARD_NEGATIVE_WEIGHT } from '../../dataset/index.js';
+import { listFitsFiles } from '../../fits/list.node.js';
 
 /** Options of `alma-classifier prepare`, as commander parses them. */
 interface PrepareFlags {
@@ -157,18 +161,8 @@ export function register(program: Command): void {
       '--labels <labels.jsonl...>',
       'label stores (review decisions): kept candidates join the positives, rejected ones the negatives (weighted), rejected and unsure samples are left out',
     )
-    .option(
-      '--images <dir...>',
-      'folders to look in for the FITS files of labelled candidates (found by content hash)',
-    )
-    .addOption(
-      numberOption(
-        '--hard-negative-weight <w>',
-        'loss weight of a rejected candidate',
-        { positive: true },
-        DEFAULT_HARD_NEGATIVE_WEIGHT,
-      ),
-    )
+    .addOption(imagesOption())
+    .addOption(hardNegativeWeightOption())
     .option(
       '--exclude <decisions.json>',
       'file names or sample ids rejected on review (older decisions.json)',
@@ -264,7 +258,7 @@ export function register(program: Command): void {
         exclude,
         seed,
         onWarning: (message) => warnings.push(message),
-        onSource: () => bar.update({ done: ++done, total }),
+        onProgress: () => bar.update({ done: ++done, total }),
       };
       const parts: Dataset[] = [];
       try {

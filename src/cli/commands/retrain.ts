@@ -3,10 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel } from '../../model/io.node.js';
 import { readLabels } from '../../dataset/labels.node.js';
-import { DEFAULT_HARD_NEGATIVE_WEIGHT } from '../../dataset/apply-labels.js';
 import { retrainWithLabels } from '../../pipeline/retrain.node.js';
 import { formatSourceEvaluation } from '../../pipeline/evaluation.js';
-import { numberOption } from '../options.js';
+import { hardNegativeWeightOption, imagesOption, numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { modelDataset } from './review.js';
 
@@ -43,23 +42,13 @@ export function register(program: Command): void {
       'a classify output or classify-archive run to re-rank (default: candidates.json beside the first label store, if any)',
     )
     .option('--data <dir>', "the model's dataset (default: the one it was trained on)")
-    .option(
-      '--images <dir...>',
-      'folders to look in for the FITS files of labelled candidates (found by content hash)',
-    )
+    .addOption(imagesOption())
     .addOption(numberOption('--epochs <n>', 'epochs of fine-tuning', { integer: true, min: 1 }, 5))
     .addOption(
       numberOption('--lr <rate>', "learning rate (default: half the model's)", { positive: true }),
     )
     .addOption(numberOption('--seed <n>', "seed (default: the model's)", { integer: true }))
-    .addOption(
-      numberOption(
-        '--hard-negative-weight <w>',
-        'loss weight of a rejected candidate',
-        { positive: true },
-        DEFAULT_HARD_NEGATIVE_WEIGHT,
-      ),
-    )
+    .addOption(hardNegativeWeightOption())
     .addOption(numberOption('--show <n>', 'largest moves printed', { integer: true, min: 0 }, 10))
     .action(async (o: RetrainFlags) => {
       const loaded = await loadModel(o.model);

@@ -9,7 +9,7 @@ import type { LabelRecord } from '../../dataset/labels.js';
 import type { LoadedModel } from '../../model/io.js';
 import { writeRunReview } from '../../pipeline/review.node.js';
 import { reviewAppScript } from '../../pipeline/review-app-script.node.js';
-import { DEFAULT_REVIEW_SELECTION } from '../../pipeline/retrain.js';
+import { DEFAULT_REVIEW_SELECTION_OPTIONS } from '../../pipeline/retrain.js';
 import { numberOption } from '../options.js';
 
 interface ReviewFlags {
@@ -73,7 +73,7 @@ export function register(program: Command): void {
         '--top <n>',
         'highest scores to review',
         { integer: true, min: 0 },
-        DEFAULT_REVIEW_SELECTION.top,
+        DEFAULT_REVIEW_SELECTION_OPTIONS.top,
       ),
     )
     .addOption(
@@ -81,7 +81,7 @@ export function register(program: Command): void {
         '--uncertain <n>',
         'most uncertain to review (fewest standard deviations from the threshold)',
         { integer: true, min: 0 },
-        DEFAULT_REVIEW_SELECTION.uncertain,
+        DEFAULT_REVIEW_SELECTION_OPTIONS.uncertain,
       ),
     )
     .addOption(
@@ -89,7 +89,7 @@ export function register(program: Command): void {
         '--random <n>',
         'picked at random, for an unbiased look',
         { integer: true, min: 0 },
-        DEFAULT_REVIEW_SELECTION.random,
+        DEFAULT_REVIEW_SELECTION_OPTIONS.random,
       ),
     )
     .addOption(

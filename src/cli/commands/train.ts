@@ -4,7 +4,6 @@ import { datasetProfile, loadProfile } from '../profile.js';
 import { loadDataset } from '../../dataset/persist.node.js';
 import { classCounts, type Dataset } from '../../dataset/dataset.js';
 import { readLabels } from '../../dataset/labels.node.js';
-import { DEFAULT_HARD_NEGATIVE_WEIGHT } from '../../dataset/apply-labels.js';
 import type { TargetProfile } from '../../dataset/profile.js';
 import { datasetWithLabels } from '../../pipeline/labelled-dataset.node.js';
 import { DatasetError } from '../../core/errors.js';
@@ -19,7 +18,7 @@ import {
 } from '../../model/config.js';
 import { trainFromDataset } from '../../pipeline/train.node.js';
 import { describeTrainer } from '../../model/train.js';
-import { numberOption } from '../options.js';
+import { hardNegativeWeightOption, imagesOption, numberOption } from '../options.js';
 import { createProgressBar } from '../progress.js';
 import { printEvaluation } from './evaluate.js';
 import { formatSourceEvaluation } from '../../pipeline/evaluation.js';
@@ -118,18 +117,8 @@ export function register(program: Command): void {
       '--labels <labels.jsonl...>',
       'label stores: rejected and unsure samples are left out, kept candidates train as positives, rejected ones as weighted hard negatives',
     )
-    .option(
-      '--images <dir...>',
-      'folders to look in for the FITS files of labelled candidates (found by content hash)',
-    )
-    .addOption(
-      numberOption(
-        '--hard-negative-weight <w>',
-        'loss weight of a rejected candidate',
-        { positive: true },
-        DEFAULT_HARD_NEGATIVE_WEIGHT,
-      ),
-    )
+    .addOption(imagesOption())
+    .addOption(hardNegativeWeightOption())
     .action(async (o: TrainFlags) => {
       // The dataset's own profile, so the model prepares images as the dataset was prepared;
       // a --profile must be that profile (loadDataset compares hashes).

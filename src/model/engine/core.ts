@@ -13,6 +13,7 @@
  * Browser-safe and free of TensorFlow.js (worker threads load only this, the plan and the loss).
  */
 import type { LossName, OptimizerName } from '../config.js';
+import { mix32 } from '../../core/random.js';
 import { sampleLossGrad, activate } from './loss.js';
 import type { ConvStage, EnginePlan } from './plan.js';
 
@@ -630,16 +631,9 @@ export interface StepArgs {
   optimizer: OptimizerStep;
 }
 
-/** 32-bit mixing of two integers (for dropout seeds). */
-export function mix32(a: number, b: number): number {
-  let h = (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+// 32-bit mixing of two integers (for dropout seeds) lives in core/random.ts; re-exported for the
+// engine's importers.
+export { mix32 };
 
 /** The images of the batch thread `t` of `T` works on. */
 export function imageShare(m: number, t: number, T: number): [number, number] {

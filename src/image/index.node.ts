@@ -1,2 +1,0 @@
-// image module: Node-only exports (file system, processes).
-export {};
