@@ -1,4 +1,15 @@
+import { defaultServerConditions } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * The package.json `imports` condition that maps `#model-platform` and its kind to the
+ * TypeScript sources instead of `dist/`. Tests run the sources; processes they start (the CLI
+ * through tsx, worker threads) inherit it through NODE_OPTIONS.
+ */
+const SOURCE_CONDITION = 'alma-source';
+process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION}`]
+  .filter((o) => o !== undefined && o !== '')
+  .join(' ');
 
 /**
  * Tests that run the whole thing or run long: they spawn the CLI or other processes, serve the
@@ -51,6 +62,8 @@ const E2E = [
 ];
 
 export default defineConfig({
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] },
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,

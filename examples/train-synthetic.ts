@@ -59,7 +59,7 @@ const history = await trainModel(model, train, {
   batchSize: 32,
   epochs: 6,
   validationData: val,
-  earlyStopping: { monitor: 'val_loss', patience: 2, minDelta: 0 },
+  earlyStopping: { monitor: 'valLoss', patience: 2, minDelta: 0 },
   onEpochEnd: (e) =>
     console.log(
       `epoch ${e.epoch + 1}/${e.epochs}: loss ${e.loss.toFixed(3)} acc ${e.acc.toFixed(3)} ` +

@@ -351,7 +351,7 @@ describe('training engine: which models it runs', () => {
     expect(h.engineThreads).toBeUndefined();
     expect(h.engineSkipped).toMatch(/tanh/);
     const plain = buildModel(resolveModelConfig(ODD));
-    const h2 = await trainModel(plain, data, { epochs: 1, batchSize: 2, workers: 1 });
+    const h2 = await trainModel(plain, data, { epochs: 1, batchSize: 2, threads: 1 });
     expect(h2.engineThreads).toBe(1);
     const h3 = await trainModel(plain, data, { epochs: 1, batchSize: 2, engine: false });
     expect(h3.engineSkipped).toBe('engine: false');

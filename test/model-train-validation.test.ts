@@ -74,7 +74,7 @@ describe('loss and optimizer names', () => {
         epochs: 2,
         batchSize: 4,
         loss: loss as never,
-        workers: 1,
+        threads: 1,
       });
       losses.push(h.epochs.map((e) => e.loss));
       model.dispose();
@@ -106,7 +106,7 @@ describe('a loss that becomes NaN', () => {
           learningRate: 1e38,
           loss: 'meanSquaredError',
           engine,
-          workers: 1,
+          threads: 1,
           onEpochEnd: (e) => epochs.push(e.loss),
         }),
       ).rejects.toThrow(/training diverged: the loss became (NaN|Infinity) in epoch \d/);

@@ -107,12 +107,12 @@ describe('MC dropout on the engine', () => {
     const x = images(N, 3);
     const one = await predictWithUncertainty(model, x, {
       samples: 4,
-      workers: 1,
+      threads: 1,
       returnSamples: true,
     });
     const two = await predictWithUncertainty(model, x, {
       samples: 4,
-      workers: 2,
+      threads: 2,
       returnSamples: true,
     });
     const s1 = one.samples as Float32Array;

@@ -128,7 +128,7 @@ describe('trainModel', () => {
       batchSize: 16,
       epochs: 12,
       validationData: val,
-      earlyStopping: { monitor: 'val_acc', patience: 100, minDelta: 0 },
+      earlyStopping: { monitor: 'valAcc', patience: 100, minDelta: 0 },
       onEpochEnd: (l) => logs.push(l.epoch),
     });
     expect(h.backend).toBe('wasm');
@@ -239,21 +239,21 @@ describe('worker threads (Node)', () => {
     const data = blobsAndBars(96, 8);
     const a = await createModel(small);
     const b = await createModel({ ...small, seed: 2 });
-    const oneA = await predict(a, data, { workers: 1 });
-    const oneB = await predict(b, data, { workers: 1 });
+    const oneA = await predict(a, data, { threads: 1 });
+    const oneB = await predict(b, data, { threads: 1 });
     expect(oneB).not.toEqual(oneA);
     // Concurrent calls with different models share the worker, which must not mix them up.
     const [twoA, twoB] = await Promise.all([
-      predict(a, data, { workers: 2 }),
-      predict(b, data, { workers: 2 }),
+      predict(a, data, { threads: 2 }),
+      predict(b, data, { threads: 2 }),
     ]);
     expect(twoA).toEqual(oneA);
     expect(twoB).toEqual(oneB);
-    expect(await predict(a, data, { workers: 2 })).toEqual(oneA);
-    // The same through TensorFlow.js's WASM backend and its worker replicas (the path for models
-    // the training engine declines).
-    const tfjsA = await predict(a, data, { workers: 1, engine: false });
-    expect(await predict(a, data, { workers: 2, engine: false })).toEqual(tfjsA);
+    expect(await predict(a, data, { threads: 2 })).toEqual(oneA);
+    // The same through TensorFlow.js (the path for models the training engine declines), which
+    // scores on the calling thread whatever `threads` says.
+    const tfjsA = await predict(a, data, { threads: 1, engine: false });
+    expect(await predict(a, data, { threads: 2, engine: false })).toEqual(tfjsA);
     for (let i = 0; i < tfjsA.length; i++) expect(tfjsA[i]).toBeCloseTo(oneA[i], 5);
     a.dispose();
     b.dispose();
@@ -273,8 +273,8 @@ describe('worker threads (Node)', () => {
       } as const;
       const a = await createModel(cfg);
       const b = await createModel(cfg);
-      const ha = await trainModel(a, data, { ...opts, workers: 1 });
-      const hb = await trainModel(b, data, { ...opts, workers: 2 });
+      const ha = await trainModel(a, data, { ...opts, threads: 1 });
+      const hb = await trainModel(b, data, { ...opts, threads: 2 });
       expect(hb.engineThreads).toBe(engine ? 2 : undefined);
       expect(hb.epochs[1].loss).toBeCloseTo(ha.epochs[1].loss, 4);
       const wa = await Promise.all(a.getWeights().map((t) => t.data()));

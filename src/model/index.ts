@@ -2,7 +2,6 @@
 export * from './config.js';
 export { ORIGINAL_MODEL_CONFIG, createModel, resolveModelConfig } from './factory.js';
 export { trainModel, describeTrainer, type TrainOptions, type TrainHistory } from './train.js';
-export { makeOptimizer, FusedAdamOptimizer } from './optimizers.js';
 export { evaluateModel, DEFAULT_EVALUATE_OPTIONS, type EvaluateOptions } from './evaluate.js';
 export { predict, DEFAULT_PREDICT_OPTIONS, type PredictOptions } from './predict.js';
 export * from './metrics.js';
@@ -15,7 +14,6 @@ export {
   type BackendName,
   type BackendOptions,
 } from './backend.js';
-export { registerTrainingKernels, TRAINING_KERNELS } from './kernels.js';
 export {
   DEFAULT_TRAIN_AUGMENT_OPTIONS,
   NO_TRAIN_AUGMENT,
