@@ -1,15 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defaultServerConditions } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * The package.json `imports` condition that maps `#model-platform` and its kind to the
- * TypeScript sources instead of `dist/`. Tests run the sources; processes they start (the CLI
- * through tsx, worker threads) inherit it through NODE_OPTIONS.
+ * The package.json `imports` condition that maps `#model-platform` to the TypeScript sources
+ * instead of `dist/` (see docs/architecture.md). Processes the tests start through tsx find the
+ * same mapping in tsconfig.json's `paths`, wherever their working directory is.
  */
 const SOURCE_CONDITION = 'alma-source';
-process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION}`]
-  .filter((o) => o !== undefined && o !== '')
-  .join(' ');
+process.env.TSX_TSCONFIG_PATH = fileURLToPath(new URL('./tsconfig.json', import.meta.url));
 
 /**
  * Tests that run the whole thing or run long: they spawn the CLI or other processes, serve the
@@ -24,6 +23,7 @@ const E2E = [
   'test/browser-example.test.ts',
   'test/browser-report.test.ts',
   'test/browser-review.test.ts',
+  'test/bundle-node.test.ts',
   'test/cli-bad-input.test.ts',
   'test/cli-inspect.test.ts',
   'test/cli-pipeline.test.ts',

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import '../src/model/index.node.js';
 import { buildModel, resolveModelConfig, ORIGINAL_MODEL_CONFIG } from '../src/model/factory.js';
 import { compileEngine } from '../src/model/engine/engine.js';
 import { instantiateKernels } from '../src/model/engine/core.js';

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import '../src/model/index.node.js';
 import { createRng } from '../src/core/random.js';
 import { ModelError } from '../src/core/errors.js';
 import type { ModelConfig } from '../src/model/config.js';
