@@ -63,7 +63,7 @@ const history = await trainModel(model, train, {
   onEpochEnd: (e) =>
     console.log(
       `epoch ${e.epoch + 1}/${e.epochs}: loss ${e.loss.toFixed(3)} acc ${e.acc.toFixed(3)} ` +
-        `val_acc ${e.valAcc?.toFixed(3)} (${(e.ms / 1000).toFixed(1)} s)`,
+        `valAcc ${e.valAcc?.toFixed(3)} (${(e.ms / 1000).toFixed(1)} s)`,
     ),
 });
 console.log(`${history.imagesPerSecond.toFixed(1)} training images/s on ${history.backend}`);
