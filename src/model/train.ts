@@ -159,6 +159,11 @@ export async function trainModel(
   // Background and noise of each image, measured once; the augmentation draws its own stream.
   const levels = augmenting ? imageLevels(pixels, n, per) : undefined;
   const augRng = createRng(mix32(cfg.seed, 0xa06));
+  // Checked once (NaN, shape), not every epoch.
+  const val =
+    validationData !== undefined
+      ? checkImages(model, validationData, 'validation data')
+      : undefined;
   const trainerOptions: TrainerOptions = {
     optimizer: cfg.optimizer,
     learningRate: cfg.learningRate,
@@ -179,11 +184,6 @@ export async function trainModel(
   }
   const onEngine = trainer !== undefined;
   trainer ??= createTfjsTrainer(model, trainerOptions);
-  // Checked once (NaN, shape), not every epoch.
-  const val =
-    validationData !== undefined
-      ? checkImages(model, validationData, 'validation data')
-      : undefined;
   // Steps whose weights the trainer has not yet written back into the model.
   let unwritten = 0;
   const order = Array.from({ length: n }, (_, i) => i);
