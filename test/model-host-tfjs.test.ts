@@ -86,7 +86,8 @@ async function libraryWork(): Promise<void> {
 }
 
 describe("the host application's TensorFlow.js", () => {
-  for (const backend of ['cpu', 'wasm'] as const) {
+  // 'wasm' first: each case must see the kernels as the host registered them, before any library call.
+  for (const backend of ['wasm', 'cpu'] as const) {
     it(`keeps its '${backend}' backend, its kernels and its model's outputs`, async () => {
       if (backend === 'wasm') {
         // The host chose the WASM backend itself (a browser app or a Node tool may).
