@@ -1,4 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import { defaultServerConditions } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * The package.json `imports` condition that maps `#model-platform` to the TypeScript sources
+ * instead of `dist/` (see docs/architecture.md). Processes the tests start through tsx find the
+ * same mapping in tsconfig.json's `paths`, wherever their working directory is.
+ */
+const SOURCE_CONDITION = 'alma-source';
+process.env.TSX_TSCONFIG_PATH = fileURLToPath(new URL('./tsconfig.json', import.meta.url));
 
 /**
  * Tests that run the whole thing or run long: they spawn the CLI or other processes, serve the
@@ -13,6 +23,7 @@ const E2E = [
   'test/browser-example.test.ts',
   'test/browser-report.test.ts',
   'test/browser-review.test.ts',
+  'test/bundle-node.test.ts',
   'test/cli-bad-input.test.ts',
   'test/cli-inspect.test.ts',
   'test/cli-pipeline.test.ts',
@@ -51,6 +62,8 @@ const E2E = [
 ];
 
 export default defineConfig({
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] },
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,

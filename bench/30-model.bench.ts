@@ -24,7 +24,6 @@ import {
   type ModelConfig,
   type TensorData,
 } from '../src/model/index.js';
-import '../src/model/index.node.js';
 import { resolveModelConfig } from '../src/model/factory.js';
 import { dustInWind } from '../src/dataset/profile.js';
 import { createRng } from '../src/core/random.js';

@@ -28,7 +28,6 @@ import { applyTemperature } from '../src/model/calibration.js';
 import { loadModel } from '../src/model/io.node.js';
 import { computeMetrics, summarizeSpread, type Spread } from '../src/model/metrics.js';
 import { predict } from '../src/model/predict.js';
-import '../src/model/index.node.js';
 import { crossValidate, formatCrossValidation } from '../src/pipeline/cross-validate.js';
 import { runDemo, type DemoResult } from '../src/pipeline/demo.node.js';
 import { generateSecondScene } from './quality/second-generator.js';

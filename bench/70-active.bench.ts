@@ -46,7 +46,6 @@ import { loadModel } from '../src/model/io.node.js';
 import type { LoadedModel } from '../src/model/io.js';
 import { predict } from '../src/model/predict.js';
 import { predictWithUncertainty } from '../src/model/uncertainty.js';
-import '../src/model/index.node.js';
 import { DEMO_SCENE_OPTIONS, runDemo } from '../src/pipeline/demo.node.js';
 import { fineTune, replayIndices, selectForReview } from '../src/pipeline/retrain.js';
 import { generateSecondScene } from './quality/second-generator.js';

@@ -59,11 +59,11 @@ const history = await trainModel(model, train, {
   batchSize: 32,
   epochs: 6,
   validationData: val,
-  earlyStopping: { monitor: 'val_loss', patience: 2, minDelta: 0 },
+  earlyStopping: { monitor: 'valLoss', patience: 2, minDelta: 0 },
   onEpochEnd: (e) =>
     console.log(
       `epoch ${e.epoch + 1}/${e.epochs}: loss ${e.loss.toFixed(3)} acc ${e.acc.toFixed(3)} ` +
-        `val_acc ${e.valAcc?.toFixed(3)} (${(e.ms / 1000).toFixed(1)} s)`,
+        `valAcc ${e.valAcc?.toFixed(3)} (${(e.ms / 1000).toFixed(1)} s)`,
     ),
 });
 console.log(`${history.imagesPerSecond.toFixed(1)} training images/s on ${history.backend}`);

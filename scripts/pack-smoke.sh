@@ -27,7 +27,7 @@ if (!(score >= 0 && score <= 1)) throw new Error(`bad score ${score}`);
 const n = 64;
 const images = new Float32Array(n * 100 * 100).map((_, i) => ((i * 7919) % 101) / 101);
 const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
-const history = await trainModel(model, { images, shape: [n, 100, 100, 1], labels }, { epochs: 1, batchSize: 32, workers: 2 });
+const history = await trainModel(model, { images, shape: [n, 100, 100, 1], labels }, { epochs: 1, batchSize: 32, threads: 2 });
 if (history.engineThreads !== 2) throw new Error(`trained without the engine's two threads: ${describeTrainer(history)}`);
 console.log(`alma-classifier ${VERSION} from the tarball: backend ${backend}, score ${score.toFixed(3)}, ${describeTrainer(history)} at ${history.imagesPerSecond.toFixed(1)} images/s`);
 JS

@@ -9,7 +9,7 @@
  * Weights come from the model's initialiser; images are random normal.
  */
 import { buildModel, resolveModelConfig } from '../src/model/factory.js';
-import { ensureBackend } from '../src/model/backend.js';
+import { currentBackend } from '../src/model/backend.js';
 import { TrainingEngine, compileEngine } from '../src/model/engine/engine.js';
 import { dustInWind } from '../src/dataset/profile.js';
 import { createRng } from '../src/core/random.js';
@@ -18,7 +18,7 @@ const [net = 'thesis', mode = 'predict', batchArg = '32', repsArg = '20'] = proc
 const batch = Number(batchArg);
 const reps = Number(repsArg);
 
-await ensureBackend();
+await currentBackend();
 const config = resolveModelConfig(net === 'profile' ? dustInWind.model : {});
 const model = buildModel(config);
 

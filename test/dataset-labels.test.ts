@@ -426,7 +426,7 @@ describe('decisions in training', () => {
       denseDropout: 0,
       seed: 3,
     };
-    const train = { epochs: 2, batchSize: 4, seed: 7, workers: 1 };
+    const train = { epochs: 2, batchSize: 4, seed: 7, threads: 1 };
     const a = await createModel(config);
     await trainModel(a, data, { ...train, classWeight: { 0: 1, 1: 3 } });
     const b = await createModel(config);

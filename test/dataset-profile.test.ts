@@ -58,7 +58,7 @@ describe('dustInWind', () => {
       epochs: 25,
       augment: { dihedral: 'flips', rotation: 5, noise: 0.5 },
     });
-    expect(d.train.earlyStopping).toMatchObject({ monitor: 'val_loss', restoreBestWeights: true });
+    expect(d.train.earlyStopping).toMatchObject({ monitor: 'valLoss', restoreBestWeights: true });
   });
   it('is a fixed point of resolveProfile and survives a JSON round trip except for Infinity', () => {
     expect(resolveProfile(dustInWind)).toEqual(dustInWind);
@@ -162,5 +162,30 @@ describe('resolveSavedProfile', () => {
     expect(now.preprocess.sky).toEqual({ unit: 'beam', width: 24 });
     expect(now.model.convBlocks).toEqual(dustInWind.model.convBlocks);
     expect(resolveSavedProfile(undefined).name).toBe(dustInWind.name);
+  });
+});
+
+describe('early-stopping monitor spelling', () => {
+  it("reads a saved profile's val_loss as valLoss, with the same hash", () => {
+    const saved = JSON.parse(JSON.stringify(dustInWind));
+    saved.train.earlyStopping.monitor = 'val_loss';
+    const resolved = resolveSavedProfile(saved);
+    expect(resolved.train.earlyStopping?.monitor).toBe('valLoss');
+    expect(resolved).toEqual(dustInWind);
+    // Hashes recorded before the rename (computed over 'val_loss') still match.
+    expect(profileHash(resolved)).toBe(profileHash(dustInWind));
+    expect(profileHash(dustInWind)).toBe(
+      profileHash({
+        ...dustInWind,
+        train: {
+          ...dustInWind.train,
+          earlyStopping: { ...dustInWind.train.earlyStopping!, monitor: 'val_loss' as never },
+        },
+      }),
+    );
+    const acc = resolveProfile({
+      train: { earlyStopping: { monitor: 'val_acc' as never, patience: 2, minDelta: 0 } },
+    });
+    expect(acc.train.earlyStopping?.monitor).toBe('valAcc');
   });
 });

@@ -213,7 +213,7 @@ describe('trainModel: augmentation, best weights', () => {
       batchSize: 8,
       learningRate: 3e-2,
       validationData: val,
-      earlyStopping: { monitor: 'val_loss', patience: 100, minDelta: 0, restoreBestWeights: true },
+      earlyStopping: { monitor: 'valLoss', patience: 100, minDelta: 0, restoreBestWeights: true },
     });
     const losses = h.epochs.map((e) => e.valLoss as number);
     const best = losses.indexOf(Math.min(...losses));

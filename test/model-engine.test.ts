@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import '../src/model/index.node.js';
 import { buildModel, resolveModelConfig, ORIGINAL_MODEL_CONFIG } from '../src/model/factory.js';
 import { compileEngine } from '../src/model/engine/engine.js';
 import { instantiateKernels } from '../src/model/engine/core.js';
@@ -351,7 +350,7 @@ describe('training engine: which models it runs', () => {
     expect(h.engineThreads).toBeUndefined();
     expect(h.engineSkipped).toMatch(/tanh/);
     const plain = buildModel(resolveModelConfig(ODD));
-    const h2 = await trainModel(plain, data, { epochs: 1, batchSize: 2, workers: 1 });
+    const h2 = await trainModel(plain, data, { epochs: 1, batchSize: 2, threads: 1 });
     expect(h2.engineThreads).toBe(1);
     const h3 = await trainModel(plain, data, { epochs: 1, batchSize: 2, engine: false });
     expect(h3.engineSkipped).toBe('engine: false');

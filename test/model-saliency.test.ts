@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { decode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
-import '../src/model/index.node.js';
 import { createRng } from '../src/core/random.js';
 import { ModelError } from '../src/core/errors.js';
 import { createImage2D, type Image2D } from '../src/core/image2d.js';

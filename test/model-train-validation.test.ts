@@ -10,6 +10,7 @@ import {
   createModel,
   lossName,
   LOSS_NAMES,
+  monitorName,
   optimizerName,
   trainModel,
   type TensorData,
@@ -74,7 +75,7 @@ describe('loss and optimizer names', () => {
         epochs: 2,
         batchSize: 4,
         loss: loss as never,
-        workers: 1,
+        threads: 1,
       });
       losses.push(h.epochs.map((e) => e.loss));
       model.dispose();
@@ -106,7 +107,7 @@ describe('a loss that becomes NaN', () => {
           learningRate: 1e38,
           loss: 'meanSquaredError',
           engine,
-          workers: 1,
+          threads: 1,
           onEpochEnd: (e) => epochs.push(e.loss),
         }),
       ).rejects.toThrow(/training diverged: the loss became (NaN|Infinity) in epoch \d/);
@@ -114,4 +115,63 @@ describe('a loss that becomes NaN', () => {
       model.dispose();
     });
   }
+});
+
+describe('option names', () => {
+  it('early stopping reads the old monitor spelling (val_loss) as the log key it names', async () => {
+    expect(monitorName('val_loss')).toBe('valLoss');
+    expect(monitorName('val_acc')).toBe('valAcc');
+    expect(monitorName('loss')).toBe('loss');
+    expect(() => monitorName('val-loss')).toThrow(/unknown early-stopping monitor "val-loss"/);
+    const runs = [];
+    for (const monitor of ['val_loss', 'valLoss']) {
+      const model = await tiny();
+      const h = await trainModel(model, data(8), {
+        epochs: 4,
+        batchSize: 4,
+        threads: 1,
+        validationData: data(6),
+        earlyStopping: {
+          monitor: monitor as never,
+          patience: 1,
+          minDelta: 10,
+          restoreBestWeights: true,
+        },
+      });
+      runs.push({
+        epochs: h.epochs.map((e) => e.valLoss),
+        best: h.bestEpoch,
+        stopped: h.stoppedEarly,
+      });
+      model.dispose();
+    }
+    // A minDelta no change reaches: stops after the first epoch's patience, keeping epoch 0.
+    expect(runs[0]).toEqual(runs[1]);
+    expect(runs[0].stopped).toBe(true);
+    expect(runs[0].best).toBe(0);
+    const model = await tiny();
+    await expect(
+      trainModel(model, data(8), {
+        epochs: 1,
+        earlyStopping: { monitor: 'val_acc' as never, patience: 1, minDelta: 0 },
+      }),
+    ).rejects.toThrow(/monitors 'valAcc' but no validationData/);
+    model.dispose();
+  });
+
+  it('takes the deprecated workers as threads, threads winning when both are given', async () => {
+    const model = await tiny();
+    const d = data(8);
+    expect(
+      (await trainModel(model, d, { epochs: 1, batchSize: 4, workers: 2 })).engineThreads,
+    ).toBe(2);
+    expect(
+      (await trainModel(model, d, { epochs: 1, batchSize: 4, workers: 2, threads: 1 }))
+        .engineThreads,
+    ).toBe(1);
+    expect(
+      (await trainModel(model, d, { epochs: 1, batchSize: 4, threads: 2 })).engineThreads,
+    ).toBe(2);
+    model.dispose();
+  });
 });

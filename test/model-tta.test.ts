@@ -4,7 +4,6 @@
  * calls on images transformed by hand.
  */
 import { describe, expect, it } from 'vitest';
-import '../src/model/index.node.js';
 import { createRng } from '../src/core/random.js';
 import { ModelError } from '../src/core/errors.js';
 import { createModel } from '../src/model/factory.js';

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import '../src/model/index.node.js';
 import { createRng } from '../src/core/random.js';
 import { ModelError } from '../src/core/errors.js';
 import type { ModelConfig } from '../src/model/config.js';
@@ -107,12 +106,12 @@ describe('MC dropout on the engine', () => {
     const x = images(N, 3);
     const one = await predictWithUncertainty(model, x, {
       samples: 4,
-      workers: 1,
+      threads: 1,
       returnSamples: true,
     });
     const two = await predictWithUncertainty(model, x, {
       samples: 4,
-      workers: 2,
+      threads: 2,
       returnSamples: true,
     });
     const s1 = one.samples as Float32Array;

@@ -64,7 +64,7 @@ const profile = resolveProfile({
     learningRate: 3e-3,
     seed: 3,
     augment: false,
-    earlyStopping: { monitor: 'val_loss', patience: 4, minDelta: 0, restoreBestWeights: true },
+    earlyStopping: { monitor: 'valLoss', patience: 4, minDelta: 0, restoreBestWeights: true },
   },
 });
 

@@ -25,6 +25,10 @@ export async function buildBrowserExample(
     target: 'es2022',
     outfile: join(outDir, 'app.js'),
     logLevel: 'warning',
+    // From the sources, `#model-platform` is the browser's platform.ts under this condition;
+    // tsconfig.json's `paths` (which point tsx at the Node one) are left out.
+    conditions: ['alma-source'],
+    tsconfigRaw: {},
   });
   const require = createRequire(import.meta.url);
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));

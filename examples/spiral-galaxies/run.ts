@@ -69,7 +69,7 @@ console.log(
 if (args.out) await saveDataset(dataset, args.out);
 
 // 3. Split by source: no spiral's flips or rotations sit on both sides. The validation part
-//    picks the epoch to keep (the profile keeps the default's early stopping on val_loss).
+//    picks the epoch to keep (the profile keeps the default's early stopping on valLoss).
 const { train, validation, test } = splitDataset(dataset, { test: 0.25, validation: 0.15, seed });
 console.log(
   `train ${train.shape[0]}, validation ${validation.shape[0]}, test ${test.shape[0]} samples (sources kept apart)`,
@@ -83,7 +83,7 @@ const history = await trainModel(model, train, {
   validationData: validation,
   onEpochEnd: (log) =>
     console.log(
-      `epoch ${log.epoch + 1}/${log.epochs}: loss ${log.loss.toFixed(3)} acc ${log.acc.toFixed(3)} val_loss ${log.valLoss?.toFixed(3)}`,
+      `epoch ${log.epoch + 1}/${log.epochs}: loss ${log.loss.toFixed(3)} acc ${log.acc.toFixed(3)} valLoss ${log.valLoss?.toFixed(3)}`,
     ),
 });
 console.log(`trained on ${history.backend} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { AlmaClassifierError, systemErrorText } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import { useFastBackend } from '../model/backend.js';
 import type { RegisterCommand } from './commands/types.js';
 import { register as inspect } from './commands/inspect.js';
 import { register as search } from './commands/search.js';
@@ -16,6 +17,17 @@ import { register as report } from './commands/report.js';
 import { register as review } from './commands/review.js';
 import { register as retrain } from './commands/retrain.js';
 import { register as demo } from './commands/demo.js';
+
+/** Commands that create, train or score models. */
+const MODEL_COMMANDS = new Set([
+  'train',
+  'evaluate',
+  'classify',
+  'classify-archive',
+  'review',
+  'retrain',
+  'demo',
+]);
 
 const commands: RegisterCommand[] = [
   inspect,
@@ -45,6 +57,11 @@ export function buildProgram(): Command {
     .configureHelp({ helpWidth: 100 })
     .exitOverride();
   for (const register of commands) register(program);
+  // The CLI owns its process, so unlike the library it may choose TensorFlow.js's backend for
+  // all of it: the fastest available, for what the training engine does not run.
+  program.hook('preAction', async (_program, action) => {
+    if (MODEL_COMMANDS.has(action.name())) await useFastBackend();
+  });
   return program;
 }
 

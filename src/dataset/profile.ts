@@ -1,5 +1,5 @@
 import type { AddNoiseOptions, NormalizeMethod } from '../image/index.js';
-import type { ModelConfig, TrainConfig } from '../model/config.js';
+import type { EarlyStoppingConfig, ModelConfig, TrainConfig } from '../model/config.js';
 import type { ProfileRef } from './dataset.js';
 
 /**
@@ -274,7 +274,7 @@ export const dustInWind: TargetProfile = {
     batchSize: 32,
     epochs: 25,
     augment: { dihedral: 'flips', rotation: 5, noise: 0.5 },
-    earlyStopping: { monitor: 'val_loss', patience: 8, minDelta: 0, restoreBestWeights: true },
+    earlyStopping: { monitor: 'valLoss', patience: 8, minDelta: 0, restoreBestWeights: true },
   },
 };
 
@@ -298,6 +298,24 @@ export function resolveSavedProfile(saved: unknown): TargetProfile {
 function baseArchitecture(model: Partial<ModelConfig>): Partial<ModelConfig> {
   const { inputShape: _shape, classes: _classes, ...rest } = model;
   return rest;
+}
+
+/** Early stopping's monitor as earlier versions spelled it, and as profile hashes record it. */
+const LEGACY_MONITORS: Record<string, string> = { valLoss: 'val_loss', valAcc: 'val_acc' };
+
+/**
+ * `train` with a saved profile's snake_case monitor (`val_loss`, `val_acc`, the spelling before
+ * the log keys and monitors agreed) read as the log key it names (`valLoss`, `valAcc`).
+ */
+function withMonitorName(train: Partial<TrainConfig>): Partial<TrainConfig> {
+  const es = train.earlyStopping as { monitor?: unknown } | undefined;
+  if (!isRecord(es) || typeof es.monitor !== 'string') return train;
+  const current = Object.keys(LEGACY_MONITORS).find((k) => LEGACY_MONITORS[k] === es.monitor);
+  if (current === undefined) return train;
+  return {
+    ...train,
+    earlyStopping: { ...(es as unknown as EarlyStoppingConfig), monitor: current as 'valLoss' },
+  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -385,7 +403,7 @@ export function resolveProfile(
     // The base's architecture carries over; inputShape and classes follow preprocess and
     // classes unless given, so they are dropped from the base.
     model: merge<Partial<ModelConfig>>(baseArchitecture(base.model), partial.model, 'model'),
-    train: merge(base.train, partial.train, 'train'),
+    train: withMonitorName(merge(base.train, partial.train, 'train')),
     threshold: partial.threshold ?? base.threshold,
   };
 
@@ -507,7 +525,15 @@ export function resolveProfile(
  * @param profile - a resolved profile
  */
 export function profileHash(profile: TargetProfile): string {
-  const text = canonicalJson(profile);
+  // The monitor is hashed in its earlier spelling, so a spelling change is no content change:
+  // datasets and models saved before it keep their hash.
+  const es = profile.train.earlyStopping;
+  const legacy = es !== undefined ? LEGACY_MONITORS[es.monitor] : undefined;
+  const text = canonicalJson(
+    legacy === undefined
+      ? profile
+      : { ...profile, train: { ...profile.train, earlyStopping: { ...es, monitor: legacy } } },
+  );
   // Two independent 32-bit FNV-1a-style lanes give 64 bits without BigInt or node:crypto.
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;

@@ -5,7 +5,6 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
-import { setPlatformBackendHooks } from './backend.js';
 
 const require = createRequire(import.meta.url);
 
@@ -23,7 +22,7 @@ export function wasmBinaryDirectory(): string | undefined {
 }
 
 /** Imports `@tensorflow/tfjs-node` when the user installed it; `false` when it is absent. */
-async function loadNative(): Promise<boolean> {
+export async function loadNative(): Promise<boolean> {
   // A variable specifier keeps bundlers and the type checker from requiring the package.
   const name = '@tensorflow/tfjs-node';
   try {
@@ -33,5 +32,3 @@ async function loadNative(): Promise<boolean> {
     return false;
   }
 }
-
-setPlatformBackendHooks({ loadNative, wasmPrefix: wasmBinaryDirectory });

@@ -1,16 +1,20 @@
 /**
- * Backend selection. The first call of {@link useFastBackend} (which `createModel`, `trainModel`,
- * `evaluateModel`, `predict` and `loadModel` await for you) picks, in order: TensorFlow's native
- * `tensorflow` backend when `@tensorflow/tfjs-node` is installed (Node only), the `wasm` backend
- * with this library's training kernels, and last the pure-JavaScript `cpu` backend, with a
- * one-time warning naming it.
+ * TensorFlow.js backends. The library's own functions never choose one: they run on the backend
+ * the host application has (TensorFlow.js's default unless the host set another), and leave the
+ * process's backend and registered kernels as they found them. The heavy work does not depend on
+ * it: training, prediction, Monte Carlo dropout, saliency and test-time augmentation run in the
+ * library's WebAssembly engine for every model it accepts; TensorFlow.js holds the weights and
+ * runs the models the engine declines.
+ *
+ * {@link useFastBackend} is for applications that own their process (this package's CLI, the
+ * examples, benchmarks): it switches the whole process to the fastest backend available, which
+ * helps the TensorFlow.js fallback. An embedding application calls it only if it wants that.
  *
  * Browser-safe: the Node-only steps (importing tfjs-node, locating the `.wasm` files on disk)
- * are supplied by `backend.node.ts` through {@link setPlatformBackendHooks}.
+ * come from `#model-platform`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerTrainingKernels } from './kernels.js';
+import { modelPlatform } from '#model-platform';
 
 /** Backends {@link useFastBackend} can choose. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -38,42 +42,26 @@ export const DEFAULT_BACKEND_OPTIONS: BackendOptions = {
   warn: true,
 };
 
-/**
- * Platform-specific steps a Node entry point installs (the browser build has none): loading
- * tfjs-node, and the default location of the WASM binaries.
- */
-export interface PlatformBackendHooks {
-  /** Makes the `tensorflow` backend available; resolves `false` when tfjs-node is absent. */
-  loadNative?: () => Promise<boolean>;
-  /** URL or path prefix of the directory holding `tfjs-backend-wasm*.wasm`. */
-  wasmPrefix?: () => string | undefined;
-}
-
-let hooks: PlatformBackendHooks = {};
 let pending: Promise<string> | undefined;
 let pendingKey = '';
 let warned = false;
 
-/** Installs the platform hooks (called by the Node entry point when it loads). */
-export function setPlatformBackendHooks(h: PlatformBackendHooks): void {
-  hooks = { ...hooks, ...h };
-}
-
 async function tryBackend(name: BackendName, opts: BackendOptions): Promise<boolean> {
   if (name === 'tensorflow') {
-    if (hooks.loadNative === undefined || !(await hooks.loadNative())) return false;
+    if (modelPlatform.loadNative === undefined || !(await modelPlatform.loadNative())) return false;
     return tf.setBackend('tensorflow');
   }
   if (name === 'wasm') {
-    const prefix = opts.wasmPaths ?? hooks.wasmPrefix?.();
-    if (prefix !== undefined && tf.findBackend('wasm') === null) setWasmPaths(prefix);
     try {
-      if (!(await tf.setBackend('wasm'))) return false;
+      // Imported here, not at load: the package registers the `wasm` backend as it loads, which
+      // would change the default backend of every application that merely imports this library.
+      const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+      const prefix = opts.wasmPaths ?? modelPlatform.wasmPrefix?.();
+      if (prefix !== undefined && tf.findBackend('wasm') === null) setWasmPaths(prefix);
+      return await tf.setBackend('wasm');
     } catch {
       return false;
     }
-    registerTrainingKernels('wasm');
-    return true;
   }
   return tf.setBackend('cpu');
 }
@@ -85,8 +73,9 @@ async function select(opts: BackendOptions): Promise<string> {
       if (name === 'cpu' && opts.warn && !warned && opts.prefer[0] !== 'cpu') {
         warned = true;
         console.warn(
-          'alma-classifier: using the pure-JavaScript "cpu" backend of TensorFlow.js; training ' +
-            'will be orders of magnitude slower than with "wasm" or "tensorflow" (@tensorflow/tfjs-node)',
+          'alma-classifier: using the pure-JavaScript "cpu" backend of TensorFlow.js; models the ' +
+            'training engine declines will train orders of magnitude slower than with "wasm" or ' +
+            '"tensorflow" (@tensorflow/tfjs-node)',
         );
       }
       return tf.getBackend();
@@ -96,9 +85,11 @@ async function select(opts: BackendOptions): Promise<string> {
 }
 
 /**
- * Switches TensorFlow.js to the fastest backend available and returns its name (`tensorflow`,
- * `wasm` or `cpu`). Idempotent: later calls with the same options return the first call's
- * result; calls with other options select again.
+ * Switches the process's TensorFlow.js to the fastest backend available and returns its name
+ * (`tensorflow`, `wasm` or `cpu`). This changes the backend for every model in the process, so
+ * the library never calls it on its own: applications that own their process call it once at
+ * start. Idempotent: later calls with the same options return the first call's result; calls
+ * with other options select again.
  *
  * @example
  * ```ts
@@ -116,9 +107,10 @@ export function useFastBackend(options: Partial<BackendOptions> = {}): Promise<s
 }
 
 /**
- * The backend the library's functions run on: the one {@link useFastBackend} chose, selecting
- * with the defaults on first use.
+ * The backend the library's functions run on: whatever the host has, initialised if it was not
+ * yet (TensorFlow.js's own default choice). Never changes the backend.
  */
-export async function ensureBackend(): Promise<string> {
-  return pending ?? useFastBackend();
+export async function currentBackend(): Promise<string> {
+  await tf.ready();
+  return tf.getBackend();
 }

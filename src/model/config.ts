@@ -129,10 +129,42 @@ export function optimizerName(name: string): OptimizerName {
   );
 }
 
+/**
+ * What early stopping watches: a key of {@link EpochLog}. The snake_case spellings of earlier
+ * versions (`val_loss`, `val_acc`) are still read from saved profiles and models and accepted at
+ * run time (see {@link monitorName}).
+ */
+export type EarlyStoppingMonitor = 'valLoss' | 'valAcc' | 'loss' | 'acc';
+
+/** Every {@link EarlyStoppingMonitor}. */
+export const EARLY_STOPPING_MONITORS: readonly EarlyStoppingMonitor[] = [
+  'valLoss',
+  'valAcc',
+  'loss',
+  'acc',
+];
+
+/**
+ * The monitor a name means: one of {@link EARLY_STOPPING_MONITORS}, or the snake_case spelling
+ * earlier versions used and saved (`val_loss` is `valLoss`, `val_acc` is `valAcc`).
+ *
+ * @param name - what the user or a saved file wrote
+ * @throws ModelError naming the value and listing the accepted names
+ */
+export function monitorName(name: string): EarlyStoppingMonitor {
+  const key = String(name).trim();
+  const legacy: Record<string, EarlyStoppingMonitor> = { val_loss: 'valLoss', val_acc: 'valAcc' };
+  const found = legacy[key] ?? EARLY_STOPPING_MONITORS.find((m) => m === key);
+  if (found !== undefined) return found;
+  throw new ModelError(
+    `unknown early-stopping monitor ${JSON.stringify(name)}: use one of ${EARLY_STOPPING_MONITORS.join(', ')}`,
+  );
+}
+
 /** Early stopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */
 export interface EarlyStoppingConfig {
-  /** Quantity to watch. */
-  monitor: 'val_loss' | 'val_acc' | 'loss' | 'acc';
+  /** Quantity to watch: the {@link EpochLog} key of the same name. */
+  monitor: EarlyStoppingMonitor;
   /** Epochs without improvement before stopping. */
   patience: number;
   /** Smallest change that counts as an improvement. */
@@ -190,12 +222,13 @@ export interface TrainConfig {
    */
   augment?: boolean | Partial<TrainAugmentOptions>;
   /**
-   * Node only: threads that share each batch (data parallelism, gradients summed before one
-   * optimizer step, so results match single-threaded training up to float rounding). `'auto'`
-   * (the default when omitted): with the training engine, one thread per CPU core; without it
-   * (TensorFlow.js's WASM backend), one worker per spare core for batches of at least 150,000
-   * input values (16 images of 100x100). `0` or `1`: the calling thread alone; `n`: n threads.
+   * Node only: the training engine's threads, which share each batch (gradients summed before
+   * one optimizer step, so results match one thread up to float rounding). `'auto'` (the
+   * default when omitted): one thread per CPU core. `0` or `1`: the calling thread alone; `n`: n
+   * threads. Models the engine declines train with TensorFlow.js on the calling thread.
    */
+  threads?: number | 'auto';
+  /** @deprecated The old name of {@link TrainConfig.threads}, read when `threads` is absent. */
   workers?: number | 'auto';
   /**
    * Train with this library's WebAssembly training engine (fused SIMD kernels, threads sharing

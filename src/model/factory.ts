@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
-import { ensureBackend } from './backend.js';
+import { currentBackend } from './backend.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from './config.js';
 
 /**
@@ -57,12 +57,12 @@ export function resolveModelConfig(config: Partial<ModelConfig> = {}): ModelConf
  * then Dropout, Flatten, a ReLU Dense layer, Dropout, and a softmax (`classes` units) or sigmoid
  * (one unit) output. Weights are Glorot-uniform from `config.seed`, biases zero, so one seed gives
  * one initial model (dropout masks stay random: a fixed dropout seed would repeat one mask every
- * step). Awaits the backend choice of `useFastBackend`.
+ * step). Runs on the host's TensorFlow.js backend, which it does not change.
  *
  * @throws ModelError when the config is inconsistent (e.g. blocks shrink the input to nothing).
  */
 export async function createModel(config: Partial<ModelConfig> = {}): Promise<tf.LayersModel> {
-  await ensureBackend();
+  await currentBackend();
   return buildModel(resolveModelConfig(config));
 }
 

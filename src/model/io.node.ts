@@ -11,11 +11,9 @@ import { makeDirectory, openRegularFile, readRegularFile } from '../core/files.n
 import * as tf from '@tensorflow/tfjs';
 import { ModelError, systemErrorText } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { ensureBackend } from './backend.js';
+import { currentBackend } from './backend.js';
 import { checkLoadedModel, outputUnits, type LoadedModel } from './io.js';
 import { checkModelMeta, MODEL_FILES, type ModelMeta } from './meta.js';
-// Whoever loads the Node file functions gets the Node backend hooks and worker threads too.
-import './platform.node.js';
 
 const writeAtomic = writeFileAtomic;
 
@@ -249,7 +247,7 @@ export async function saveModel(
  * @throws ModelError naming the file that is missing, malformed or damaged.
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
-  await ensureBackend();
+  await currentBackend();
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(fileSystemHandler(dir));

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
-import { ensureBackend } from './backend.js';
+import { currentBackend } from './backend.js';
 import { checkModelMeta, MODEL_FILES, type ModelMeta } from './meta.js';
 
 /** A loaded model and its metadata. */
@@ -61,7 +61,7 @@ export function outputUnits(model: tf.LayersModel): number {
  *   `loadModel`).
  */
 export async function loadModelFromUrl(url: string): Promise<LoadedModel> {
-  await ensureBackend();
+  await currentBackend();
   const modelUrl = url.endsWith('/') ? url + MODEL_FILES.model : url;
   const metaUrl = modelUrl.replace(/[^/]*$/, MODEL_FILES.meta);
   let model: tf.LayersModel;
@@ -103,7 +103,7 @@ function withMeta(model: tf.LayersModel, json: unknown, source: string): ModelMe
  *   damaged (see `loadModel`).
  */
 export async function loadModelFromFiles(files: File[]): Promise<LoadedModel> {
-  await ensureBackend();
+  await currentBackend();
   const byName = (n: string): File | undefined => files.find((f) => f.name === n);
   const json = byName(MODEL_FILES.model);
   const metaFile = byName(MODEL_FILES.meta);

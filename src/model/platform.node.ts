@@ -1,10 +1,17 @@
 /**
- * The Node side of the model module, installed by importing this file for its effects: the
- * backend hooks (tfjs-node, the WASM binaries' location), the TensorFlow.js worker pools for
- * models the training engine declines, and the training engine's worker threads. Every Node
- * entry point into the module imports it.
+ * The Node side of the model module, reached as `#model-platform` under the `node` condition
+ * (see `platform.ts`): the training engine's worker threads, the optional native backend, and
+ * the location of the WebAssembly binaries on disk.
  */
-import './backend.node.js';
-import './predict.node.js';
-import './train.node.js';
-import './engine/team.node.js';
+import { availableParallelism } from 'node:os';
+import { loadNative, wasmBinaryDirectory } from './backend.node.js';
+import { startEngineTeam } from './engine/team.node.js';
+import type { ModelPlatform } from './platform.js';
+
+/** Node's platform: one engine thread per CPU core. */
+export const modelPlatform: ModelPlatform = {
+  startEngineTeam,
+  cores: availableParallelism(),
+  loadNative,
+  wasmPrefix: wasmBinaryDirectory,
+};

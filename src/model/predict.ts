@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ensureBackend } from './backend.js';
+import { currentBackend } from './backend.js';
 import type { TensorData } from './config.js';
 import { checkImages } from './data.js';
 import { engineThreadsAvailable, TrainingEngine } from './engine/engine.js';
@@ -10,12 +10,14 @@ export interface PredictOptions {
   /** Images per forward pass. Default 32. */
   batchSize: number;
   /**
-   * Node only: threads to share the images. Default `'auto'`: with the training engine, one
-   * thread per CPU core; without it (TensorFlow.js's WASM backend), one worker per spare CPU core
-   * when each thread gets at least 300,000 input values (32 images of 100x100). `0` or `1`: the
-   * calling thread alone. Ignored in a browser. Scores do not depend on it beyond float rounding.
+   * Node only: the engine's threads that share the images. Default `'auto'`: one thread per CPU
+   * core. `0` or `1`: the calling thread alone. Ignored in a browser, and for models the engine
+   * declines (TensorFlow.js scores them on the calling thread). Scores do not depend on it
+   * beyond float rounding.
    */
-  workers: number | 'auto';
+  threads: number | 'auto';
+  /** @deprecated The old name of {@link PredictOptions.threads}, read when `threads` is not given. */
+  workers?: number | 'auto';
   /**
    * Score with the library's WebAssembly engine (the one `trainModel` trains with) when it runs
    * the model; `false` always uses TensorFlow.js. Default `true`. Ignored with the native
@@ -27,24 +29,9 @@ export interface PredictOptions {
 /** Defaults of {@link PredictOptions}. */
 export const DEFAULT_PREDICT_OPTIONS: PredictOptions = {
   batchSize: 32,
-  workers: 'auto',
+  threads: 'auto',
   engine: true,
 };
-
-/** A predictor that spreads work over threads; installed by the Node entry point. */
-export type ParallelPredictor = (
-  model: tf.LayersModel,
-  pixels: Float32Array,
-  shape: [number, number, number, number],
-  options: PredictOptions,
-) => Promise<Float32Array | undefined>;
-
-let parallel: ParallelPredictor | undefined;
-
-/** Installs the multi-threaded predictor (called by `predict.node.ts` when it loads). */
-export function setParallelPredictor(p: ParallelPredictor | undefined): void {
-  parallel = p;
-}
 
 /**
  * Positive-class score of each image under `model` on the calling thread: the softmax output of
@@ -97,7 +84,7 @@ async function predictWithEngine(
 ): Promise<Float32Array | undefined> {
   if (typeof planModel(model) === 'string') return undefined;
   const threads =
-    opts.workers === 'auto' ? engineThreadsAvailable() : Math.max(1, Math.floor(opts.workers));
+    opts.threads === 'auto' ? engineThreadsAvailable() : Math.max(1, Math.floor(opts.threads));
   const maxBatch = Math.max(1, Math.floor(opts.batchSize));
   const key = `${threads}/${maxBatch}`;
   const run = engineQueue.then(async () => {
@@ -130,6 +117,20 @@ async function predictWithEngine(
 }
 
 /**
+ * `options` over `defaults`, with the deprecated `workers` read as `threads` when `threads` is
+ * not given.
+ */
+export function withThreads<T extends Pick<PredictOptions, 'threads' | 'workers'>>(
+  defaults: T,
+  options: Partial<T>,
+): T {
+  const { workers, ...rest } = options;
+  const merged = { ...defaults, ...rest } as T;
+  merged.threads = options.threads ?? workers ?? defaults.threads;
+  return merged;
+}
+
+/**
  * Scores a batch of prepared images: the positive-class (index 1) probability of each.
  *
  * @param images - `TensorData` (labels ignored) or a bare `Float32Array` of whole images in the
@@ -142,15 +143,11 @@ export async function predict(
   images: TensorData | Float32Array,
   options: Partial<PredictOptions> = {},
 ): Promise<Float32Array> {
-  const opts: PredictOptions = { ...DEFAULT_PREDICT_OPTIONS, ...options };
-  await ensureBackend();
+  const opts = withThreads(DEFAULT_PREDICT_OPTIONS, options);
+  await currentBackend();
   const { pixels, shape } = checkImages(model, images);
   if (opts.engine && tf.getBackend() !== 'tensorflow' && shape[0] > 0) {
     const scores = await predictWithEngine(model, pixels, shape[0], opts);
-    if (scores !== undefined) return scores;
-  }
-  if (parallel !== undefined && opts.workers !== 0 && opts.workers !== 1) {
-    const scores = await parallel(model, pixels, shape, opts);
     if (scores !== undefined) return scores;
   }
   return predictLocal(model, pixels, shape, opts.batchSize);

@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
 import { createImage2D, toContiguous, type Image2D } from '../core/image2d.js';
-import { ensureBackend } from './backend.js';
+import { currentBackend } from './backend.js';
 import { modelInputShape } from './data.js';
-import { DEFAULT_PREDICT_OPTIONS, predict, type PredictOptions } from './predict.js';
+import { DEFAULT_PREDICT_OPTIONS, predict, withThreads, type PredictOptions } from './predict.js';
 
 /** Options of {@link occlusionSaliency}. Defaults in {@link DEFAULT_OCCLUSION_OPTIONS}. */
 export interface OcclusionOptions extends PredictOptions {
@@ -84,7 +84,7 @@ export async function occlusionSaliency(
   input: Image2D,
   opts: Partial<OcclusionOptions> = {},
 ): Promise<Image2D> {
-  const o: OcclusionOptions = { ...DEFAULT_OCCLUSION_OPTIONS, ...opts };
+  const o: OcclusionOptions = withThreads(DEFAULT_OCCLUSION_OPTIONS, opts);
   const px = modelPixels(model, input, 'occlusionSaliency');
   const [h, w] = input.shape as [number, number];
   const { patch, stride } = o;
@@ -170,7 +170,7 @@ export async function gradientSaliency(
   opts: Partial<GradientSaliencyOptions> = {},
 ): Promise<Image2D> {
   const o = { ...DEFAULT_GRADIENT_SALIENCY_OPTIONS, ...opts };
-  await ensureBackend();
+  await currentBackend();
   const px = modelPixels(model, input, 'gradientSaliency');
   const [h, w] = input.shape as [number, number];
   const grad = tf.tidy(() => {

@@ -1,20 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
 import { createRng, shuffleInPlace } from '../core/random.js';
-import { ensureBackend } from './backend.js';
+import { currentBackend } from './backend.js';
 import {
   DEFAULT_TRAIN_CONFIG,
   lossName,
+  monitorName,
   optimizerName,
+  type EarlyStoppingMonitor,
   type EpochLog,
   type TensorData,
   type TrainConfig,
 } from './config.js';
-import { checkImages, checkLabels, gather, modelClasses, targets } from './data.js';
-import { engineThreadsAvailable, TrainingEngine } from './engine/engine.js';
+import { checkImages, checkLabels, gather, modelClasses } from './data.js';
 import { mix32 } from './engine/core.js';
-import { sampleCorrect, sampleLoss } from './losses.js';
-import { makeOptimizer } from './optimizers.js';
+import {
+  createEngineTrainer,
+  createTfjsTrainer,
+  type Trainer,
+  type TrainerOptions,
+} from './trainer.js';
 import {
   augmentBatch,
   augmentsAnything,
@@ -24,7 +29,7 @@ import {
 
 /** Options of {@link trainModel}: a {@link TrainConfig} plus data and a progress callback. */
 export type TrainOptions = Partial<TrainConfig> & {
-  /** Held-out data scored after every epoch (`valLoss`, `valAcc`); needed to monitor `val_*`. */
+  /** Held-out data scored after every epoch (`valLoss`, `valAcc`); needed to monitor them. */
   validationData?: TensorData;
   /** Called after every epoch, e.g. to print progress. */
   onEpochEnd?: (log: EpochLog) => void;
@@ -41,7 +46,7 @@ export interface TrainHistory {
   epochs: EpochLog[];
   /** True when early stopping ended training before `epochs`. */
   stoppedEarly: boolean;
-  /** TensorFlow.js backend the training ran on. */
+  /** The host's TensorFlow.js backend (the library does not change it), where the fallback runs. */
   backend: string;
   /** The training engine's threads when it trained the model, else undefined (TensorFlow.js). */
   engineThreads?: number;
@@ -86,107 +91,18 @@ function sampleWeights(
   return w;
 }
 
-/**
- * One optimisation step on the calling thread: loss = sum(w_i * loss_i) / batch size (Keras's
- * reduction with class weights). Returns the weighted loss sum and the number classified right.
- */
-export function localStep(
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  loss: TrainConfig['loss'],
-  x: Float32Array,
-  shape: [number, number, number, number],
-  labels: Int32Array,
-  weights: Float32Array,
-): { loss: number; correct: number } {
-  const units = model.outputs[0].shape[1] as number;
-  const [lossT, correctT] = tf.tidy(() => {
-    const xs = tf.tensor4d(x, shape);
-    const ys = targets(labels, units);
-    const ws = tf.tensor1d(weights);
-    let correct: tf.Scalar | undefined;
-    const cost = optimizer.minimize(() => {
-      const p = model.apply(xs, { training: true }) as tf.Tensor2D;
-      correct = tf.keep(tf.sum(sampleCorrect(ys, p)) as tf.Scalar);
-      return tf.div(tf.sum(tf.mul(sampleLoss(loss, ys, p), ws)), shape[0]) as tf.Scalar;
-    }, true) as tf.Scalar;
-    return [tf.mul(cost, shape[0]) as tf.Scalar, correct as tf.Scalar];
-  });
-  const out = { loss: lossT.dataSync()[0], correct: correctT.dataSync()[0] };
-  lossT.dispose();
-  correctT.dispose();
-  return out;
+/** Whether `value` of `monitor` improves on `best` by more than `minDelta`. */
+function improved(
+  monitor: EarlyStoppingMonitor,
+  value: number,
+  best: number,
+  minDelta: number,
+): boolean {
+  return higherIsBetter(monitor) ? value > best + minDelta : value < best - minDelta;
 }
 
-/** Mean loss and accuracy of `model` on `data` in inference mode (dropout off, no class weights). */
-export function scoreLossAccuracy(
-  model: tf.LayersModel,
-  data: TensorData,
-  lossName: TrainConfig['loss'],
-  batchSize: number,
-): { loss: number; acc: number } {
-  const { pixels, shape } = checkImages(model, data, 'validation data');
-  const [n, h, w, c] = shape;
-  const per = h * w * c;
-  const units = model.outputs[0].shape[1] as number;
-  let loss = 0;
-  let correct = 0;
-  for (let s = 0; s < n; s += batchSize) {
-    const m = Math.min(batchSize, n - s);
-    const [l, k] = tf.tidy(() => {
-      const x = tf.tensor4d(pixels.subarray(s * per, (s + m) * per), [m, h, w, c]);
-      const y = targets(data.labels.subarray(s, s + m), units);
-      const p = model.predict(x) as tf.Tensor2D;
-      return [tf.sum(sampleLoss(lossName, y, p)), tf.sum(sampleCorrect(y, p))];
-    });
-    loss += l.dataSync()[0];
-    correct += k.dataSync()[0];
-    l.dispose();
-    k.dispose();
-  }
-  return { loss: loss / n, acc: correct / n };
-}
-
-/**
- * A source of gradient steps. The default runs on the calling thread; the Node entry point
- * installs one that splits each batch over worker threads.
- */
-export interface StepRunner {
-  /** Runs one step on images `x` (`shape`) and returns the weighted loss sum and hits. */
-  step(
-    x: Float32Array,
-    shape: [number, number, number, number],
-    labels: Int32Array,
-    weights: Float32Array,
-  ): Promise<{ loss: number; correct: number }>;
-  /** Frees what the runner holds (threads); the model itself is always up to date. */
-  close(): Promise<void>;
-}
-
-/** Makes a {@link StepRunner} for a model, its optimizer and config, or `undefined` to train locally. */
-export type StepRunnerFactory = (
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  config: TrainConfig,
-) => Promise<StepRunner | undefined>;
-
-let runnerFactory: StepRunnerFactory | undefined;
-
-/** Installs a multi-threaded step runner (called by `train.node.ts` when it loads). */
-export function setStepRunnerFactory(f: StepRunnerFactory | undefined): void {
-  runnerFactory = f;
-}
-
-/** A {@link StepRunner} over the training engine (which holds its own copy of the weights). */
-function engineRunner(engine: TrainingEngine, cfg: TrainConfig): StepRunner {
-  return {
-    step: (x, _shape, labels, weights) => engine.step(x, labels, weights, cfg.loss),
-    close: () => engine.close(),
-  };
-}
-
-function improved(monitor: string, value: number, best: number, minDelta: number): boolean {
-  return monitor.endsWith('acc') ? value > best + minDelta : value < best - minDelta;
+function higherIsBetter(monitor: EarlyStoppingMonitor): boolean {
+  return monitor === 'acc' || monitor === 'valAcc';
 }
 
 /**
@@ -196,7 +112,7 @@ function improved(monitor: string, value: number, best: number, minDelta: number
  * state is created in the first step and reused).
  *
  * @throws ModelError on shape or label mismatches, NaN pixels, an unknown loss or optimizer
- *   name (Keras spellings such as `binary_crossentropy` are accepted), a `val_*`
+ *   name (Keras spellings such as `binary_crossentropy` are accepted), a `valLoss` or `valAcc`
  *   early-stopping monitor without validation data, or a loss that becomes NaN or infinite.
  */
 export async function trainModel(
@@ -209,7 +125,7 @@ export async function trainModel(
   // Keras spellings accepted; an unknown name fails here, not as NaN losses or a tfjs error.
   cfg.loss = lossName(cfg.loss);
   cfg.optimizer = optimizerName(cfg.optimizer);
-  const backend = await ensureBackend();
+  const backend = await currentBackend();
   const { pixels, shape } = checkImages(model, data, 'training data');
   const classes = modelClasses(model);
   checkLabels(data, classes, 'training data');
@@ -217,10 +133,15 @@ export async function trainModel(
   if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize >= 1)) {
     throw new ModelError(`batchSize must be a positive integer, got ${cfg.batchSize}`);
   }
-  const es = cfg.earlyStopping;
-  if (es?.monitor.startsWith('val_') && validationData === undefined) {
+  // The snake_case spellings of older profiles and models are read as the log keys they name.
+  const es =
+    cfg.earlyStopping === undefined
+      ? undefined
+      : { ...cfg.earlyStopping, monitor: monitorName(cfg.earlyStopping.monitor) };
+  if ((es?.monitor === 'valLoss' || es?.monitor === 'valAcc') && validationData === undefined) {
     throw new ModelError(`early stopping monitors '${es.monitor}' but no validationData was given`);
   }
+  const threads = cfg.threads ?? cfg.workers ?? 'auto';
   const [n, h, w, c] = shape;
   const per = h * w * c;
   const weights = sampleWeights(data.labels, cfg.classWeight);
@@ -238,43 +159,38 @@ export async function trainModel(
   // Background and noise of each image, measured once; the augmentation draws its own stream.
   const levels = augmenting ? imageLevels(pixels, n, per) : undefined;
   const augRng = createRng(mix32(cfg.seed, 0xa06));
-  let engine: TrainingEngine | undefined;
+  // Checked once (NaN, shape), not every epoch.
+  const val =
+    validationData !== undefined
+      ? checkImages(model, validationData, 'validation data')
+      : undefined;
+  const trainerOptions: TrainerOptions = {
+    optimizer: cfg.optimizer,
+    learningRate: cfg.learningRate,
+    loss: cfg.loss,
+    threads,
+    maxBatch: Math.min(cfg.batchSize, n),
+    seed: mix32(cfg.seed, 0x5eed),
+    scoreBatch: Math.max(32, cfg.batchSize),
+  };
+  let trainer: Trainer | undefined;
   let engineSkipped: string | undefined;
   if (cfg.engine === false) engineSkipped = 'engine: false';
   else if (backend === 'tensorflow') engineSkipped = "the native 'tensorflow' backend is in use";
   else {
-    const wanted = cfg.workers ?? 'auto';
-    const made = await TrainingEngine.create(model, {
-      threads: wanted === 'auto' ? engineThreadsAvailable() : Math.max(1, wanted),
-      maxBatch: Math.min(cfg.batchSize, n),
-      optimizer: cfg.optimizer,
-      learningRate: cfg.learningRate,
-      seed: mix32(cfg.seed, 0x5eed),
-    });
+    const made = await createEngineTrainer(model, trainerOptions);
     if (typeof made === 'string') engineSkipped = made;
-    else engine = made;
+    else trainer = made;
   }
-  const optimizer =
-    engine === undefined ? makeOptimizer(cfg.optimizer, cfg.learningRate) : undefined;
-  const runner: StepRunner = engine
-    ? engineRunner(engine, cfg)
-    : ((await runnerFactory?.(model, optimizer as tf.Optimizer, cfg)) ?? {
-        step: async (x, s, l, wt) =>
-          localStep(model, optimizer as tf.Optimizer, cfg.loss, x, s, l, wt),
-        close: async () => undefined,
-      });
-  // Checked once (NaN, shape), not every epoch.
-  const valPixels =
-    engine && validationData !== undefined
-      ? checkImages(model, validationData, 'validation data').pixels
-      : undefined;
-  // Steps whose weights the engine has not yet written back into the model.
+  const onEngine = trainer !== undefined;
+  trainer ??= createTfjsTrainer(model, trainerOptions);
+  // Steps whose weights the trainer has not yet written back into the model.
   let unwritten = 0;
   const order = Array.from({ length: n }, (_, i) => i);
   const rng = createRng(cfg.seed);
   const history: EpochLog[] = [];
   let trainMs = 0;
-  let best = es?.monitor.endsWith('acc') ? -Infinity : Infinity;
+  let best = es !== undefined && higherIsBetter(es.monitor) ? -Infinity : Infinity;
   let wait = 0;
   let stoppedEarly = false;
   let bestEpoch = -1;
@@ -298,12 +214,12 @@ export async function trainModel(
           augmentBatch(xb, out, m, h, w, lv, aug, augRng);
           xb = out;
         }
-        const r = await runner.step(
-          xb,
-          [m, h, w, c],
-          Int32Array.from(idx, (i) => data.labels[i]),
-          Float32Array.from(idx, (i) => weights[i]),
-        );
+        const r = await trainer.step({
+          x: xb,
+          shape: [m, h, w, c],
+          labels: Int32Array.from(idx, (i) => data.labels[i]),
+          weights: Float32Array.from(idx, (i) => weights[i]),
+        });
         lossSum += r.loss;
         correct += r.correct;
         unwritten++;
@@ -319,25 +235,17 @@ export async function trainModel(
         );
       }
       // The model's own variables are current after every epoch, for callbacks that use it.
-      if (engine) {
-        engine.writeWeights(model);
-        unwritten = 0;
-      }
-      if (validationData !== undefined) {
-        const v =
-          engine && valPixels
-            ? await engine.score(valPixels, validationData.labels, cfg.loss)
-            : scoreLossAccuracy(model, validationData, cfg.loss, Math.max(32, cfg.batchSize));
+      trainer.syncWeights();
+      unwritten = 0;
+      if (validationData !== undefined && val !== undefined) {
+        const v = await trainer.score(val.pixels, val.shape, validationData.labels);
         log.valLoss = v.loss;
         log.valAcc = v.acc;
       }
       history.push(log);
       onEpochEnd?.(log);
       if (es !== undefined) {
-        const key = ({ val_loss: 'valLoss', val_acc: 'valAcc', loss: 'loss', acc: 'acc' } as const)[
-          es.monitor
-        ];
-        const value = log[key] as number;
+        const value = log[es.monitor] as number;
         if (improved(es.monitor, value, best, es.minDelta)) {
           best = value;
           wait = 0;
@@ -351,9 +259,8 @@ export async function trainModel(
     }
   } finally {
     // An epoch cut short by an error still leaves the model with the weights it reached.
-    if (engine && unwritten > 0) engine.writeWeights(model);
-    await runner.close();
-    optimizer?.dispose();
+    if (unwritten > 0) trainer.syncWeights();
+    await trainer.close();
   }
   if (bestWeights !== undefined && bestEpoch < history.length - 1)
     restoreWeights(model, bestWeights);
@@ -362,8 +269,8 @@ export async function trainModel(
     epochs: history,
     stoppedEarly,
     backend,
-    engineThreads: engine?.threads,
-    engineSimd: engine?.simd,
+    engineThreads: onEngine ? trainer.threads : undefined,
+    engineSimd: onEngine ? trainer.simd : undefined,
     engineSkipped,
     imagesPerSecond: trainMs > 0 ? (n * history.length * 1000) / trainMs : 0,
     bestEpoch,

@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
 import type { TensorData } from './config.js';
 import { checkImages } from './data.js';
-import { DEFAULT_PREDICT_OPTIONS, predict, type PredictOptions } from './predict.js';
+import { DEFAULT_PREDICT_OPTIONS, predict, withThreads, type PredictOptions } from './predict.js';
 
 /**
  * The eight symmetries of the square, in the order {@link predictTTA} reports them, with numpy's
@@ -158,7 +158,7 @@ export async function predictTTA(
   images: TensorData | Float32Array,
   opts: Partial<TTAOptions> = {},
 ): Promise<Float32Array> {
-  const o: TTAOptions = { ...DEFAULT_TTA_OPTIONS, ...opts };
+  const o: TTAOptions = withThreads(DEFAULT_TTA_OPTIONS, opts);
   const { pixels, shape } = checkImages(model, images);
   const [n, h, w, c] = shape;
   if (h !== w) throw new ModelError(`test-time augmentation needs square images, got ${h}x${w}`);

@@ -5,14 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../core/errors.js';
-import { ensureBackend } from './backend.js';
+import { currentBackend } from './backend.js';
 import type { TensorData } from './config.js';
 import { checkImages } from './data.js';
 import { mix32 } from './engine/core.js';
 import { engineThreadsAvailable } from './engine/engine.js';
 import { planModel } from './engine/plan.js';
 import { withScoringEngine } from './engine/shared.js';
-import { DEFAULT_PREDICT_OPTIONS, predict, type PredictOptions } from './predict.js';
+import { DEFAULT_PREDICT_OPTIONS, predict, withThreads, type PredictOptions } from './predict.js';
 
 /**
  * How the spread of a score is found:
@@ -174,8 +174,8 @@ export async function predictWithUncertainty(
   images: TensorData | Float32Array,
   opts: Partial<UncertaintyOptions> = {},
 ): Promise<UncertaintyResult> {
-  const o: UncertaintyOptions = { ...DEFAULT_UNCERTAINTY_OPTIONS, ...opts };
-  await ensureBackend();
+  const o: UncertaintyOptions = withThreads(DEFAULT_UNCERTAINTY_OPTIONS, opts);
+  await currentBackend();
   if (o.method === 'ensemble') {
     const models: readonly tf.LayersModel[] = Array.isArray(model) ? model : [model];
     if (models.length === 0) throw new ModelError('an ensemble needs at least one model');
@@ -204,7 +204,7 @@ export async function predictWithUncertainty(
   let scores: Float32Array | undefined;
   if (o.engine && tf.getBackend() !== 'tensorflow' && typeof planModel(one) !== 'string') {
     const threads =
-      o.workers === 'auto' ? engineThreadsAvailable() : Math.max(1, Math.floor(o.workers));
+      o.threads === 'auto' ? engineThreadsAvailable() : Math.max(1, Math.floor(o.threads));
     const probs = await withScoringEngine(one, threads, Math.max(1, Math.floor(o.batchSize)), (e) =>
       e.forwardDropout(pixels, n, S, o.seed),
     );

@@ -119,6 +119,8 @@ export interface FineTuneOptions {
    * Threads sharing each batch (Node). Default `'auto'`; the browser has one. Pass 1 to get the
    * browser's model bit for bit, up to the SIMD build's float rounding.
    */
+  threads?: number | 'auto';
+  /** @deprecated The old name of {@link FineTuneOptions.threads}, read when `threads` is absent. */
   workers?: number | 'auto';
   /** Called after every epoch. */
   onEpochEnd?: (log: EpochLog) => void;
@@ -178,7 +180,7 @@ export async function fineTune(
     seed: o.seed,
     shuffle: true,
     ...(base.augment !== undefined ? { augment: base.augment } : {}),
-    ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    ...((o.threads ?? o.workers) !== undefined ? { threads: o.threads ?? o.workers } : {}),
   };
   const history = await trainModel(model, data, {
     ...train,

@@ -40,6 +40,10 @@ export async function buildReviewApp(out = join(root, 'dist', REVIEW_APP_FILE)):
     legalComments: 'none',
     outfile: out,
     logLevel: 'warning',
+    // From the sources, `#model-platform` is the browser's platform.ts under this condition;
+    // tsconfig.json's `paths` (which point tsx at the Node one) are left out.
+    conditions: ['alma-source'],
+    tsconfigRaw: {},
   });
   return out;
 }

@@ -194,7 +194,7 @@ export async function retrainFromPayload(
   const tuned = await fineTune(start, data, {
     epochs: payload.options.epochs,
     seed: payload.options.seed,
-    workers: 1,
+    threads: 1,
   });
   start.model.dispose();
   const S = payload.size;

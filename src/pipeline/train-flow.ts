@@ -12,7 +12,7 @@ import { transformShortcuts } from '../dataset/shortcuts.js';
 import { splitDataset, type SplitOptions } from '../dataset/split.js';
 import { fitTemperature, applyTemperature, reliabilityDiagram } from '../model/calibration.js';
 import type { ReliabilityDiagram, TemperatureFit } from '../model/calibration.js';
-import type { EpochLog, ModelConfig, TrainConfig } from '../model/config.js';
+import { monitorName, type EpochLog, type ModelConfig, type TrainConfig } from '../model/config.js';
 import { createModel } from '../model/factory.js';
 import type { ModelMeta } from '../model/meta.js';
 import { chooseThreshold, type ThresholdChoice, type ThresholdOptions } from '../model/metrics.js';
@@ -220,7 +220,9 @@ export async function trainAndCalibrate(
     history = await trainModel(model, parts.train, {
       ...trainConfig,
       // Without validation sources, early stopping on a validation figure cannot run.
-      ...(val.labels.length === 0 && trainConfig.earlyStopping?.monitor.startsWith('val_')
+      ...(val.labels.length === 0 &&
+      trainConfig.earlyStopping !== undefined &&
+      monitorName(trainConfig.earlyStopping.monitor).startsWith('val')
         ? { earlyStopping: undefined }
         : {}),
       seed,

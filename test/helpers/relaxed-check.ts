@@ -3,7 +3,6 @@
 // TensorFlow.js's cpu backend computes, on shapes that take the direct, Winograd and
 // channel-softmax kernels, with one and two threads. Prints one JSON line.
 import * as tf from '@tensorflow/tfjs';
-import '../../src/model/index.node.js';
 import { engineSimd } from '../../src/model/engine/engine.js';
 import { ODD, SOFTMAX, WINO, engineGradientError } from './engine-fixtures.js';
 

@@ -161,7 +161,7 @@ export function register(program: Command): void {
           process.stderr.write(
             `epoch ${e.epoch + 1}/${e.epochs}: loss ${e.loss.toFixed(4)} acc ${e.acc.toFixed(3)}` +
               (e.valAcc !== undefined
-                ? ` val_loss ${e.valLoss?.toFixed(4)} val_acc ${e.valAcc.toFixed(3)}`
+                ? ` valLoss ${e.valLoss?.toFixed(4)} valAcc ${e.valAcc.toFixed(3)}`
                 : '') +
               ` (${(e.ms / 1000).toFixed(1)} s)\n`,
           );

@@ -11,8 +11,8 @@
  * layer's gradient is formed chunk by chunk inside the optimizer step instead of as a 17 MB
  * tensor, and threads share the memory instead of exchanging gradients.
  *
- * Browser-safe: in a browser the engine runs on the calling thread; the Node entry point
- * installs worker threads through {@link setEngineTeamFactory}.
+ * Browser-safe: in a browser the engine runs on the calling thread; in Node `#model-platform`
+ * (`platform.node.ts`) brings the worker threads.
  */
 import * as tf from '@tensorflow/tfjs';
 import { inflateSync } from 'fflate';
@@ -30,6 +30,7 @@ import {
 import { sampleLossGrad } from './loss.js';
 import { planModel, type EnginePlan } from './plan.js';
 import { ENGINE_WASM } from './wasm.generated.js';
+import { modelPlatform } from '#model-platform';
 
 /** Largest engine memory (bytes) tried; above it the caller falls back to TensorFlow.js. */
 export const MAX_ENGINE_BYTES = 2 ** 31;
@@ -70,18 +71,9 @@ export interface TeamContext {
 /** Starts the worker threads of a team of `threads` (Node); absent in browsers. */
 export type EngineTeamFactory = (ctx: TeamContext) => Promise<EngineTeam>;
 
-let teamFactory: EngineTeamFactory | undefined;
-let threadsAvailable = 1;
-
-/** Installs the multi-threaded team factory (called by `team.node.ts` when it loads). */
-export function setEngineTeamFactory(f: EngineTeamFactory, cores: number): void {
-  teamFactory = f;
-  threadsAvailable = cores;
-}
-
 /** Threads the engine can use here: the CPU cores in Node, 1 in a browser. */
 export function engineThreadsAvailable(): number {
-  return teamFactory === undefined ? 1 : threadsAvailable;
+  return modelPlatform.startEngineTeam === undefined ? 1 : modelPlatform.cores;
 }
 
 /** A team of one: the calling thread does everything. */
@@ -258,8 +250,8 @@ export class TrainingEngine {
     const core = new EngineCore(instantiateKernels(module, memory), memory, layout, 0);
     core.writeTables();
     const team =
-      threads > 1 && teamFactory !== undefined
-        ? await teamFactory({ module, memory, layout, core })
+      threads > 1 && modelPlatform.startEngineTeam !== undefined
+        ? await modelPlatform.startEngineTeam({ module, memory, layout, core })
         : soloTeam(core);
     const engine = new TrainingEngine(plan, layout, memory, core, team, options);
     engine.readWeights(model);

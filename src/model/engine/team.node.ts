@@ -4,13 +4,12 @@
  * the calling thread's share, meets the workers at the barrier between the two phases, runs its
  * share of the update and waits for every worker's answer.
  */
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { ModelError } from '../../core/errors.js';
 import { spawnModuleWorker } from '../../core/threads.node.js';
 import { arrive, waitAsync } from './barrier.js';
 import { imageShare } from './core.js';
-import { setEngineTeamFactory, type EngineTeam, type TeamContext } from './engine.js';
+import type { EngineTeam, TeamContext } from './engine.js';
 import type { EngineWorkerReply, EngineWorkerRequest } from './worker.node.js';
 
 /** One engine worker and the answers it owes. */
@@ -55,7 +54,8 @@ class EngineWorker {
   }
 }
 
-async function startTeam(ctx: TeamContext): Promise<EngineTeam> {
+/** Starts the worker threads of the team `ctx.layout` describes; the calling thread is thread 0. */
+export async function startEngineTeam(ctx: TeamContext): Promise<EngineTeam> {
   const { layout, core, memory, module } = ctx;
   const T = layout.threads;
   const workers = Array.from({ length: T - 1 }, () => new EngineWorker());
@@ -105,5 +105,3 @@ async function startTeam(ctx: TeamContext): Promise<EngineTeam> {
     },
   };
 }
-
-setEngineTeamFactory(startTeam, availableParallelism());
