@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '../src/model/index.node.js';
 import { buildModel, resolveModelConfig, ORIGINAL_MODEL_CONFIG } from '../src/model/factory.js';
 import { compileEngine } from '../src/model/engine/engine.js';
-import { instantiateKernels } from '../src/model/engine/core.js';
+import { instantiateKernels } from '../src/model/engine/kernel-api.js';
 import { planModel } from '../src/model/engine/plan.js';
 import { targets } from '../src/model/data.js';
 import { sampleLoss } from '../src/model/losses.js';
