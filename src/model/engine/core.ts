@@ -19,6 +19,10 @@ import type { ConvStage, EnginePlan } from './plan.js';
 import type { EngineKernels } from './kernel-api.js';
 import { DW_BAND, oneChannel, winograd4dw, type EngineLayout } from './layout.js';
 
+/** SELU's scale and scale times alpha, as TensorFlow.js's `selu` has them. */
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALE_ALPHA = 1.7580993408473768;
+
 /** Optimizer constants of one step, float32-rounded as TensorFlow.js's scalars are. */
 export interface OptimizerStep {
   name: OptimizerName;
@@ -215,6 +219,65 @@ export class EngineCore {
   }
 
   /**
+   * A block's pointwise activation ({@link PointActivation}) over its pooled output at byte
+   * offset `a`, in place, as TensorFlow.js's `cpu` kernels compute it (in float64, stored as
+   * float32). Padded channels stay 0 (sigmoid would make them 1/2).
+   */
+  private pointActivation(c: ConvStage, a: number): void {
+    const f = this.f32;
+    const at = a >> 2;
+    const n = c.ph * c.pw * c.cop;
+    switch (c.act) {
+      case 'sigmoid':
+        for (let j = at; j < at + n; j++) f[j] = 1 / (1 + Math.exp(-f[j]));
+        for (let j = at; j < at + n; j += c.cop) f.fill(0, j + c.co, j + c.cop);
+        break;
+      case 'tanh':
+        for (let j = at; j < at + n; j++) f[j] = Math.tanh(f[j]);
+        break;
+      case 'elu':
+        for (let j = at; j < at + n; j++) f[j] = f[j] >= 0 ? f[j] : Math.exp(f[j]) - 1;
+        break;
+      case 'selu':
+        for (let j = at; j < at + n; j++) {
+          const x = f[j];
+          f[j] = x >= 0 ? SELU_SCALE * x : SELU_SCALE_ALPHA * (Math.exp(x) - 1);
+        }
+        break;
+      default:
+    }
+  }
+
+  /**
+   * The gradient `da` (byte offset) through a block's pointwise activation, in place, from its
+   * output at `a`: y (1 - y), 1 - y², 1 or y + 1, scale or y + scale·alpha (TensorFlow.js's
+   * gradients, written with the output).
+   */
+  private pointActivationGrad(c: ConvStage, da: number, a: number): void {
+    const f = this.f32;
+    const [g0, y0] = [da >> 2, a >> 2];
+    const n = c.ph * c.pw * c.cop;
+    for (let j = 0; j < n; j++) {
+      const y = f[y0 + j];
+      let d: number;
+      switch (c.act) {
+        case 'sigmoid':
+          d = y * (1 - y);
+          break;
+        case 'tanh':
+          d = 1 - y * y;
+          break;
+        case 'elu':
+          d = y > 0 ? 1 : y + 1;
+          break;
+        default:
+          d = y > 0 ? SELU_SCALE : y + SELU_SCALE_ALPHA;
+      }
+      f[g0 + j] *= d;
+    }
+  }
+
+  /**
    * Index of the first stage with dropout (conv blocks, then dense layers, as in `dropSeed`), or
    * the number of stages when none has dropout.
    */
@@ -266,7 +329,10 @@ export class EngineCore {
         const size = c.ph * c.pw * c.cop;
         const a = l < transient ? this.base + L.sAct[l % 2] : L.convA[l] + i * size * 4;
         const input = l > 0 && l - 1 < transient ? this.base + L.sAct[(l - 1) % 2] : undefined;
-        if (l > from) this.convBlock(c, l, i, scratchOut, a, keep, training, input);
+        if (l > from) {
+          this.convBlock(c, l, i, scratchOut, a, keep, training, input);
+          if (c.act !== undefined) this.pointActivation(c, a);
+        }
         if (c.dropout > 0 && training) {
           const d = L.convD[l] + i * size * 4;
           this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
@@ -404,11 +470,12 @@ export class EngineCore {
         const c = plan.convs[l];
         const size = c.ph * c.pw * c.cop;
         if (c.dropout > 0) this.dropout(c.dropout, da, size, this.dropSeed(seed, l, i), da);
+        const a = L.convA[l] + i * size * 4;
+        if (c.act !== undefined) this.pointActivationGrad(c, da, a);
         const padW = l === 0 ? c.ow : c.ow + 2 * (c.k - 1);
         const rs = padW * c.cop;
         const pad = this.base + L.sPad[l];
         const dpre = l === 0 ? pad : pad + ((c.k - 1) * rs + (c.k - 1) * c.cop) * 4;
-        const a = L.convA[l] + i * size * 4;
         k.pool_bwd(
           da,
           a,
