@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, resolveModelConfig, ORIGINAL_MODEL_CONFIG } from '../src/model/factory.js';
 import { compileEngine } from '../src/model/engine/engine.js';
-import { instantiateKernels } from '../src/model/engine/core.js';
+import { instantiateKernels } from '../src/model/engine/kernel-api.js';
 import { planModel } from '../src/model/engine/plan.js';
 import { targets } from '../src/model/data.js';
 import { sampleLoss } from '../src/model/losses.js';
@@ -28,6 +28,20 @@ import {
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+
+const POINT_ACTIVATIONS = ['sigmoid', 'tanh', 'elu', 'selu'] as const;
+
+/** A network whose conv blocks use `act`: one input channel, pool 2; then 6 to 10 filters. */
+function pointActivationConfig(act: (typeof POINT_ACTIVATIONS)[number]): Partial<ModelConfig> {
+  return {
+    ...SOFTMAX,
+    inputShape: [17, 16, 1],
+    convBlocks: [
+      { filters: 6, kernelSize: 3, poolSize: 2, activation: act },
+      { filters: 10, kernelSize: 3, poolSize: 2, activation: act },
+    ],
+  };
+}
 
 describe('training engine: gradients equal the cpu backend', () => {
   const losses: LossName[] = [
@@ -76,6 +90,13 @@ describe('training engine: gradients equal the cpu backend', () => {
       },
       'binaryCrossentropy',
     ],
+    // Pointwise activations run after the pooling (they commute with it): the one-channel first
+    // layer pooled in one pass, then a Winograd layer whose 6 filters are padded to 8 channels.
+    ...POINT_ACTIVATIONS.map((act): [string, Partial<ModelConfig>, LossName] => [
+      `${act} convolutions`,
+      pointActivationConfig(act),
+      'binaryCrossentropy',
+    ]),
   ];
   for (const [name, config, loss] of cases) {
     it(name, async () => {
@@ -86,9 +107,15 @@ describe('training engine: gradients equal the cpu backend', () => {
 
 describe('training engine: optimizers follow tf.train', () => {
   const names: OptimizerName[] = ['sgd', 'adam', 'rmsprop', 'adagrad', 'adadelta', 'adamax'];
-  for (const name of names) {
-    it(`${name}: three steps give TensorFlow.js's weights`, async () => {
-      const cfg = resolveModelConfig(ODD);
+  const runs: [OptimizerName, Partial<ModelConfig>, string][] = [
+    ...names.map((n): [OptimizerName, Partial<ModelConfig>, string] => [n, ODD, '']),
+    // Sigmoid makes padded channels 1/2 unless they are kept 0: over several steps their
+    // weights would move and change the real outputs.
+    ['adam', pointActivationConfig('sigmoid'), ' (sigmoid convolutions)'],
+  ];
+  for (const [name, config, what] of runs) {
+    it(`${name}: three steps give TensorFlow.js's weights${what}`, async () => {
+      const cfg = resolveModelConfig(config);
       const ours = buildModel(cfg);
       const theirs = buildModel(cfg);
       // Adadelta's first steps move each weight by about its gradient times the rate.
@@ -197,6 +224,9 @@ describe('training engine: forward, threads, dropout', () => {
       },
     ],
   ];
+  for (const act of POINT_ACTIVATIONS) {
+    INFERENCE.push([`${act} convolutions`, pointActivationConfig(act)]);
+  }
   for (const [name, config] of INFERENCE) {
     it(`inference kernels give model.predict's probabilities (${name})`, async () => {
       const cfg = resolveModelConfig({
@@ -307,13 +337,30 @@ describe('training engine: which models it runs', () => {
     const original = buildModel(resolveModelConfig(ORIGINAL_MODEL_CONFIG));
     const op = planModel(original);
     expect(typeof op === 'object' && op.convs.map((c) => c.softmax)).toEqual([true, false]);
-    const tanh = buildModel(
-      resolveModelConfig({
-        ...ODD,
-        convBlocks: [{ filters: 4, kernelSize: 3, poolSize: 2, activation: 'tanh' }],
-      }),
-    );
-    expect(planModel(tanh)).toMatch(/activation 'tanh'/);
+    // Every activation ModelConfig offers runs; others do not.
+    for (const act of ['relu', 'linear', 'softmax', ...POINT_ACTIVATIONS] as const) {
+      const m = buildModel(
+        resolveModelConfig({
+          ...ODD,
+          convBlocks: [{ filters: 4, kernelSize: 3, poolSize: 2, activation: act }],
+        }),
+      );
+      expect(typeof planModel(m)).toBe('object');
+      m.dispose();
+    }
+    const softplus = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [8, 8, 1],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'softplus',
+        }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
+    expect(planModel(softplus)).toMatch(/activation 'softplus'/);
     const same = tf.sequential({
       layers: [
         tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same' }),
@@ -331,15 +378,25 @@ describe('training engine: which models it runs', () => {
       ],
     });
     expect(planModel(bn)).toMatch(/BatchNormalization/);
-    [plain, original, tanh, same, bn].forEach((m) => m.dispose());
+    [plain, original, softplus, same, bn].forEach((m) => m.dispose());
   });
 
   it('trainModel falls back to TensorFlow.js for a model the engine declines, and says so', async () => {
-    const cfg = resolveModelConfig({
-      ...ODD,
-      convBlocks: [{ filters: 4, kernelSize: 3, poolSize: 2, activation: 'tanh' }],
+    // Every activation ModelConfig offers runs on the engine: softplus, which it does not, is
+    // declined.
+    const cfg = resolveModelConfig(ODD);
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: cfg.inputShape,
+          filters: 4,
+          kernelSize: 3,
+          activation: 'softplus',
+        }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: cfg.classes, activation: 'softmax' }),
+      ],
     });
-    const model = buildModel(cfg);
     const b = batch(4, cfg.inputShape, cfg.classes, 9);
     const data = {
       images: b.x,
@@ -348,7 +405,7 @@ describe('training engine: which models it runs', () => {
     };
     const h = await trainModel(model, data, { epochs: 1, batchSize: 2 });
     expect(h.engineThreads).toBeUndefined();
-    expect(h.engineSkipped).toMatch(/tanh/);
+    expect(h.engineSkipped).toMatch(/softplus/);
     const plain = buildModel(resolveModelConfig(ODD));
     const h2 = await trainModel(plain, data, { epochs: 1, batchSize: 2, threads: 1 });
     expect(h2.engineThreads).toBe(1);

@@ -1,6 +1,6 @@
 /**
- * The engine's memory layout and the work one thread does in a training step or a forward pass.
- * Every thread (the calling one and, in Node, workers) holds an {@link EngineCore} over the same
+ * The work one thread does in a training step or a forward pass (the memory it works on is laid
+ * out by `layout.ts`, the kernels it calls are declared in `kernel-api.ts`). Every thread (the calling one and, in Node, workers) holds an {@link EngineCore} over the same
  * memory; a step is two phases separated by a barrier:
  *
  * 1. each thread runs forward and backward for its share of the batch's images, adding the
@@ -10,607 +10,19 @@
  *    buffers, or, for dense kernels, computing X^T dY chunk by chunk so the 4.3M-value gradient
  *    of the default network's large layer never exists whole) and applies the optimizer to it.
  *
- * Browser-safe and free of TensorFlow.js (worker threads load only this, the plan and the loss).
+ * Browser-safe and free of TensorFlow.js (worker threads load only this, the layout, the
+ * kernel interface, the plan and the loss).
  */
 import type { LossName, OptimizerName } from '../config.js';
 import { mix32 } from '../../core/random.js';
 import { sampleLossGrad, activate } from './loss.js';
 import type { ConvStage, EnginePlan } from './plan.js';
+import type { EngineKernels } from './kernel-api.js';
+import { DW_BAND, oneChannel, winograd4dw, type EngineLayout } from './layout.js';
 
-/** The kernels `engine.c` exports (pointers are byte offsets into the shared memory). */
-export interface EngineKernels {
-  conv_fwd(
-    x: number,
-    H: number,
-    W: number,
-    Ci: number,
-    w: number,
-    K: number,
-    Co: number,
-    bias: number,
-    out: number,
-    oh0: number,
-    oh1: number,
-  ): void;
-  conv_flip(w: number, K: number, Ci: number, Co: number, wt: number): void;
-  wino_filter(w: number, Ci: number, Co: number, u: number): void;
-  conv3_wino_dw(
-    x: number,
-    H: number,
-    W: number,
-    Ci: number,
-    dy: number,
-    rows: number,
-    cols: number,
-    rs: number,
-    Co: number,
-    S: number,
-    V: number,
-    M: number,
-  ): void;
-  wino_dw_out(S: number, Ci: number, Co: number, dw: number): void;
-  conv3_wino4_dw(
-    x: number,
-    H: number,
-    W: number,
-    Ci: number,
-    dy: number,
-    rows: number,
-    cols: number,
-    rs: number,
-    Co: number,
-    S: number,
-    V: number,
-    M: number,
-  ): void;
-  wino4_dw_out(S: number, Ci: number, Co: number, dw: number): void;
-  softmax_ch(x: number, pixels: number, C: number, creal: number): void;
-  softmax_bwd(
-    g: number,
-    rows: number,
-    cols: number,
-    rs: number,
-    S: number,
-    srs: number,
-    C: number,
-    db: number,
-  ): void;
-  conv3_wino4(
-    x: number,
-    H: number,
-    W: number,
-    Ci: number,
-    u: number,
-    Co: number,
-    bias: number,
-    out: number,
-    oh1: number,
-    V: number,
-    M: number,
-  ): void;
-  conv3_wino(
-    x: number,
-    H: number,
-    W: number,
-    Ci: number,
-    u: number,
-    Co: number,
-    bias: number,
-    out: number,
-    oh1: number,
-    V: number,
-    M: number,
-  ): void;
-  conv1_pool(
-    x: number,
-    H: number,
-    W: number,
-    w: number,
-    K: number,
-    Co: number,
-    bias: number,
-    P: number,
-    relu: number,
-    out: number,
-    band: number,
-    idx: number,
-  ): void;
-  wino4_filter(w: number, Ci: number, Co: number, u: number): void;
-  conv3_wino4_pool(
-    x: number,
-    H: number,
-    W: number,
-    Ci: number,
-    u: number,
-    Co: number,
-    bias: number,
-    P: number,
-    relu: number,
-    out: number,
-    V: number,
-    M: number,
-  ): void;
-  pool_fwd(
-    conv: number,
-    OH: number,
-    OW: number,
-    C: number,
-    P: number,
-    relu: number,
-    a: number,
-    idx: number,
-  ): void;
-  pool_bwd(
-    da: number,
-    a: number,
-    idx: number,
-    PH: number,
-    PW: number,
-    C: number,
-    P: number,
-    relu: number,
-    dpre: number,
-    rs: number,
-    db: number,
-  ): void;
-  conv_dw(
-    x: number,
-    W: number,
-    Ci: number,
-    dy: number,
-    rows: number,
-    cols: number,
-    rs: number,
-    Co: number,
-    off: number,
-    Rp: number,
-    dw: number,
-    band: number,
-  ): void;
-  dense_fwd(
-    X: number,
-    ldx: number,
-    m: number,
-    K: number,
-    W: number,
-    U: number,
-    b: number,
-    out: number,
-    relu: number,
-  ): void;
-  dense_bwd_x(
-    dY: number,
-    m: number,
-    U: number,
-    W: number,
-    K: number,
-    dX: number,
-    ldx: number,
-  ): void;
-  dense_grad(
-    X: number,
-    ldx: number,
-    dY: number,
-    m: number,
-    U: number,
-    k0: number,
-    k1: number,
-    g: number,
-  ): void;
-  col_sum(dY: number, m: number, U: number, g: number): void;
-  relu_bwd(g: number, y: number, n: number): void;
-  zero(p: number, n: number): void;
-  sum_parts(src: number, stride: number, T: number, n: number, g: number): void;
-  dropout(x: number, n: number, seed: number, threshold: number, scale: number, out: number): void;
-  opt_sgd(w: number, g: number, n: number, neglr: number): void;
-  opt_adam(
-    w: number,
-    g: number,
-    m: number,
-    v: number,
-    n: number,
-    b1: number,
-    omb1: number,
-    b2: number,
-    omb2: number,
-    c1: number,
-    c2: number,
-    eps: number,
-    neglr: number,
-  ): void;
-  opt_rmsprop(
-    w: number,
-    g: number,
-    ms: number,
-    mom: number,
-    n: number,
-    decay: number,
-    omdecay: number,
-    momentum: number,
-    lr: number,
-    eps: number,
-  ): void;
-  opt_adagrad(w: number, g: number, acc: number, n: number, eps: number, neglr: number): void;
-  opt_adadelta(
-    w: number,
-    g: number,
-    ag: number,
-    au: number,
-    n: number,
-    rho: number,
-    omrho: number,
-    eps: number,
-    neglr: number,
-  ): void;
-  opt_adamax(
-    w: number,
-    g: number,
-    m: number,
-    u: number,
-    n: number,
-    b1: number,
-    omb1: number,
-    b2: number,
-    eps: number,
-    lrc: number,
-  ): void;
-}
-
-/** Instantiates the engine module on `memory`. */
-export function instantiateKernels(
-  module: WebAssembly.Module,
-  memory: WebAssembly.Memory,
-): EngineKernels {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return instance.exports as unknown as EngineKernels;
-}
-
-/** Optimizer state arrays per parameter (moments, accumulators). */
-export function optimizerSlots(name: OptimizerName): number {
-  return name === 'sgd' ? 0 : name === 'adagrad' ? 1 : 2;
-}
-
-/** Rows of a dense kernel whose gradient one update work item forms at a time. */
-const DENSE_CHUNK_ROWS = 64;
-/** Tiles per band of the Winograd kernels (`WINO_BAND` in engine.c). */
-const WINO_BAND = 16;
-/** Output rows per band of the filter-gradient kernel (keeps the band's rows in cache). */
-const DW_BAND = 8;
-
-const align = (n: number): number => Math.ceil(n / 64) * 64;
-
-/** One unit of update-phase work: form the gradient of a parameter range, apply the optimizer. */
-export type UpdateItem =
-  | { kind: 'parts'; param: number; part: number; count: number }
-  | { kind: 'dense'; layer: number; k0: number; k1: number }
-  | { kind: 'bias'; layer: number };
-
-/** Byte offsets of everything in the engine's memory (plain data, sent to worker threads). */
-export interface EngineLayout {
-  plan: EnginePlan;
-  threads: number;
-  maxBatch: number;
-  slots: number;
-  /** Total bytes, a multiple of 64 KiB. */
-  bytes: number;
-  /** Int32 control words of the barrier (arrival count, generation). */
-  ctl: number;
-  /** Float64 per image: loss, correct. */
-  stats: number;
-  /** Int32 class index and float32 loss weight per image of the current batch. */
-  labels: number;
-  weights: number;
-  /** Parameters (float32), then `slots` optimizer arrays of the same size. */
-  params: number;
-  paramCount: number;
-  state: number;
-  /** Float offsets within the parameters. */
-  convW: number[];
-  convB: number[];
-  denseW: number[];
-  denseB: number[];
-  /** Per-thread convolution gradient partials: `partCount` floats per thread. */
-  parts: number;
-  partCount: number;
-  partW: number[];
-  partB: number[];
-  /** Int32 row-offset tables of conv_dw, and their padded row counts. */
-  offTables: number[];
-  rp: number[];
-  /** Per-image arrays `[maxBatch, size]` (byte offsets of row 0). */
-  x: number;
-  convA: number[];
-  convIdx: number[];
-  convD: number[];
-  /** Softmax blocks: the activation's output, `[rows pooled, ow, cop]` per image (0 otherwise). */
-  convS: number[];
-  denseH: number[];
-  denseD: number[];
-  densePre: number[];
-  dflat: number;
-  /** Per-thread scratch: thread t's block starts at `scratch + t * scratchBytes`. */
-  scratch: number;
-  scratchBytes: number;
-  sConvOut: number;
-  sWt: number[];
-  sPad: number[];
-  sDx: number;
-  sGrad: number;
-  sDiscard: number;
-  /**
-   * Winograd-transformed filters per conv block, 0 if unused: F(2x2, 3x3) for a training step's
-   * forward pass (16 x ci x cop: its rounding stays close enough to TensorFlow.js's that the
-   * pooling picks the same maxima), F(4x4, 3x3) for the input gradient (36 x cop x ci).
-   */
-  sU: number[];
-  sUt: number[];
-  /** F(4x4, 3x3)-transformed filters per conv block for inference (36 x ci x cop), 0 if unused. */
-  sU4: number[];
-  /** Winograd sums of the filter gradient per conv block (16 x ci x cop floats), 0 if unused. */
-  sS: number[];
-  /**
-   * Inference scratch for the outputs of conv blocks that nothing reads after the pass (those
-   * before the last block and before the first dropout): block l writes `sAct[l % 2]`.
-   */
-  sAct: [number, number];
-  /** Winograd scratch (transformed input tiles and products of one row of tiles). */
-  sV: number;
-  sM: number;
-  /** The update phase's work, and each thread's share (indices into `items`). */
-  items: UpdateItem[];
-  shares: [number, number][];
-}
-
-/**
- * Whether a convolution with kernel `k` over `ci` input channels runs as Winograd F(2x2, 3x3):
- * 3x3 kernels over whole vectors of input channels. (The first layer of a one-channel image keeps
- * the direct kernel; it costs little there.)
- */
-export function winograd(k: number, ci: number): boolean {
-  return k === 3 && ci % 4 === 0;
-}
-
-/**
- * Whether inference runs conv block `c` as Winograd F(4x4, 3x3) with the bias, activation and
- * pooling in the same pass (`conv3_wino4_pool`): a Winograd convolution with ReLU or no
- * activation whose pooling windows fit in a 4x4 output tile.
- */
-export function winograd4(c: ConvStage): boolean {
-  return winograd(c.k, c.ci) && !c.softmax && (c.p === 1 || c.p === 2 || c.p === 4);
-}
-
-/**
- * Whether a Winograd block's filter gradient runs as F(3x3, 4x4) (`conv3_wino4_dw`): when the
- * pooled region holds at least one band of 4x4 gradient tiles; smaller layers keep F(3x3, 2x2),
- * whose sums are smaller.
- */
-export function winograd4dw(c: ConvStage): boolean {
-  return (
-    winograd(c.k, c.ci) && Math.ceil((c.ph * c.p) / 4) * Math.ceil((c.pw * c.p) / 4) >= WINO_BAND
-  );
-}
-
-/**
- * Whether inference runs conv block `c` with the one-channel kernel (`conv1_pool`: the taps as
- * the inner loop, bias, activation and pooling in the same pass).
- */
-export function oneChannel(c: ConvStage): boolean {
-  return c.ci === 1 && !c.softmax && c.ow >= 4;
-}
-
-/** Values of a conv block's (pooled) output per image. */
-const convSize = (plan: EnginePlan, l: number): number => {
-  const c = plan.convs[l];
-  return c.ph * c.pw * c.cop;
-};
-
-/** Lays out memory for `plan`, `threads` threads, batches of up to `maxBatch` images. */
-export function layoutEngine(
-  plan: EnginePlan,
-  threads: number,
-  maxBatch: number,
-  optimizer: OptimizerName,
-): EngineLayout {
-  let at = 64;
-  const take = (bytes: number): number => {
-    const p = at;
-    at = align(at + bytes);
-    return p;
-  };
-  const ctl = take(64);
-  const stats = take(maxBatch * 16);
-  const labels = take(maxBatch * 4);
-  const weights = take(maxBatch * 4);
-  // Parameters: conv W, b per block, then dense W, b per layer (floats).
-  let pc = 0;
-  const convW: number[] = [];
-  const convB: number[] = [];
-  const denseW: number[] = [];
-  const denseB: number[] = [];
-  const alignF = (n: number): number => Math.ceil(n / 16) * 16;
-  for (const c of plan.convs) {
-    convW.push(pc);
-    pc = alignF(pc + c.k * c.k * c.ci * c.cop);
-    convB.push(pc);
-    pc = alignF(pc + c.cop);
-  }
-  for (const d of plan.dense) {
-    denseW.push(pc);
-    pc = alignF(pc + d.inputs * d.up);
-    denseB.push(pc);
-    pc = alignF(pc + d.up);
-  }
-  const slots = optimizerSlots(optimizer);
-  const params = take(pc * 4);
-  const state = take(pc * 4 * slots);
-  // Partials: conv dW with rows padded to a multiple of 4, then db.
-  let qc = 0;
-  const partW: number[] = [];
-  const partB: number[] = [];
-  const rp: number[] = [];
-  for (const c of plan.convs) {
-    const r = Math.ceil((c.k * c.k * c.ci) / 4) * 4;
-    rp.push(r);
-    partW.push(qc);
-    qc = alignF(qc + r * c.cop);
-    partB.push(qc);
-    qc = alignF(qc + c.cop);
-  }
-  const parts = take(qc * 4 * threads);
-  const offTables = plan.convs.map((_, l) => take(rp[l] * 4));
-  const flat = plan.dense[0].inputs;
-  const [h0, w0, c0] = plan.input;
-  const x = take(maxBatch * h0 * w0 * c0 * 4);
-  const convA = plan.convs.map((_, l) => take(maxBatch * convSize(plan, l) * 4));
-  const convIdx = plan.convs.map((_, l) => take(maxBatch * convSize(plan, l)));
-  const convD = plan.convs.map((c, l) =>
-    c.dropout > 0 ? take(maxBatch * convSize(plan, l) * 4) : 0,
-  );
-  const convS = plan.convs.map((c) =>
-    c.softmax ? take(maxBatch * c.ph * c.p * c.ow * c.cop * 4) : 0,
-  );
-  const denseH = plan.dense.map((d) => take(maxBatch * d.up * 4));
-  const denseD = plan.dense.map((d) => (d.dropout > 0 ? take(maxBatch * d.up * 4) : 0));
-  const densePre = plan.dense.map((d) => take(maxBatch * d.up * 4));
-  const dflat = take(maxBatch * flat * 4);
-  // Per-thread scratch.
-  let s = 0;
-  const sTake = (bytes: number): number => {
-    const p = s;
-    s = align(s + bytes);
-    return p;
-  };
-  const sConvOut = sTake(Math.max(...plan.convs.map((c) => c.oh * c.ow * c.cop)) * 4);
-  const sWt = plan.convs.map((c, l) => (l === 0 ? 0 : sTake(c.k * c.k * c.cop * c.ci * 4)));
-  const sPad = plan.convs.map((c, l) =>
-    l === 0
-      ? sTake(c.oh * c.ow * c.cop * 4)
-      : sTake((c.oh + 2 * (c.k - 1)) * (c.ow + 2 * (c.k - 1)) * c.cop * 4),
-  );
-  const sDx = sTake(Math.max(0, ...plan.convs.slice(1).map((c) => c.h * c.w * c.ci)) * 4);
-  const gradFloats = Math.max(
-    ...plan.convs.map((c) => c.k * c.k * c.ci * c.cop),
-    ...plan.dense.map((d) => DENSE_CHUNK_ROWS * d.up),
-  );
-  const sGrad = sTake(gradFloats * 4);
-  // Where a softmax block's pooling gradient puts its (unused) bias sums.
-  const sDiscard = sTake(Math.max(...plan.convs.map((c) => c.cop)) * 4);
-  const sU = plan.convs.map((c) => (winograd(c.k, c.ci) ? sTake(16 * c.ci * c.cop * 4) : 0));
-  const sUt = plan.convs.map((c, l) =>
-    l > 0 && winograd(c.k, c.cop) ? sTake(36 * c.cop * c.ci * 4) : 0,
-  );
-  // Winograd scratch for a band of WINO_BAND tiles: transformed inputs (V) and products (M),
-  // rows one cache line apart; the F(4x4, 3x3) kernels keep 96 floats more after M. Forward
-  // passes read ci and write cop channels (F(2x2, 3x3) in training, F(4x4, 3x3) otherwise), the
-  // filter gradient the same, the input gradient cop and ci.
-  const band = (positions: number, ch: number): number => positions * (WINO_BAND * ch + 16);
-  const vFloats = Math.max(
-    0,
-    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? band(36, c.ci) : 0)),
-    ...plan.convs.map((c, l) => (l > 0 && winograd(c.k, c.cop) ? band(36, c.cop) : 0)),
-    // F(3x3, 2x2) filter gradients: one row of 2x2 tiles.
-    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * Math.ceil((c.pw * c.p) / 2) * c.ci : 0)),
-  );
-  const mFloats = Math.max(
-    0,
-    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? band(36, c.cop) + 96 : 0)),
-    ...plan.convs.map((c, l) => (l > 0 && winograd(c.k, c.cop) ? band(36, c.ci) + 96 : 0)),
-    ...plan.convs.map((c) => (winograd(c.k, c.ci) ? 16 * Math.ceil((c.pw * c.p) / 2) * c.cop : 0)),
-  );
-  const sS = plan.convs.map((c) =>
-    winograd(c.k, c.ci) ? sTake((winograd4dw(c) ? 36 : 16) * c.ci * c.cop * 4) : 0,
-  );
-  const sU4 = plan.convs.map((c) => (winograd4(c) ? sTake(36 * c.ci * c.cop * 4) : 0));
-  const actFloats = Math.max(0, ...plan.convs.slice(0, -1).map((_, l) => convSize(plan, l)));
-  const sAct: [number, number] = [sTake(actFloats * 4), sTake(actFloats * 4)];
-  const sV = sTake(vFloats * 4);
-  const sM = sTake(mFloats * 4);
-  const scratchBytes = align(s);
-  const scratch = take(scratchBytes * threads);
-  const bytes = Math.ceil(at / 65536) * 65536;
-
-  // Update work, split into shares of about equal parameter counts.
-  const items: UpdateItem[] = [];
-  const cost: number[] = [];
-  plan.convs.forEach((c, l) => {
-    items.push({ kind: 'parts', param: convW[l], part: partW[l], count: c.k * c.k * c.ci * c.cop });
-    cost.push(c.k * c.k * c.ci * c.cop);
-    items.push({ kind: 'parts', param: convB[l], part: partB[l], count: c.cop });
-    cost.push(c.cop);
-  });
-  plan.dense.forEach((d, j) => {
-    for (let k0 = 0; k0 < d.inputs; k0 += DENSE_CHUNK_ROWS) {
-      items.push({ kind: 'dense', layer: j, k0, k1: Math.min(d.inputs, k0 + DENSE_CHUNK_ROWS) });
-      cost.push(Math.min(DENSE_CHUNK_ROWS, d.inputs - k0) * d.up);
-    }
-    items.push({ kind: 'bias', layer: j });
-    cost.push(d.up);
-  });
-  const total = cost.reduce((a, b) => a + b, 0);
-  const shares: [number, number][] = [];
-  let acc = 0;
-  let start = 0;
-  for (let t = 0; t < threads; t++) {
-    let end = start;
-    const goal = ((t + 1) * total) / threads;
-    while (end < items.length && (t === threads - 1 || acc + cost[end] / 2 <= goal)) {
-      acc += cost[end];
-      end++;
-    }
-    shares.push([start, end]);
-    start = end;
-  }
-  return {
-    plan,
-    threads,
-    maxBatch,
-    slots,
-    bytes,
-    ctl,
-    stats,
-    labels,
-    weights,
-    params,
-    paramCount: pc,
-    state,
-    convW,
-    convB,
-    denseW,
-    denseB,
-    parts,
-    partCount: qc,
-    partW,
-    partB,
-    offTables,
-    rp,
-    x,
-    convA,
-    convIdx,
-    convD,
-    convS,
-    denseH,
-    denseD,
-    densePre,
-    dflat,
-    scratch,
-    scratchBytes,
-    sConvOut,
-    sWt,
-    sPad,
-    sDx,
-    sGrad,
-    sDiscard,
-    sU,
-    sUt,
-    sU4,
-    sS,
-    sAct,
-    sV,
-    sM,
-    items,
-    shares,
-  };
-}
+/** SELU's scale and scale times alpha, as TensorFlow.js's `selu` has them. */
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALE_ALPHA = 1.7580993408473768;
 
 /** Optimizer constants of one step, float32-rounded as TensorFlow.js's scalars are. */
 export interface OptimizerStep {
@@ -801,6 +213,65 @@ export class EngineCore {
   }
 
   /**
+   * A block's pointwise activation ({@link PointActivation}) over its pooled output at byte
+   * offset `a`, in place, as TensorFlow.js's `cpu` kernels compute it (in float64, stored as
+   * float32). Padded channels stay 0 (sigmoid would make them 1/2).
+   */
+  private pointActivation(c: ConvStage, a: number): void {
+    const f = this.f32;
+    const at = a >> 2;
+    const n = c.ph * c.pw * c.cop;
+    switch (c.act) {
+      case 'sigmoid':
+        for (let j = at; j < at + n; j++) f[j] = 1 / (1 + Math.exp(-f[j]));
+        for (let j = at; j < at + n; j += c.cop) f.fill(0, j + c.co, j + c.cop);
+        break;
+      case 'tanh':
+        for (let j = at; j < at + n; j++) f[j] = Math.tanh(f[j]);
+        break;
+      case 'elu':
+        for (let j = at; j < at + n; j++) f[j] = f[j] >= 0 ? f[j] : Math.exp(f[j]) - 1;
+        break;
+      case 'selu':
+        for (let j = at; j < at + n; j++) {
+          const x = f[j];
+          f[j] = x >= 0 ? SELU_SCALE * x : SELU_SCALE_ALPHA * (Math.exp(x) - 1);
+        }
+        break;
+      default:
+    }
+  }
+
+  /**
+   * The gradient `da` (byte offset) through a block's pointwise activation, in place, from its
+   * output at `a`: y (1 - y), 1 - y², 1 or y + 1, scale or y + scale·alpha (TensorFlow.js's
+   * gradients, written with the output).
+   */
+  private pointActivationGrad(c: ConvStage, da: number, a: number): void {
+    const f = this.f32;
+    const [g0, y0] = [da >> 2, a >> 2];
+    const n = c.ph * c.pw * c.cop;
+    for (let j = 0; j < n; j++) {
+      const y = f[y0 + j];
+      let d: number;
+      switch (c.act) {
+        case 'sigmoid':
+          d = y * (1 - y);
+          break;
+        case 'tanh':
+          d = 1 - y * y;
+          break;
+        case 'elu':
+          d = y > 0 ? 1 : y + 1;
+          break;
+        default:
+          d = y > 0 ? SELU_SCALE : y + SELU_SCALE_ALPHA;
+      }
+      f[g0 + j] *= d;
+    }
+  }
+
+  /**
    * Index of the first stage with dropout (conv blocks, then dense layers, as in `dropSeed`), or
    * the number of stages when none has dropout.
    */
@@ -852,7 +323,10 @@ export class EngineCore {
         const size = c.ph * c.pw * c.cop;
         const a = l < transient ? this.base + L.sAct[l % 2] : L.convA[l] + i * size * 4;
         const input = l > 0 && l - 1 < transient ? this.base + L.sAct[(l - 1) % 2] : undefined;
-        if (l > from) this.convBlock(c, l, i, scratchOut, a, keep, training, input);
+        if (l > from) {
+          this.convBlock(c, l, i, scratchOut, a, keep, training, input);
+          if (c.act !== undefined) this.pointActivation(c, a);
+        }
         if (c.dropout > 0 && training) {
           const d = L.convD[l] + i * size * 4;
           this.dropout(c.dropout, a, size, this.dropSeed(seed, l, i), d);
@@ -990,11 +464,12 @@ export class EngineCore {
         const c = plan.convs[l];
         const size = c.ph * c.pw * c.cop;
         if (c.dropout > 0) this.dropout(c.dropout, da, size, this.dropSeed(seed, l, i), da);
+        const a = L.convA[l] + i * size * 4;
+        if (c.act !== undefined) this.pointActivationGrad(c, da, a);
         const padW = l === 0 ? c.ow : c.ow + 2 * (c.k - 1);
         const rs = padW * c.cop;
         const pad = this.base + L.sPad[l];
         const dpre = l === 0 ? pad : pad + ((c.k - 1) * rs + (c.k - 1) * c.cop) * 4;
-        const a = L.convA[l] + i * size * 4;
         k.pool_bwd(
           da,
           a,

@@ -18,15 +18,9 @@ import * as tf from '@tensorflow/tfjs';
 import { inflateSync } from 'fflate';
 import { ModelError } from '../../core/errors.js';
 import type { LossName, OptimizerName } from '../config.js';
-import {
-  EngineCore,
-  instantiateKernels,
-  layoutEngine,
-  mix32,
-  type EngineLayout,
-  type OptimizerStep,
-  type StepArgs,
-} from './core.js';
+import { EngineCore, mix32, type OptimizerStep, type StepArgs } from './core.js';
+import { instantiateKernels } from './kernel-api.js';
+import { layoutEngine, type EngineLayout } from './layout.js';
 import { sampleLossGrad } from './loss.js';
 import { planModel, type EnginePlan } from './plan.js';
 import { ENGINE_WASM } from './wasm.generated.js';

@@ -1,8 +1,8 @@
 /**
  * Which models the training engine runs, and their geometry. The engine handles the family that
  * `createModel` builds and most small Keras-style CNNs: a Sequential stack of convolution blocks
- * (Conv2D with valid padding, stride 1, ReLU, linear or channel-softmax activation (the original
- * pipeline's first layer), an optional square MaxPooling2D
+ * (Conv2D with valid padding, stride 1, ReLU, linear, sigmoid, tanh, ELU, SELU or channel-softmax
+ * activation (the original pipeline's first layer), an optional square MaxPooling2D
  * whose stride equals its size, an optional Dropout), Flatten, hidden Dense layers (ReLU or
  * linear, each optionally followed by Dropout), and an output Dense layer with softmax, sigmoid
  * or linear activation. Anything else (other layers, regularisers, constraints, layers without
@@ -16,6 +16,15 @@ import type * as tf from '@tensorflow/tfjs';
 export function pad8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
+
+/**
+ * Increasing pointwise activations of a convolution block, applied after the pooling: max
+ * pooling commutes with an increasing function, so pooling the pre-activations and activating
+ * the pooled values gives the values TensorFlow.js gives, from a quarter (pool 2) of the work.
+ */
+export type PointActivation = 'sigmoid' | 'tanh' | 'elu' | 'selu';
+
+const POINT_ACTIVATIONS: readonly string[] = ['sigmoid', 'tanh', 'elu', 'selu'];
 
 /** One convolution block: Conv2D, optional MaxPool, optional Dropout. */
 export interface ConvStage {
@@ -34,8 +43,10 @@ export interface ConvStage {
   p: number;
   /** ReLU activation. */
   relu: boolean;
-  /** Softmax across the channels of each pixel (neither flag: linear). */
+  /** Softmax across the channels of each pixel (neither flag nor `act`: linear). */
   softmax: boolean;
+  /** A pointwise activation applied to the pooled output ({@link PointActivation}). */
+  act?: PointActivation;
   /** Convolution output rows and columns. */
   oh: number;
   ow: number;
@@ -145,8 +156,9 @@ export function planModel(model: tf.LayersModel): EnginePlan | string {
         if (dl?.[0] !== 1 || dl[1] !== 1) return `Conv2D '${layer.name}' is dilated`;
         if (cfg.padding !== 'valid') return `Conv2D '${layer.name}' padding is not 'valid'`;
         if (cfg.dataFormat !== 'channelsLast') return `Conv2D '${layer.name}' is not channelsLast`;
-        if (!['relu', 'linear', 'softmax'].includes(cfg.activation as string)) {
-          return `Conv2D '${layer.name}' activation '${String(cfg.activation)}' (engine: relu, linear, softmax)`;
+        const act = cfg.activation as string;
+        if (!['relu', 'linear', 'softmax', ...POINT_ACTIVATIONS].includes(act)) {
+          return `Conv2D '${layer.name}' activation '${String(cfg.activation)}' (engine: relu, linear, softmax, sigmoid, tanh, elu, selu)`;
         }
         const k = ks[0];
         const co = cfg.filters as number;
@@ -162,8 +174,9 @@ export function planModel(model: tf.LayersModel): EnginePlan | string {
           co,
           cop: pad8(co),
           p: 1,
-          relu: cfg.activation === 'relu',
-          softmax: cfg.activation === 'softmax',
+          relu: act === 'relu',
+          softmax: act === 'softmax',
+          ...(POINT_ACTIVATIONS.includes(act) ? { act: act as PointActivation } : {}),
           oh,
           ow,
           ph: oh,

@@ -5,13 +5,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { arrive, waitSync } from './barrier.js';
-import {
-  EngineCore,
-  imageShare,
-  instantiateKernels,
-  type EngineLayout,
-  type StepArgs,
-} from './core.js';
+import { EngineCore, imageShare, type StepArgs } from './core.js';
+import { instantiateKernels } from './kernel-api.js';
+import type { EngineLayout } from './layout.js';
 import type { DropoutPass } from './engine.js';
 
 /** Messages from the calling thread. */
