@@ -5,6 +5,7 @@
  * `trainModel` drives either the same way.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ModelError } from '../core/errors.js';
 import type { LossName, OptimizerName } from './config.js';
 import { targets } from './data.js';
 import { engineThreadsAvailable, TrainingEngine, type EngineSimd } from './engine/engine.js';
@@ -106,7 +107,7 @@ function onBackend<T>(backend: string | undefined, f: () => T): T {
   void tf.setBackend(backend);
   try {
     if (tf.getBackend() !== backend) {
-      throw new Error(`TensorFlow.js backend '${backend}' did not become active`);
+      throw new ModelError(`TensorFlow.js backend '${backend}' did not become active`);
     }
     return f();
   } finally {
