@@ -15,7 +15,6 @@ import { currentBackend } from './backend.js';
 import { checkLoadedModel, outputUnits, type LoadedModel } from './io.js';
 import { checkModelMeta, MODEL_FILES, type ModelMeta } from './meta.js';
 
-const writeAtomic = writeFileAtomic;
 
 /** Largest `model.json` or `meta.json` read (ours are a few kB). */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -46,7 +45,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
         artifacts.weightData === undefined
           ? new ArrayBuffer(0)
           : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      await writeAtomic(join(dir, MODEL_FILES.weights), new Uint8Array(weights));
+      await writeFileAtomic(join(dir, MODEL_FILES.weights), new Uint8Array(weights));
       const json: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
         format: artifacts.format,
@@ -58,7 +57,7 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
           ? { userDefinedMetadata: artifacts.userDefinedMetadata }
           : {}),
       };
-      await writeAtomic(modelPath, JSON.stringify(json));
+      await writeFileAtomic(modelPath, JSON.stringify(json));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
@@ -229,7 +228,7 @@ export async function saveModel(
   const full: ModelMeta = { ...meta, version: VERSION, createdAt: new Date().toISOString() };
   try {
     await model.save(fileSystemHandler(dir));
-    await writeAtomic(join(dir, MODEL_FILES.meta), JSON.stringify(full, null, 2) + '\n');
+    await writeFileAtomic(join(dir, MODEL_FILES.meta), JSON.stringify(full, null, 2) + '\n');
   } catch (e) {
     if (e instanceof ModelError) throw e;
     throw new ModelError(`cannot save model to ${dir}: ${(e as Error).message}`, dir, { cause: e });
