@@ -15,7 +15,6 @@ import { currentBackend } from './backend.js';
 import { checkLoadedModel, outputUnits, type LoadedModel } from './io.js';
 import { checkModelMeta, MODEL_FILES, type ModelMeta } from './meta.js';
 
-
 /** Largest `model.json` or `meta.json` read (ours are a few kB). */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
