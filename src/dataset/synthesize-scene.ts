@@ -14,6 +14,7 @@ import {
 import {
   SkyLayer,
   convolveLayer,
+  modulateLayer,
   paintArcs,
   paintCone,
   paintDisk,
@@ -282,6 +283,16 @@ export interface SynthesizeSceneOptions {
   fainterSide?: SceneRange;
   /** Angle between the wind axis and the disk's minor axis, degrees, uniform. Default `[-4, 4]`. */
   windMisalignment?: SceneRange;
+  /**
+   * Probability that the scene's own structure beside the disk (a wind, jet knots, a companion,
+   * an envelope: whatever the kind paints apart from its disk) is clumpy: multiplied by a smooth
+   * random field of mean 1 (knots and voids), drawn alike whatever the kind. Default 0 (smooth).
+   */
+  clumpyFraction?: number;
+  /** Strength of the clumps (the field's log standard deviation), uniform. Default `[0.4, 1.2]`. */
+  clumpiness?: SceneRange;
+  /** Size of the clumps (smoothing sigma) in beam major FWHMs, log-uniform. Default `[0.3, 1.5]`. */
+  clumpScale?: SceneRange;
   /** Optional name for `OBJECT`. Default: a J-name from the sky position (no hint of the class). */
   object?: string;
 }
@@ -319,6 +330,9 @@ export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS: Readonly<
       | 'fainterSideFraction'
       | 'fainterSide'
       | 'windMisalignment'
+      | 'clumpyFraction'
+      | 'clumpiness'
+      | 'clumpScale'
     >
   >
 > = Object.freeze({
@@ -350,6 +364,9 @@ export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS: Readonly<
   fainterSideFraction: 0.5,
   fainterSide: [0.2, 0.8],
   windMisalignment: [-4, 4],
+  clumpyFraction: 0,
+  clumpiness: [0.4, 1.2],
+  clumpScale: [0.3, 1.5],
 } as const);
 
 /** What {@link synthesizeScene} returns. */
@@ -474,6 +491,7 @@ function validate(o: Resolved): void {
     'diskRadius',
     'windLength',
     'windSnr',
+    'clumpScale',
   ] as const) {
     checkRange(name, o[name], Number.MIN_VALUE);
   }
@@ -493,6 +511,7 @@ function validate(o: Resolved): void {
     throw new RangeError(`${FN}: option 'beamAxisRatio' must be at most ${MAX_BEAM_AXIS_RATIO}`);
   checkRange('diskThickness', o.diskThickness, Number.MIN_VALUE);
   checkRange('fainterSide', o.fainterSide, 0);
+  checkRange('clumpiness', o.clumpiness, 0);
   checkRange('primaryBeamRadius', o.primaryBeamRadius, Number.MIN_VALUE);
   if (o.primaryBeam !== undefined && o.primaryBeam !== false)
     checkRange('primaryBeam', o.primaryBeam, Number.MIN_VALUE);
@@ -505,6 +524,7 @@ function validate(o: Resolved): void {
     'fainterSideFraction',
     'maxDiskFraction',
     'centreOffset',
+    'clumpyFraction',
   ] as const) {
     checkFraction(name, o[name]);
   }
@@ -744,6 +764,11 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
   const edge = 2 + 4 * feat();
   const own = featRng.fork();
   const k: Draw = () => own.next();
+  // Clumps have their own stream, so turning them on leaves every other draw as it was.
+  const clumpRng = featRng.fork();
+  const clumpy = clumpRng.next() < o.clumpyFraction;
+  const clumpAmp = linear(clumpRng.next(), o.clumpiness);
+  const clumpSigma = logUniform(clumpRng.next(), o.clumpScale) * beamMajor;
   const windSnr = logUniform(
     uWindSnr,
     o.windSnr ?? [o.windMinSnr, Math.max(o.windMinSnr, o.windMaxFraction * snr)],
@@ -1060,6 +1085,11 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
   if (diskPeak > 0) {
     const f = peak / diskPeak;
     for (let i = 0; i < out.length; i++) out[i] = diskImage[i] * f;
+  }
+  if (clumpy && featureTarget !== undefined && !feature.empty) {
+    modulateLayer(feature, clumpAmp, clumpSigma, () => clumpRng.normal());
+    params.clumpiness = clumpAmp;
+    params.clumpScale = clumpSigma;
   }
   if (featureTarget !== undefined && !feature.empty) {
     const featImage = convolveLayer(feature, conv);
