@@ -167,7 +167,8 @@ export function modulateLayer(
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let i = -r; i <= r; i++) s += k[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
+      for (let i = -r; i <= r; i++)
+        s += k[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
       g[y * w + x] = s;
     }
   }

@@ -6,6 +6,7 @@ import {
   DEFAULT_TRAIN_CONFIG,
   lossName,
   optimizerName,
+  scheduledLearningRate,
   type EpochLog,
   type TensorData,
   type TrainConfig,
@@ -161,6 +162,8 @@ export interface StepRunner {
   ): Promise<{ loss: number; correct: number }>;
   /** Frees what the runner holds (threads); the model itself is always up to date. */
   close(): Promise<void>;
+  /** Sets the learning rate of the following steps (absent: the rate cannot change). */
+  setLearningRate?(learningRate: number): void;
 }
 
 /** Makes a {@link StepRunner} for a model, its optimizer and config, or `undefined` to train locally. */
@@ -182,6 +185,7 @@ function engineRunner(engine: TrainingEngine, cfg: TrainConfig): StepRunner {
   return {
     step: (x, _shape, labels, weights) => engine.step(x, labels, weights, cfg.loss),
     close: () => engine.close(),
+    setLearningRate: (lr) => engine.setLearningRate(lr),
   };
 }
 
@@ -254,14 +258,30 @@ export async function trainModel(
     if (typeof made === 'string') engineSkipped = made;
     else engine = made;
   }
+  const scheduled = (cfg.learningRateSchedule ?? 'constant') !== 'constant';
+  if (scheduled && cfg.learningRateSchedule !== 'cosine') {
+    throw new ModelError(
+      `learningRateSchedule must be 'constant' or 'cosine', got ${String(cfg.learningRateSchedule)}`,
+    );
+  }
+  const floor = cfg.minLearningRateFraction ?? 0.05;
+  if (!(floor >= 0 && floor <= 1)) {
+    throw new ModelError(`minLearningRateFraction must be in [0, 1], got ${floor}`);
+  }
   const optimizer =
     engine === undefined ? makeOptimizer(cfg.optimizer, cfg.learningRate) : undefined;
   const runner: StepRunner = engine
     ? engineRunner(engine, cfg)
-    : ((await runnerFactory?.(model, optimizer as tf.Optimizer, cfg)) ?? {
+    : // The threaded TensorFlow.js runner keeps optimizer replicas at one rate: a schedule
+      // trains on the calling thread.
+      ((scheduled ? undefined : await runnerFactory?.(model, optimizer as tf.Optimizer, cfg)) ?? {
         step: async (x, s, l, wt) =>
           localStep(model, optimizer as tf.Optimizer, cfg.loss, x, s, l, wt),
         close: async () => undefined,
+        setLearningRate: (lr) => {
+          // TensorFlow.js optimizers read this field at every step.
+          (optimizer as unknown as { learningRate: number }).learningRate = lr;
+        },
       });
   // Checked once (NaN, shape), not every epoch.
   const valPixels =
@@ -282,6 +302,7 @@ export async function trainModel(
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       const t0 = performance.now();
+      if (scheduled) runner.setLearningRate?.(scheduledLearningRate(cfg, epoch));
       if (cfg.shuffle) shuffleInPlace(order, rng);
       let lossSum = 0;
       let correct = 0;
