@@ -226,6 +226,11 @@ export interface SynthesizeSceneOptions {
    * the labels as `primaryBeamFraction` is.
    */
   sidelobeFraction?: number;
+  /**
+   * Brightest sidelobe stripes as a fraction of the disk's peak (their amplitude is drawn
+   * log-uniformly from 1σ up to this, at least 1.5σ). Default 0.02.
+   */
+  sidelobeMaxFraction?: number;
   /** Add beam-correlated noise. `false` renders the noise-free sky (for tests). Default true. */
   noise?: boolean;
   /** Unrelated background point sources (SNR 5–30), `[min, max]` count. Default `[0, 2]`. */
@@ -275,6 +280,8 @@ export interface SynthesizeSceneOptions {
   windMinSnr?: number;
   /** Brightest default wind peak, as a fraction of the disk peak. Default 0.3. */
   windMaxFraction?: number;
+  /** Knots per side of `jet-knots`, `[min, max]` (integers, min >= 1), uniform. Default `[2, 7]`. */
+  jetKnots?: readonly [number, number];
   /** Probability that only one side has a wind. Default 0.3. */
   oneSidedFraction?: number;
   /** Probability that, of two sides, one is fainter (by `fainterSide`). Default 0.5. */
@@ -331,6 +338,8 @@ export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS: Readonly<
       | 'fainterSide'
       | 'windMisalignment'
       | 'clumpyFraction'
+      | 'sidelobeMaxFraction'
+      | 'jetKnots'
       | 'clumpiness'
       | 'clumpScale'
     >
@@ -365,6 +374,8 @@ export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS: Readonly<
   fainterSide: [0.2, 0.8],
   windMisalignment: [-4, 4],
   clumpyFraction: 0,
+  sidelobeMaxFraction: 0.02,
+  jetKnots: [2, 7],
   clumpiness: [0.4, 1.2],
   clumpScale: [0.3, 1.5],
 } as const);
@@ -516,6 +527,17 @@ function validate(o: Resolved): void {
   if (o.primaryBeam !== undefined && o.primaryBeam !== false)
     checkRange('primaryBeam', o.primaryBeam, Number.MIN_VALUE);
   checkRange('pointSources', o.pointSources, 0);
+  if (
+    !Number.isInteger(o.jetKnots[0]) ||
+    !Number.isInteger(o.jetKnots[1]) ||
+    o.jetKnots[0] < 1 ||
+    o.jetKnots[1] < o.jetKnots[0]
+  )
+    throw new RangeError(
+      `${FN}: option 'jetKnots' must be integers [min, max] with 1 <= min <= max, got ${JSON.stringify(o.jetKnots)}`,
+    );
+  if (!(o.sidelobeMaxFraction > 0))
+    throw new RangeError(`${FN}: option 'sidelobeMaxFraction' must be > 0`);
   for (const name of [
     'positiveFraction',
     'primaryBeamFraction',
@@ -1011,7 +1033,8 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
       break;
     }
     case 'jet-knots': {
-      const count = 2 + Math.min(5, Math.floor(6 * k()));
+      const [kMin, kMax] = o.jetKnots;
+      const count = kMin + Math.min(kMax - kMin, Math.floor((kMax - kMin + 1) * k()));
       const spacing = (1.2 + 1.8 * k()) * beamMajor;
       const first = start + (0.5 + k()) * beamMajor;
       const size = (0.1 + 0.3 * k()) * beamSigma;
@@ -1020,7 +1043,7 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
         [1, sides[0]],
         [-1, sides[1]],
       ] as const) {
-        for (let i = 0; i < 7; i++) {
+        for (let i = 0; i < Math.max(7, kMax); i++) {
           const jitter = k();
           const lateral = k();
           const amp = k();
@@ -1114,7 +1137,7 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
 
   // ---- sidelobe stripes: a faint periodic pattern, strongest near the source ----
   if (sidelobes) {
-    const amp = rms * logUniform(side[0], [1, Math.max(1.5, 0.02 * snr)]);
+    const amp = rms * logUniform(side[0], [1, Math.max(1.5, o.sidelobeMaxFraction * snr)]);
     const patterns = side[5] < 0.4 ? 2 : 1;
     const envWidth = side[4] < 0.6 ? (0.15 + 0.35 * side[9]) * n : Infinity;
     const waves = [0, 1].slice(0, patterns).map((j) => ({
