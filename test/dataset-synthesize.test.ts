@@ -253,6 +253,46 @@ describe('synthesizeScene', () => {
     }
   });
 
+  it('makes the structure beside the disk clumpy on request, leaving disk, noise and draws alone', () => {
+    for (const kind of ['wind-cone', 'envelope'] as const) {
+      const smooth = synthesizeScene(createRng(9), { kind, size: 96, noise: false });
+      const clumpy = synthesizeScene(createRng(9), {
+        kind,
+        size: 96,
+        noise: false,
+        clumpyFraction: 1,
+      });
+      const disk = synthesizeScene(createRng(9), { kind: 'disk', size: 96, noise: false });
+      // Every other parameter is drawn as before; only the clumps' own are added.
+      for (const key of Object.keys(smooth.params)) {
+        expect(clumpy.params[key], key).toEqual(smooth.params[key]);
+      }
+      expect(num(clumpy, 'clumpiness')).toBeGreaterThan(0);
+      // The structure beside the disk changes, and becomes less smooth: its pixel-to-pixel
+      // variation grows relative to its total.
+      const feature = (s: typeof smooth): Float64Array =>
+        Float64Array.from(s.image.data, (v, i) => (Number.isNaN(v) ? 0 : v - disk.image.data[i]));
+      const a = feature(smooth);
+      const b = feature(clumpy);
+      const roughness = (f: Float64Array): number => {
+        let d = 0;
+        let t = 0;
+        for (let r = 0; r < 96; r++) {
+          for (let c = 1; c < 96; c++) {
+            d += Math.abs(f[r * 96 + c] - f[r * 96 + c - 1]);
+            t += Math.abs(f[r * 96 + c]);
+          }
+        }
+        return d / t;
+      };
+      expect(roughness(b), kind).toBeGreaterThan(1.2 * roughness(a));
+    }
+    // Off by default: the same scene as clumpyFraction 0, pixel for pixel.
+    const a = synthesizeScene(createRng(4), { kind: 'wind-lobes', size: 64 });
+    const b = synthesizeScene(createRng(4), { kind: 'wind-lobes', size: 64, clumpyFraction: 0 });
+    expect(b.image.data).toEqual(a.image.data);
+  });
+
   it('writes a SIN WCS and a beam that agree with the pixel scale and the beam used', () => {
     const rng = createRng(30);
     for (let i = 0; i < 40; i++) {

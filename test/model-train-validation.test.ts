@@ -12,6 +12,7 @@ import {
   LOSS_NAMES,
   monitorName,
   optimizerName,
+  scheduledLearningRate,
   trainModel,
   type TensorData,
 } from '../src/model/index.js';
@@ -174,4 +175,67 @@ describe('option names', () => {
     ).toBe(2);
     model.dispose();
   });
+});
+
+// No dropout: TensorFlow.js draws its masks from an unseeded generator, so two runs of a model
+// with dropout differ.
+const still = async () =>
+  createModel({
+    inputShape: [SIZE, SIZE, 1],
+    convBlocks: [{ filters: 2, kernelSize: 3, poolSize: 2, activation: 'relu' }],
+    denseUnits: 4,
+    convDropout: 0,
+    denseDropout: 0,
+    seed: 2,
+  });
+
+describe('learning-rate schedule', () => {
+  it('cosine: the full rate first, the floor last, falling in between', () => {
+    const cfg = { learningRate: 0.01, epochs: 5, learningRateSchedule: 'cosine' as const };
+    const rates = [0, 1, 2, 3, 4].map((e) => scheduledLearningRate(cfg, e));
+    expect(rates[0]).toBeCloseTo(0.01, 12);
+    expect(rates[4]).toBeCloseTo(0.0005, 12);
+    expect(rates[2]).toBeCloseTo(0.01 * (0.05 + 0.95 * 0.5), 12);
+    for (let e = 1; e < 5; e++) expect(rates[e]).toBeLessThan(rates[e - 1]);
+    expect(scheduledLearningRate({ learningRate: 0.01, epochs: 5 }, 4)).toBe(0.01);
+  });
+
+  for (const engine of [true, false]) {
+    it(`reaches the optimizer (${engine ? 'training engine' : 'TensorFlow.js'}): a last epoch at rate 0 moves no weight`, async () => {
+      const weightsAfter = async (epochs: number): Promise<Float32Array[]> => {
+        const model = await still();
+        await trainModel(model, data(16), {
+          epochs,
+          batchSize: 4,
+          learningRate: 0.01,
+          learningRateSchedule: 'cosine',
+          minLearningRateFraction: 0,
+          engine,
+          threads: 1,
+          seed: 5,
+        });
+        return model.getWeights().map((w) => w.dataSync() as Float32Array);
+      };
+      const initial = (await still()).getWeights().map((w) => w.dataSync() as Float32Array);
+      // Two epochs: the first at 0.01, the second at 0 (the floor), so nothing moves in it.
+      const two = await weightsAfter(2);
+      expect(two.some((w, i) => w.some((v, j) => v !== initial[i][j]))).toBe(true);
+      const model = await still();
+      await trainModel(model, data(16), {
+        epochs: 1,
+        batchSize: 4,
+        learningRate: 0.01,
+        engine,
+        threads: 1,
+        seed: 5,
+      });
+      const one = model.getWeights().map((w) => w.dataSync() as Float32Array);
+      for (let i = 0; i < one.length; i++) {
+        for (let j = 0; j < one[i].length; j++) expect(two[i][j]).toBeCloseTo(one[i][j], 6);
+      }
+      await expect(
+        trainModel(await still(), data(8), { epochs: 1, learningRateSchedule: 'step' as never }),
+      ).rejects.toThrow(/learningRateSchedule/);
+    });
+  }
 });

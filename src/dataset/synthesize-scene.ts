@@ -14,6 +14,7 @@ import {
 import {
   SkyLayer,
   convolveLayer,
+  modulateLayer,
   paintArcs,
   paintCone,
   paintDisk,
@@ -225,6 +226,11 @@ export interface SynthesizeSceneOptions {
    * the labels as `primaryBeamFraction` is.
    */
   sidelobeFraction?: number;
+  /**
+   * Brightest sidelobe stripes as a fraction of the disk's peak (their amplitude is drawn
+   * log-uniformly from 1σ up to this, at least 1.5σ). Default 0.02.
+   */
+  sidelobeMaxFraction?: number;
   /** Add beam-correlated noise. `false` renders the noise-free sky (for tests). Default true. */
   noise?: boolean;
   /** Unrelated background point sources (SNR 5–30), `[min, max]` count. Default `[0, 2]`. */
@@ -274,6 +280,8 @@ export interface SynthesizeSceneOptions {
   windMinSnr?: number;
   /** Brightest default wind peak, as a fraction of the disk peak. Default 0.3. */
   windMaxFraction?: number;
+  /** Knots per side of `jet-knots`, `[min, max]` (integers, min >= 1), uniform. Default `[2, 7]`. */
+  jetKnots?: readonly [number, number];
   /** Probability that only one side has a wind. Default 0.3. */
   oneSidedFraction?: number;
   /** Probability that, of two sides, one is fainter (by `fainterSide`). Default 0.5. */
@@ -282,6 +290,16 @@ export interface SynthesizeSceneOptions {
   fainterSide?: SceneRange;
   /** Angle between the wind axis and the disk's minor axis, degrees, uniform. Default `[-4, 4]`. */
   windMisalignment?: SceneRange;
+  /**
+   * Probability that the scene's own structure beside the disk (a wind, jet knots, a companion,
+   * an envelope: whatever the kind paints apart from its disk) is clumpy: multiplied by a smooth
+   * random field of mean 1 (knots and voids), drawn alike whatever the kind. Default 0 (smooth).
+   */
+  clumpyFraction?: number;
+  /** Strength of the clumps (the field's log standard deviation), uniform. Default `[0.4, 1.2]`. */
+  clumpiness?: SceneRange;
+  /** Size of the clumps (smoothing sigma) in beam major FWHMs, log-uniform. Default `[0.3, 1.5]`. */
+  clumpScale?: SceneRange;
   /** Optional name for `OBJECT`. Default: a J-name from the sky position (no hint of the class). */
   object?: string;
 }
@@ -319,6 +337,11 @@ export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS: Readonly<
       | 'fainterSideFraction'
       | 'fainterSide'
       | 'windMisalignment'
+      | 'clumpyFraction'
+      | 'sidelobeMaxFraction'
+      | 'jetKnots'
+      | 'clumpiness'
+      | 'clumpScale'
     >
   >
 > = Object.freeze({
@@ -350,6 +373,11 @@ export const DEFAULT_SYNTHESIZE_SCENE_OPTIONS: Readonly<
   fainterSideFraction: 0.5,
   fainterSide: [0.2, 0.8],
   windMisalignment: [-4, 4],
+  clumpyFraction: 0,
+  sidelobeMaxFraction: 0.02,
+  jetKnots: [2, 7],
+  clumpiness: [0.4, 1.2],
+  clumpScale: [0.3, 1.5],
 } as const);
 
 /** What {@link synthesizeScene} returns. */
@@ -474,6 +502,7 @@ function validate(o: Resolved): void {
     'diskRadius',
     'windLength',
     'windSnr',
+    'clumpScale',
   ] as const) {
     checkRange(name, o[name], Number.MIN_VALUE);
   }
@@ -493,10 +522,22 @@ function validate(o: Resolved): void {
     throw new RangeError(`${FN}: option 'beamAxisRatio' must be at most ${MAX_BEAM_AXIS_RATIO}`);
   checkRange('diskThickness', o.diskThickness, Number.MIN_VALUE);
   checkRange('fainterSide', o.fainterSide, 0);
+  checkRange('clumpiness', o.clumpiness, 0);
   checkRange('primaryBeamRadius', o.primaryBeamRadius, Number.MIN_VALUE);
   if (o.primaryBeam !== undefined && o.primaryBeam !== false)
     checkRange('primaryBeam', o.primaryBeam, Number.MIN_VALUE);
   checkRange('pointSources', o.pointSources, 0);
+  if (
+    !Number.isInteger(o.jetKnots[0]) ||
+    !Number.isInteger(o.jetKnots[1]) ||
+    o.jetKnots[0] < 1 ||
+    o.jetKnots[1] < o.jetKnots[0]
+  )
+    throw new RangeError(
+      `${FN}: option 'jetKnots' must be integers [min, max] with 1 <= min <= max, got ${JSON.stringify(o.jetKnots)}`,
+    );
+  if (!(o.sidelobeMaxFraction > 0))
+    throw new RangeError(`${FN}: option 'sidelobeMaxFraction' must be > 0`);
   for (const name of [
     'positiveFraction',
     'primaryBeamFraction',
@@ -505,6 +546,7 @@ function validate(o: Resolved): void {
     'fainterSideFraction',
     'maxDiskFraction',
     'centreOffset',
+    'clumpyFraction',
   ] as const) {
     checkFraction(name, o[name]);
   }
@@ -744,6 +786,11 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
   const edge = 2 + 4 * feat();
   const own = featRng.fork();
   const k: Draw = () => own.next();
+  // Clumps have their own stream, so turning them on leaves every other draw as it was.
+  const clumpRng = featRng.fork();
+  const clumpy = clumpRng.next() < o.clumpyFraction;
+  const clumpAmp = linear(clumpRng.next(), o.clumpiness);
+  const clumpSigma = logUniform(clumpRng.next(), o.clumpScale) * beamMajor;
   const windSnr = logUniform(
     uWindSnr,
     o.windSnr ?? [o.windMinSnr, Math.max(o.windMinSnr, o.windMaxFraction * snr)],
@@ -986,7 +1033,8 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
       break;
     }
     case 'jet-knots': {
-      const count = 2 + Math.min(5, Math.floor(6 * k()));
+      const [kMin, kMax] = o.jetKnots;
+      const count = kMin + Math.min(kMax - kMin, Math.floor((kMax - kMin + 1) * k()));
       const spacing = (1.2 + 1.8 * k()) * beamMajor;
       const first = start + (0.5 + k()) * beamMajor;
       const size = (0.1 + 0.3 * k()) * beamSigma;
@@ -995,7 +1043,7 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
         [1, sides[0]],
         [-1, sides[1]],
       ] as const) {
-        for (let i = 0; i < 7; i++) {
+        for (let i = 0; i < Math.max(7, kMax); i++) {
           const jitter = k();
           const lateral = k();
           const amp = k();
@@ -1061,6 +1109,11 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
     const f = peak / diskPeak;
     for (let i = 0; i < out.length; i++) out[i] = diskImage[i] * f;
   }
+  if (clumpy && featureTarget !== undefined && !feature.empty) {
+    modulateLayer(feature, clumpAmp, clumpSigma, () => clumpRng.normal());
+    params.clumpiness = clumpAmp;
+    params.clumpScale = clumpSigma;
+  }
   if (featureTarget !== undefined && !feature.empty) {
     const featImage = convolveLayer(feature, conv);
     const cut = 0.2 * diskPeak;
@@ -1084,7 +1137,7 @@ export function synthesizeScene(rng: Rng, opts: SynthesizeSceneOptions = {}): Sy
 
   // ---- sidelobe stripes: a faint periodic pattern, strongest near the source ----
   if (sidelobes) {
-    const amp = rms * logUniform(side[0], [1, Math.max(1.5, 0.02 * snr)]);
+    const amp = rms * logUniform(side[0], [1, Math.max(1.5, o.sidelobeMaxFraction * snr)]);
     const patterns = side[5] < 0.4 ? 2 : 1;
     const envWidth = side[4] < 0.6 ? (0.15 + 0.35 * side[9]) * n : Infinity;
     const waves = [0, 1].slice(0, patterns).map((j) => ({

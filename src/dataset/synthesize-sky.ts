@@ -129,6 +129,60 @@ export function convolveLayer(layer: SkyLayer, conv: BeamConvolution): Float32Ar
   return out;
 }
 
+/**
+ * Multiply the painted part of `layer` by a smooth random field `exp(a g - a²/2)`, `g` Gaussian
+ * noise smoothed over `scale` pixels and scaled to unit variance: knots and voids of size
+ * ~`scale` with mean 1, so the layer keeps its overall shape and brightness but loses its
+ * smoothness (`a` = 0 leaves it as it was). `normal` draws standard normal numbers.
+ *
+ * @internal
+ */
+export function modulateLayer(
+  layer: SkyLayer,
+  amplitude: number,
+  scale: number,
+  normal: () => number,
+): void {
+  if (layer.empty || !(amplitude > 0)) return;
+  const { side, data } = layer;
+  const r0 = layer.r0;
+  const c0 = layer.c0;
+  const h = layer.r1 - r0;
+  const w = layer.c1 - c0;
+  const g = new Float32Array(h * w);
+  for (let i = 0; i < g.length; i++) g[i] = normal();
+  const sigma = Math.max(0.5, scale);
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * r + 1);
+  for (let i = -r; i <= r; i++) k[i + r] = Math.exp(-0.5 * (i / sigma) ** 2);
+  const tmp = new Float32Array(h * w);
+  // Separable smoothing, edges clamped.
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += k[i + r] * g[y * w + Math.min(w - 1, Math.max(0, x + i))];
+      tmp[y * w + x] = s;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++)
+        s += k[i + r] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
+      g[y * w + x] = s;
+    }
+  }
+  let ss = 0;
+  for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
+  const norm = ss > 0 ? 1 / Math.sqrt(ss / g.length) : 0;
+  for (let y = 0; y < h; y++) {
+    const o = (y + r0) * side + c0;
+    for (let x = 0; x < w; x++) {
+      data[o + x] *= Math.exp(amplitude * g[y * w + x] * norm - 0.5 * amplitude * amplitude);
+    }
+  }
+}
+
 /** A disk's radial brightness profile, as a function of radius over the outer radius. */
 export type DiskProfile = 'gaussian' | 'exponential' | 'tapered-power-law';
 

@@ -194,12 +194,41 @@ export interface EpochLog {
   ms: number;
 }
 
+/**
+ * The learning rate of epoch `epoch` (from 0) under `config`'s schedule (see
+ * {@link TrainConfig.learningRateSchedule}).
+ *
+ * @param config - learning rate, schedule, floor and epochs
+ * @param epoch - the epoch, from 0
+ */
+export function scheduledLearningRate(
+  config: Pick<
+    TrainConfig,
+    'learningRate' | 'epochs' | 'learningRateSchedule' | 'minLearningRateFraction'
+  >,
+  epoch: number,
+): number {
+  if ((config.learningRateSchedule ?? 'constant') === 'constant') return config.learningRate;
+  const m = config.minLearningRateFraction ?? 0.05;
+  const t = config.epochs > 1 ? Math.min(1, epoch / (config.epochs - 1)) : 0;
+  return config.learningRate * (m + ((1 - m) * (1 + Math.cos(Math.PI * t))) / 2);
+}
+
 /** Training options (Keras names), defaults in {@link DEFAULT_TRAIN_CONFIG}. */
 export interface TrainConfig {
   /** Optimizer name. */
   optimizer: OptimizerName;
   /** Learning rate. */
   learningRate: number;
+  /**
+   * How the learning rate changes over the epochs: `'constant'` (the default), or `'cosine'`:
+   * epoch `e` of `E` uses `learningRate × (m + (1 − m)(1 + cos(π e / (E − 1))) / 2)`, from the full rate
+   * at the first epoch down towards `m` = {@link TrainConfig.minLearningRateFraction} of it at the
+   * last (early stopping may end training before).
+   */
+  learningRateSchedule?: 'constant' | 'cosine';
+  /** Floor of the cosine schedule as a fraction of `learningRate`. Default 0.05. */
+  minLearningRateFraction?: number;
   /** Loss function. */
   loss: LossName;
   /** Samples per gradient step. */

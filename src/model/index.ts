@@ -15,6 +15,7 @@ export {
   lossName,
   monitorName,
   optimizerName,
+  scheduledLearningRate,
   type Activation,
   type ConvBlockConfig,
   type EarlyStoppingConfig,

@@ -7,6 +7,7 @@ import {
   lossName,
   monitorName,
   optimizerName,
+  scheduledLearningRate,
   type EarlyStoppingMonitor,
   type EpochLog,
   type TensorData,
@@ -133,6 +134,15 @@ export async function trainModel(
   if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize >= 1)) {
     throw new ModelError(`batchSize must be a positive integer, got ${cfg.batchSize}`);
   }
+  if (!['constant', 'cosine', undefined].includes(cfg.learningRateSchedule)) {
+    throw new ModelError(
+      `learningRateSchedule must be 'constant' or 'cosine', got ${String(cfg.learningRateSchedule)}`,
+    );
+  }
+  const floor = cfg.minLearningRateFraction ?? 0.05;
+  if (!(floor >= 0 && floor <= 1)) {
+    throw new ModelError(`minLearningRateFraction must be in [0, 1], got ${floor}`);
+  }
   // The snake_case spellings of older profiles and models are read as the log keys they name.
   const es =
     cfg.earlyStopping === undefined
@@ -184,6 +194,7 @@ export async function trainModel(
   }
   const onEngine = trainer !== undefined;
   trainer ??= createTfjsTrainer(model, trainerOptions);
+  const scheduled = (cfg.learningRateSchedule ?? 'constant') !== 'constant';
   // Steps whose weights the trainer has not yet written back into the model.
   let unwritten = 0;
   const order = Array.from({ length: n }, (_, i) => i);
@@ -198,6 +209,7 @@ export async function trainModel(
   try {
     for (let epoch = 0; epoch < cfg.epochs; epoch++) {
       const t0 = performance.now();
+      if (scheduled) trainer.setLearningRate(scheduledLearningRate(cfg, epoch));
       if (cfg.shuffle) shuffleInPlace(order, rng);
       let lossSum = 0;
       let correct = 0;

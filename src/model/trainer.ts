@@ -48,6 +48,8 @@ export interface Trainer {
   syncWeights(): void;
   /** Frees what the trainer holds (threads, memory, optimizer state). */
   close(): Promise<void>;
+  /** Sets the learning rate of the following steps (a schedule's rate for the epoch). */
+  setLearningRate(learningRate: number): void;
 }
 
 /** What both trainers take. */
@@ -90,6 +92,7 @@ export async function createEngineTrainer(
     score: (pixels, _shape, labels) => engine.score(pixels, labels, options.loss),
     syncWeights: () => engine.writeWeights(model),
     close: () => engine.close(),
+    setLearningRate: (lr) => engine.setLearningRate(lr),
   };
 }
 
@@ -177,6 +180,10 @@ export function createTfjsTrainer(model: tf.LayersModel, options: TrainerOptions
     },
     async close() {
       optimizer.dispose();
+    },
+    setLearningRate(lr) {
+      // TensorFlow.js's optimizers read this field at every step.
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
     },
   };
 }

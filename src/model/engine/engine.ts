@@ -131,7 +131,8 @@ class OptimizerConstants {
 
   constructor(
     readonly name: OptimizerName,
-    private readonly learningRate: number,
+    /** The rate of the next steps (a schedule changes it between epochs). */
+    public learningRate: number,
   ) {
     this.accBeta1 = this.f(0.9);
     this.accBeta2 = this.f(0.999);
@@ -333,6 +334,11 @@ export class TrainingEngine {
   private putImages(x: Float32Array, m: number): void {
     const [h, w, c] = this.plan.input;
     this.f32.set(x.subarray(0, m * h * w * c), this.L.x / 4);
+  }
+
+  /** Sets the learning rate of the following steps (a schedule's epoch rate). */
+  setLearningRate(learningRate: number): void {
+    this.opt.learningRate = learningRate;
   }
 
   /**
