@@ -188,7 +188,7 @@ describe('buildPositiveSet', () => {
     expect(ds.images.length).toBe(36 * 100 * 100);
     expect([...ds.labels].every((l) => l === 1)).toBe(true);
     expect(ds.samples.filter((s) => s.transforms[0] === 'geometric-mean')).toHaveLength(28);
-    expect(ds.profile?.name).toBe('dust-in-wind');
+    expect(ds.profile?.name).toBe('dust-in-wind-original');
   });
   it('records provenance: sources, peaks, transforms, and parents that exist', () => {
     const ids = new Set(ds.samples.map((s) => s.id));

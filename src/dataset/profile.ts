@@ -190,7 +190,7 @@ export interface TargetProfileInput {
  * network can learn those marks instead of the target. {@link dustInWind} is the default.
  */
 export const originalDustInWind: TargetProfile = {
-  name: 'dust-in-wind',
+  name: 'dust-in-wind-original',
   classes: ['negative', 'positive'],
   preprocess: {
     searchFraction: 0.5,
@@ -246,6 +246,7 @@ export const originalDustInWind: TargetProfile = {
  */
 export const dustInWind: TargetProfile = {
   ...originalDustInWind,
+  name: 'dust-in-wind',
   preprocess: {
     ...originalDustInWind.preprocess,
     cropSize: 64,
