@@ -47,7 +47,7 @@ const checks = {
 };
 const browser = process.execArgv.includes('--conditions=browser');
 const nodeOnly = { fits: 'readFitsFile', archive: 'downloadProducts', dataset: 'loadDataset', model: 'saveModel', report: 'writeReport', pipeline: 'classifyArchive' };
-const internals = ['registerTrainingKernels', 'TRAINING_KERNELS', 'FusedAdamOptimizer', 'makeOptimizer', 'fileSystemHandler', 'formatBytes', 'safeFileName', 'JsonLinesWriter', 'writeTextAtomic'];
+const internals = ['registerTrainingKernels', 'TRAINING_KERNELS', 'FusedAdamOptimizer', 'makeOptimizer', 'fileSystemHandler', 'formatBytes', 'safeFileName', 'JsonLinesWriter', 'writeTextAtomic', 'escapeHtml', 'reviewAppScript'];
 const counts = [];
 for (const [sub, wanted] of Object.entries(checks)) {
   const mod = await import(`alma-classifier/${sub}`);

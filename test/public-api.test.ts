@@ -77,6 +77,10 @@ describe('public API', () => {
       'writeTextAtomic',
       'systemErrorText',
       'mix32',
+      'escapeHtml',
+      'reviewAppScript',
+      'REVIEW_APP_FILE',
+      'buildReviewApp',
     ];
     for (const path of [
       '../src/index.node.js',

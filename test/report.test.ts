@@ -9,13 +9,13 @@ import {
   almaArchiveUrl,
   buildReportHtml,
   buildReviewHtml,
-  escapeHtml,
   parseDecisions,
   rankCandidates,
   renderPng,
   type ReportCandidate,
   type ReportData,
 } from '../src/report/index.js';
+import { escapeHtml } from '../src/report/html.js';
 import { readDecisions, writeReport, writeReviewPage } from '../src/report/index.node.js';
 
 function gaussian(size: number, cx: number, cy: number, sigma: number): Image2D {

@@ -27,7 +27,6 @@ export {
   type RetrainWithLabelsOptions,
   type RetrainWithLabelsResult,
 } from './retrain.node.js';
-export { buildReviewApp, REVIEW_APP_FILE, reviewAppScript } from './review-app-script.node.js';
 export {
   BUNDLED_IMAGES,
   type BundledImage,

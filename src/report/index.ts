@@ -47,7 +47,6 @@ export type {
   ReviewObject,
   RocPoint,
 } from './types.js';
-export { escapeHtml } from './html.js';
 export {
   DEFAULT_REPORT_HTML_OPTIONS,
   almaArchiveUrl,
