@@ -701,6 +701,37 @@ describe('synthesizeScene', () => {
     }
   });
 
+  it('draws as many jet knots and as bright stripes as asked', () => {
+    let most = 0;
+    let brightest = 0;
+    const rng = createRng(17);
+    for (let i = 0; i < 30; i++) {
+      const own = rng.fork();
+      const knots = synthesizeScene(own.fork(), {
+        kind: 'jet-knots',
+        size: 96,
+        jetKnots: [9, 12],
+        oneSidedFraction: 0,
+      });
+      // Two sides of 9–12 knots each.
+      expect(num(knots, 'knots')).toBeGreaterThanOrEqual(18);
+      expect(num(knots, 'knots')).toBeLessThanOrEqual(24);
+      most = Math.max(most, num(knots, 'knots'));
+      const striped = synthesizeScene(own.fork(), {
+        kind: 'sidelobes',
+        size: 64,
+        snr: 400,
+        sidelobeMaxFraction: 0.06,
+      });
+      // Up to 6 % of a 400σ disk: 24σ.
+      expect(num(striped, 'sidelobeAmplitude')).toBeLessThanOrEqual(24 + 1e-9);
+      brightest = Math.max(brightest, num(striped, 'sidelobeAmplitude'));
+    }
+    expect(most).toBeGreaterThan(18);
+    // Beyond the default's 2 % (8σ here).
+    expect(brightest).toBeGreaterThan(8);
+  });
+
   it('rejects options outside their domain', () => {
     const bad: SynthesizeSceneOptions[] = [
       { size: 8 },
@@ -710,6 +741,13 @@ describe('synthesizeScene', () => {
       { beamAxisRatio: 3 },
       { windOpening: 90 },
       { primaryBeamFraction: 1.5 },
+      { clumpyFraction: 2 },
+      { clumpiness: -1 },
+      { clumpScale: 0 },
+      { jetKnots: [0, 3] },
+      { jetKnots: [4, 3] },
+      { jetKnots: [2, 5.5] },
+      { sidelobeMaxFraction: 0 },
       { kind: 'disk', label: 'positive' },
       { kind: 'comet' as never },
       {
