@@ -97,24 +97,26 @@ describe('parsing stops at the first XML error', () => {
     '<VOTABLE><RESOURCE><TABLE><FIELD name="a" datatype="char" arraysize="*"/><DATA><TABLEDATA>' +
     '<p class=x>fish &nbsp; chips<br></p>\n'.repeat(60_000);
 
-  it('a document with an error on every line is refused at once, naming the first', () => {
-    const t0 = performance.now();
+  it('a document with an error on every line is refused, naming the first', () => {
     expect(() => parseVOTable(broken, { source: 'page' })).toThrow(
       /^page: not a well-formed VOTable: 1:\d+: /,
     );
-    expect(performance.now() - t0).toBeLessThan(250);
   });
 
   it('the same, fed as a stream: chunks after the error are not parsed', async () => {
     const { parseVOTableStream } = await import('../src/archive/votable.js');
+    let pulled = 0;
     async function* chunks() {
-      for (let i = 0; i < broken.length; i += 4096) yield broken.slice(i, i + 4096);
+      for (let i = 0; i < broken.length; i += 4096) {
+        pulled++;
+        yield broken.slice(i, i + 4096);
+      }
     }
-    const t0 = performance.now();
     await expect(parseVOTableStream(chunks(), { source: 'page' })).rejects.toThrow(
       /not a well-formed VOTable: 1:/,
     );
-    expect(performance.now() - t0).toBeLessThan(250);
+    // The error is in the first chunk: the parser stops there instead of reading all 2 MB.
+    expect(pulled).toBeLessThan(5);
   });
 });
 

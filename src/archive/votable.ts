@@ -598,6 +598,11 @@ export class VOTableStreamParser {
     }
   }
 
+  /** Whether parsing has failed: {@link close} will throw, and further chunks are ignored. */
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
   /** Feed the next chunk of the document; after the first error, chunks are ignored. */
   write(chunk: string): void {
     this.run(() => this.sax.write(chunk));
@@ -696,6 +701,8 @@ export async function parseVOTableStream(
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of chunks) {
     parser.write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    // Stop reading at the first error: the rest of a broken body is never pulled.
+    if (parser.failed) return parser.close();
   }
   parser.write(decoder.decode());
   return parser.close();
