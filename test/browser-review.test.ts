@@ -156,4 +156,32 @@ describe.skipIf(!hasChromium)('run review page in headless Chromium', () => {
       await page.context().close();
     }
   }, 180_000);
+
+  it('keeps decisions and the reviewer across a reload (local storage)', async () => {
+    const { page, problems } = await openFile(browser, pagePath);
+    try {
+      for (const key of ['k', 'r', 's']) await page.keyboard.press(key);
+      await page.locator('#who').fill('tester');
+      await page.locator('#who').dispatchEvent('change');
+      const decided = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('.item[data-decision]')).map((it) => [
+          it.getAttribute('data-id'),
+          it.getAttribute('data-decision'),
+        ]),
+      );
+      expect(decided.map((d) => d[1])).toEqual(['keep', 'reject', 'unsure']);
+      await page.reload({ waitUntil: 'load' });
+      for (const [id, decision] of decided) {
+        expect(await page.locator(`.item[data-id="${id}"]`).getAttribute('data-decision')).toBe(
+          decision,
+        );
+      }
+      expect(await page.locator('#count-keep').textContent()).toBe('1');
+      expect(await page.locator('#count-unsure').textContent()).toBe('1');
+      expect(await page.locator('#who').inputValue()).toBe('tester');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
 });

@@ -28,6 +28,43 @@ export function pageKey(items: Iterable<{ id: string }>): string {
 }
 
 /**
+ * Inline-script helpers both review pages share (plain script, no modules: the pages work opened from
+ * disk): `rememberWho(input)` keeps the reviewer's name across pages, `saveDecisions(key, items)`
+ * and `loadDecisions(key, items, allowed)` keep each item's `data-decision` in `localStorage`
+ * under the page's key, so a reload resumes the review.
+ *
+ * @internal
+ */
+export const DECISION_STORE_SCRIPT = String.raw`
+  function rememberWho(who) {
+    if (!who) return;
+    try { who.value = localStorage.getItem('alma-classifier-review:who') || ''; } catch (e) { /* none */ }
+    who.addEventListener('change', function () {
+      try { localStorage.setItem('alma-classifier-review:who', who.value); } catch (e) { /* none */ }
+    });
+  }
+  function saveDecisions(key, items) {
+    try {
+      var saved = {};
+      items.forEach(function (it) {
+        var d = it.getAttribute('data-decision');
+        if (d) saved[it.getAttribute('data-id')] = d;
+      });
+      localStorage.setItem(key, JSON.stringify(saved));
+    } catch (e) { /* storage may be disabled; decisions still export */ }
+  }
+  function loadDecisions(key, items, allowed) {
+    try {
+      var saved = JSON.parse(localStorage.getItem(key) || '{}');
+      items.forEach(function (it) {
+        var d = saved[it.getAttribute('data-id')];
+        if (allowed.indexOf(d) >= 0) it.setAttribute('data-decision', d);
+      });
+    } catch (e) { /* nothing saved */ }
+  }
+`;
+
+/**
  * Base64 of bytes without Node's `Buffer` (browser-safe; `btoa` exists in Node ≥ 16 too).
  *
  * @internal

@@ -1,4 +1,4 @@
-import { escapeHtml, fmt, page, pageKey, pngDataUri } from './html.js';
+import { DECISION_STORE_SCRIPT, escapeHtml, fmt, page, pageKey, pngDataUri } from './html.js';
 import type { RenderOptions } from './render.js';
 import type { ReportImage, ReviewItem } from './types.js';
 
@@ -63,7 +63,9 @@ kbd { border: 1px solid var(--line); border-bottom-width: 2px; border-radius: 4p
 `;
 
 // The page's behaviour. Plain ES2017 so any current browser runs it without a build step.
-const REVIEW_SCRIPT = String.raw`
+const REVIEW_SCRIPT =
+  DECISION_STORE_SCRIPT +
+  String.raw`
 (function () {
   'use strict';
   var items = Array.prototype.slice.call(document.querySelectorAll('.item'));
@@ -71,12 +73,7 @@ const REVIEW_SCRIPT = String.raw`
   var labels = document.body.getAttribute('data-export') === 'labels';
   var labelKind = document.body.getAttribute('data-label-kind') || 'sample';
   var who = document.getElementById('who');
-  if (who) {
-    try { who.value = localStorage.getItem('alma-classifier-review:who') || ''; } catch (e) { /* none */ }
-    who.addEventListener('change', function () {
-      try { localStorage.setItem('alma-classifier-review:who', who.value); } catch (e) { /* none */ }
-    });
-  }
+  rememberWho(who);
   var current = 0;
 
   function counts() {
@@ -91,25 +88,8 @@ const REVIEW_SCRIPT = String.raw`
     if (u) u.textContent = String(unsure);
     document.getElementById('count-open').textContent = String(items.length - keep - reject - unsure);
   }
-  function save() {
-    try {
-      var saved = {};
-      items.forEach(function (it) {
-        var d = it.getAttribute('data-decision');
-        if (d) saved[it.getAttribute('data-id')] = d;
-      });
-      localStorage.setItem(storeKey, JSON.stringify(saved));
-    } catch (e) { /* storage may be disabled; decisions still export */ }
-  }
-  function load() {
-    try {
-      var saved = JSON.parse(localStorage.getItem(storeKey) || '{}');
-      items.forEach(function (it) {
-        var d = saved[it.getAttribute('data-id')];
-        if (d === 'keep' || d === 'reject' || (labels && d === 'unsure')) it.setAttribute('data-decision', d);
-      });
-    } catch (e) { /* nothing saved */ }
-  }
+  function save() { saveDecisions(storeKey, items); }
+  function load() { loadDecisions(storeKey, items, labels ? ['keep', 'reject', 'unsure'] : ['keep', 'reject']); }
   function select(i, focus) {
     if (items.length === 0) return;
     current = Math.max(0, Math.min(items.length - 1, i));

@@ -6,7 +6,7 @@
  * and re-ranks the rest (the script that does it is passed in; see `alma-classifier review`).
  * Browser-safe; the page loads nothing from the network.
  */
-import { escapeHtml, fmt, page, pageKey, pngDataUri } from './html.js';
+import { DECISION_STORE_SCRIPT, escapeHtml, fmt, page, pageKey, pngDataUri } from './html.js';
 import type { RenderOptions } from './render.js';
 import type { ReportImage, ReviewObject } from './types.js';
 
@@ -108,7 +108,9 @@ kbd { border: 1px solid var(--line); border-bottom-width: 2px; border-radius: 4p
 
 // Decisions, keyboard, export and re-ordering. Plain ES2017 so any current browser runs it
 // without a build step; the retraining script (when there is one) calls `almaReview.render`.
-const SCRIPT = String.raw`
+const SCRIPT =
+  DECISION_STORE_SCRIPT +
+  String.raw`
 (function () {
   'use strict';
   var all = Array.prototype.slice.call(document.querySelectorAll('.item'));
@@ -120,10 +122,7 @@ const SCRIPT = String.raw`
   function visible() {
     return Array.prototype.slice.call(document.querySelectorAll('#next-grid .item, #more-grid .item'));
   }
-  try { who.value = localStorage.getItem('alma-classifier-review:who') || ''; } catch (e) { /* none */ }
-  who.addEventListener('change', function () {
-    try { localStorage.setItem('alma-classifier-review:who', who.value); } catch (e) { /* none */ }
-  });
+  rememberWho(who);
   function counts() {
     var n = { keep: 0, reject: 0, unsure: 0 };
     all.forEach(function (it) { var d = it.getAttribute('data-decision'); if (d) n[d]++; });
@@ -132,25 +131,8 @@ const SCRIPT = String.raw`
     });
     document.getElementById('count-open').textContent = String(all.length - n.keep - n.reject - n.unsure);
   }
-  function save() {
-    try {
-      var saved = {};
-      all.forEach(function (it) {
-        var d = it.getAttribute('data-decision');
-        if (d) saved[it.getAttribute('data-id')] = d;
-      });
-      localStorage.setItem(storeKey, JSON.stringify(saved));
-    } catch (e) { /* storage may be disabled; decisions still export */ }
-  }
-  function load() {
-    try {
-      var saved = JSON.parse(localStorage.getItem(storeKey) || '{}');
-      Object.keys(saved).forEach(function (id) {
-        var d = saved[id];
-        if (byId[id] && (d === 'keep' || d === 'reject' || d === 'unsure')) byId[id].setAttribute('data-decision', d);
-      });
-    } catch (e) { /* nothing saved */ }
-  }
+  function save() { saveDecisions(storeKey, all); }
+  function load() { loadDecisions(storeKey, all, ['keep', 'reject', 'unsure']); }
   function select(i, focus) {
     var list = visible();
     if (list.length === 0) return;
