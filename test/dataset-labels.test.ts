@@ -4,8 +4,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile, appendFile } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from './helpers/cli.js';
 import { createRng } from '../src/core/random.js';
 import { writeFitsFile } from '../src/fits/index.node.js';
 import {
@@ -57,23 +57,7 @@ function label(
 }
 
 /** Runs `prepare` alone; returns what it printed or the error it threw. */
-async function prepare(args: string[]): Promise<{ out: string; err: string; error?: Error }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const program = new Command('alma-classifier').exitOverride();
-  register(program);
-  try {
-    await program.parseAsync(['node', 'alma-classifier', 'prepare', ...args]);
-    return { out, err };
-  } catch (error) {
-    return { out, err, error: error as Error };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const prepare = (args: string[]) => runCommand(register, ['prepare', ...args]);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'alma-labels-'));

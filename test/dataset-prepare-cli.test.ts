@@ -1,34 +1,18 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from './helpers/cli.js';
 import { createRng } from '../src/core/random.js';
 import { writeFitsFile } from '../src/fits/index.node.js';
 import { synthesize } from '../src/dataset/index.js';
 import { loadDataset } from '../src/dataset/index.node.js';
-import { Command } from 'commander';
 import { register } from '../src/cli/commands/prepare.js';
 
 let dir: string;
 
 /** Runs `prepare` alone (the full CLI pulls in every module); returns output or the error thrown. */
-async function run(args: string[]): Promise<{ out: string; err: string; error?: Error }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const program = new Command('alma-classifier').exitOverride();
-  register(program);
-  try {
-    await program.parseAsync(['node', 'alma-classifier', ...args]);
-    return { out, err };
-  } catch (error) {
-    return { out, err, error: error as Error };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = (args: string[]) => runCommand(register, args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'alma-prepare-'));

@@ -2,8 +2,8 @@
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from './helpers/cli.js';
 import { appendLabels, readLabels } from '../src/dataset/index.node.js';
 import type { LabelRecord } from '../src/dataset/labels.js';
 import { loadModel } from '../src/model/index.node.js';
@@ -17,28 +17,7 @@ import { makeReviewFixture, reviewProfile, type ReviewFixture } from './helpers/
 let dir: string;
 let fx: ReviewFixture;
 
-async function cli(
-  register: (p: Command) => void,
-  args: string[],
-): Promise<{ out: string; err: string; error?: Error }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const l = vi.spyOn(console, 'log').mockImplementation((...a) => void (out += `${a.join(' ')}\n`));
-  const program = new Command('alma-classifier').exitOverride();
-  register(program);
-  try {
-    await program.parseAsync(['node', 'alma-classifier', ...args]);
-    return { out, err };
-  } catch (error) {
-    return { out, err, error: error as Error };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    l.mockRestore();
-  }
-}
+const cli = runCommand;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'alma-review-'));
