@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../src/core/random.js';
 import { ModelError } from '../src/core/errors.js';
 import type { ModelConfig } from '../src/model/config.js';
-import { mix32 } from '../src/model/engine/core.js';
+import { mix32 } from '../src/core/random.js';
 import type { EngineCore } from '../src/model/engine/core.js';
 import { TrainingEngine, type EngineTeam } from '../src/model/engine/engine.js';
 import { createModel } from '../src/model/factory.js';

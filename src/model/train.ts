@@ -14,7 +14,7 @@ import {
   type TrainConfig,
 } from './config.js';
 import { checkImages, checkLabels, gather, modelClasses } from './data.js';
-import { mix32 } from './engine/core.js';
+import { mix32 } from '../core/random.js';
 import {
   createEngineTrainer,
   createTfjsTrainer,

@@ -8,7 +8,7 @@ import { ModelError } from '../core/errors.js';
 import { currentBackend } from './backend.js';
 import type { TensorData } from './config.js';
 import { checkImages } from './data.js';
-import { mix32 } from './engine/core.js';
+import { mix32 } from '../core/random.js';
 import { engineThreadsAvailable } from './engine/engine.js';
 import { planModel } from './engine/plan.js';
 import { withScoringEngine } from './engine/shared.js';

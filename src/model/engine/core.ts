@@ -43,10 +43,6 @@ export interface StepArgs {
   optimizer: OptimizerStep;
 }
 
-// 32-bit mixing of two integers (for dropout seeds) lives in core/random.ts; re-exported for the
-// engine's importers.
-export { mix32 };
-
 /** The images of the batch thread `t` of `T` works on. */
 export function imageShare(m: number, t: number, T: number): [number, number] {
   return [Math.round((t * m) / T), Math.round(((t + 1) * m) / T)];
