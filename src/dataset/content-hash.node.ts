@@ -201,8 +201,9 @@ Atomics.store(workerData.ready, 0, 1);
 
 /**
  * Content hashes computed on a second thread, so that a caller can preprocess a file while its
- * hash is computed (the `*FromFiles` builders). Close it when done; until then it holds one
- * worker thread, which keeps the process alive only while hashes are pending.
+ * hash is computed (the `*FromFiles` builders). The thread is shared by the hashers open at a
+ * time and stops a second after the last one is closed; it keeps the process alive only while
+ * hashes are pending.
  */
 export interface ContentHasher {
   /**
@@ -217,7 +218,7 @@ export interface ContentHasher {
    * and where threads cannot be started.
    */
   readonly onThread: boolean;
-  /** Stop the thread; hashes still pending reject. Idempotent. */
+  /** Done with hashing: later hashes run on the calling thread. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -229,7 +230,8 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-class WorkerHasher implements ContentHasher {
+/** A hashing thread and the hashes it owes. */
+class WorkerHasher {
   private worker: Worker | undefined;
   /**
    * Set to 1 by the thread once it takes jobs; until then hashes are computed on the calling
@@ -242,6 +244,11 @@ class WorkerHasher implements ContentHasher {
 
   constructor() {
     this.spawn();
+  }
+
+  /** False once the thread failed or was stopped: a new one is needed. */
+  get alive(): boolean {
+    return this.worker !== undefined;
   }
 
   get onThread(): boolean {
@@ -263,6 +270,7 @@ class WorkerHasher implements ContentHasher {
     });
   }
 
+  /** Stop the thread; hashes still pending reject. */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
@@ -316,10 +324,42 @@ class WorkerHasher implements ContentHasher {
   }
 }
 
+/** How long the thread outlives the last hasher: consecutive builds share it. */
+const IDLE_MS = 1000;
+
+/** The thread the open hashers share, how many they are, and the timer that stops it when idle. */
+let shared: { thread: WorkerHasher; users: number; idle: NodeJS.Timeout | undefined } | undefined;
+
 /**
- * Start a {@link ContentHasher}. Until its thread runs, and where threads cannot be started,
- * hashes are computed on the calling thread.
+ * Start a {@link ContentHasher}. Its thread is shared with the other hashers open, or kept from
+ * one closed less than a second ago (a thread takes tens of milliseconds to start); until it
+ * runs, and where threads cannot be started, hashes are computed on the calling thread.
  */
 export function startContentHasher(): ContentHasher {
-  return new WorkerHasher();
+  if (shared === undefined || !shared.thread.alive) {
+    shared = { thread: new WorkerHasher(), users: 0, idle: undefined };
+  }
+  const mine = shared;
+  clearTimeout(mine.idle);
+  mine.idle = undefined;
+  mine.users += 1;
+  let open = true;
+  return {
+    hash: (path, hdu) => (open ? mine.thread.hash(path, hdu) : hashDataUnit(path, hdu)),
+    get onThread() {
+      return open && mine.thread.onThread;
+    },
+    async close() {
+      if (!open) return;
+      open = false;
+      mine.users -= 1;
+      if (mine.users > 0) return;
+      mine.idle = setTimeout(() => {
+        if (shared === mine) shared = undefined;
+        void mine.thread.close();
+      }, IDLE_MS);
+      // An idle thread waiting to be stopped does not keep the process alive.
+      mine.idle.unref();
+    },
+  };
 }
