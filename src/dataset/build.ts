@@ -48,9 +48,16 @@ export interface SourceImage {
  * over FITS files this way (`openFitsImage`), so a 1000x1000 image costs the read of its central
  * half, not of the whole file.
  */
-export interface WindowedSource extends Omit<SourceImage, 'image'> {
+export interface WindowedSource extends Omit<SourceImage, 'image' | 'hash'> {
   /** The image's shape and window reader. */
   windows: ImageWindows;
+  /**
+   * Content hash of the image, as {@link SourceImage.hash}, or a promise of it: the builders
+   * await it after reading the windows, so it can be computed meanwhile (the `*FromFiles`
+   * builders hash each file on a second thread). A rejection with a FitsError or DatasetError
+   * skips the source with its message.
+   */
+  hash?: string | Promise<string>;
 }
 
 /**
@@ -157,6 +164,7 @@ async function walk(
       continue;
     }
     let pre: PreprocessOutput;
+    let hash: string | undefined;
     // The crop is made only for the linear transforms; without them the input is cut directly.
     const withCrop = usesLinear(profile, label);
     try {
@@ -169,6 +177,8 @@ async function walk(
         'windows' in src
           ? await preprocessSource(src.windows, profile, popts, withCrop)
           : preprocessImage(src.image, profile, popts, withCrop);
+      // A hash still being computed (on another thread) is awaited after the reads.
+      hash = (await src.hash) ?? ('image' in src ? pixelHash(src.image) : undefined);
     } catch (err) {
       // A file that cannot be read (FitsError) is skipped like an image that cannot be used.
       if (!(err instanceof DatasetError || err instanceof FitsError)) throw err;
@@ -185,7 +195,6 @@ async function walk(
       (src.center ? `@${pre.peak[0]},${pre.peak[1]}` : '');
     let id = name;
     for (let k = 2; builder.has(id); k++) id = `${name}#${k}`;
-    const hash = src.hash ?? ('image' in src ? pixelHash(src.image) : undefined);
     const cid =
       hash === undefined ? undefined : labelId({ hash, hdu: src.hdu ?? 0, peak: pre.peak });
     const info: SampleInfo = {

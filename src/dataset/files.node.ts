@@ -12,7 +12,7 @@ import { preprocessWindows } from './preprocess.js';
 import type { ImageWindows, PreprocessOptions, PreprocessResult } from './preprocess.js';
 import type { TargetProfile } from './profile.js';
 import { skyScaleFromHeader } from './sky-scale.js';
-import { hashOfOpenImage } from './content-hash.node.js';
+import { startContentHasher, type ContentHasher } from './content-hash.node.js';
 
 // Where users have imported it from since 0.1.0; it lives in fits/ with the other file readers.
 export { listFitsFiles } from '../fits/list.node.js';
@@ -139,6 +139,21 @@ async function* openSourceFiles(
   paths: PathInputs,
   opts: ReadSourceOptions,
 ): AsyncGenerator<WindowedSource | SkippedSource> {
+  // Each file's hash is computed on a second thread while the consumer preprocesses the file.
+  const hasher = opts.contentIds === false ? undefined : startContentHasher();
+  try {
+    yield* openEach(paths, opts, hasher);
+  } finally {
+    await hasher?.close();
+  }
+}
+
+/** {@link openSourceFiles}' loop, hashing with `hasher` when given. */
+async function* openEach(
+  paths: PathInputs,
+  opts: ReadSourceOptions,
+  hasher: ContentHasher | undefined,
+): AsyncGenerator<WindowedSource | SkippedSource> {
   for await (const item of paths as AsyncIterable<string | FileSource>) {
     const path = typeof item === 'string' ? item : item.path;
     const extra = typeof item === 'string' ? {} : labelledFields(item);
@@ -185,10 +200,9 @@ async function* openSourceFiles(
       if (small !== undefined) yield { source: path, reason: small };
       else {
         const sky = skyScaleFromHeader(reader.header);
-        const hash =
-          opts.contentIds === false
-            ? undefined
-            : (await hashOfOpenImage(path, reader.hdus[reader.imageHdu])).hash;
+        const hash = hasher?.hash(path, reader.hdus[reader.imageHdu]);
+        // Awaited by the consumer after preprocessing, or never (an excluded file): not unhandled.
+        hash?.catch(() => undefined);
         yield {
           windows: reader,
           source: path,
@@ -226,8 +240,9 @@ export async function* readSourceImages(
     }
     let next: ImageInput;
     try {
-      const { windows, ...rest } = item;
-      next = { ...rest, image: await windows.read(whole(windows.shape)) };
+      const { windows, hash, ...rest } = item;
+      const image = await windows.read(whole(windows.shape));
+      next = { ...rest, image, ...(hash !== undefined ? { hash: await hash } : {}) };
     } catch (err) {
       next = { source: item.source, reason: (err as Error).message };
     }
