@@ -55,7 +55,8 @@ describe('dustInWind', () => {
       optimizer: 'adam',
       learningRate: 2e-3,
       batchSize: 32,
-      epochs: 25,
+      epochs: 20,
+      learningRateSchedule: 'cosine',
       augment: { dihedral: 'flips', rotation: 5, noise: 0.5 },
     });
     expect(d.train.earlyStopping).toMatchObject({ monitor: 'valLoss', restoreBestWeights: true });
@@ -75,7 +76,8 @@ describe('resolveProfile', () => {
     expect(p.preprocess.cropSize).toBe(600);
     expect(p.model.inputShape).toEqual([128, 128, 1]);
     expect(p.model.classes).toBe(2);
-    expect(p.train.epochs).toBe(25);
+    expect(p.train.epochs).toBe(20);
+    expect(p.train.learningRateSchedule).toBe('cosine');
     expect(p.train.earlyStopping).toEqual(dustInWind.train.earlyStopping);
     expect(p.preprocess.sky).toEqual({ unit: 'beam', width: 24 });
   });
@@ -162,6 +164,20 @@ describe('resolveSavedProfile', () => {
     expect(now.preprocess.sky).toEqual({ unit: 'beam', width: 24 });
     expect(now.model.convBlocks).toEqual(dustInWind.model.convBlocks);
     expect(resolveSavedProfile(undefined).name).toBe(dustInWind.name);
+  });
+  it('keeps a constant learning rate, and the hash, for a profile saved before the cosine default', () => {
+    // What a model or dataset saved by the previous version recorded: 25 epochs, no schedule key.
+    const { learningRateSchedule: _schedule, ...oldTrain } = dustInWind.train;
+    const old = { ...dustInWind, train: { ...oldTrain, epochs: 25 } };
+    const hashWhenSaved = profileHash(old);
+    const resolved = resolveSavedProfile(JSON.parse(JSON.stringify(old)));
+    expect(resolved.train.learningRateSchedule).toBeUndefined();
+    expect(resolved.train.epochs).toBe(25);
+    expect(profileHash(resolved)).toBe(hashWhenSaved);
+    // A profile saved with a schedule keeps it.
+    expect(
+      resolveSavedProfile(JSON.parse(JSON.stringify(dustInWind))).train.learningRateSchedule,
+    ).toBe('cosine');
   });
 });
 

@@ -241,8 +241,13 @@ export const originalDustInWind: TargetProfile = {
  *   {@link originalDustInWind} are off); the random flips, small turns and noise at the image's
  *   own level are drawn at every step for every image.
  * - **A deeper, smaller network**: four 3x3 convolution blocks (16, 32, 64, 128 filters) and a
- *   64-unit dense layer (260k weights instead of 4.3M), Adam 2e-3, batch 32, up to 25 epochs
- *   with early stopping on the validation loss, best weights restored.
+ *   64-unit dense layer (260k weights instead of 4.3M), Adam 2e-3 falling along a cosine to
+ *   5 % of it over 20 epochs, batch 32, early stopping on the validation loss, best weights
+ *   restored.
+ * - **Many independent sources**: the recipe is limited by how many independent scenes it
+ *   learns from more than by anything else measured (1,500 → 4,000 scenes: held-out ROC AUC
+ *   0.89 → 0.96 in one screening run), so the demo trains on 4,000, for 20 epochs to stay
+ *   within its three minutes.
  */
 export const dustInWind: TargetProfile = {
   ...originalDustInWind,
@@ -273,7 +278,8 @@ export const dustInWind: TargetProfile = {
     optimizer: 'adam',
     learningRate: 2e-3,
     batchSize: 32,
-    epochs: 25,
+    epochs: 20,
+    learningRateSchedule: 'cosine',
     augment: { dihedral: 'flips', rotation: 5, noise: 0.5 },
     earlyStopping: { monitor: 'valLoss', patience: 8, minDelta: 0, restoreBestWeights: true },
   },
@@ -283,7 +289,9 @@ export const dustInWind: TargetProfile = {
  * The profile a saved model or dataset recorded, resolved. A profile saved before crops on the
  * sky existed (its `preprocess` has no `sky` key; the library's default then cut pixel crops) is
  * resolved over {@link originalDustInWind}, so the model's images are prepared as they were when
- * it was trained, not by today's default.
+ * it was trained, not by today's default. Likewise a profile whose `train` has no
+ * `learningRateSchedule` (saved before the default's learning rate fell along a cosine) keeps a
+ * constant rate, and its {@link profileHash}.
  *
  * @param saved - the recorded profile (e.g. `meta.profile`), or nothing for the default
  * @throws TypeError or RangeError as {@link resolveProfile} does
@@ -292,7 +300,18 @@ export function resolveSavedProfile(saved: unknown): TargetProfile {
   if (saved === undefined || saved === null) return resolveProfile({});
   const pre = isRecord(saved) ? saved.preprocess : undefined;
   const beforeSky = isRecord(pre) && !('sky' in pre);
-  return resolveProfile(saved as TargetProfileInput, beforeSky ? originalDustInWind : dustInWind);
+  const resolved = resolveProfile(
+    saved as TargetProfileInput,
+    beforeSky ? originalDustInWind : dustInWind,
+  );
+  // Saved before the default learnt a schedule: it trained at a constant rate, and its hash
+  // (which leaves out absent keys) stays the one it was saved with.
+  const train = isRecord(saved) ? saved.train : undefined;
+  if (isRecord(train) && !('learningRateSchedule' in train)) {
+    const { learningRateSchedule: _schedule, ...rest } = resolved.train;
+    return { ...resolved, train: rest };
+  }
+  return resolved;
 }
 
 /** A base profile's model settings without the fields that follow the profile's own sizes. */

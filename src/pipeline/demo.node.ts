@@ -123,11 +123,11 @@ export interface DemoOptions {
   realDir?: string;
   /** Seed of the synthetic scenes, the split, training and the bootstrap. Default 1. */
   seed?: number;
-  /** Synthetic sources (independent scenes, half of them with a wind). Default 1500. */
+  /** Synthetic sources (independent scenes, half of them with a wind). Default 4000. */
   syntheticSources?: number;
   /** Side of the synthetic images, pixels. Default 96 ({@link DEMO_SCENE_OPTIONS}). */
   imageSize?: number;
-  /** Most training epochs (early stopping may stop sooner). Default: the profile's, 25. */
+  /** Most training epochs (early stopping may stop sooner). Default: the profile's, 20. */
   epochs?: number;
   /** Fraction of the synthetic sources held out for test, and for validation. Default 0.2 each. */
   holdOut?: number;
@@ -368,7 +368,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(
       `      ${real.length} real ALMA images: ${real.map((r) => `${basename(r.path).slice(0, 32)} (${r.label}, ${r.role})`).join('; ')}`,
     );
-  const count = opts.syntheticSources ?? 1500;
+  const count = opts.syntheticSources ?? 4000;
   const synth = await writeScenes(synthPosDir, synthNegDir, count, seed, size, (d) =>
     progress('data', d, count),
   );

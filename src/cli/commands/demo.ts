@@ -27,7 +27,7 @@ export function register(program: Command): void {
     )
     .option('--out <dir>', 'output folder (each step resumes from it)', 'demo-output')
     .addOption(
-      numberOption('--epochs <n>', "most training epochs (default: the profile's, 25)", {
+      numberOption('--epochs <n>', "most training epochs (default: the profile's, 20)", {
         integer: true,
         min: 1,
       }),
@@ -37,7 +37,7 @@ export function register(program: Command): void {
         '--sources <n>',
         'synthetic sources (independent scenes, half with a wind)',
         { integer: true, min: 10 },
-        1500,
+        4000,
       ),
     )
     .addOption(numberOption('--seed <n>', 'seed of data, split and training', { integer: true }, 1))
