@@ -19,6 +19,7 @@ import { classify } from '../src/pipeline/classify.node.js';
 import { angularSeparation, fk5J2000ToIcrs } from '../src/wcs/index.js';
 import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
 import { astropyWorld, pythonHas, pythonJson } from './helpers/python.js';
+import { runCli } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'catalogue-pipeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -262,6 +263,45 @@ print(json.dumps({
       expect(Number(m![5])).toBeCloseTo(rows[i].beamPaDeg!, 3);
       expect(m![6]).toBe(rows[i].score.toFixed(3));
     });
+  });
+});
+
+describe('classify --detection-threshold', () => {
+  it('finds objects only down to the level given: the faint peaks beside B335 are left out at 10σ', async () => {
+    const faint = join(dir, 'run-10sigma', 'candidates.json');
+    const run = await runCli(
+      'classify',
+      '--model',
+      modelDir,
+      '--max-sources',
+      '3',
+      '--detection-threshold',
+      '10',
+      '--no-thumbnails',
+      '--out',
+      faint,
+      join(FITS_DIR, REAL_FITS.b335),
+    );
+    expect(run.code).toBe(0);
+    const found = JSON.parse(readFileSync(faint, 'utf8')) as Candidate[];
+    // At the default 5σ, B335's three objects include faint peaks (S/N about 6) beside the disk.
+    const at5 = byFile(REAL_FITS.b335);
+    expect(at5).toHaveLength(3);
+    expect(Math.min(...at5.map((c) => c.snr!))).toBeLessThan(8);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.length).toBeLessThan(at5.length);
+    for (const c of found) expect(c.snr).toBeGreaterThan(10);
+    expect(found[0].object).toBe('B335');
+    const bad = await runCli(
+      'classify',
+      '--model',
+      modelDir,
+      '--detection-threshold',
+      '0',
+      FITS_DIR,
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--detection-threshold/);
   });
 });
 

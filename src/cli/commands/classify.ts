@@ -15,6 +15,7 @@ interface ClassifyFlags {
   threshold?: number;
   batchSize: number;
   maxSources: number;
+  detectionThreshold: number;
   brightestOnly: boolean;
   copyPositives?: string;
   out: string;
@@ -53,6 +54,14 @@ export function register(program: Command): void {
         '--max-sources <n>',
         'most objects scored per image',
         { integer: true, min: 1 },
+        5,
+      ),
+    )
+    .addOption(
+      numberOption(
+        '--detection-threshold <sigma>',
+        'objects are found down to this many robust standard deviations (raise it to 10 to score only objects as bright as the default training disks)',
+        { positive: true, noun: 'number of standard deviations' },
         5,
       ),
     )
@@ -95,6 +104,7 @@ export function register(program: Command): void {
         ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
         batchSize: o.batchSize,
         maxSources: o.maxSources,
+        detectionThreshold: o.detectionThreshold,
         allSources: !o.brightestOnly,
         keepInputs: o.thumbnails,
         ...(o.plane !== undefined ? { plane: o.plane } : {}),
