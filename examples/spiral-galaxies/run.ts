@@ -15,6 +15,7 @@ import {
   concatDatasets,
   createModel,
   createRng,
+  describeTrainer,
   evaluateModel,
   resolveProfile,
   saveDataset,
@@ -86,7 +87,9 @@ const history = await trainModel(model, train, {
       `epoch ${log.epoch + 1}/${log.epochs}: loss ${log.loss.toFixed(3)} acc ${log.acc.toFixed(3)} valLoss ${log.valLoss?.toFixed(3)}`,
     ),
 });
-console.log(`trained on ${history.backend} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+console.log(
+  `trained on the ${describeTrainer(history)} in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+);
 const result = await evaluateModel(model, test, { threshold: profile.threshold });
 console.log(
   `test: accuracy ${result.accuracy.toFixed(3)}, recall ${result.recall.toFixed(3)}, ` +
