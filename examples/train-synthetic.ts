@@ -5,6 +5,7 @@
 import {
   createModel,
   createRng,
+  describeTrainer,
   evaluateModel,
   loadModel,
   predict,
@@ -66,7 +67,9 @@ const history = await trainModel(model, train, {
         `valAcc ${e.valAcc?.toFixed(3)} (${(e.ms / 1000).toFixed(1)} s)`,
     ),
 });
-console.log(`${history.imagesPerSecond.toFixed(1)} training images/s on ${history.backend}`);
+console.log(
+  `${history.imagesPerSecond.toFixed(1)} training images/s on the ${describeTrainer(history)}`,
+);
 
 const ev = await evaluateModel(model, val);
 console.log('confusion', ev.confusion, 'recall', ev.recall, 'precision', ev.precision);
