@@ -133,7 +133,8 @@ function labelledFields(f: FileSource): Pick<WindowedSource, 'center' | 'weight'
  * Open FITS files one at a time, reading their headers only, and yield each as a
  * {@link WindowedSource} (closed when the consumer asks for the next) or, for a file that
  * cannot be used (missing, corrupt, no image, under `minSize`), a skipped record with the
- * reason.
+ * reason. The next file is opened (its header) and its hash started while the consumer works
+ * on the current one: at most two files are open at a time.
  */
 async function* openSourceFiles(
   paths: PathInputs,
@@ -142,79 +143,135 @@ async function* openSourceFiles(
   // Each file's hash is computed on a second thread while the consumer preprocesses the file.
   const hasher = opts.contentIds === false ? undefined : startContentHasher();
   try {
-    yield* openEach(paths, opts, hasher);
+    yield* opts.collapse === undefined
+      ? openEach(paths, opts, hasher)
+      : collapseEach(paths, opts.collapse, opts);
   } finally {
     await hasher?.close();
   }
 }
 
-/** {@link openSourceFiles}' loop, hashing with `hasher` when given. */
+/** {@link openSourceFiles} for cubes collapsed along their spectral axis: one read whole at a time. */
+async function* collapseEach(
+  paths: PathInputs,
+  method: CollapseMethod,
+  opts: ReadSourceOptions,
+): AsyncGenerator<WindowedSource | SkippedSource> {
+  for await (const item of paths as AsyncIterable<string | FileSource>) {
+    const path = typeof item === 'string' ? item : item.path;
+    const extra = typeof item === 'string' ? {} : labelledFields(item);
+    // A collapsed cube is made whole (one plane at a time), then windowed in memory.
+    try {
+      const file = await readFitsCollapsed(path, {
+        method,
+        ...(opts.hdu === undefined ? {} : { hdu: opts.hdu }),
+      });
+      const image = file.image as Image2D;
+      const [rows, cols] = image.shape as [number, number];
+      const small =
+        (opts.minSize ?? 0) > Math.min(rows, cols)
+          ? `image ${rows}x${cols} is smaller than minSize ${opts.minSize}`
+          : undefined;
+      const sky = skyScaleFromHeader(file.header);
+      if (small !== undefined) yield { source: path, reason: small };
+      else
+        yield {
+          windows: memoryWindows(image),
+          source: path,
+          ...(file.imageHdu !== undefined ? { hdu: file.imageHdu } : {}),
+          ...(sky ? { sky } : {}),
+          ...extra,
+        };
+    } catch (err) {
+      yield { source: path, reason: (err as Error).message };
+    }
+  }
+}
+
+/** A file {@link openEach} opened ahead: the source to yield, and its reader while open. */
+interface Opened {
+  item: WindowedSource | SkippedSource;
+  reader?: OpenImage;
+}
+
+/** The paths as an async iterator, sync or async, as `for await` walks them. */
+async function* pathsOf(paths: PathInputs): AsyncGenerator<string | FileSource> {
+  yield* paths;
+}
+
+/**
+ * {@link openSourceFiles}' loop, hashing with `hasher` when given: file N+1 is opened and its
+ * hash asked for before file N is yielded, so the hashing thread works on it while the
+ * consumer preprocesses file N. Two readers at most are open (the one yielded, the one ahead);
+ * both are closed when the consumer stops early.
+ */
 async function* openEach(
   paths: PathInputs,
   opts: ReadSourceOptions,
   hasher: ContentHasher | undefined,
 ): AsyncGenerator<WindowedSource | SkippedSource> {
-  for await (const item of paths as AsyncIterable<string | FileSource>) {
-    const path = typeof item === 'string' ? item : item.path;
-    const extra = typeof item === 'string' ? {} : labelledFields(item);
-    if (opts.collapse !== undefined) {
-      // A collapsed cube is made whole (one plane at a time), then windowed in memory.
-      try {
-        const file = await readFitsCollapsed(path, {
-          method: opts.collapse,
-          ...(opts.hdu === undefined ? {} : { hdu: opts.hdu }),
-        });
-        const image = file.image as Image2D;
-        const [rows, cols] = image.shape as [number, number];
-        const small =
-          (opts.minSize ?? 0) > Math.min(rows, cols)
-            ? `image ${rows}x${cols} is smaller than minSize ${opts.minSize}`
-            : undefined;
-        const sky = skyScaleFromHeader(file.header);
-        if (small !== undefined) yield { source: path, reason: small };
-        else
-          yield {
-            windows: memoryWindows(image),
-            source: path,
-            ...(file.imageHdu !== undefined ? { hdu: file.imageHdu } : {}),
-            ...(sky ? { sky } : {}),
-            ...extra,
-          };
-      } catch (err) {
-        yield { source: path, reason: (err as Error).message };
-      }
-      continue;
-    }
+  const source = pathsOf(paths);
+  const openOpts: OpenFitsOptions = {
+    ...(opts.hdu === undefined ? {} : { hdu: opts.hdu }),
+    ...(opts.plane === undefined ? {} : { plane: opts.plane }),
+  };
+  /** The next path, opened; undefined after the last. Rejects only when the paths throw. */
+  const openNext = async (): Promise<Opened | undefined> => {
+    const next = await source.next();
+    // The consumer stopped while this path was coming: nothing more is opened.
+    if (next.done || stopped) return undefined;
+    const path = typeof next.value === 'string' ? next.value : next.value.path;
     let reader: OpenImage;
     try {
-      reader = await openImage(path, {
-        ...(opts.hdu === undefined ? {} : { hdu: opts.hdu }),
-        ...(opts.plane === undefined ? {} : { plane: opts.plane }),
-      });
+      reader = await openImage(path, openOpts);
     } catch (err) {
-      yield { source: path, reason: (err as Error).message };
-      continue;
+      return { item: { source: path, reason: (err as Error).message } };
     }
-    try {
-      const small = tooSmall(reader, opts.minSize ?? 0);
-      if (small !== undefined) yield { source: path, reason: small };
-      else {
-        const sky = skyScaleFromHeader(reader.header);
-        const hash = hasher?.hash(path, reader.hdus[reader.imageHdu]);
-        // Awaited by the consumer after preprocessing, or never (an excluded file): not unhandled.
-        hash?.catch(() => undefined);
-        yield {
-          windows: reader,
-          source: path,
-          hdu: reader.imageHdu,
-          ...(sky ? { sky } : {}),
-          ...(hash !== undefined ? { hash } : {}),
-          ...extra,
-        };
-      }
-    } finally {
+    const small = tooSmall(reader, opts.minSize ?? 0);
+    if (small !== undefined) {
       await reader.close();
+      return { item: { source: path, reason: small } };
     }
+    const sky = skyScaleFromHeader(reader.header);
+    const hash = hasher?.hash(path, reader.hdus[reader.imageHdu]);
+    // Awaited by the consumer after preprocessing, or never (an excluded file, an early stop).
+    hash?.catch(() => undefined);
+    const extra = typeof next.value === 'string' ? {} : labelledFields(next.value);
+    return {
+      item: {
+        windows: reader,
+        source: path,
+        hdu: reader.imageHdu,
+        ...(sky ? { sky } : {}),
+        ...(hash !== undefined ? { hash } : {}),
+        ...extra,
+      },
+      reader,
+    };
+  };
+  let stopped = false;
+  let ahead = openNext();
+  // Rethrown (the paths' error) only when the consumer asks for that item.
+  ahead.catch(() => undefined);
+  let current: Opened | undefined;
+  try {
+    for (;;) {
+      current = await ahead;
+      if (current === undefined) return;
+      ahead = openNext();
+      ahead.catch(() => undefined);
+      yield current.item;
+      const done = current.reader;
+      current = undefined;
+      await done?.close();
+    }
+  } finally {
+    stopped = true;
+    await current?.reader?.close();
+    // Stopped early: close the file opened ahead and the paths.
+    const left = await ahead.catch(() => undefined);
+    await left?.reader?.close();
+    await source.return(undefined);
   }
 }
 
