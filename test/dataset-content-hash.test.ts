@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { FitsError } from '../src/core/errors.js';
 import { openFits } from '../src/fits/index.node.js';
 import type { FitsHdu } from '../src/fits/read.js';
+import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
 import {
   fitsDataHash,
   hashOfOpenImage,
@@ -29,8 +30,7 @@ import { buildNegativeSetFromFiles, readSourceImages } from '../src/dataset/inde
 
 const run = promisify(execFile);
 const repo = resolve(__dirname, '..');
-const fits = join(repo, 'test', 'fixtures', 'fits');
-const B335 = join(fits, 'b335_2017_band6_0.fits');
+const B335 = join(FITS_DIR, REAL_FITS.b335);
 /** fitsDataHash of the fixtures as computed before the hashing thread (commit aeea1ff). */
 const GOLDEN: Record<string, string> = {
   'b335_2017_band6_0.fits': '5d81912097cb9afc',
@@ -74,7 +74,7 @@ describe('content hashes', () => {
     const hasher = await threadHasher();
     try {
       for (const [name, hash] of Object.entries(GOLDEN)) {
-        const path = join(fits, name);
+        const path = join(FITS_DIR, name);
         const hdu = await imageHdu(path);
         expect((await fitsDataHash(path)).hash).toBe(hash);
         expect((await hashOfOpenImage(path, hdu)).hash).toBe(hash);
@@ -87,10 +87,10 @@ describe('content hashes', () => {
     } finally {
       await hasher.close();
     }
-    const paths = Object.keys(GOLDEN).map((n) => join(fits, n));
+    const paths = Object.keys(GOLDEN).map((n) => join(FITS_DIR, n));
     const ds = await buildNegativeSetFromFiles([...paths, ...paths, ...paths], plain);
     expect(ds.samples.map((s) => s.hash)).toEqual(
-      [...paths, ...paths, ...paths].map((p) => GOLDEN[p.slice(fits.length + 1)]),
+      [...paths, ...paths, ...paths].map((p) => GOLDEN[basename(p)]),
     );
     const images: string[] = [];
     for await (const item of readSourceImages(paths))
@@ -193,7 +193,7 @@ describe('builders hashing on a second thread', () => {
 
   it('stop the hashing thread a second after a for-await loop breaks or the last build ends', async () => {
     const terminate = vi.spyOn(Worker.prototype, 'terminate');
-    const paths = Object.keys(GOLDEN).map((n) => join(fits, n));
+    const paths = Object.keys(GOLDEN).map((n) => join(FITS_DIR, n));
     for await (const item of readSourceImages(paths)) {
       expect('image' in item).toBe(true);
       break;
@@ -215,7 +215,7 @@ describe('builders hashing on a second thread', () => {
     await writeFile(
       script,
       `import { readSourceImages } from ${JSON.stringify(join(repo, 'src', 'dataset', 'index.node.ts'))};
-const it = readSourceImages(${JSON.stringify(Object.keys(GOLDEN).map((n) => join(fits, n)))})[Symbol.asyncIterator]();
+const it = readSourceImages(${JSON.stringify(Object.keys(GOLDEN).map((n) => join(FITS_DIR, n)))})[Symbol.asyncIterator]();
 await it.next();
 await new Promise((r) => setTimeout(r, 300));
 await it.next();

@@ -4,13 +4,14 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createImage2D } from '../src/core/image2d.js';
 import { writeFitsFile } from '../src/fits/index.node.js';
 import { originalDustInWind, resolveProfile } from '../src/dataset/index.js';
 import { buildNegativeSetFromFiles, readSourceImages } from '../src/dataset/index.node.js';
 import type { SkippedSource, SourceImage } from '../src/dataset/index.js';
+import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
 
 /** readSourceImages' items are sources or skipped records. */
 type Item = SourceImage | SkippedSource;
@@ -38,7 +39,7 @@ vi.mock('../src/dataset/content-hash.node.js', async (importOriginal) => {
   };
 });
 
-const B335 = resolve(__dirname, 'fixtures', 'fits', 'b335_2017_band6_0.fits');
+const B335 = join(FITS_DIR, REAL_FITS.b335);
 const plain = resolveProfile({ positive: { align: 'none' } }, originalDustInWind);
 
 let dir: string;

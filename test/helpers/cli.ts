@@ -13,22 +13,36 @@ export interface CliRun {
   err: string;
 }
 
+/** Captures `console.log`, standard output and standard error until `restore` is called. */
+function capture(): { readonly out: string; readonly err: string; restore(): void } {
+  const got = { out: '', err: '' };
+  const spies = [
+    vi
+      .spyOn(console, 'log')
+      .mockImplementation((...a: unknown[]) => void (got.out += `${a.join(' ')}\n`)),
+    vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((got.out += String(c)), true)),
+    vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((got.err += String(c)), true)),
+  ];
+  return {
+    get out() {
+      return got.out;
+    },
+    get err() {
+      return got.err;
+    },
+    restore: () => spies.forEach((s) => s.mockRestore()),
+  };
+}
+
 /** Runs `alma-classifier ...args` in this process, capturing its output. */
 export async function runCli(...args: string[]): Promise<CliRun> {
-  let out = '';
-  let err = '';
-  const log = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
+  const io = capture();
   process.exitCode = undefined;
   try {
-    return { code: await main(['node', 'alma-classifier', ...args]), out, err };
+    const code = await main(['node', 'alma-classifier', ...args]);
+    return { code, out: io.out, err: io.err };
   } finally {
-    log.mockRestore();
-    o.mockRestore();
-    e.mockRestore();
+    io.restore();
     process.exitCode = undefined;
   }
 }
@@ -51,23 +65,15 @@ export async function runCommand(
   register: (program: Command) => void,
   args: string[],
 ): Promise<CommandRun> {
-  let out = '';
-  let err = '';
-  const log = vi
-    .spyOn(console, 'log')
-    .mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((err += String(c)), true));
+  const io = capture();
   const program = new Command('alma-classifier').exitOverride();
   register(program);
   try {
     await program.parseAsync(['node', 'alma-classifier', ...args]);
-    return { out, err };
+    return { out: io.out, err: io.err };
   } catch (error) {
-    return { out, err, error: error as Error };
+    return { out: io.out, err: io.err, error: error as Error };
   } finally {
-    log.mockRestore();
-    o.mockRestore();
-    e.mockRestore();
+    io.restore();
   }
 }
