@@ -134,6 +134,25 @@ describe('saveDataset / loadDataset', () => {
     const other = resolveProfile({ ...profile, threshold: 0.9 });
     await expect(loadDataset(join(dir, 'other'), { profile: other })).rejects.toThrow(DatasetError);
   });
+  it('loads a dataset whose profile was recorded before a default changed, and still refuses an edited one', async () => {
+    // The profile a real demo dataset recorded on 2026-12-07 before the cosine learning-rate
+    // default (no learningRateSchedule key, 25 epochs): it was refused as "edited by hand".
+    const recorded = JSON.parse(
+      await readFile(new URL('./fixtures/profile-before-cosine.json', import.meta.url), 'utf8'),
+    ).profile;
+    await saveDataset(await build(5), join(dir, 'old'));
+    const manifestPath = join(dir, 'old', 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, profile: recorded }));
+    const back = await loadDataset(join(dir, 'old'));
+    expect(back.profile?.hash).toBe(recorded.hash);
+    expect(back.profile?.settings?.train.learningRateSchedule).toBeUndefined();
+    expect(back.profile?.settings?.train.epochs).toBe(25);
+    const edited = structuredClone(recorded);
+    edited.settings.train.epochs = 30;
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, profile: edited }));
+    await expect(loadDataset(join(dir, 'old'))).rejects.toThrow(/edited by hand/);
+  });
 });
 
 describe('importNpyCrops', () => {

@@ -11,8 +11,8 @@ import { cropCenter, normalize, resize } from '../image/index.js';
 import type { Dataset, ProfileRef, SampleInfo, SkippedSource } from './dataset.js';
 import { classCounts, DatasetBuilder } from './dataset.js';
 import { baseName } from './internal.js';
-import type { TargetProfile, TargetProfileInput } from './profile.js';
-import { profileHash, profileRef, resolveProfile } from './profile.js';
+import type { TargetProfile } from './profile.js';
+import { profileHash, profileRef, resolveSavedProfile } from './profile.js';
 
 /** The `manifest.json` that {@link saveDataset} writes beside `images.npy` and `labels.npy`. */
 export interface DatasetManifest {
@@ -176,9 +176,11 @@ export async function loadDataset(dir: string, opts: LoadDatasetOptions = {}): P
     }
     if (ref.settings !== undefined) {
       // JSON wrote Infinity as null; resolveProfile reads it back, and the hash proves it whole.
+      // Read as a saved profile: one written before a default changed (crops on the sky, the
+      // cosine learning rate) resolves to the settings it was prepared with, and its hash.
       let settings: TargetProfile;
       try {
-        settings = resolveProfile(ref.settings as unknown as TargetProfileInput);
+        settings = resolveSavedProfile(ref.settings);
       } catch (err) {
         throw new DatasetError(
           `${manifestPath}: the profile settings are not a valid profile (${(err as Error).message})`,
