@@ -28,18 +28,27 @@ export function createRng(seed: number): Rng {
     s = (s + 0x9e3779b9) >>> 0;
     return fmix32(s);
   };
-  let a = splitmix();
-  let b = splitmix();
-  let c = splitmix();
-  let d = splitmix();
-  let spare: number | undefined;
+  // The state lives in typed arrays: closure variables holding 32-bit values (or a spare
+  // deviate) would be boxed as heap numbers on every store, which made a draw several times
+  // slower. The sequence is the same.
+  const st = new Int32Array(4);
+  st[0] = splitmix();
+  st[1] = splitmix();
+  st[2] = splitmix();
+  st[3] = splitmix();
+  const spare = new Float64Array(1);
+  let hasSpare = false;
   const u32 = (): number => {
+    const a = st[0];
+    const b = st[1];
+    const c = st[2];
+    const d = st[3];
     const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
+    st[3] = (d + 1) | 0;
+    st[0] = b ^ (b >>> 9);
+    st[1] = (c + (c << 3)) | 0;
+    const c2 = (c << 21) | (c >>> 11);
+    st[2] = (c2 + t) | 0;
     return t >>> 0;
   };
   for (let i = 0; i < 12; i++) u32();
@@ -48,21 +57,21 @@ export function createRng(seed: number): Rng {
     uniform: (min, max) => min + (max - min) * rng.next(),
     int: (min, max) => min + Math.floor(rng.next() * (max - min + 1)),
     normal: () => {
-      if (spare !== undefined) {
-        const v = spare;
-        spare = undefined;
-        return v;
+      if (hasSpare) {
+        hasSpare = false;
+        return spare[0];
       }
       let u = 0;
       let v = 0;
       let q = 0;
       do {
-        u = 2 * rng.next() - 1;
-        v = 2 * rng.next() - 1;
+        u = 2 * (u32() / 4294967296) - 1;
+        v = 2 * (u32() / 4294967296) - 1;
         q = u * u + v * v;
       } while (q >= 1 || q === 0);
       const f = Math.sqrt((-2 * Math.log(q)) / q);
-      spare = v * f;
+      spare[0] = v * f;
+      hasSpare = true;
       return u * f;
     },
     fork: () => createRng(u32()),

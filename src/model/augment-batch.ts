@@ -123,18 +123,38 @@ function smooth(a: Float32Array, h: number, w: number, sigma: number, tmp: Float
   for (let i = 0; i < k.length; i++) k[i] /= sum;
   const reflect = (i: number, n: number): number =>
     i < 0 ? Math.min(-i - 1, n - 1) : i >= n ? Math.max(2 * n - i - 1, 0) : i;
+  // Each output sums its taps in the same order (j from -r to r, from 0) at the edges, where the
+  // index reflects, and inside, where it does not: the interior loops only skip the reflection.
+  const taps = 2 * r + 1;
   for (let y = 0; y < h; y++) {
+    const row = y * w;
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let j = -r; j <= r; j++) s += k[j + r] * a[y * w + reflect(x + j, w)];
-      tmp[y * w + x] = s;
+      if (x >= r && x < w - r) {
+        const at = row + x - r;
+        for (let t = 0; t < taps; t++) s += k[t] * a[at + t];
+      } else {
+        for (let j = -r; j <= r; j++) s += k[j + r] * a[row + reflect(x + j, w)];
+      }
+      tmp[row + x] = s;
     }
   }
+  const acc = new Float64Array(w);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let j = -r; j <= r; j++) s += k[j + r] * tmp[reflect(y + j, h) * w + x];
-      a[y * w + x] = s;
+    if (y >= r && y < h - r) {
+      acc.fill(0);
+      for (let t = 0; t < taps; t++) {
+        const kt = k[t];
+        const src = (y - r + t) * w;
+        for (let x = 0; x < w; x++) acc[x] += kt * tmp[src + x];
+      }
+      for (let x = 0; x < w; x++) a[y * w + x] = acc[x];
+    } else {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let j = -r; j <= r; j++) s += k[j + r] * tmp[reflect(y + j, h) * w + x];
+        a[y * w + x] = s;
+      }
     }
   }
 }

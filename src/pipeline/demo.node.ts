@@ -19,7 +19,7 @@ import type { DataProduct } from '../archive/datalink.js';
 import { writeFileAtomic } from '../core/atomic.node.js';
 import type { Image2D } from '../core/image2d.js';
 import { createRng, shuffleInPlace } from '../core/random.js';
-import { readFits, writeFitsFile } from '../fits/index.node.js';
+import { readFits } from '../fits/index.node.js';
 import { requireImage } from '../fits/read.js';
 import { concatDatasets, subsetDataset, type Dataset } from '../dataset/dataset.js';
 import {
@@ -30,7 +30,7 @@ import {
 import { loadDataset, saveDataset } from '../dataset/persist.node.js';
 import { dustInWind, resolveProfile, type TargetProfile } from '../dataset/profile.js';
 import { splitDataset } from '../dataset/split.js';
-import { synthesizeScene, type SynthesizeSceneOptions } from '../dataset/synthesize-scene.js';
+import type { SynthesizeSceneOptions } from '../dataset/synthesize-scene.js';
 import { baselineWindScore } from '../model/baseline.js';
 import { applyTemperature } from '../model/calibration.js';
 import type { EpochLog } from '../model/config.js';
@@ -51,6 +51,7 @@ import { formatSourceEvaluation, type SourceEvaluation } from './evaluation.js';
 import { mergeResults, productReportData } from './merge.node.js';
 import { toReportData, toReportEvaluation } from './report-data.js';
 import { trainFromDataset } from './train.node.js';
+import { writeScenes } from './demo-scenes.node.js';
 
 /** A real ALMA image bundled with the repository and its role in the demo. */
 export interface BundledImage {
@@ -260,45 +261,6 @@ function bundledRealDir(): string {
   return resolve(here, '..', '..', 'data');
 }
 
-/**
- * Writes the synthetic scenes as FITS files (only those missing): scene `i` is a positive when
- * `i` is odd, drawn from its own fork of the seeded generator, so each file depends only on
- * (seed, index) and a resumed run rewrites nothing.
- */
-async function writeScenes(
-  posDir: string,
-  negDir: string,
-  count: number,
-  seed: number,
-  size: number,
-  progress: (done: number) => void,
-): Promise<{ positives: string[]; negatives: string[] }> {
-  await mkdir(posDir, { recursive: true });
-  await mkdir(negDir, { recursive: true });
-  const rng = createRng(seed * 7919 + 1);
-  const positives: string[] = [];
-  const negatives: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const positive = i % 2 === 1;
-    const path = join(positive ? posDir : negDir, `scene-${String(i).padStart(4, '0')}.fits`);
-    const own = rng.fork();
-    if (!(await exists(path))) {
-      const scene = synthesizeScene(own, {
-        ...DEMO_SCENE_OPTIONS,
-        size,
-        label: positive ? 'positive' : 'negative',
-      });
-      await writeFitsFile(path, scene.image, [
-        ...scene.cards,
-        { key: 'HISTORY', value: `alma-classifier demo scene ${i} (seed ${seed}), synthetic` },
-      ]);
-    }
-    (positive ? positives : negatives).push(path);
-    progress(i + 1);
-  }
-  return { positives, negatives };
-}
-
 const FLIPS: readonly [string, (img: Image2D) => Image2D][] = [
   ['none', (img) => img],
   ['flip-lr', (img) => img.step(1, -1)],
@@ -369,8 +331,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `      ${real.length} real ALMA images: ${real.map((r) => `${basename(r.path).slice(0, 32)} (${r.label}, ${r.role})`).join('; ')}`,
     );
   const count = opts.syntheticSources ?? 4000;
-  const synth = await writeScenes(synthPosDir, synthNegDir, count, seed, size, (d) =>
-    progress('data', d, count),
+  const synth = await writeScenes(
+    synthPosDir,
+    synthNegDir,
+    count,
+    seed,
+    { ...DEMO_SCENE_OPTIONS, size },
+    (d) => progress('data', d, count),
   );
   log(
     `      ${count} synthetic scenes (${synth.positives.length} with a wind, ${synth.negatives.length} without: plain, edge-on, binary, ringed, spiral, enveloped disks, jet knots, sidelobes, pbcor edges, point sources, noise), ${size}x${size}`,
