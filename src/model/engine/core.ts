@@ -365,15 +365,6 @@ export class EngineCore {
     return this.f32.subarray(at, at + d.units);
   }
 
-  /** Outputs of dense layer `j` for images [lo, hi) into `out` (`(hi - lo) * units` values). */
-  hidden(j: number, lo: number, hi: number, out: Float32Array): void {
-    const d = this.plan.dense[j];
-    for (let i = lo; i < hi; i++) {
-      const at = this.L.denseH[j] / 4 + i * d.up;
-      out.set(this.f32.subarray(at, at + d.units), (i - lo) * d.units);
-    }
-  }
-
   /** Output probabilities of images [lo, hi) into `out` (`(hi - lo) * units` values). */
   probabilities(lo: number, hi: number, out: Float32Array): void {
     const p = this.zp;

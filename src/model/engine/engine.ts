@@ -386,31 +386,6 @@ export class TrainingEngine {
   }
 
   /**
-   * Features of `n` images (inference: no dropout): the last hidden dense layer's outputs,
-   * `[n, units]` (after its activation), what the output layer scores from. `undefined` for a
-   * network without a hidden dense layer.
-   */
-  async features(
-    x: Float32Array,
-    n: number,
-  ): Promise<{ values: Float32Array; units: number } | undefined> {
-    const j = this.plan.dense.length - 2;
-    if (j < 0) return undefined;
-    const units = this.plan.dense[j].units;
-    const [h, w, c] = this.plan.input;
-    const per = h * w * c;
-    const values = new Float32Array(n * units);
-    for (let s = 0; s < n; s += this.L.maxBatch) {
-      const m = Math.min(this.L.maxBatch, n - s);
-      this.check(m);
-      this.putImages(x.subarray(s * per), m);
-      await this.team.forward(m);
-      this.core.hidden(j, 0, m, values.subarray(s * units, (s + m) * units));
-    }
-    return { values, units };
-  }
-
-  /**
    * Monte Carlo dropout: output probabilities of `n` images under `samples` draws of the
    * model's dropout masks, `[samples, n, units]`. Per batch of at most `maxBatch` images the
    * layers before the first dropout run once and only the rest runs again for each draw, so
