@@ -92,6 +92,13 @@ export {
   type TemperatureOptions,
 } from './calibration.js';
 export {
+  centralLevel,
+  compareToInputRange,
+  isInputRange,
+  measureInputRange,
+  type InputRange,
+} from './input-range.js';
+export {
   DEFAULT_SOURCE_SCORE_OPTIONS,
   DERIVED_TRANSFORMS,
   isBaseSample,

@@ -1,5 +1,6 @@
 import { ModelError } from '../core/errors.js';
 import type { ModelConfig, TrainConfig } from './config.js';
+import { isInputRange, type InputRange } from './input-range.js';
 
 /**
  * What `saveModel` writes beside the weights as `meta.json`, so a saved model says what it finds
@@ -29,6 +30,12 @@ export interface ModelMeta {
     /** Temperature `T` (1: none). */
     temperature: number;
   };
+  /**
+   * How bright the training inputs were at their centre (`trainAndCalibrate` records it): a
+   * candidate whose input lies below the 1st or above the 99th percentile is flagged
+   * (`Candidate.outsideTraining`), since the model never learnt from such objects.
+   */
+  trainingInputs?: InputRange;
   /** The model's architecture config. */
   modelConfig?: ModelConfig;
   /** The training config used. */
@@ -75,7 +82,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
  * The `meta.json` of a model folder, checked: an object with `profileName` (text) and
  * `classNames` (at least two distinct names, one per output of the network: `outputUnits`
  * of them, or two for a single sigmoid output); `threshold` a score in [0, 1];
- * `calibration.temperature` a positive number; `profile`, `metrics`, `normalisation`,
+ * `calibration.temperature` a positive number; `trainingInputs` ordered numbers; `profile`, `metrics`, `normalisation`,
  * `modelConfig`, `trainConfig` objects when present.
  *
  * @param value - the parsed JSON
@@ -115,6 +122,10 @@ export function checkModelMeta(value: unknown, source: string, outputUnits?: num
         `calibration.temperature must be a positive number, got ${JSON.stringify(temperature)}`,
       );
   }
+  if (value.trainingInputs !== undefined && !isInputRange(value.trainingInputs))
+    throw bad(
+      `trainingInputs must hold count, min <= p01 <= median <= p99 <= max, got ${JSON.stringify(value.trainingInputs)}`,
+    );
   for (const key of ['profile', 'metrics', 'normalisation', 'modelConfig', 'trainConfig']) {
     if (value[key] !== undefined && !isRecord(value[key]))
       throw bad(`${key} must be an object, got ${JSON.stringify(value[key])}`);

@@ -108,6 +108,7 @@ export function candidateCatalogueRows(candidates: readonly CatalogueCandidate[]
     if (c.pixelScaleArcsec !== undefined) row.pixelScaleArcsec = c.pixelScaleArcsec;
     if (c.projectCode !== undefined) row.projectCode = c.projectCode;
     if (c.memberOus !== undefined) row.memberOus = c.memberOus;
+    if (c.outsideTraining !== undefined) row.outsideTraining = c.outsideTraining;
     if (c.ra === undefined || c.dec === undefined || target === undefined) return row;
     const own = parseFrame(c.frame);
     let position: [number, number] | undefined;

@@ -17,6 +17,7 @@ import {
 import type { LoadedModel } from '../model/io.js';
 import { predict } from '../model/predict.js';
 import { applyTemperature } from '../model/calibration.js';
+import { centralLevel, compareToInputRange } from '../model/input-range.js';
 import type { ImageSkyScale } from '../dataset/sky-scale.js';
 import type { FitsHeader } from '../fits/header.js';
 import { almaFileInfo } from '../archive/file-name.js';
@@ -137,6 +138,15 @@ export interface Candidate {
   score: number;
   /** Class name: the target class when `score >= threshold`, else the other. */
   label: string;
+  /**
+   * Set when the object's model input is unlike the inputs the model trained on, so its score is
+   * an extrapolation: `'fainter'` when the input's centre (the object's peak) is fainter than
+   * 99 % of the training inputs' (with signal-to-noise scaling: a lower peak S/N than nearly
+   * every training source), `'brighter'` when brighter than 99 % of them. Absent inside that
+   * range, and for models that do not record their training inputs (`ModelMeta.trainingInputs`,
+   * which `trainAndCalibrate` writes; models saved before it existed have none).
+   */
+  outsideTraining?: 'fainter' | 'brighter';
   /** Index of the object within its image (0 = brightest). */
   sourceIndex: number;
   /** `[row, col]` of the object's peak in the source image. */
@@ -400,11 +410,19 @@ export async function classifyImages(
   const classes = profile.classes;
   const target = classes[classes.length - 1];
   const other = classes.length > 1 ? classes[0] : `not-${target}`;
-  const out: Candidate[] = pending.map((p, i) => ({
-    ...p,
-    score: scores[i],
-    label: scores[i] >= threshold ? target : other,
-  }));
+  const range = loaded.meta.trainingInputs;
+  const out: Candidate[] = pending.map((p, i) => {
+    const outside =
+      range === undefined
+        ? undefined
+        : compareToInputRange(centralLevel(pixels, i * size * size, size, size), range);
+    return {
+      ...p,
+      score: scores[i],
+      label: scores[i] >= threshold ? target : other,
+      ...(outside !== undefined ? { outsideTraining: outside } : {}),
+    };
+  });
   return out.sort(
     (a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.sourceIndex - b.sourceIndex,
   );

@@ -112,6 +112,7 @@ export function reportSkyFields(
     'integratedErrJy',
     'rmsJyBeam',
     'snr',
+    'outsideTraining',
     'projectCode',
     'memberOus',
   ] as const) {

@@ -17,6 +17,7 @@ import { preprocessFile } from '../dataset/files.node.js';
 import { labelId, latestLabels, type LabelRecord } from '../dataset/labels.js';
 import type { TargetProfile } from '../dataset/profile.js';
 import { applyTemperature } from '../model/calibration.js';
+import { centralLevel, compareToInputRange } from '../model/input-range.js';
 import type { LoadedModel } from '../model/io.js';
 import { predict } from '../model/predict.js';
 import { occlusionSaliency } from '../model/saliency.js';
@@ -415,6 +416,14 @@ export async function writeRunReview(
     }
     if (c.position !== undefined) item.position = c.position;
     if (c.snr !== undefined) item.snr = c.snr;
+    if (c.input !== undefined && loaded.meta.trainingInputs !== undefined) {
+      const [rows, cols] = c.input.shape;
+      const outside = compareToInputRange(
+        centralLevel(toContiguous(c.input), 0, rows, cols),
+        loaded.meta.trainingInputs,
+      );
+      if (outside !== undefined) item.outsideTraining = outside;
+    }
     if (c.objectName !== undefined) item.objectName = c.objectName;
     const k = inputIndex.get(i);
     if (k !== undefined && opts.retrain !== undefined) item.inputIndex = k;

@@ -15,6 +15,7 @@ import type { ReliabilityDiagram, TemperatureFit } from '../model/calibration.js
 import { monitorName, type EpochLog, type ModelConfig, type TrainConfig } from '../model/config.js';
 import { createModel } from '../model/factory.js';
 import type { ModelMeta } from '../model/meta.js';
+import { measureInputRange, type InputRange } from '../model/input-range.js';
 import { chooseThreshold, type ThresholdChoice, type ThresholdOptions } from '../model/metrics.js';
 import { predict } from '../model/predict.js';
 import { sourceScores } from '../model/source-metrics.js';
@@ -151,6 +152,14 @@ function spread(values: ArrayLike<number>): number {
 export function sampleWeightsOf(ds: Dataset): Float32Array | undefined {
   if (!ds.samples.some((s) => s.weight !== undefined && s.weight !== 1)) return undefined;
   return Float32Array.from(ds.samples, (s) => s.weight ?? 1);
+}
+
+/** The training inputs' central levels (`ModelMeta.trainingInputs`), for one-channel inputs. */
+function trainingInputsOf(train: Dataset): { trainingInputs?: InputRange } {
+  const [n, h, w, c] = train.shape;
+  if (c !== 1 || n === 0) return {};
+  const range = measureInputRange(train.images, n, h, w);
+  return range ? { trainingInputs: range } : {};
 }
 
 /** Validation outputs this close to constant mean the run learnt nothing. */
@@ -300,6 +309,7 @@ export async function trainAndCalibrate(
           },
         }
       : {}),
+    ...trainingInputsOf(parts.train),
     modelConfig: { ...modelConfig } as ModelConfig,
     trainConfig: { ...trainConfig, seed },
   };

@@ -63,6 +63,11 @@ export interface CatalogueRow {
   projectCode?: string;
   /** Member OUS UID, e.g. `'uid://A001/X1465/X2a0f'`. */
   memberOus?: string;
+  /**
+   * `'fainter'` or `'brighter'` when the object's model input lies outside the range of the
+   * model's training inputs, so its score is an extrapolation (`Candidate.outsideTraining`).
+   */
+  outsideTraining?: string;
 }
 
 /** One column of the CSV and VOTable catalogues. */
@@ -270,6 +275,14 @@ export const CATALOGUE_COLUMNS: readonly CatalogueColumn[] = [
     type: 'string',
     ucd: 'meta.id;meta.dataset',
     description: 'ALMA member OUS UID',
+  },
+  {
+    key: 'outsideTraining',
+    name: 'outside_training',
+    type: 'string',
+    ucd: 'meta.code.qual',
+    description:
+      'fainter or brighter: the model input lies outside the range of the training inputs (the score is an extrapolation)',
   },
 ];
 

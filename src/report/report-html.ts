@@ -95,6 +95,7 @@ td.thumbs figure { margin: 0; }
 td.thumbs figcaption { font-size: 11px; color: var(--muted); text-align: center; }
 td.thumbs .rotated { color: #9a6700; }
 td.num, td.ra, td.dec { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.outside { font-size: 12px; margin-top: 2px; color: #9a6700; font-weight: 600; }
 .known { font-size: 12px; margin-top: 2px; } .known.agree { color: #1a7f37; } .known.disagree { color: #cf222e; font-weight: 600; }
 .provenance-note { margin-top: 6px; padding: 6px 10px; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; font-size: 13px; }
 .eval-block { margin-bottom: 28px; } .eval-block h3 { margin: 8px 0; }
@@ -224,6 +225,10 @@ function candidatesSection(
       c.knownLabel !== undefined
         ? `<div class="known ${c.knownLabel === c.label ? 'agree' : 'disagree'}">known: ${escapeHtml(c.knownLabel)}</div>`
         : '';
+    const outside =
+      c.outsideTraining !== undefined
+        ? `<div class="outside" title="The model input is ${escapeHtml(c.outsideTraining)} at its centre than 99 % of the inputs the model trained on: the score is an extrapolation.">${c.outsideTraining === 'fainter' ? 'fainter' : 'brighter'} than training</div>`
+        : '';
     const mous = c.memberOus
       ? `<a class="archive" href="${escapeHtml(archiveUrl(c.memberOus))}" rel="noopener">${escapeHtml(c.memberOus)}</a>`
       : '';
@@ -237,7 +242,7 @@ function candidatesSection(
 <td class="rank">${i + 1}</td>
 <td class="thumbs"><div class="views">${thumb}${sal}${sky}</div></td>
 <td class="score">${fmt(c.score)}${std}<div class="bar"><span style="width:${pct.toFixed(1)}%"></span></div></td>
-<td class="label">${escapeHtml(c.label)}${known}</td>
+<td class="label">${escapeHtml(c.label)}${known}${outside}</td>
 <td class="ra">${escapeHtml(c.raHms ?? '')}${c.frame ? `<div class="muted">${escapeHtml(c.frame)}</div>` : ''}</td>
 <td class="dec">${escapeHtml(c.decDms ?? '')}</td>
 <td class="target">${escapeHtml(c.target ?? c.object ?? '')}</td>

@@ -34,6 +34,11 @@ export interface RunReviewCandidate {
   position?: string;
   /** Peak signal-to-noise. */
   snr?: number;
+  /**
+   * `'fainter'` or `'brighter'` when the model input lies outside the range of the model's
+   * training inputs (its score is an extrapolation; `Candidate.outsideTraining`).
+   */
+  outsideTraining?: 'fainter' | 'brighter';
   /** The object's name (FITS `OBJECT`). */
   objectName?: string;
   /** Index of its model input in the retraining payload's `inputs`, when it carries one. */
@@ -298,6 +303,11 @@ export function buildRunReviewHtml(data: RunReviewData, opts: RunReviewHtmlOptio
       ...(c.objectName ? [c.objectName] : []),
       ...(c.position ? [c.position] : []),
       ...(c.snr !== undefined ? [`S/N ${fmt(c.snr, 1)}`] : []),
+      ...(c.outsideTraining !== undefined
+        ? [
+            `input ${c.outsideTraining} than the model's training inputs: the score is an extrapolation`,
+          ]
+        : []),
     ];
     const object = c.object ? ` data-object="${escapeHtml(JSON.stringify(c.object))}"` : '';
     const input = c.inputIndex !== undefined ? ` data-input="${c.inputIndex}"` : '';

@@ -58,6 +58,12 @@ export interface ReportCandidate {
   rmsJyBeam?: number;
   /** Peak signal-to-noise ratio. */
   snr?: number;
+  /**
+   * `'fainter'` or `'brighter'` when the candidate's model input lies outside the range of the
+   * model's training inputs (`Candidate.outsideTraining`); the page marks its score as an
+   * extrapolation.
+   */
+  outsideTraining?: 'fainter' | 'brighter';
   /** Degrees the model input was rotated by to align the source; the page says so when not 0. */
   inputAngle?: number;
   /** The crop on the sky, drawn as a figure beside the model input. */

@@ -35,7 +35,9 @@ export function register(program: Command): void {
         'object, beam, pixel scale) and measured (peak, integrated flux, robust rms, S/N); ' +
         'candidates.json lists them, highest score first, and beside it candidates.csv, ' +
         'candidates.vot (VOTable), candidates.reg (DS9) and candidates.crtf (CASA/CARTA) hold the ' +
-        'same rows for TOPCAT, DS9, CARTA and astropy.',
+        'same rows for TOPCAT, DS9, CARTA and astropy. An object whose model input is fainter or ' +
+        'brighter at its centre than 99 % of the inputs the model trained on is flagged ' +
+        '(outsideTraining, outside_training): its score is an extrapolation.',
     )
     .argument('<paths...>', 'FITS files or folders')
     .requiredOption('--model <dir>', 'model folder (from `train`)')
@@ -138,10 +140,20 @@ export function register(program: Command): void {
               ? ` ${c.raHms} ${c.decDms} ${c.frame}` +
                 (c.snr !== undefined ? `, S/N ${c.snr.toFixed(1)}` : '')
               : '';
+          const outside =
+            c.outsideTraining !== undefined
+              ? `  (input ${c.outsideTraining} than the training inputs')`
+              : '';
           console.log(
-            `${c.score.toFixed(4)}  ${c.label.padEnd(10)} ${c.file}  object ${c.sourceIndex} at [${c.peak.join(', ')}]${sky}`,
+            `${c.score.toFixed(4)}  ${c.label.padEnd(10)} ${c.file}  object ${c.sourceIndex} at [${c.peak.join(', ')}]${sky}${outside}`,
           );
         }
+        const outside = candidates.filter((c) => c.outsideTraining !== undefined).length;
+        if (outside > 0)
+          console.log(
+            `${outside} candidate${outside === 1 ? "'s" : "s'"} input${outside === 1 ? ' lies' : 's lie'} outside the range the model trained on ` +
+              '(fainter or brighter at the centre than 99 % of its training inputs): their scores are extrapolations',
+          );
         const paths = written.catalogues;
         console.log(
           `${candidates.length} candidates, ${positives.length} files with a ${target}` +
