@@ -5,6 +5,7 @@ import { FitsHeader, type FitsCard } from '../src/fits/index.js';
 import { readFitsFile } from '../src/fits/index.node.js';
 import { measureSource } from '../src/image/index.js';
 import { measureOnSky, planeWorld, summarizeImage } from '../src/wcs/index.js';
+import { candidateSkyFields } from '../src/pipeline/index.js';
 import { FITS_DIR, REAL_FITS } from './helpers/fits-fixtures.js';
 
 const header = (cards: [string, string | number][]) =>
@@ -31,6 +32,30 @@ describe('measureOnSky', () => {
     );
     expect(s.snr).toBeGreaterThan(100);
     expect(s.integratedJy).toBeGreaterThan(s.peakJyBeam!);
+  });
+
+  it("gives a faint peak in a bright source's wings its own peak and S/N in a candidate, not the source's", async () => {
+    const f = await readFitsFile(`${FITS_DIR}${REAL_FITS.b335}`);
+    // [481, 505]: a faint peak whose emission connects (above 3σ) to B335's at [493, 491].
+    const sky = measureOnSky(f.image!, f.header, [481, 505], { source: 'b335' });
+    expect(sky.objectPeak).toEqual([493, 491]);
+    expect(sky.snr).toBeGreaterThan(100);
+    const faint = candidateSkyFields(f.image!, f.header, [481, 505], 'b335');
+    expect(faint.peakJyBeam).toBe(f.image!.get(481, 505));
+    expect(faint.snr).toBeCloseTo(f.image!.get(481, 505) / sky.rmsJyBeam!, 12);
+    expect(faint.snr).toBeGreaterThan(5);
+    expect(faint.snr).toBeLessThan(10);
+    expect(faint.integratedJy).toBeUndefined();
+    expect(faint.skyNotes?.join(' ')).toMatch(
+      /\[481, 505\] lies in the emission of a brighter peak at \[493, 491\].*not this object's/,
+    );
+    // B335's own peak keeps the connected emission's figures.
+    const own = candidateSkyFields(f.image!, f.header, [493, 491], 'b335');
+    const m = measureOnSky(f.image!, f.header, [493, 491], { source: 'b335' });
+    expect(m.objectPeak).toEqual([493, 491]);
+    expect(own.snr).toBe(m.snr);
+    expect(own.integratedJy).toBe(m.integratedJy);
+    expect(own.skyNotes).toBeUndefined();
   });
 
   it('measures on the window within rmsRadius exactly as measureSource does on the whole image', async () => {

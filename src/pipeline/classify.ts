@@ -251,14 +251,40 @@ export function candidateSkyFields(
       ...(areaPixels !== undefined ? { areaPixels } : {}),
     };
   }
-  for (const key of [
-    'peakJyBeam',
-    'integratedJy',
-    'integratedErrJy',
-    'rmsJyBeam',
-    'snr',
-  ] as const) {
-    if (s[key] !== undefined) out[key] = s[key];
+  const [pr, pc] = [Math.round(peak[0]), Math.round(peak[1])];
+  const own = image.get(pr, pc);
+  const at = s.objectPeak;
+  if (
+    at !== undefined &&
+    (at[0] !== pr || at[1] !== pc) &&
+    s.peakJyBeam !== undefined &&
+    s.rmsJyBeam !== undefined &&
+    Number.isFinite(own) &&
+    own < s.peakJyBeam
+  ) {
+    // A peak in the wings of a brighter one: its own peak and S/N; the flux measured over the
+    // connected emission is the brighter peak's, so it is named in a note, not given as this
+    // object's.
+    out.peakJyBeam = own;
+    out.rmsJyBeam = s.rmsJyBeam;
+    out.snr = own / s.rmsJyBeam;
+    s.notes.push(
+      `${name}: object at [${pr}, ${pc}] lies in the emission of a brighter peak at [${at[0]}, ${at[1]}] ` +
+        `(S/N ${(s.snr ?? NaN).toFixed(1)})` +
+        (s.integratedJy !== undefined
+          ? `; the integrated flux of that connected emission, ${s.integratedJy.toPrecision(4)} Jy, is not this object's`
+          : ''),
+    );
+  } else {
+    for (const key of [
+      'peakJyBeam',
+      'integratedJy',
+      'integratedErrJy',
+      'rmsJyBeam',
+      'snr',
+    ] as const) {
+      if (s[key] !== undefined) out[key] = s[key];
+    }
   }
   if (s.notes.length > 0) out.skyNotes = s.notes;
   return out;

@@ -63,6 +63,11 @@ export interface SkySource {
   beam?: Beam;
   /** Brightest pixel of the detected object (or of `pixel`), image units (Jy/beam). */
   peakJyBeam?: number;
+  /**
+   * `[row, col]` of that brightest pixel: `pixel` itself, or a brighter peak that `pixel`'s
+   * emission connects to (then `peakJyBeam`, `snr` and the integrated flux are that emission's).
+   */
+  objectPeak?: [row: number, col: number];
   /** Integrated flux density over the object, Jy (needs a beam and a detection). */
   integratedJy?: number;
   /** 1σ noise error of `integratedJy`, Jy. */
@@ -163,6 +168,7 @@ export function measureOnSky(
         : {}),
     });
     out.peakJyBeam = m.peakJyBeam;
+    out.objectPeak = window ? [m.peak[0] + r0, m.peak[1] + c0] : [m.peak[0], m.peak[1]];
     out.rmsJyBeam = m.rmsJyBeam;
     out.snr = m.snr;
     if (m.integratedJy !== undefined) {
