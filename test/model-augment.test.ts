@@ -155,6 +155,79 @@ describe('augmentBatch', () => {
     expect(c / v).toBeGreaterThan(0.5);
   });
 
+  it('shifts by up to `shift` pixels and zooms by up to `scale`, and draws as before when both are 0', () => {
+    const n = 41;
+    const c = 20;
+    // A Gaussian spot at the centre: its centroid moves with the shift, its width with the zoom.
+    const px = new Float32Array(n * n);
+    for (let y = 0; y < n; y++)
+      for (let x = 0; x < n; x++)
+        px[y * n + x] = Math.exp(-0.5 * (((y - c) / 3) ** 2 + ((x - c) / 3) ** 2));
+    const moments = (a: Float32Array): { y: number; x: number; w: number } => {
+      let s = 0;
+      let sy = 0;
+      let sx = 0;
+      for (let y = 0; y < n; y++)
+        for (let x = 0; x < n; x++) {
+          s += a[y * n + x];
+          sy += a[y * n + x] * y;
+          sx += a[y * n + x] * x;
+        }
+      const my = sy / s;
+      const mx = sx / s;
+      let v = 0;
+      for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) v += a[y * n + x] * (x - mx) ** 2;
+      return { y: my, x: mx, w: Math.sqrt(v / s) };
+    };
+    const out = new Float32Array(n * n);
+    const rng = createRng(3);
+    let maxShift = 0;
+    let [wMin, wMax] = [Infinity, 0];
+    for (let t = 0; t < 200; t++) {
+      augmentBatch(
+        px,
+        out,
+        1,
+        n,
+        n,
+        { median: [0], std: [0] },
+        { ...NO_TRAIN_AUGMENT, shift: 2 },
+        rng,
+      );
+      const m = moments(out);
+      maxShift = Math.max(maxShift, Math.abs(m.y - c), Math.abs(m.x - c));
+      augmentBatch(
+        px,
+        out,
+        1,
+        n,
+        n,
+        { median: [0], std: [0] },
+        { ...NO_TRAIN_AUGMENT, scale: 0.2 },
+        rng,
+      );
+      const z = moments(out);
+      expect(Math.abs(z.y - c)).toBeLessThan(1e-3); // zoom about the centre
+      wMin = Math.min(wMin, z.w);
+      wMax = Math.max(wMax, z.w);
+    }
+    expect(maxShift).toBeGreaterThan(1.8);
+    expect(maxShift).toBeLessThanOrEqual(2 + 1e-3);
+    // Width 3 magnified by 1/1.2 to 1.2.
+    expect(wMin).toBeGreaterThan(3 / 1.2 - 0.05);
+    expect(wMin).toBeLessThan(3 / 1.2 + 0.15);
+    expect(wMax).toBeGreaterThan(3 * 1.2 - 0.15);
+    expect(wMax).toBeLessThan(3 * 1.2 + 0.05);
+    // With shift and scale 0 the draws (and images) are those of the same options without them.
+    const x = pattern();
+    const a = new Float32Array(N * N);
+    const b = new Float32Array(N * N);
+    const opts = { dihedral: 'flips' as const, rotation: 5, noise: 0.5, noiseCorrelation: 1 };
+    augmentBatch(x, a, 1, N, N, levels, opts, createRng(9));
+    augmentBatch(x, b, 1, N, N, levels, { ...opts, shift: 0, scale: 0 }, createRng(9));
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+
   it('refuses non-square images for the dihedral group', () => {
     expect(() =>
       augmentBatch(
@@ -241,6 +314,9 @@ describe('trainModel: augmentation, best weights', () => {
     await expect(
       trainModel(model, noiseData(8, 1), { epochs: 1, augment: { rotation: -1 } }),
     ).rejects.toThrow(/augment\.rotation/);
+    await expect(
+      trainModel(model, noiseData(8, 1), { epochs: 1, augment: { shift: Number.NaN } }),
+    ).rejects.toThrow(/augment\.shift/);
     model.dispose();
   });
 });

@@ -32,6 +32,18 @@ export interface TrainAugmentOptions {
   noise: number;
   /** Gaussian smoothing (sigma, pixels) of the added noise; 0 for white noise. Default 1. */
   noiseCorrelation: number;
+  /**
+   * Largest shift in pixels along each axis (uniform in ±`shift`, bilinear, the uncovered edge
+   * filled with the image's median), so the object need not sit exactly on the centre pixel.
+   * 0 turns it off. Default 0.
+   */
+  shift?: number;
+  /**
+   * Largest zoom as a fraction: the image is magnified by a factor drawn log-uniformly in
+   * [1 / (1 + `scale`), 1 + `scale`] about its centre (bilinear, edges filled with the median).
+   * 0 turns it off. Default 0.
+   */
+  scale?: number;
 }
 
 /** Defaults of {@link TrainAugmentOptions}. */
@@ -40,6 +52,8 @@ export const DEFAULT_TRAIN_AUGMENT_OPTIONS: TrainAugmentOptions = {
   rotation: 15,
   noise: 0.5,
   noiseCorrelation: 1,
+  shift: 0,
+  scale: 0,
 };
 
 /** No augmentation: what `augment: false` means. */
@@ -48,11 +62,19 @@ export const NO_TRAIN_AUGMENT: TrainAugmentOptions = {
   rotation: 0,
   noise: 0,
   noiseCorrelation: 0,
+  shift: 0,
+  scale: 0,
 };
 
 /** Whether the options change any pixel. */
 export function augmentsAnything(o: TrainAugmentOptions): boolean {
-  return o.dihedral !== false || o.rotation > 0 || o.noise > 0;
+  return (
+    o.dihedral !== false ||
+    o.rotation > 0 ||
+    o.noise > 0 ||
+    (o.shift ?? 0) > 0 ||
+    (o.scale ?? 0) > 0
+  );
 }
 
 /**
@@ -71,7 +93,7 @@ export function resolveTrainAugment(
       `augment.dihedral must be true, false or 'flips', got ${String(o.dihedral)}`,
     );
   }
-  for (const k of ['rotation', 'noise', 'noiseCorrelation'] as const) {
+  for (const k of ['rotation', 'noise', 'noiseCorrelation', 'shift', 'scale'] as const) {
     if (typeof o[k] !== 'number' || !(o[k] >= 0) || !Number.isFinite(o[k])) {
       throw new ModelError(`augment.${k} must be a finite number >= 0, got ${String(o[k])}`);
     }
@@ -213,12 +235,18 @@ export function augmentBatch(
     const d4 = rng.int(0, 7);
     const theta = ((rng.uniform(-1, 1) * o.rotation) / 180) * Math.PI;
     const amp = rng.next() * o.noise * levels.std[i];
+    // Drawn only when asked for, so recipes without them draw exactly as before.
+    const shift = o.shift ?? 0;
+    const zoomRange = o.scale ?? 0;
+    const ty = shift > 0 ? rng.uniform(-1, 1) * shift : 0;
+    const tx = shift > 0 ? rng.uniform(-1, 1) * shift : 0;
+    const zoom = zoomRange > 0 ? Math.exp(rng.uniform(-1, 1) * Math.log1p(zoomRange)) : 1;
     // Output pixel (y, x) samples the input at the inverse map: the dihedral element (a
     // transpose when d4 & 4, then flips) composed with a rotation by theta about the centre.
     const cos = Math.cos(theta);
     const sin = Math.sin(theta);
     const fill = levels.median[i];
-    const rotating = o.rotation > 0 && theta !== 0;
+    const rotating = (o.rotation > 0 && theta !== 0) || ty !== 0 || tx !== 0 || zoom !== 1;
     const dihedral = o.dihedral === 'flips' ? d4 & 3 : o.dihedral ? d4 : 0;
     for (let yy = 0; yy < h; yy++) {
       for (let xx = 0; xx < w; xx++) {
@@ -227,8 +255,8 @@ export function augmentBatch(
         if (rotating) {
           const dy = yy - cy;
           const dx = xx - cx;
-          sy = cy + cos * dy - sin * dx;
-          sx = cx + sin * dy + cos * dx;
+          sy = cy + (cos * dy - sin * dx) / zoom + ty;
+          sx = cx + (sin * dy + cos * dx) / zoom + tx;
         }
         if (dihedral & 1) sx = w - 1 - sx;
         if (dihedral & 2) sy = h - 1 - sy;
