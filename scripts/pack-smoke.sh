@@ -85,4 +85,10 @@ echo
 npx --no-install alma-classifier --version
 # The demo's real images ship with the package.
 test "$(ls node_modules/alma-classifier/data/*.fits | wc -l)" -eq 3
+# A tiny demo from the installed package: its scene worker and the engine's threads load from
+# the tarball's files.
+npx --no-install alma-classifier demo --sources 40 --epochs 1 --out tiny-demo > demo.log
+test "$(ls tiny-demo/data/synthetic/positive/*.fits | wc -l)" -eq 20
+grep -q "demo scene 39 (seed 1)" tiny-demo/data/synthetic/positive/scene-0039.fits
+echo "tiny demo ran from the tarball"
 echo "pack smoke test passed"
