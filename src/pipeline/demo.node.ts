@@ -88,7 +88,7 @@ export const THESIS_CRITERIA: SearchCriteria = {
 };
 
 /**
- * How the demo draws its synthetic scenes ({@link synthesizeScene} options): 96x96 images with
+ * How the demo draws its synthetic scenes (`synthesizeScene` options, module `dataset`): 96x96 images with
  * beams of 2.5–3.2 pixels, so each image spans 30–38 beams and the profile's 24-beam crop fits
  * inside; winds from 5σ at their peak up (the faintest the demo claims to find; fainter ones are
  * measured apart by `npm run bench -- quality`). Every other parameter keeps its randomised
