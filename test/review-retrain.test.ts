@@ -1,4 +1,5 @@
 // The review loop in Node: choosing what to review, the run's review page, and `retrain`.
+import { statSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,18 @@ describe('alma-classifier review', () => {
       /score <span class="score-value">[\d.]+<\/span><span class="std"> ± [\d.]+/,
     );
     expect(html).toContain('retraining in the page is off');
+    // --out naming the page itself writes that file, not a folder of that name.
+    const named = await cli(registerReview, [
+      'review',
+      fx.runJson,
+      '--model',
+      fx.modelDir,
+      '--out',
+      join(dir, 'pages', 'round-1.html'),
+      '--no-retrain',
+    ]);
+    expect(named.error).toBeUndefined();
+    expect(statSync(join(dir, 'pages', 'round-1.html')).isFile()).toBe(true);
   });
   it('retrain: fine-tunes on the labels, saves provenance, re-ranks the run', async () => {
     const records = await readCandidateFile(fx.runJson);

@@ -263,7 +263,7 @@ export async function rescoreCandidates(
 export interface RunReviewOptions {
   /** The model that scores (and, in the page, is retrained). */
   model: LoadedModel;
-  /** Folder of the page (`review.html`). */
+  /** Folder of the page (`review.html` in it), or the page's own path when it ends in `.html`. */
   out: string;
   /** The label store's labels: candidates decided already are left out. Default none. */
   labels?: readonly LabelRecord[];
@@ -482,8 +482,8 @@ export async function writeRunReview(
     candidates: items,
     ...(retrain ? { retrain } : {}),
   });
-  const page = join(opts.out, 'review.html');
-  await mkdir(opts.out, { recursive: true });
+  const page = /\.html?$/i.test(opts.out) ? opts.out : join(opts.out, 'review.html');
+  await mkdir(dirname(page), { recursive: true });
   await writeFileAtomic(page, html);
   return {
     page,

@@ -67,7 +67,10 @@ export function register(program: Command): void {
       'model folder that scores the candidates (and is retrained in the page)',
     )
     .option('--labels <labels.jsonl...>', 'label stores: candidates decided already are left out')
-    .option('--out <dir>', 'folder of review.html (default: the run folder)')
+    .option(
+      '--out <dir|page.html>',
+      'folder of review.html, or the page to write when it ends in .html (default: the run folder)',
+    )
     .addOption(
       numberOption(
         '--top <n>',
