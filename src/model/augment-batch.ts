@@ -255,8 +255,15 @@ export function augmentBatch(
         if (rotating) {
           const dy = yy - cy;
           const dx = xx - cx;
-          sy = cy + (cos * dy - sin * dx) / zoom + ty;
-          sx = cx + (sin * dy + cos * dx) / zoom + tx;
+          if (zoom === 1 && ty === 0 && tx === 0) {
+            // Summed in this order since before shift and zoom existed: the same rounding, so
+            // a recipe without them trains to the same weights.
+            sy = cy + cos * dy - sin * dx;
+            sx = cx + sin * dy + cos * dx;
+          } else {
+            sy = cy + (cos * dy - sin * dx) / zoom + ty;
+            sx = cx + (sin * dy + cos * dx) / zoom + tx;
+          }
         }
         if (dihedral & 1) sx = w - 1 - sx;
         if (dihedral & 2) sy = h - 1 - sy;
