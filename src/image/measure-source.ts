@@ -60,7 +60,12 @@ export function sigmaClippedStats(
     const v = values[i];
     if (Number.isFinite(v)) sorted[n++] = v;
   }
-  const a = sorted.subarray(0, n).sort();
+  return clipSorted(sorted.subarray(0, n).sort(), sigma, maxIters);
+}
+
+/** {@link sigmaClippedStats} of finite values already sorted in increasing order. */
+function clipSorted(a: Float64Array, sigma: number, maxIters: number): SigmaClippedStats {
+  const n = a.length;
   // Clipping by a value interval keeps a contiguous run [lo, hi) of the sorted values.
   let lo = 0;
   let hi = n;
@@ -304,6 +309,8 @@ export function measureSource(
   assertNumber(margin, fn, 'maskMargin', 0);
   assertNumber(grow, fn, 'grow', 0);
   const clip = { ...DEFAULT_SIGMA_CLIP_OPTIONS, ...o.clip };
+  assertNumber(clip.sigma, 'sigmaClippedStats', 'sigma', 0);
+  assertInteger(clip.maxIters, 'sigmaClippedStats', 'maxIters', 0);
 
   const n = R * C;
   const inReach = new Uint8Array(n); // finite and within maxRadius of the peak
@@ -325,15 +332,33 @@ export function measureSource(
     }
   }
 
+  // The rms pixels' values sorted once; each round removes the masked ones from that list
+  // (a merge with their own sorted values), which gives the same sorted values as sorting
+  // what is left, without sorting the whole window again.
+  let candidates = 0;
+  for (let p = 0; p < n; p++) candidates += rmsCandidate[p];
+  const allSorted = new Float64Array(candidates);
+  for (let p = 0, k = 0; p < n; p++) if (rmsCandidate[p] === 1) allSorted[k++] = data[offset + p];
+  allSorted.sort();
+  const kept = new Float64Array(candidates);
   const estimate = (masked: Uint8Array | undefined): { rms: number; bg: number; count: number } => {
-    const values = new Float64Array(n);
-    let k = 0;
-    for (let p = 0; p < n; p++) {
-      if (rmsCandidate[p] === 1 && (masked === undefined || masked[p] === 0)) {
-        values[k++] = data[offset + p];
+    let k = candidates;
+    let v: Float64Array = allSorted;
+    if (masked !== undefined) {
+      let m = 0;
+      for (let p = 0; p < n; p++) if (rmsCandidate[p] === 1 && masked[p] === 1) m++;
+      const out = new Float64Array(m);
+      for (let p = 0, j = 0; p < n; p++)
+        if (rmsCandidate[p] === 1 && masked[p] === 1) out[j++] = data[offset + p];
+      out.sort();
+      // allSorted minus out, as multisets, in order.
+      k = 0;
+      for (let i = 0, j = 0; i < candidates; i++) {
+        if (j < m && allSorted[i] === out[j]) j++;
+        else kept[k++] = allSorted[i];
       }
+      v = kept.subarray(0, k);
     }
-    const v = values.subarray(0, k);
     if (k === 0) {
       throw new RangeError(
         `${fn}: no finite pixel is left to estimate the rms from (mask margin ${margin} px` +
@@ -341,10 +366,11 @@ export function measureSource(
       );
     }
     if (o.rmsMethod === 'mad') {
-      const rms = robustStd(v);
-      return { rms, bg: medianInPlace(v), count: k };
+      const copy = Float64Array.from(v);
+      const rms = robustStd(copy);
+      return { rms, bg: medianInPlace(copy), count: k };
     }
-    const s = sigmaClippedStats(v, clip);
+    const s = clipSorted(v, clip.sigma, clip.maxIters);
     return { rms: s.std, bg: s.median, count: k };
   };
   const stack = new Int32Array(n);
