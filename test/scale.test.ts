@@ -142,6 +142,33 @@ describe('classifyArchive against the replay server', () => {
     }
   });
 
+  it('carries the flag of inputs unlike the training inputs into candidates.jsonl and the catalogues', async () => {
+    const out = join(tmp, 'outside');
+    // A model whose training inputs were all far fainter than anything here: every source is
+    // flagged brighter.
+    const flagged = {
+      model: model.model,
+      meta: {
+        ...model.meta,
+        trainingInputs: { count: 1, min: -100, p01: -100, median: -100, p99: -100, max: -100 },
+      },
+    };
+    await classifyArchive(gen.products.slice(280, 284), {
+      model: flagged,
+      out,
+      shard: null,
+      ...fast,
+    });
+    const rows = await results(out);
+    expect(rows.length).toBe(4);
+    for (const r of rows) for (const src of r.sources) expect(src.outsideTraining).toBe('brighter');
+    const csv = (await readFile(join(out, 'candidates.csv'), 'utf8')).trimEnd().split('\r\n');
+    // The last column.
+    expect(csv[0].endsWith(',outside_training')).toBe(true);
+    expect(csv.length).toBeGreaterThan(1);
+    expect(csv.slice(1).every((line) => line.endsWith(',brighter'))).toBe(true);
+  });
+
   it('keepFiles keeps every downloaded FITS file', async () => {
     const some = gen.products.slice(0, 12);
     const out = join(tmp, 'keep');

@@ -158,6 +158,7 @@ function toSourceScore(c: Candidate): SourceScore {
     peak: [c.peak[0], c.peak[1]],
     ...(c.id !== undefined ? { id: c.id } : {}),
     ...(c.hash !== undefined ? { hash: c.hash } : {}),
+    ...(c.outsideTraining !== undefined ? { outsideTraining: c.outsideTraining } : {}),
   };
   for (const key of SKY_KEYS) if (c[key] !== undefined) Object.assign(out, { [key]: c[key] });
   return out;

@@ -38,6 +38,8 @@ export interface SourceScore extends Partial<Pick<Candidate, CandidateSkyKey>> {
   id?: string;
   /** Content hash of the product's image data (`fitsDataHash`). */
   hash?: string;
+  /** Set when the source's model input is unlike the model's training inputs ({@link Candidate.outsideTraining}). */
+  outsideTraining?: Candidate['outsideTraining'];
 }
 
 /** What is known about a product apart from its score: where it came from in the archive. */
