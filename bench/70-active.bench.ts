@@ -24,7 +24,10 @@
  * Everything is seeded (`ACTIVE_SEED`, default 1); the same settings give the same figures.
  * Knobs for experiments: `ACTIVE_ROUNDS`, `ACTIVE_REPLAY` (512), `ACTIVE_EPOCHS` (3),
  * `ACTIVE_LR` (the fine-tuning learning rate as a fraction of the model's, 0.5),
- * `ACTIVE_KEEP_WEIGHT` (1) and `ACTIVE_REJECT_WEIGHT` (2), the loss weights of reviewed images.
+ * `ACTIVE_KEEP_WEIGHT` (1) and `ACTIVE_REJECT_WEIGHT` (2), the loss weights of reviewed images,
+ * `ACTIVE_LOOP` (the loop's mix as top,uncertain,random; default 12,6,2) and
+ * `ACTIVE_STRATEGIES` (the strategies run, default loop,random,top; each campaign is seeded on
+ * its own, so a subset gives the same figures as the full run).
  * Figures and what they say: `docs/review-loop.md`.
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -64,6 +67,15 @@ const KEEP_WEIGHT = Number(process.env.ACTIVE_KEEP_WEIGHT ?? 1);
 const REJECT_WEIGHT = Number(process.env.ACTIVE_REJECT_WEIGHT ?? 2);
 /** Learning rate of the fine-tuning, as a fraction of the model's. */
 const LR_FACTOR = Number(process.env.ACTIVE_LR ?? 0.5);
+/** The strategies run, in this order. */
+const STRATEGIES = (process.env.ACTIVE_STRATEGIES ?? 'loop,random,top')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s): s is Strategy => s === 'loop' || s === 'random' || s === 'top');
+/** The loop's mix: highest scores, most uncertain, random. */
+const [LOOP_TOP, LOOP_UNCERTAIN, LOOP_RANDOM] = (process.env.ACTIVE_LOOP ?? '12,6,2')
+  .split(',')
+  .map(Number);
 /** Candidates nearest the threshold whose spread MC dropout measures (the rest are far from it). */
 const SPREAD_SHORTLIST = 200;
 
@@ -211,9 +223,13 @@ async function campaign(
         score: scores[i],
         ...(std.has(i) ? { std: std.get(i) } : {}),
       }));
-      picks = selectForReview(items, { threshold, seed: SEED * 1000 + round }).map(
-        (p) => open[p.index],
-      );
+      picks = selectForReview(items, {
+        threshold,
+        seed: SEED * 1000 + round,
+        top: LOOP_TOP,
+        uncertain: LOOP_UNCERTAIN,
+        random: LOOP_RANDOM,
+      }).map((p) => open[p.index]);
     }
     for (const i of picks) {
       reviewed.add(i);
@@ -278,30 +294,29 @@ export default async function bench(): Promise<void> {
     log(
       `pool: ${POOL} images (${GENERATOR === 'second' ? 'second generator' : 'synthesizeScene, own seed stream'}), ${winds} winds, ${((performance.now() - t1) / 1000).toFixed(0)} s`,
     );
-    const results: Record<Strategy, RoundFigures[]> = { loop: [], random: [], top: [] };
-    for (const s of ['loop', 'random', 'top'] as const) {
-      results[s] = await campaign(s, start, replay, pool, threshold, log);
-    }
+    const results: Partial<Record<Strategy, RoundFigures[]>> = {};
+    for (const s of STRATEGIES) results[s] = await campaign(s, start, replay, pool, threshold, log);
     log(
       `recall of all ${winds} winds within the top ${TOP_K} after each round (model recall in brackets):`,
     );
-    log(`  round  ${(['loop', 'random', 'top'] as const).map((s) => s.padEnd(15)).join(' ')}`);
+    log(`  round  ${STRATEGIES.map((s) => s.padEnd(15)).join(' ')}`);
     for (let r = 0; r <= ROUNDS; r++) {
       log(
-        `  ${String(r).padStart(5)}  ${(['loop', 'random', 'top'] as const)
-          .map((s) =>
-            `${results[s][r].recall.toFixed(3)} (${results[s][r].modelRecall.toFixed(3)})`.padEnd(
-              15,
-            ),
-          )
-          .join(' ')}`,
+        `  ${String(r).padStart(5)}  ${STRATEGIES.map((s) => {
+          const f = results[s]![r];
+          return `${f.recall.toFixed(3)} (${f.modelRecall.toFixed(3)})`.padEnd(15);
+        }).join(' ')}`,
       );
     }
-    const last = (s: Strategy) => results[s][ROUNDS];
+    const last = (s: Strategy): number | undefined => results[s]?.[ROUNDS].recall;
+    const fmt = (v: number | undefined): string => (v === undefined ? 'not run' : v.toFixed(3));
+    const [loop, random] = [last('loop'), last('random')];
     log(
-      `recall after ${ROUNDS} rounds: loop ${last('loop').recall.toFixed(3)}, random ${last('random').recall.toFixed(3)}, ` +
-        `top-score ${last('top').recall.toFixed(3)}; loop / random ${(last('loop').recall / last('random').recall).toFixed(2)}x ` +
-        `(aim: >= 0.8 and >= 1.5x); total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      `recall after ${ROUNDS} rounds: loop ${fmt(loop)}, random ${fmt(random)}, top-score ${fmt(last('top'))}` +
+        (loop !== undefined && random !== undefined
+          ? `; loop / random ${(loop / random).toFixed(2)}x`
+          : '') +
+        ` (aim: >= 0.8 and >= 1.5x); total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
   } finally {
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
