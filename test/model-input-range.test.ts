@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createImage2D } from '../src/core/image2d.js';
 import { createRng } from '../src/core/random.js';
-import { DatasetBuilder, resolveProfile, type Dataset } from '../src/dataset/index.js';
+import { resolveProfile } from '../src/dataset/index.js';
 import {
   centralLevel,
   compareToInputRange,
@@ -9,6 +9,7 @@ import {
   measureInputRange,
 } from '../src/model/index.js';
 import { checkModelMeta } from '../src/model/meta.js';
+import { blobsAndBars } from './helpers/blobs.js';
 import {
   candidateCatalogueRows,
   classifyImages,
@@ -63,35 +64,6 @@ describe('centralLevel / measureInputRange / compareToInputRange', () => {
   });
 });
 
-/** Blobs (label 0) and bars (label 1) of peak about 1 at the centre, with noise. */
-function blobsAndBars(n: number, seed: number): Dataset {
-  const r = createRng(seed);
-  const b = new DatasetBuilder(SIZE, ['negative', 'positive']);
-  for (let i = 0; i < n; i++) {
-    const bar = i % 2 === 1;
-    const a = r.next() * Math.PI;
-    const [s1, s2] = bar ? [4, 1.2] : [2.2, 2.2];
-    const amp = 0.8 + 0.4 * r.next();
-    const px = new Float32Array(SIZE * SIZE);
-    for (let y = 0; y < SIZE; y++)
-      for (let x = 0; x < SIZE; x++) {
-        const u = (x - 10) * Math.cos(a) + (y - 10) * Math.sin(a);
-        const v = -(x - 10) * Math.sin(a) + (y - 10) * Math.cos(a);
-        px[y * SIZE + x] =
-          amp * Math.exp(-0.5 * ((u / s1) ** 2 + (v / s2) ** 2)) + 0.02 * r.normal();
-      }
-    const source = `src-${i}.fits`;
-    b.add(createImage2D(SIZE, SIZE, px), {
-      id: source,
-      label: bar ? 1 : 0,
-      source,
-      sources: [source],
-      transforms: [],
-    });
-  }
-  return b.build();
-}
-
 // Pixel crops, values as they are: the input's centre is the object's peak in image units.
 const profile = resolveProfile({
   name: 'range-test',
@@ -113,7 +85,8 @@ const profile = resolveProfile({
 
 describe('trainingInputs: what a model learnt from, and candidates outside it', () => {
   it('records the training part only, and flags fainter and brighter objects in classify', async () => {
-    const ds = blobsAndBars(120, 4);
+    // Blobs and bars of peak 0.8-1.2 at the centre.
+    const ds = blobsAndBars(120, 4, { size: SIZE, jitter: 0, amplitude: [0.8, 1.2], noise: 0.02 });
     const res = await trainAndCalibrate(ds, { profile });
     const train = datasetParts(ds, { seed: 1 }).train;
     const range = res.meta.trainingInputs;

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createImage2D } from '../src/core/image2d.js';
-import { createRng } from '../src/core/random.js';
-import {
-  concatDatasets,
-  DatasetBuilder,
-  resolveProfile,
-  type Dataset,
-} from '../src/dataset/index.js';
+import { concatDatasets, resolveProfile, type Dataset } from '../src/dataset/index.js';
 import { binaryLogLoss, applyTemperature, predict } from '../src/model/index.js';
 import {
   crossValidate,
@@ -14,39 +7,13 @@ import {
   sourceEvaluationFromScores,
   trainAndCalibrate,
 } from '../src/pipeline/index.js';
+import { blobsAndBars } from './helpers/blobs.js';
 
 const SIZE = 20;
 
-/** Blobs (label 0) and bars (label 1), one sample per source, with noise; `flat` draws nothing. */
-function blobsAndBars(n: number, seed: number, flat = false): Dataset {
-  const r = createRng(seed);
-  const b = new DatasetBuilder(SIZE, ['negative', 'positive']);
-  for (let i = 0; i < n; i++) {
-    const bar = i % 2 === 1;
-    const px = new Float32Array(SIZE * SIZE);
-    const cy = 7 + r.next() * 6;
-    const cx = 7 + r.next() * 6;
-    const a = r.next() * Math.PI;
-    const [s1, s2] = bar ? [4, 1.2] : [2.2, 2.2];
-    for (let y = 0; y < SIZE; y++)
-      for (let x = 0; x < SIZE; x++) {
-        const u = (x - cx) * Math.cos(a) + (y - cy) * Math.sin(a);
-        const v = -(x - cx) * Math.sin(a) + (y - cy) * Math.cos(a);
-        px[y * SIZE + x] = flat
-          ? 0
-          : Math.exp(-0.5 * ((u / s1) ** 2 + (v / s2) ** 2)) + 0.08 * r.normal();
-      }
-    const source = `src-${seed}-${i}.fits`;
-    b.add(createImage2D(SIZE, SIZE, px), {
-      id: source,
-      label: bar ? 1 : 0,
-      source,
-      sources: [source],
-      transforms: [],
-    });
-  }
-  return b.build();
-}
+/** Blobs and bars of the shared helper; `flat` draws nothing. */
+const blobsAndBarsOf = (n: number, seed: number, flat = false): Dataset =>
+  blobsAndBars(n, seed, { size: SIZE, flat });
 
 const profile = resolveProfile({
   name: 'blobs-vs-bars',
@@ -70,7 +37,7 @@ const profile = resolveProfile({
 
 describe('trainAndCalibrate', () => {
   it('splits into train, validation and test by source, and never fits anything on test', async () => {
-    const ds = blobsAndBars(160, 1);
+    const ds = blobsAndBarsOf(160, 1);
     const parts = datasetParts(ds, { seed: 3 });
     const sources = (d: Dataset) => new Set(d.samples.map((s) => s.source));
     const [tr, va, te] = [sources(parts.train), sources(parts.validation), sources(parts.test)];
@@ -104,7 +71,7 @@ describe('trainAndCalibrate', () => {
   });
 
   it('the temperature fitted on validation never raises the validation log-loss', async () => {
-    const ds = blobsAndBars(120, 2);
+    const ds = blobsAndBarsOf(120, 2);
     const res = await trainAndCalibrate(ds, { profile });
     const cal = res.validation.calibration;
     expect(cal).toBeDefined();
@@ -125,7 +92,7 @@ describe('trainAndCalibrate', () => {
   });
 
   it('the seed reaches the initial weights: two seeds, two models', async () => {
-    const ds = blobsAndBars(64, 3);
+    const ds = blobsAndBarsOf(64, 3);
     const quick = { ...profile, train: { ...profile.train, epochs: 1 } };
     const one = await trainAndCalibrate(ds, { profile: quick, train: { seed: 1 } });
     const two = await trainAndCalibrate(ds, { profile: quick, train: { seed: 2 } });
@@ -139,7 +106,7 @@ describe('trainAndCalibrate', () => {
   });
 
   it('detects a collapsed run (constant outputs), restarts with new seeds, and says so', async () => {
-    const ds = blobsAndBars(48, 4, true);
+    const ds = blobsAndBarsOf(48, 4, true);
     const quick = { ...profile, train: { ...profile.train, epochs: 1 } };
     const warnings: string[] = [];
     const res = await trainAndCalibrate(ds, {
@@ -155,7 +122,7 @@ describe('trainAndCalibrate', () => {
   });
 
   it('warns when a test part lacks a class', () => {
-    const ds = blobsAndBars(20, 5);
+    const ds = blobsAndBarsOf(20, 5);
     const onlyNeg = {
       ...ds,
       samples: ds.samples.filter((s) => s.label === 0),
@@ -175,7 +142,7 @@ describe('trainAndCalibrate', () => {
 
 describe('crossValidate', () => {
   it('tests every source exactly once, with a model that never saw it', async () => {
-    const ds = blobsAndBars(60, 6);
+    const ds = blobsAndBarsOf(60, 6);
     const quick = { ...profile, train: { ...profile.train, epochs: 2 } };
     const cv = await crossValidate(ds, {
       profile: quick,
