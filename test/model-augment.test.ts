@@ -184,30 +184,23 @@ describe('augmentBatch', () => {
     const rng = createRng(3);
     let maxShift = 0;
     let [wMin, wMax] = [Infinity, 0];
+    const draw = (opts: Partial<typeof NO_TRAIN_AUGMENT>) => {
+      augmentBatch(
+        px,
+        out,
+        1,
+        n,
+        n,
+        { median: [0], std: [0] },
+        { ...NO_TRAIN_AUGMENT, ...opts },
+        rng,
+      );
+      return moments(out);
+    };
     for (let t = 0; t < 200; t++) {
-      augmentBatch(
-        px,
-        out,
-        1,
-        n,
-        n,
-        { median: [0], std: [0] },
-        { ...NO_TRAIN_AUGMENT, shift: 2 },
-        rng,
-      );
-      const m = moments(out);
+      const m = draw({ shift: 2 });
       maxShift = Math.max(maxShift, Math.abs(m.y - c), Math.abs(m.x - c));
-      augmentBatch(
-        px,
-        out,
-        1,
-        n,
-        n,
-        { median: [0], std: [0] },
-        { ...NO_TRAIN_AUGMENT, scale: 0.2 },
-        rng,
-      );
-      const z = moments(out);
+      const z = draw({ scale: 0.2 });
       expect(Math.abs(z.y - c)).toBeLessThan(1e-3); // zoom about the centre
       wMin = Math.min(wMin, z.w);
       wMax = Math.max(wMax, z.w);

@@ -7,6 +7,14 @@ import { mkdir, open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
+/** Whether something (a file, a folder) is at `path`; false when it cannot be looked at either. */
+export async function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
  * Create the folder `path` and any missing parents, like `mkdir -p`, visiting each missing
  * component once: Node's own `mkdir(path, { recursive: true })` never returns on a file system

@@ -5,7 +5,7 @@
  * index), whichever thread draws it and however many ran.
  */
 import { availableParallelism } from 'node:os';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { PipelineError } from '../core/errors.js';
@@ -14,6 +14,7 @@ import { spawnModuleWorker } from '../core/threads.node.js';
 import { synthesizeScene, type SynthesizeSceneOptions } from '../dataset/synthesize-scene.js';
 import { writeFitsFile } from '../fits/index.node.js';
 import type { SceneWorkerReply, SceneWorkerRequest } from './scene-worker.node.js';
+import { pathExists } from '../core/files.node.js';
 
 /** One scene to draw and write. */
 export interface SceneTask {
@@ -41,13 +42,6 @@ export async function writeScene(
     ...scene.cards,
     { key: 'HISTORY', value: `alma-classifier demo scene ${task.index} (seed ${seed}), synthetic` },
   ]);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /**
@@ -120,7 +114,7 @@ export async function writeScenes(
     const path = join(positive ? posDir : negDir, `scene-${String(i).padStart(4, '0')}.fits`);
     // The draw rng.fork() would seed the scene's generator with (next() is that draw / 2^32).
     const rngSeed = rng.next() * 4294967296;
-    if (!(await exists(path))) missing.push({ index: i, rngSeed, positive, path });
+    if (!(await pathExists(path))) missing.push({ index: i, rngSeed, positive, path });
     (positive ? positives : negatives).push(path);
   }
   let done = count - missing.length;

@@ -10,7 +10,7 @@
  * output folder and is skipped when that output is already there, so a second run resumes.
  */
 import type { Progress } from '../core/progress.js';
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AlmaArchive, type AlmaArchiveOptions } from '../archive/archive.js';
@@ -52,6 +52,7 @@ import { mergeResults, productReportData } from './merge.node.js';
 import { toReportData, toReportEvaluation } from './report-data.js';
 import { trainFromDataset } from './train.node.js';
 import { writeScenes } from './demo-scenes.node.js';
+import { pathExists } from '../core/files.node.js';
 
 /** A real ALMA image bundled with the repository and its role in the demo. */
 export interface BundledImage {
@@ -242,13 +243,6 @@ export function demoProfile(opts: { seed: number; epochs?: number }): TargetProf
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /**
  * Where the package keeps the demo's real images: `data/` at the package root, in the repository
  * and in an installed package alike (`scripts/make-demo-data.ts` cuts them from the test
@@ -318,10 +312,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   if (fromDir !== undefined) {
     for (const b of BUNDLED_IMAGES) {
       const from = join(fromDir, b.file);
-      if (!(await exists(from))) continue;
+      if (!(await pathExists(from))) continue;
       const to = join(realDir, b.file);
       await mkdir(realDir, { recursive: true });
-      if (fresh || !(await exists(to))) await copyFile(from, to);
+      if (fresh || !(await pathExists(to))) await copyFile(from, to);
       real.push({ path: to, label: b.label, role: b.role });
     }
   }
@@ -347,7 +341,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   // 2. Dataset: prepare, split the synthetic sources three ways, add the real training image.
   const datasetDir = join(out, 'dataset');
   let dataset: Dataset;
-  if (!fresh && (await exists(join(datasetDir, 'manifest.json')))) {
+  if (!fresh && (await pathExists(join(datasetDir, 'manifest.json')))) {
     dataset = await loadDataset(datasetDir);
     log(`[2/6] dataset: resumed from ${datasetDir} (${dataset.labels.length} samples)`);
   } else {
@@ -396,7 +390,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const modelDir = join(out, 'model');
   const trainingPath = join(out, 'training.json');
   let record: TrainingRecord;
-  if (!fresh && (await exists(join(modelDir, 'meta.json'))) && (await exists(trainingPath))) {
+  if (
+    !fresh &&
+    (await pathExists(join(modelDir, 'meta.json'))) &&
+    (await pathExists(trainingPath))
+  ) {
     log(`[3/6] model: resumed from ${modelDir}`);
     record = JSON.parse(await readFile(trainingPath, 'utf8')) as TrainingRecord;
   } else {
