@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- quality`: what the demo's model is worth, measured on sources it never saw.
  *
- * For each seed (1, 2, 3; `QUALITY_SEEDS=1,2` to change) the whole demo runs (`runDemo`: 4000
+ * For each seed (1, 2, 3; `QUALITY_SEEDS=1,2` to change) the whole demo runs (`runDemo`: 8,000
  * synthetic scenes, three grouped parts, training with early stopping, calibration and threshold
  * on validation) and the bench prints:
  * - per source on the demo's held-out synthetic sources: ROC AUC and F1 with 95 % bootstrap

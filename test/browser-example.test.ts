@@ -57,10 +57,10 @@ describe.skipIf(!hasChromium)('examples/browser in headless Chromium', () => {
           }),
         ),
       );
-      // The default profile's input: 64 x 64 pixels spanning 24 beams (scale and beam from the header).
+      // The default profile's input: 48 x 48 pixels spanning 24 beams (scale and beam from the header).
       expect(sizes).toEqual([
         [1000, 1000],
-        [64, 64],
+        [48, 48],
       ]);
       expect(await page.textContent('#score')).toBe('–');
 

@@ -350,7 +350,7 @@ describe('building from files', () => {
     expect(ds.shape[0]).toBe(1);
     expect(ds.samples[0].transforms.some((t) => t.endsWith(':padded'))).toBe(true);
     const onSky = await buildNegativeSetFromFiles([SMALL], dustInWind);
-    expect(onSky.shape).toEqual([1, 64, 64, 1]);
+    expect(onSky.shape).toEqual([1, 48, 48, 1]);
     expect(onSky.samples[0].transforms.some((t) => t.endsWith(':padded'))).toBe(false);
   });
 });

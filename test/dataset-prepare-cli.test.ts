@@ -143,7 +143,7 @@ describe('alma-classifier prepare', () => {
     expect(r.out).toMatch(/negative\s+3/);
     expect(r.out).toContain('skipped 0 unusable file(s)');
     const ds = await loadDataset(out);
-    expect(ds.shape).toEqual([3, 64, 64, 1]);
+    expect(ds.shape).toEqual([3, 48, 48, 1]);
     for (const s of ds.samples) {
       expect(s.transforms[0]).toMatch(/^sky-scale:/);
       // drawn at the input's sampling: the 24-beam crop fits inside the image

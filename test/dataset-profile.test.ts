@@ -33,12 +33,12 @@ describe('originalDustInWind', () => {
 });
 
 describe('dustInWind', () => {
-  it('carries the recipe chosen by measurement: 64x64 input spanning 24 beams, S/N scaling, four conv blocks, early stopping', () => {
+  it('carries the recipe chosen by measurement: 48x48 input spanning 24 beams, S/N scaling, four conv blocks, early stopping', () => {
     const d = dustInWind;
     expect(d.preprocess).toMatchObject({
       searchFraction: 0.5,
-      cropSize: 64,
-      inputSize: 64,
+      cropSize: 48,
+      inputSize: 48,
       inputMode: 'resize',
       normalize: 'snr',
       sky: { unit: 'beam', width: 24 },
@@ -48,7 +48,7 @@ describe('dustInWind', () => {
       flips: false,
       geometricMeanPairs: false,
     });
-    expect(d.model.inputShape).toEqual([64, 64, 1]);
+    expect(d.model.inputShape).toEqual([48, 48, 1]);
     expect(d.model.convBlocks?.map((b) => b.filters)).toEqual([16, 32, 64, 128]);
     expect(d.model.denseUnits).toBe(64);
     expect(d.train).toMatchObject({
@@ -102,7 +102,7 @@ describe('resolveProfile', () => {
   });
   it('does not mutate its input', () => {
     const input = {
-      preprocess: { inputSize: 64 },
+      preprocess: { inputSize: 32 },
       positive: { maxPairs: null as unknown as number },
     };
     const copy = JSON.parse(JSON.stringify(input));

@@ -102,6 +102,27 @@ export const DEMO_SCENE_OPTIONS: Readonly<SynthesizeSceneOptions> = Object.freez
   windMinSnr: 5,
 });
 
+/**
+ * Synthetic sources the demo draws by default: 8,000 independent scenes, half with a wind. The
+ * number of independent scenes is the lever measured to move the model most (`docs/model.md`,
+ * "Fourth round"); 8,000 fit the demo's three minutes with the 48x48 input.
+ */
+export const DEMO_SOURCES = 8000;
+
+/**
+ * Fraction of the demo's synthetic sources held out for test, and again for validation: 0.1
+ * each, 800 sources apiece at the default {@link DEMO_SOURCES}, enough for the bootstrap
+ * intervals and the threshold, leaving 6,400 to train on.
+ */
+export const DEMO_HOLD_OUT = 0.1;
+
+/**
+ * Most training epochs of the demo (early stopping may stop sooner): 14 over its 6,400 training
+ * scenes, the learning rate falling along a cosine. The profile's own default (20) suits smaller
+ * datasets; the demo spends its time budget on more scenes instead of more passes over them.
+ */
+export const DEMO_EPOCHS = 14;
+
 /** Where `demo --archive` gets its images: a live archive query instead of the held-out files. */
 export interface DemoArchiveOptions {
   /** Mirror name (`ESO`, `NRAO`, `NAOJ`) or base URL. Default `ESO`. */
@@ -125,13 +146,16 @@ export interface DemoOptions {
   realDir?: string;
   /** Seed of the synthetic scenes, the split, training and the bootstrap. Default 1. */
   seed?: number;
-  /** Synthetic sources (independent scenes, half of them with a wind). Default 4000. */
+  /** Synthetic sources (independent scenes, half of them with a wind). Default {@link DEMO_SOURCES}, 8000. */
   syntheticSources?: number;
   /** Side of the synthetic images, pixels. Default 96 ({@link DEMO_SCENE_OPTIONS}). */
   imageSize?: number;
-  /** Most training epochs (early stopping may stop sooner). Default: the profile's, 20. */
+  /** Most training epochs (early stopping may stop sooner). Default {@link DEMO_EPOCHS}, 14. */
   epochs?: number;
-  /** Fraction of the synthetic sources held out for test, and for validation. Default 0.2 each. */
+  /**
+   * Fraction of the synthetic sources held out for test, and for validation. Default
+   * {@link DEMO_HOLD_OUT}, 0.1 each.
+   */
   holdOut?: number;
   /** Candidates of the report that get an occlusion saliency map. Default 24. */
   saliency?: number;
@@ -239,7 +263,7 @@ interface TrainingRecord {
 export function demoProfile(opts: { seed: number; epochs?: number }): TargetProfile {
   return resolveProfile({
     name: 'dust-in-wind-demo',
-    train: { ...dustInWind.train, seed: opts.seed, epochs: opts.epochs ?? dustInWind.train.epochs },
+    train: { ...dustInWind.train, seed: opts.seed, epochs: opts.epochs ?? DEMO_EPOCHS },
   });
 }
 
@@ -288,7 +312,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const fresh = opts.fresh ?? false;
   const size = opts.imageSize ?? DEMO_SCENE_OPTIONS.size;
   if (typeof size !== 'number') throw new RangeError('imageSize must be a number');
-  const holdOut = opts.holdOut ?? 0.2;
+  const holdOut = opts.holdOut ?? DEMO_HOLD_OUT;
   const profile = demoProfile({
     seed,
     ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
@@ -324,7 +348,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(
       `      ${real.length} real ALMA images: ${real.map((r) => `${basename(r.path).slice(0, 32)} (${r.label}, ${r.role})`).join('; ')}`,
     );
-  const count = opts.syntheticSources ?? 4000;
+  const count = opts.syntheticSources ?? DEMO_SOURCES;
   const synth = await writeScenes(
     synthPosDir,
     synthNegDir,

@@ -30,7 +30,10 @@ export {
 export {
   BUNDLED_IMAGES,
   type BundledImage,
+  DEMO_EPOCHS,
+  DEMO_HOLD_OUT,
   DEMO_SCENE_OPTIONS,
+  DEMO_SOURCES,
   type DemoArchiveOptions,
   type DemoBaseline,
   type DemoOptions,

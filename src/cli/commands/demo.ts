@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../pipeline/demo.node.js';
+import { DEMO_EPOCHS, DEMO_SOURCES, runDemo } from '../../pipeline/demo.node.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
 import { numberOption } from '../options.js';
 
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     )
     .option('--out <dir>', 'output folder (each step resumes from it)', 'demo-output')
     .addOption(
-      numberOption('--epochs <n>', "most training epochs (default: the profile's, 20)", {
+      numberOption('--epochs <n>', `most training epochs (default: ${DEMO_EPOCHS})`, {
         integer: true,
         min: 1,
       }),
@@ -37,7 +37,7 @@ export function register(program: Command): void {
         '--sources <n>',
         'synthetic sources (independent scenes, half with a wind)',
         { integer: true, min: 10 },
-        4000,
+        DEMO_SOURCES,
       ),
     )
     .addOption(numberOption('--seed <n>', 'seed of data, split and training', { integer: true }, 1))
