@@ -5,7 +5,7 @@
  * against reviewing only the highest scores?
  *
  * - Start: the demo's model and labels (`runDemo` into a temporary folder; `ACTIVE_DEMO=<dir>`
- *   reuses a demo output, `ACTIVE_SOURCES` sets its synthetic sources, default the demo's 4000).
+ *   reuses a demo output, `ACTIVE_SOURCES` sets its synthetic sources, default the demo's 8,000).
  * - Pool: `ACTIVE_POOL` (default 2000) images made apart from the training data, a few percent
  *   with a wind (`ACTIVE_WINDS`, default 3 %): `synthesizeScene` with the demo's scene options
  *   but its own seed stream (`ACTIVE_GENERATOR=scene`, the default), or the independent second
