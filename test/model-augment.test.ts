@@ -12,7 +12,7 @@ import {
   type ModelConfig,
   type TensorData,
 } from '../src/model/index.js';
-import { resolveTrainAugment } from '../src/model/augment-batch.js';
+import { imageLevels, resolveTrainAugment } from '../src/model/augment-batch.js';
 
 const N = 16;
 
@@ -335,5 +335,48 @@ describe('trainModel: augmentation, best weights', () => {
       trainModel(model, noiseData(8, 1), { epochs: 1, augment: { shift: Number.NaN } }),
     ).rejects.toThrow(/augment\.shift/);
     model.dispose();
+  });
+});
+
+describe('imageLevels', () => {
+  /** The definition: median and 1.4826 × MAD from full sorts (a typed array's: NaN last). */
+  function bySort(px: Float32Array): { median: number; std: number } {
+    const n = px.length;
+    const mid = (a: Float32Array): number =>
+      n % 2 === 1 ? a[(n - 1) / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+    const sorted = Float32Array.from(px).sort();
+    const median = mid(sorted);
+    for (let i = 0; i < n; i++) sorted[i] = Math.abs(sorted[i] - median);
+    return { median, std: 1.4826 * mid(sorted.sort()) };
+  }
+
+  it('finds the values full sorts give, bit for bit, for odd and even sizes, ties, -0, NaN and infinities', () => {
+    const rng = createRng(21);
+    let checked = 0;
+    for (let k = 0; k < 2000; k++) {
+      const n = 1 + rng.int(0, 200);
+      const kind = k % 4;
+      const px = Float32Array.from({ length: n }, () => {
+        const u = rng.next();
+        if (kind === 1 && u < 0.4) return Math.round(rng.normal() * 2); // ties and -0
+        if (kind === 2 && u < 0.02) return NaN;
+        if (kind === 3 && u < 0.02) return u < 0.01 ? Infinity : -Infinity;
+        return rng.normal() * 3 + 1;
+      });
+      const want = bySort(px);
+      const got = imageLevels(px, 1, n);
+      expect(Object.is(got.median[0], Math.fround(want.median))).toBe(true);
+      expect(Object.is(got.std[0], Math.fround(want.std))).toBe(true);
+      checked++;
+    }
+    // Several images at once, each measured on its own pixels.
+    const many = Float32Array.from({ length: 5 * 49 }, () => rng.normal());
+    const levels = imageLevels(many, 5, 49);
+    for (let i = 0; i < 5; i++) {
+      const want = bySort(many.subarray(i * 49, (i + 1) * 49));
+      expect(levels.median[i]).toBe(Math.fround(want.median));
+      expect(levels.std[i]).toBe(Math.fround(want.std));
+    }
+    expect(checked).toBe(2000);
   });
 });

@@ -101,15 +101,72 @@ export function resolveTrainAugment(
   return o;
 }
 
-/** Median and robust standard deviation (1.4826 × MAD) of one image's pixels. */
+/**
+ * Rearranges `a` so that `a[k]` holds the value a full sort would put there, with nothing larger
+ * before it and nothing smaller after it (Hoare's selection; expected linear time). For finite
+ * values.
+ */
+function selectKth(a: Float32Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/** The median of `a` (rearranged), as the middle value, or the mean of the two, of a sort. */
+function medianOf(a: Float32Array): number {
+  const n = a.length;
+  const upper = n >> 1;
+  selectKth(a, upper);
+  if (n % 2 === 1) return a[upper];
+  // The lower middle value is the largest of those before the upper one.
+  let lower = a[0];
+  for (let i = 1; i < upper; i++) if (a[i] > lower) lower = a[i];
+  return 0.5 * (lower + a[upper]);
+}
+
+/**
+ * Median and robust standard deviation (1.4826 × MAD) of one image's pixels: the values of a
+ * full sort (a typed array's, NaN last), found by selection when every pixel is finite.
+ */
 function robustLevel(px: Float32Array): { median: number; std: number } {
-  const sorted = Float32Array.from(px).sort();
-  const n = sorted.length;
-  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-  for (let i = 0; i < n; i++) sorted[i] = Math.abs(sorted[i] - median);
-  sorted.sort();
-  const mad = n % 2 === 1 ? sorted[(n - 1) / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-  return { median, std: 1.4826 * mad };
+  const n = px.length;
+  const values = Float32Array.from(px);
+  // NaN, infinities and -0 keep the sort, whose order (NaN last, -0 before 0) selection by
+  // comparison does not reproduce.
+  let plain = true;
+  for (let i = 0; i < n && plain; i++) {
+    const v = values[i];
+    plain = Number.isFinite(v) && !(v === 0 && 1 / v < 0);
+  }
+  if (!plain) {
+    values.sort();
+    const median = n % 2 === 1 ? values[(n - 1) / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+    for (let i = 0; i < n; i++) values[i] = Math.abs(values[i] - median);
+    values.sort();
+    const mad = n % 2 === 1 ? values[(n - 1) / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+    return { median, std: 1.4826 * mad };
+  }
+  const median = medianOf(values);
+  for (let i = 0; i < n; i++) values[i] = Math.abs(values[i] - median);
+  return { median, std: 1.4826 * medianOf(values) };
 }
 
 /**
@@ -148,13 +205,25 @@ function smooth(a: Float32Array, h: number, w: number, sigma: number, tmp: Float
   // Each output sums its taps in the same order (j from -r to r, from 0) at the edges, where the
   // index reflects, and inside, where it does not: the interior loops only skip the reflection.
   const taps = 2 * r + 1;
+  // Seven taps (sigma 1, the default) unrolled, the same sums in the same order: a third of the
+  // time of the loop.
+  const seven = taps === 7;
+  const [k0, k1, k2, k3, k4, k5, k6] = seven ? k : [0, 0, 0, 0, 0, 0, 0];
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
       let s = 0;
       if (x >= r && x < w - r) {
         const at = row + x - r;
-        for (let t = 0; t < taps; t++) s += k[t] * a[at + t];
+        if (seven) {
+          s += k0 * a[at];
+          s += k1 * a[at + 1];
+          s += k2 * a[at + 2];
+          s += k3 * a[at + 3];
+          s += k4 * a[at + 4];
+          s += k5 * a[at + 5];
+          s += k6 * a[at + 6];
+        } else for (let t = 0; t < taps; t++) s += k[t] * a[at + t];
       } else {
         for (let j = -r; j <= r; j++) s += k[j + r] * a[row + reflect(x + j, w)];
       }
@@ -163,7 +232,20 @@ function smooth(a: Float32Array, h: number, w: number, sigma: number, tmp: Float
   }
   const acc = new Float64Array(w);
   for (let y = 0; y < h; y++) {
-    if (y >= r && y < h - r) {
+    if (seven && y >= r && y < h - r) {
+      const s0 = (y - 3) * w;
+      for (let x = 0; x < w; x++) {
+        let v = 0;
+        v += k0 * tmp[s0 + x];
+        v += k1 * tmp[s0 + w + x];
+        v += k2 * tmp[s0 + 2 * w + x];
+        v += k3 * tmp[s0 + 3 * w + x];
+        v += k4 * tmp[s0 + 4 * w + x];
+        v += k5 * tmp[s0 + 5 * w + x];
+        v += k6 * tmp[s0 + 6 * w + x];
+        a[y * w + x] = v;
+      }
+    } else if (y >= r && y < h - r) {
       acc.fill(0);
       for (let t = 0; t < taps; t++) {
         const kt = k[t];
