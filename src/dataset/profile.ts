@@ -231,7 +231,7 @@ export const originalDustInWind: TargetProfile = {
  *   beam, so images at 0.01″/px and 0.1″/px reach the network at the same resolution in beams;
  *   24 beams frames disks up to ~10 beams across with room for their winds (crops of 12 and 48
  *   beams scored as well on held-out scenes but transferred worse to an independent
- *   generator). 48x48 scored as 64x64 did on the same scenes in 43 % less training time, which
+ *   generator). 48x48 scored as 64x64 did on the same scenes in a third less training time, which
  *   buys more scenes. Needs `CDELT`/`CD` and `BMAJ`/`BMIN` in the header.
  * - **Signal-to-noise scaling** (`normalize: 'snr'`): a 5σ wind reads the same beside a 20σ or
  *   a 500σ disk; min-max scaling hid faint winds under bright disks.
