@@ -12,7 +12,7 @@ import {
   type ModelConfig,
   type TensorData,
 } from '../src/model/index.js';
-import { imageLevels, resolveTrainAugment } from '../src/model/augment-batch.js';
+import { resolveTrainAugment } from '../src/model/augment-batch.js';
 
 const N = 16;
 
