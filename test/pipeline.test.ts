@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from '../src/pipeline/demo.node.js';
 import { classify } from '../src/pipeline/classify.node.js';
 import { loadModel } from '../src/model/io.node.js';
+import { loadDataset } from '../src/dataset/persist.node.js';
 import { createImage2D } from '../src/core/image2d.js';
 import { startReplayServer } from './helpers/replay-server.js';
 import { serveProducts } from './helpers/products.js';
@@ -63,6 +64,22 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect(lines.some((l) => l.includes('dataset: resumed'))).toBe(true);
     expect(lines.some((l) => l.includes('model: resumed'))).toBe(true);
     expect(again.candidates.map((c) => c.score)).toEqual(first.candidates.map((c) => c.score));
+  });
+
+  it('prepares the dataset and trains again over an output another run left (another source count)', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'alma-demo-other-'));
+    try {
+      await runDemo({ ...small, out: other, syntheticSources: 20 });
+      const lines: string[] = [];
+      await runDemo({ ...small, out: other, log: (l) => lines.push(l) });
+      expect(lines.some((l) => l.includes('was prepared for another run (21 samples'))).toBe(true);
+      expect(lines.some((l) => l.includes('model: resumed'))).toBe(false);
+      expect(lines.some((l) => l.startsWith('[3/6] training'))).toBe(true);
+      // 40 synthetic sources and B335, as a fresh run of these settings would have.
+      expect((await loadDataset(join(other, 'dataset'))).labels).toHaveLength(41);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('classify scores in-memory images and reports unreadable files without failing', async () => {

@@ -364,15 +364,29 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   // 2. Dataset: prepare, split the synthetic sources three ways, add the real training image.
   const datasetDir = join(out, 'dataset');
-  let dataset: Dataset;
+  const realTrain = real.filter((r) => r.role === 'train');
+  let dataset: Dataset | undefined;
   if (!fresh && (await pathExists(join(datasetDir, 'manifest.json')))) {
-    dataset = await loadDataset(datasetDir);
-    log(`[2/6] dataset: resumed from ${datasetDir} (${dataset.labels.length} samples)`);
-  } else {
-    log(`[2/6] dataset → ${datasetDir}`);
+    const saved = await loadDataset(datasetDir);
+    // A dataset another run prepared (an earlier version's input size, or another number of
+    // sources) is prepared again, and the model trained again, rather than mixed with this run.
+    const want = count + realTrain.length;
+    if (saved.shape[1] === profile.preprocess.inputSize && saved.labels.length === want) {
+      dataset = saved;
+      log(`[2/6] dataset: resumed from ${datasetDir} (${dataset.labels.length} samples)`);
+    } else {
+      log(
+        `[2/6] dataset in ${datasetDir} was prepared for another run (${saved.labels.length} samples of ` +
+          `${saved.shape[1]}x${saved.shape[2]}; this run: ${want} of ${profile.preprocess.inputSize}x${profile.preprocess.inputSize}): preparing it again`,
+      );
+    }
+  }
+  const rebuilt = dataset === undefined;
+  if (dataset === undefined) {
+    if (fresh || !(await pathExists(join(datasetDir, 'manifest.json'))))
+      log(`[2/6] dataset → ${datasetDir}`);
     const warn = (message: string): void => log(`      warning: ${message}`);
     let done = 0;
-    const realTrain = real.filter((r) => r.role === 'train');
     const total = count + realTrain.length;
     const onSource = (): void => progress('dataset', ++done, total);
     const positives = await buildPositiveSetFromFiles(synth.positives, profile, {
@@ -400,11 +414,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         trainParts.push(subsetDataset(ds, [...ds.labels.keys()], 'train'));
       }
     }
-    dataset = concatDatasets([...trainParts, parts.validation, parts.test]);
-    await saveDataset(dataset, datasetDir);
-    const n = (name: string): number => dataset.samples.filter((s) => s.split === name).length;
+    const built = concatDatasets([...trainParts, parts.validation, parts.test]);
+    await saveDataset(built, datasetDir);
+    dataset = built;
+    const n = (name: string): number => built.samples.filter((s) => s.split === name).length;
     log(
-      `      ${dataset.labels.length} samples, one per source, split by source: ${n('train')} train ` +
+      `      ${built.labels.length} samples, one per source, split by source: ${n('train')} train ` +
         `(with ${realTrain.length} real), ${n('validation')} validation, ${n('test')} test`,
     );
   }
@@ -416,6 +431,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   let record: TrainingRecord;
   if (
     !fresh &&
+    !rebuilt &&
     (await pathExists(join(modelDir, 'meta.json'))) &&
     (await pathExists(trainingPath))
   ) {
