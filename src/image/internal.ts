@@ -312,7 +312,7 @@ export function finitePixels(img: Image2D): Float64Array {
 }
 
 /** The k-th smallest of `a[0..n)` (0-based) by quickselect; reorders `a`. */
-function select(a: Float64Array, k: number): number {
+function select(a: Float64Array | Float32Array, k: number): number {
   let lo = 0;
   let hi = a.length - 1;
   while (hi > lo) {
@@ -338,8 +338,11 @@ function select(a: Float64Array, k: number): number {
   return a[k];
 }
 
-/** numpy's `median` of `a` (mean of the two middle values for even length); reorders `a`. NaN when empty. */
-export function medianInPlace(a: Float64Array): number {
+/**
+ * numpy's `median` of `a` (mean of the two middle values for even length); reorders `a`. NaN
+ * when empty. For finite values: NaN and -0 are not ordered as a sort orders them.
+ */
+export function medianInPlace(a: Float64Array | Float32Array): number {
   const n = a.length;
   if (n === 0) return NaN;
   const upper = select(a, n >> 1);

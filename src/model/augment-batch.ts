@@ -5,6 +5,7 @@
  */
 import type { Rng } from '../core/random.js';
 import { ModelError } from '../core/errors.js';
+import { medianInPlace } from '../image/internal.js';
 
 /**
  * Transforms `trainModel` applies to each training image at every step (both classes alike;
@@ -102,47 +103,6 @@ export function resolveTrainAugment(
 }
 
 /**
- * Rearranges `a` so that `a[k]` holds the value a full sort would put there, with nothing larger
- * before it and nothing smaller after it (Hoare's selection; expected linear time). For finite
- * values.
- */
-function selectKth(a: Float32Array, k: number): void {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
-
-/** The median of `a` (rearranged), as the middle value, or the mean of the two, of a sort. */
-function medianOf(a: Float32Array): number {
-  const n = a.length;
-  const upper = n >> 1;
-  selectKth(a, upper);
-  if (n % 2 === 1) return a[upper];
-  // The lower middle value is the largest of those before the upper one.
-  let lower = a[0];
-  for (let i = 1; i < upper; i++) if (a[i] > lower) lower = a[i];
-  return 0.5 * (lower + a[upper]);
-}
-
-/**
  * Median and robust standard deviation (1.4826 × MAD) of one image's pixels: the values of a
  * full sort (a typed array's, NaN last), found by selection when every pixel is finite.
  */
@@ -164,9 +124,9 @@ function robustLevel(px: Float32Array): { median: number; std: number } {
     const mad = n % 2 === 1 ? values[(n - 1) / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
     return { median, std: 1.4826 * mad };
   }
-  const median = medianOf(values);
+  const median = medianInPlace(values);
   for (let i = 0; i < n; i++) values[i] = Math.abs(values[i] - median);
-  return { median, std: 1.4826 * medianOf(values) };
+  return { median, std: 1.4826 * medianInPlace(values) };
 }
 
 /**
