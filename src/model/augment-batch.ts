@@ -165,8 +165,8 @@ function smooth(a: Float32Array, h: number, w: number, sigma: number, tmp: Float
   // Each output sums its taps in the same order (j from -r to r, from 0) at the edges, where the
   // index reflects, and inside, where it does not: the interior loops only skip the reflection.
   const taps = 2 * r + 1;
-  // Seven taps (sigma 1, the default) unrolled, the same sums in the same order: a third of the
-  // time of the loop.
+  // Seven taps (sigma 1, the default) unrolled, the same sums in the same order: about 40 % less
+  // time than the loop.
   const seven = taps === 7;
   const [k0, k1, k2, k3, k4, k5, k6] = seven ? k : [0, 0, 0, 0, 0, 0, 0];
   for (let y = 0; y < h; y++) {
