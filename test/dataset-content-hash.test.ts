@@ -179,9 +179,10 @@ describe('builders hashing on a second thread', () => {
     }
     const hdu = await imageHdu(B335);
     const ds = await buildNegativeSetFromFiles(paths, plain, {
-      // After each file, spoil the next-but-one: it may be caught opening or hashing.
+      // After each file, spoil one three files on: it may be caught opening or hashing. (The
+      // next-but-one was sometimes open before the unlink, running on libuv's pool, got to it.)
       onProgress: ({ done }) => {
-        const victim = paths[done + 1];
+        const victim = paths[done + 3];
         if (victim === undefined || done % 3 !== 0) return;
         void (done % 2 === 0 ? unlink(victim) : truncate(victim, hdu.dataOffset + 100));
       },

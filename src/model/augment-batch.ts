@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../core/random.js';
 import { ModelError } from '../core/errors.js';
-import { medianInPlace } from '../image/internal.js';
+import { medianInPlace } from '../core/order-stats.js';
 
 /**
  * Transforms `trainModel` applies to each training image at every step (both classes alike;
