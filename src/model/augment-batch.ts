@@ -116,17 +116,14 @@ function robustLevel(px: Float32Array): { median: number; std: number } {
     const v = values[i];
     plain = Number.isFinite(v) && !(v === 0 && 1 / v < 0);
   }
-  if (!plain) {
-    values.sort();
-    const median = n % 2 === 1 ? values[(n - 1) / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-    for (let i = 0; i < n; i++) values[i] = Math.abs(values[i] - median);
-    values.sort();
-    const mad = n % 2 === 1 ? values[(n - 1) / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-    return { median, std: 1.4826 * mad };
-  }
-  const median = medianInPlace(values);
+  const middle = (a: Float32Array): number => {
+    if (plain) return medianInPlace(a);
+    a.sort();
+    return n % 2 === 1 ? a[(n - 1) / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+  };
+  const median = middle(values);
   for (let i = 0; i < n; i++) values[i] = Math.abs(values[i] - median);
-  return { median, std: 1.4826 * medianInPlace(values) };
+  return { median, std: 1.4826 * middle(values) };
 }
 
 /**

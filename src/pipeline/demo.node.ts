@@ -28,7 +28,7 @@ import {
   preprocessFile,
 } from '../dataset/files.node.js';
 import { loadDataset, saveDataset } from '../dataset/persist.node.js';
-import { dustInWind, resolveProfile, type TargetProfile } from '../dataset/profile.js';
+import { dustInWind, profileHash, resolveProfile, type TargetProfile } from '../dataset/profile.js';
 import { splitDataset } from '../dataset/split.js';
 import type { SynthesizeSceneOptions } from '../dataset/synthesize-scene.js';
 import { baselineWindScore } from '../model/baseline.js';
@@ -365,29 +365,37 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   // 2. Dataset: prepare, split the synthetic sources three ways, add the real training image.
   const datasetDir = join(out, 'dataset');
   const realTrain = real.filter((r) => r.role === 'train');
+  const total = count + realTrain.length;
   let dataset: Dataset | undefined;
+  let stale = false;
   if (!fresh && (await pathExists(join(datasetDir, 'manifest.json')))) {
     const saved = await loadDataset(datasetDir);
-    // A dataset another run prepared (an earlier version's input size, or another number of
-    // sources) is prepared again, and the model trained again, rather than mixed with this run.
-    const want = count + realTrain.length;
-    if (saved.shape[1] === profile.preprocess.inputSize && saved.labels.length === want) {
+    // A dataset another run prepared (with an earlier version's preparation, or from another
+    // number of sources) is prepared again, and the model trained again, rather than mixed
+    // with this run. The training settings are left out of the comparison: a run with other
+    // epochs reuses the dataset, as it always did.
+    const settings = saved.profile?.settings;
+    const alike =
+      settings !== undefined &&
+      profileHash({ ...settings, name: profile.name, train: profile.train }) ===
+        profileHash(profile);
+    if (alike && saved.labels.length === total) {
       dataset = saved;
       log(`[2/6] dataset: resumed from ${datasetDir} (${dataset.labels.length} samples)`);
     } else {
+      stale = true;
       log(
-        `[2/6] dataset in ${datasetDir} was prepared for another run (${saved.labels.length} samples of ` +
-          `${saved.shape[1]}x${saved.shape[2]}; this run: ${want} of ${profile.preprocess.inputSize}x${profile.preprocess.inputSize}): preparing it again`,
+        `[2/6] dataset → ${datasetDir}: the one there was prepared for another run ` +
+          `(${saved.labels.length} samples of ${saved.shape[1]}x${saved.shape[2]}` +
+          `${alike ? '' : ', other preparation settings'}; this run: ${total}): preparing it again`,
       );
     }
   }
   const rebuilt = dataset === undefined;
   if (dataset === undefined) {
-    if (fresh || !(await pathExists(join(datasetDir, 'manifest.json'))))
-      log(`[2/6] dataset → ${datasetDir}`);
+    if (!stale) log(`[2/6] dataset → ${datasetDir}`);
     const warn = (message: string): void => log(`      warning: ${message}`);
     let done = 0;
-    const total = count + realTrain.length;
     const onSource = (): void => progress('dataset', ++done, total);
     const positives = await buildPositiveSetFromFiles(synth.positives, profile, {
       seed,
