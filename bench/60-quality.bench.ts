@@ -27,7 +27,7 @@ import { baselineWindScore } from '../src/model/baseline.js';
 import { applyTemperature } from '../src/model/calibration.js';
 import { loadModel } from '../src/model/io.node.js';
 import { computeMetrics, summarizeSpread, type Spread } from '../src/model/metrics.js';
-import { predict } from '../src/model/predict.js';
+import { scoreWithModel } from '../src/model/tta.js';
 import { crossValidate, formatCrossValidation } from '../src/pipeline/cross-validate.js';
 import { runDemo, type DemoResult } from '../src/pipeline/demo.node.js';
 import { generateSecondScene } from './quality/second-generator.js';
@@ -136,7 +136,7 @@ export default async function bench(): Promise<void> {
       const loaded = await loadModel(join(dir, 'model'));
       second ??= secondSet(result.profile);
       const S = result.profile.preprocess.inputSize;
-      const raw = await predict(loaded.model, {
+      const raw = await scoreWithModel(loaded, {
         images: second.inputs,
         shape: [SECOND_COUNT, S, S, 1],
         labels: Int32Array.from(second.labels),

@@ -47,7 +47,7 @@ import { createImage2D } from '../src/core/image2d.js';
 import { applyTemperature } from '../src/model/calibration.js';
 import { loadModel } from '../src/model/io.node.js';
 import type { LoadedModel } from '../src/model/io.js';
-import { predict } from '../src/model/predict.js';
+import { scoreWithModel } from '../src/model/tta.js';
 import { predictWithUncertainty } from '../src/model/uncertainty.js';
 import { DEMO_SCENE_OPTIONS, runDemo } from '../src/pipeline/demo.node.js';
 import { fineTune, replayIndices, selectForReview } from '../src/pipeline/retrain.js';
@@ -143,7 +143,7 @@ function review(pool: Pool, i: number): LabelRecord {
 /** Calibrated scores of the whole pool. */
 async function scorePool(loaded: LoadedModel, pool: Pool): Promise<Float64Array> {
   const n = pool.labels.length;
-  const raw = await predict(loaded.model, {
+  const raw = await scoreWithModel(loaded, {
     images: pool.inputs,
     shape: [n, pool.size, pool.size, 1],
     labels: new Int32Array(n),
@@ -217,7 +217,11 @@ async function campaign(
       const per = pool.size * pool.size;
       const pixels = new Float32Array(near.length * per);
       near.forEach((i, k) => pixels.set(pool.inputs.subarray(i * per, (i + 1) * per), k * per));
-      const u = await predictWithUncertainty(current.model, pixels, { samples: 10, seed: round });
+      const u = await predictWithUncertainty(current.model, pixels, {
+        samples: 10,
+        seed: round,
+        tta: current.meta.tta ?? 'none',
+      });
       const std = new Map(near.map((i, k) => [i, u.std[k]]));
       const items = open.map((i) => ({
         score: scores[i],

@@ -29,7 +29,7 @@ import { resolveProfile, type TargetProfileInput } from '../src/dataset/profile.
 import { skyScaleFromHeader } from '../src/dataset/sky-scale.js';
 import { synthesizeScene } from '../src/dataset/synthesize-scene.js';
 import { computeMetrics } from '../src/model/metrics.js';
-import { predict } from '../src/model/predict.js';
+import { scoreWithModel } from '../src/model/tta.js';
 import { baselineWindScore } from '../src/model/baseline.js';
 import { trainAndCalibrate } from '../src/pipeline/train-flow.js';
 import { DEMO_SCENE_OPTIONS } from '../src/pipeline/demo.node.js';
@@ -144,7 +144,7 @@ function aucAgainst(pos: number[], neg: number[]): number {
 async function scores(inputs: Image2D[]): Promise<Float32Array> {
   const x = new Float32Array(inputs.length * S * S);
   inputs.forEach((img, i) => x.set(img.data.subarray(0, S * S), i * S * S));
-  return predict(r.model, {
+  return scoreWithModel(r, {
     images: x,
     shape: [inputs.length, S, S, 1],
     labels: new Int32Array(inputs.length),

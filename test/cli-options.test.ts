@@ -111,6 +111,10 @@ describe('number options of the commands', () => {
       ],
       [['classify', 'x.fits', '--model', 'm', '--batch-size', '0'], '--batch-size must be'],
       [['evaluate', '--model', 'm', '--data', 'd', '--threshold', 'high'], '--threshold must be'],
+      [
+        ['evaluate', '--model', 'm', '--data', 'd', '--tta', 'sideways'],
+        '--tta must be one of none, flips, dihedral, got "sideways"',
+      ],
       [['report', 'dir', '--max', '0'], '--max must be a whole number ≥ 1, got "0"'],
       [['prepare', '--out', 'o', '--seed', '1.5'], '--seed must be an integer, got "1.5"'],
       [['prepare', '--out', 'o', '--synthetic-negatives', '-2'], '--synthetic-negatives must be'],

@@ -112,6 +112,21 @@ describe('CLI train / evaluate / classify', () => {
     expect(e.sources).toHaveLength(m.n);
     const meta = JSON.parse(readFileSync(join(dir, 'model', 'meta.json'), 'utf8'));
     expect(e.threshold).toBe(meta.threshold);
+    // Scored as the threshold was fitted: averaged over the flips the model records.
+    expect(meta.tta).toBe('flips');
+    expect(e.tta).toEqual(['identity', 'flipLR', 'flipUD', 'rot180']);
+    const onePass = await run(
+      'evaluate',
+      '--model',
+      join(dir, 'model'),
+      '--data',
+      join(dir, 'dataset'),
+      '--tta',
+      'none',
+      '--json',
+    );
+    expect(onePass.code).toBe(0);
+    expect(JSON.parse(onePass.out).tta).toBe(false);
   });
 
   it('classify writes candidates.json, copies positives, and exits 1 naming an unreadable file', async () => {

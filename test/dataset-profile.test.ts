@@ -205,3 +205,26 @@ describe('early-stopping monitor spelling', () => {
     expect(acc.train.earlyStopping?.monitor).toBe('valAcc');
   });
 });
+
+describe('test-time augmentation (profile.tta)', () => {
+  it('the default averages over the four flips; the original recipe scores one pass', () => {
+    expect(dustInWind.tta).toBe('flips');
+    expect(originalDustInWind.tta).toBeUndefined();
+    expect(resolveProfile({}).tta).toBe('flips');
+    expect(resolveProfile({ tta: 'none' }).tta).toBe('none');
+    expect(resolveProfile({ tta: 'dihedral' }).tta).toBe('dihedral');
+  });
+
+  it('refuses another name, naming the field', () => {
+    expect(() => resolveProfile({ tta: 'sideways' as never })).toThrow(/tta/);
+  });
+
+  it('a saved profile without tta (saved before it existed) keeps one pass and its hash', () => {
+    const { tta: _tta, ...old } = dustInWind;
+    const hashWhenSaved = profileHash(old);
+    const resolved = resolveSavedProfile(JSON.parse(JSON.stringify(old)));
+    expect(resolved.tta).toBeUndefined();
+    expect(profileHash(resolved)).toBe(hashWhenSaved);
+    expect(resolveSavedProfile(JSON.parse(JSON.stringify(dustInWind))).tta).toBe('flips');
+  });
+});

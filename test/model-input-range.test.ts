@@ -62,6 +62,14 @@ describe('centralLevel / measureInputRange / compareToInputRange', () => {
       /trainingInputs/,
     );
   });
+
+  it('refuses a meta.json whose tta names no set of symmetries, naming the file', () => {
+    const meta = { profileName: 'x', classNames: ['negative', 'positive'] };
+    expect(checkModelMeta({ ...meta, tta: 'flips' }, 'm/meta.json').tta).toBe('flips');
+    expect(() => checkModelMeta({ ...meta, tta: 'sideways' }, 'm/meta.json')).toThrow(
+      /m\/meta\.json.*tta must be one of none, flips, dihedral/,
+    );
+  });
 });
 
 // Pixel crops, values as they are: the input's centre is the object's peak in image units.

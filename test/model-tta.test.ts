@@ -13,7 +13,10 @@ import {
   DIHEDRAL_TRANSFORMS,
   dihedralTransform,
   predictTTA,
+  scoreWithModel,
+  ttaTransforms,
 } from '../src/model/tta.js';
+import { predictWithUncertainty } from '../src/model/uncertainty.js';
 
 const S = 24;
 
@@ -157,6 +160,88 @@ describe('predictTTA', () => {
       denseUnits: 8,
     });
     await expect(predictTTA(model, new Float32Array(20 * 24))).rejects.toThrow(/square/);
+    model.dispose();
+  });
+});
+
+describe('named test-time augmentation (profile.tta, meta.tta)', () => {
+  it('names the sets: none is one pass, flips the four axis flips, dihedral all eight', () => {
+    expect(ttaTransforms('none')).toEqual(['identity']);
+    expect(ttaTransforms('flips')).toEqual(AXIS_FLIPS);
+    expect(ttaTransforms('dihedral')).toEqual(DIHEDRAL_TRANSFORMS);
+    expect(() => ttaTransforms('sideways' as never)).toThrow(ModelError);
+  });
+
+  it("one pass (['identity']) is predict itself, for non-square inputs too", async () => {
+    const model = await createModel({
+      inputShape: [20, 24, 1],
+      convBlocks: [{ filters: 8, kernelSize: 3, poolSize: 2, activation: 'relu' }],
+      denseUnits: 8,
+      seed: 2,
+    });
+    const px = noise(3 * 20 * 24, 6);
+    const plain = await predict(model, px);
+    expect(Array.from(await predictTTA(model, px, { transforms: ['identity'] }))).toEqual(
+      Array.from(plain),
+    );
+    model.dispose();
+  });
+
+  it("scoreWithModel averages over the flips a model's meta names, one pass without", async () => {
+    const model = await smallModel();
+    const n = 4;
+    const px = noise(n * S * S, 8);
+    const four = await Promise.all(AXIS_FLIPS.map((t) => predict(model, byHand(px, n, S, 1, t))));
+    const flips = await scoreWithModel({ model, meta: { tta: 'flips' } }, px);
+    const none = await scoreWithModel({ model, meta: {} }, px);
+    const plain = await predict(model, px);
+    for (let i = 0; i < n; i++) {
+      expect(flips[i]).toBeCloseTo(four.reduce((a, s) => a + s[i], 0) / 4, 6);
+      expect(none[i]).toBe(plain[i]);
+    }
+    // Averaged over the flips, an image and its mirror images score alike.
+    const mirrored = await scoreWithModel(
+      { model, meta: { tta: 'flips' } },
+      byHand(px, n, S, 1, 'flipLR'),
+    );
+    for (let i = 0; i < n; i++) expect(mirrored[i]).toBeCloseTo(flips[i], 6);
+    model.dispose();
+  });
+
+  it('MC dropout with tta: each sample is the mean over the flips of that seed’s passes', async () => {
+    const model = await smallModel();
+    const n = 3;
+    const px = noise(n * S * S, 9);
+    const opts = { samples: 6, seed: 4, returnSamples: true } as const;
+    const withTta = await predictWithUncertainty(model, px, { ...opts, tta: 'flips' });
+    const per = await Promise.all(
+      AXIS_FLIPS.map((t) => predictWithUncertainty(model, byHand(px, n, S, 1, t), opts)),
+    );
+    expect(withTta.samples).toHaveLength(6 * n);
+    for (let j = 0; j < 6 * n; j++) {
+      expect(withTta.samples![j]).toBeCloseTo(per.reduce((a, u) => a + u.samples![j], 0) / 4, 6);
+    }
+    // The model has dropout, so the samples spread.
+    expect(Math.max(...withTta.std)).toBeGreaterThan(0);
+    model.dispose();
+  });
+
+  it('MC dropout with tta on a model without dropout: std 0, mean the flips-averaged score', async () => {
+    const model = await createModel({
+      inputShape: [S, S, 1],
+      convBlocks: [{ filters: 8, kernelSize: 3, poolSize: 2, activation: 'relu' }],
+      denseUnits: 16,
+      convDropout: 0,
+      denseDropout: 0,
+      seed: 7,
+    });
+    const px = noise(2 * S * S, 10);
+    const u = await predictWithUncertainty(model, px, { samples: 3, tta: 'flips' });
+    const tta = await predictTTA(model, px, { transforms: AXIS_FLIPS });
+    for (let i = 0; i < 2; i++) {
+      expect(u.std[i]).toBeCloseTo(0, 6);
+      expect(u.mean[i]).toBeCloseTo(tta[i], 6);
+    }
     model.dispose();
   });
 });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { concatDatasets, resolveProfile, type Dataset } from '../src/dataset/index.js';
-import { binaryLogLoss, applyTemperature, predict } from '../src/model/index.js';
+import {
+  AXIS_FLIPS,
+  applyTemperature,
+  binaryLogLoss,
+  chooseThreshold,
+  fitTemperature,
+  predict,
+  predictTTA,
+  scoreWithModel,
+  sourceScores,
+} from '../src/model/index.js';
 import {
   crossValidate,
   datasetParts,
@@ -76,9 +86,9 @@ describe('trainAndCalibrate', () => {
     const cal = res.validation.calibration;
     expect(cal).toBeDefined();
     expect(cal?.logLossAfter).toBeLessThanOrEqual((cal?.logLossBefore ?? 0) + 1e-12);
-    // Recomputed from the model's own validation scores.
+    // Recomputed from the model's own validation scores (averaged over the profile's flips).
     const val = datasetParts(ds, { seed: 3 }).validation;
-    const raw = await predict(res.model, val);
+    const raw = await scoreWithModel(res, val);
     const before = binaryLogLoss(raw, val.labels);
     const after = binaryLogLoss(
       applyTemperature(raw, res.meta.calibration?.temperature ?? 1),
@@ -89,6 +99,40 @@ describe('trainAndCalibrate', () => {
       val.labels.length,
     );
     res.model.dispose();
+  });
+
+  it("fits threshold and temperature on scores averaged over the profile's flips, and records it", async () => {
+    const ds = blobsAndBarsOf(120, 6);
+    const parts = datasetParts(ds, { seed: 3 });
+    const marked = concatDatasets([parts.train, parts.validation, parts.test]);
+    const val = parts.validation;
+    const refit = (raw: Float32Array) => {
+      const per = sourceScores(raw, val.samples, { labels: val.labels });
+      const temperature = fitTemperature(per.scores, per.labels).temperature;
+      const threshold = chooseThreshold(applyTemperature(per.scores, temperature), per.labels);
+      return { temperature, threshold: threshold.threshold };
+    };
+    expect(profile.tta).toBe('flips');
+    const flips = await trainAndCalibrate(marked, { profile });
+    expect(flips.meta.tta).toBe('flips');
+    expect(flips.evaluation?.tta).toEqual(AXIS_FLIPS);
+    const fit = refit(await predictTTA(flips.model, val, { transforms: AXIS_FLIPS }));
+    expect(flips.meta.calibration?.temperature).toBeCloseTo(fit.temperature, 9);
+    expect(flips.meta.threshold).toBeCloseTo(fit.threshold, 9);
+
+    const onePass = await trainAndCalibrate(marked, { profile: { ...profile, tta: 'none' } });
+    expect(onePass.meta.tta).toBe('none');
+    expect(onePass.evaluation?.tta).toBe(false);
+    const fit1 = refit(await predict(onePass.model, val));
+    expect(onePass.meta.calibration?.temperature).toBeCloseTo(fit1.temperature, 9);
+    expect(onePass.meta.threshold).toBeCloseTo(fit1.threshold, 9);
+    // The same weights (same seed and data): only the scoring differs.
+    expect(Array.from(onePass.model.getWeights()[0].dataSync())).toEqual(
+      Array.from(flips.model.getWeights()[0].dataSync()),
+    );
+    expect(onePass.meta.calibration?.temperature).not.toBe(flips.meta.calibration?.temperature);
+    flips.model.dispose();
+    onePass.model.dispose();
   });
 
   it('the seed reaches the initial weights: two seeds, two models', async () => {

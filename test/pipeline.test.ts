@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,16 @@ describe('runDemo (the whole flow on bundled data)', () => {
       'serp none',
       'memb none',
     ]);
+    // scored as the default profile scores, the mean over the four flips: B335's four flips
+    // are one score; each flip's one pass is reported beside it
+    const b335 = first.realImages.filter((r) => r.file.startsWith('b335'));
+    for (const r of b335) expect(r.score).toBeCloseTo(b335[0].score, 6);
+    expect(first.realImages.every((r) => r.onePass !== undefined)).toBe(true);
+    expect(new Set(b335.map((r) => r.onePass)).size).toBeGreaterThan(1);
+    const b335Mean = b335.reduce((a, r) => a + r.onePass!, 0) / 4;
+    // (one-pass scores are calibrated one by one, so their mean is near, not equal to, the score)
+    expect(Math.abs(b335Mean - b335[0].score)).toBeLessThan(0.1);
+    expect(JSON.parse(readFileSync(join(out, 'model', 'meta.json'), 'utf8')).tta).toBe('flips');
     // both held-out real images are classified, every object scored, ranked by score
     const files = new Set(first.candidates.map((c) => c.file.split('/').pop()));
     expect(files.has('serpenssouthc7_2019_band6_0.fits')).toBe(true);
@@ -56,6 +66,8 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect(html).toContain('comes from one run of');
     expect(html).toContain('Real images');
     expect(html).toContain('sources');
+    expect(html).toContain('<th>One pass</th>');
+    expect(html).toContain('Scores: the mean over the four axis flips of each input');
   });
 
   it('resumes: a second run reuses the dataset and the model', async () => {
@@ -64,6 +76,25 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect(lines.some((l) => l.includes('dataset: resumed'))).toBe(true);
     expect(lines.some((l) => l.includes('model: resumed'))).toBe(true);
     expect(again.candidates.map((c) => c.score)).toEqual(first.candidates.map((c) => c.score));
+  });
+
+  it('trains again over a model that scores another way (saved before the flips were averaged)', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'alma-demo-tta-'));
+    try {
+      await runDemo({ ...small, out: other });
+      const metaPath = join(other, 'model', 'meta.json');
+      const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+      delete meta.tta;
+      writeFileSync(metaPath, JSON.stringify(meta));
+      const lines: string[] = [];
+      await runDemo({ ...small, out: other, log: (l) => lines.push(l) });
+      expect(lines.some((l) => l.includes('dataset: resumed'))).toBe(true);
+      expect(lines.some((l) => l.includes("test-time augmentation 'none'"))).toBe(true);
+      expect(lines.some((l) => l.startsWith('[3/6] training'))).toBe(true);
+      expect(JSON.parse(readFileSync(metaPath, 'utf8')).tta).toBe('flips');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('prepares the dataset and trains again over an output another run left (another source count)', async () => {

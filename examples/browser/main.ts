@@ -4,20 +4,20 @@
 // then serve examples/browser/ over HTTP (the WASM backend fetches its .wasm files) and open it.
 // In your own code, import from 'alma-classifier' instead of '../../src/index.js'.
 import {
+  applyTemperature,
   dustInWind,
   loadModelFromFiles,
-  predict,
   preprocess,
   readFits,
   renderPng,
   requireImage,
-  resolveProfile,
+  resolveSavedProfile,
+  scoreWithModel,
   skyScaleFromHeader,
   toContiguous,
   useFastBackend,
   type LoadedModel,
   type TargetProfile,
-  type TargetProfileInput,
 } from '../../src/index.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -42,7 +42,7 @@ async function onModelFiles(files: File[]): Promise<void> {
   await backend;
   loaded = await loadModelFromFiles(files);
   // Preprocess exactly as the model's training data was: the profile travels in meta.json.
-  profile = resolveProfile((loaded.meta.profile ?? {}) as TargetProfileInput);
+  profile = resolveSavedProfile(loaded.meta.profile);
   $('model-status').textContent =
     `Model for "${loaded.meta.profileName}" loaded (classes: ${loaded.meta.classNames.join(', ')}).`;
   // An image shown before the model arrived is scored now.
@@ -72,13 +72,15 @@ async function onFitsFile(file: File): Promise<void> {
     $('label').textContent = 'load a model to score this image';
     return;
   }
-  const [score] = await predict(loaded.model, Float32Array.from(toContiguous(prepared.input)), {
-    batchSize: 1,
-  });
+  // Scored as the model was when its threshold was chosen: averaged over the symmetries its
+  // meta.json names (test-time augmentation) and calibrated with its temperature.
+  const raw = await scoreWithModel(loaded, Float32Array.from(toContiguous(prepared.input)));
+  const [score] = applyTemperature(raw, loaded.meta.calibration?.temperature ?? 1);
+  const threshold = loaded.meta.threshold ?? profile.threshold;
   const classes = loaded.meta.classNames;
   $('score').textContent = score.toFixed(3);
   $('label').textContent =
-    score >= profile.threshold ? classes[classes.length - 1] : `not ${classes[classes.length - 1]}`;
+    score >= threshold ? classes[classes.length - 1] : `not ${classes[classes.length - 1]}`;
 }
 
 $<HTMLInputElement>('model-files').addEventListener('change', (ev) => {

@@ -1,5 +1,6 @@
 import type { AddNoiseOptions, NormalizeMethod } from '../image/index.js';
 import type { EarlyStoppingConfig, ModelConfig, TrainConfig } from '../model/config.js';
+import type { TestTimeAugmentation } from '../model/tta.js';
 import type { ProfileRef } from './dataset.js';
 
 /**
@@ -151,6 +152,15 @@ export interface TargetProfile {
   train: Partial<TrainConfig>;
   /** Score at or above which an image counts as the target. */
   threshold: number;
+  /**
+   * Test-time augmentation: the symmetries every score of a model trained with this profile
+   * averages over (`'flips'`: the four axis flips; `'dihedral'`: all eight flips and 90°
+   * rotations; absent or `'none'`: one pass). Training fits the threshold and the calibration
+   * on scores made this way, records the choice in the model (`ModelMeta.tta`), and every
+   * command that scores with the model follows it. It does not change how datasets are
+   * prepared.
+   */
+  tta?: TestTimeAugmentation;
 }
 
 /**
@@ -176,6 +186,8 @@ export interface TargetProfileInput {
   train?: Partial<TrainConfig>;
   /** See {@link TargetProfile.threshold}. */
   threshold?: number;
+  /** See {@link TargetProfile.tta}. */
+  tta?: TestTimeAugmentation;
 }
 
 /**
@@ -249,6 +261,10 @@ export const originalDustInWind: TargetProfile = {
  *   learns from more than by anything else measured, so the demo trains on 6,400 of 8,000
  *   (was 2,400 of 4,000 at 64x64, and 900 of 1,500 before that) for 14 epochs, to stay within
  *   its three minutes.
+ * - **Scores averaged over the four flips** (`tta: 'flips'`): +0.006 held-out ROC AUC and
+ *   +0.009 F1 on average over three demo seeds, with the threshold and calibration fitted on
+ *   such scores; an image and its mirror images score alike. Not the eight flips and
+ *   rotations: a 90° turn shows the aligned network a pose it never trained on (−0.013).
  */
 export const dustInWind: TargetProfile = {
   ...originalDustInWind,
@@ -284,6 +300,7 @@ export const dustInWind: TargetProfile = {
     augment: { dihedral: 'flips', rotation: 5, noise: 0.5 },
     earlyStopping: { monitor: 'valLoss', patience: 8, minDelta: 0, restoreBestWeights: true },
   },
+  tta: 'flips',
 };
 
 /**
@@ -292,7 +309,8 @@ export const dustInWind: TargetProfile = {
  * resolved over {@link originalDustInWind}, so the model's images are prepared as they were when
  * it was trained, not by today's default. Likewise a profile whose `train` has no
  * `learningRateSchedule` (saved before the default's learning rate fell along a cosine) keeps a
- * constant rate, and its {@link profileHash}.
+ * constant rate, and its {@link profileHash}; and one saved before scores were averaged over
+ * flips (no `tta` key) keeps one pass per score.
  *
  * @param saved - the recorded profile (e.g. `meta.profile`), or nothing for the default
  * @throws TypeError or RangeError as {@link resolveProfile} does
@@ -308,11 +326,17 @@ export function resolveSavedProfile(saved: unknown): TargetProfile {
   // Saved before the default learnt a schedule: it trained at a constant rate, and its hash
   // (which leaves out absent keys) stays the one it was saved with.
   const train = isRecord(saved) ? saved.train : undefined;
+  let out = resolved;
   if (isRecord(train) && !('learningRateSchedule' in train)) {
     const { learningRateSchedule: _schedule, ...rest } = resolved.train;
-    return { ...resolved, train: rest };
+    out = { ...out, train: rest };
   }
-  return resolved;
+  // Saved before scores were averaged over flips: one pass, and the same hash.
+  if (isRecord(saved) && !('tta' in saved)) {
+    const { tta: _tta, ...rest } = out;
+    out = rest;
+  }
+  return out;
 }
 
 /** A base profile's model settings without the fields that follow the profile's own sizes. */
@@ -427,6 +451,8 @@ export function resolveProfile(
     train: withMonitorName(merge(base.train, partial.train, 'train')),
     threshold: partial.threshold ?? base.threshold,
   };
+  const tta = 'tta' in partial ? partial.tta : base.tta;
+  if (tta !== undefined) p.tta = tta;
 
   if (typeof p.name !== 'string' || p.name.trim() === '')
     throw new TypeError('profile.name must be a non-empty string');
@@ -515,6 +541,7 @@ export function resolveProfile(
       checkNumber(v, `noise.${key}`, { min: 0, max: key === 'fraction' ? 1 : undefined });
   }
   checkNumber(p.threshold, 'threshold', { min: 0, max: 1 });
+  if (p.tta !== undefined) checkOneOf(p.tta, 'tta', ['none', 'flips', 'dihedral']);
 
   const shape = p.model.inputShape ?? [pp.inputSize, pp.inputSize, 1];
   if (

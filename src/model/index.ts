@@ -113,9 +113,14 @@ export {
   AXIS_FLIPS,
   DEFAULT_TTA_OPTIONS,
   DIHEDRAL_TRANSFORMS,
+  TEST_TIME_AUGMENTATIONS,
+  describeTta,
   dihedralTransform,
   predictTTA,
+  scoreWithModel,
+  ttaTransforms,
   type DihedralTransform,
+  type TestTimeAugmentation,
   type TTAOptions,
 } from './tta.js';
 export {

@@ -1,6 +1,7 @@
 import { ModelError } from '../core/errors.js';
 import type { ModelConfig, TrainConfig } from './config.js';
 import { isInputRange, type InputRange } from './input-range.js';
+import { TEST_TIME_AUGMENTATIONS, type TestTimeAugmentation } from './tta.js';
 
 /**
  * What `saveModel` writes beside the weights as `meta.json`, so a saved model says what it finds
@@ -30,6 +31,14 @@ export interface ModelMeta {
     /** Temperature `T` (1: none). */
     temperature: number;
   };
+  /**
+   * Test-time augmentation: every score is the mean of the model's outputs over these
+   * symmetries of the input (`flips`: the four axis flips; `dihedral`: the eight flips and 90°
+   * rotations), as the profile's `tta` asked; the threshold and temperature were fitted on such
+   * scores, so everything that scores with the model does the same ({@link scoreWithModel}).
+   * Absent or `'none'`: one pass (models saved before it existed).
+   */
+  tta?: TestTimeAugmentation;
   /**
    * How bright the training inputs were at their centre (`trainAndCalibrate` records it): a
    * candidate whose input lies below the 1st or above the 99th percentile is flagged
@@ -82,7 +91,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
  * The `meta.json` of a model folder, checked: an object with `profileName` (text) and
  * `classNames` (at least two distinct names, one per output of the network: `outputUnits`
  * of them, or two for a single sigmoid output); `threshold` a score in [0, 1];
- * `calibration.temperature` a positive number; `trainingInputs` ordered numbers; `profile`, `metrics`, `normalisation`,
+ * `calibration.temperature` a positive number; `tta` one of `none`, `flips`, `dihedral`;
+ * `trainingInputs` ordered numbers; `profile`, `metrics`, `normalisation`,
  * `modelConfig`, `trainConfig` objects when present.
  *
  * @param value - the parsed JSON
@@ -122,6 +132,13 @@ export function checkModelMeta(value: unknown, source: string, outputUnits?: num
         `calibration.temperature must be a positive number, got ${JSON.stringify(temperature)}`,
       );
   }
+  if (
+    value.tta !== undefined &&
+    !TEST_TIME_AUGMENTATIONS.includes(value.tta as TestTimeAugmentation)
+  )
+    throw bad(
+      `tta must be one of ${TEST_TIME_AUGMENTATIONS.join(', ')}, got ${JSON.stringify(value.tta)}`,
+    );
   if (value.trainingInputs !== undefined && !isInputRange(value.trainingInputs))
     throw bad(
       `trainingInputs must hold count, min <= p01 <= median <= p99 <= max, got ${JSON.stringify(value.trainingInputs)}`,

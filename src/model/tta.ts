@@ -38,6 +38,48 @@ export type DihedralTransform = (typeof DIHEDRAL_TRANSFORMS)[number];
 export const AXIS_FLIPS: readonly DihedralTransform[] = ['identity', 'flipLR', 'flipUD', 'rot180'];
 
 /**
+ * Which symmetries a model's scores average over (test-time augmentation), by name, as a
+ * profile (`TargetProfile.tta`) and a saved model (`ModelMeta.tta`) record it:
+ * - `none`: one pass on the image as it is;
+ * - `flips`: the mean over the four {@link AXIS_FLIPS}, for inputs aligned to an axis (the
+ *   default profile's), whose training flipped them but never turned them by 90°;
+ * - `dihedral`: the mean over all eight {@link DIHEDRAL_TRANSFORMS}, for models trained with
+ *   every flip and 90° rotation.
+ *
+ * A score averaged over a set of symmetries is the same for every image that set maps onto each
+ * other: with `flips`, an image and its mirror images score alike.
+ */
+export type TestTimeAugmentation = 'none' | 'flips' | 'dihedral';
+
+/** The names {@link TestTimeAugmentation} takes. */
+export const TEST_TIME_AUGMENTATIONS: readonly TestTimeAugmentation[] = [
+  'none',
+  'flips',
+  'dihedral',
+];
+
+/**
+ * The symmetries a {@link TestTimeAugmentation} averages over: `['identity']`,
+ * {@link AXIS_FLIPS} or {@link DIHEDRAL_TRANSFORMS}.
+ *
+ * @throws ModelError for another name
+ */
+export function ttaTransforms(tta: TestTimeAugmentation): readonly DihedralTransform[] {
+  switch (tta) {
+    case 'none':
+      return ['identity'];
+    case 'flips':
+      return AXIS_FLIPS;
+    case 'dihedral':
+      return DIHEDRAL_TRANSFORMS;
+    default:
+      throw new ModelError(
+        `test-time augmentation must be one of ${TEST_TIME_AUGMENTATIONS.join(', ')}, got ${String(tta)}`,
+      );
+  }
+}
+
+/**
  * Where output pixel (y, x) of an `s x s` image reads from: source pixel
  * `base + y * dy + x * dx` (in pixels, row-major).
  */
@@ -144,14 +186,16 @@ export const DEFAULT_TTA_OPTIONS: TTAOptions = {
  * Test-time augmentation: the positive-class score of each square image averaged over its eight
  * flips and 90° rotations ({@link DIHEDRAL_TRANSFORMS}), scored by `predict` (the library's
  * engine when it runs the model), or with `all` every one of the eight. An image that the eight
- * symmetries leave unchanged scores what `predict` gives it.
+ * symmetries leave unchanged scores what `predict` gives it. `transforms` picks another set
+ * (`ttaTransforms` names them); `['identity']` is `predict` itself, for images of any shape.
  *
  * @param model - the model
  * @param images - as `predict` takes them: `TensorData` (labels ignored) or whole images in the
  *   model's input shape `[n, s, s, c]`; NaN pixels are refused
  * @param opts - see {@link TTAOptions}
- * @returns `n` mean scores, or `8n` with `all`, in image order
- * @throws ModelError for a non-square input or images that do not fit the model
+ * @returns `n` mean scores, or `T n` with `all` (`T` transforms), in image order
+ * @throws ModelError for a non-square input (unless `transforms` is `['identity']`) or images
+ *   that do not fit the model
  */
 export async function predictTTA(
   model: tf.LayersModel,
@@ -161,7 +205,6 @@ export async function predictTTA(
   const o: TTAOptions = withThreads(DEFAULT_TTA_OPTIONS, opts);
   const { pixels, shape } = checkImages(model, images);
   const [n, h, w, c] = shape;
-  if (h !== w) throw new ModelError(`test-time augmentation needs square images, got ${h}x${w}`);
   const per = h * w * c;
   const list = o.transforms;
   if (list.length === 0 || list.some((t) => !DIHEDRAL_TRANSFORMS.includes(t))) {
@@ -170,6 +213,9 @@ export async function predictTTA(
     );
   }
   const T = list.length;
+  // One pass on the images as they are: `predict` itself, without copying them.
+  if (T === 1 && list[0] === 'identity') return predict(model, pixels.subarray(0, n * per), o);
+  if (h !== w) throw new ModelError(`test-time augmentation needs square images, got ${h}x${w}`);
   const chunk = Math.max(1, Math.floor(o.chunk));
   const out = new Float32Array(o.all ? n * T : n);
   const buf = new Float32Array(Math.min(chunk, n) * per * T);
@@ -191,4 +237,42 @@ export async function predictTTA(
     }
   }
   return out;
+}
+
+/**
+ * How a score averaged over `tta` is made, in words for reports and logs: `'one pass per
+ * image'`, `'the mean over the four axis flips of each input (test-time augmentation)'` or
+ * `'the mean over the eight flips and 90° rotations of each input (test-time augmentation)'`.
+ */
+export function describeTta(tta: TestTimeAugmentation): string {
+  switch (tta) {
+    case 'flips':
+      return 'the mean over the four axis flips of each input (test-time augmentation)';
+    case 'dihedral':
+      return 'the mean over the eight flips and 90° rotations of each input (test-time augmentation)';
+    default:
+      return 'one pass per image';
+  }
+}
+
+/**
+ * A saved model's raw (uncalibrated) positive-class scores, made the way its threshold and
+ * temperature were fitted: averaged over the symmetries its `meta.tta` names (one pass for a
+ * model without it). Apply `meta.calibration` (`applyTemperature`) to compare them with
+ * `meta.threshold`.
+ *
+ * @param loaded - the model and its meta (`loadModel`, `loadModelFromUrl`)
+ * @param images - as `predict` takes them
+ * @param opts - `predict`'s options (batch size, threads, engine)
+ * @throws ModelError as {@link predictTTA} does
+ */
+export function scoreWithModel(
+  loaded: { model: tf.LayersModel; meta: { tta?: TestTimeAugmentation } },
+  images: TensorData | Float32Array,
+  opts: Partial<PredictOptions> = {},
+): Promise<Float32Array> {
+  return predictTTA(loaded.model, images, {
+    ...opts,
+    transforms: ttaTransforms(loaded.meta.tta ?? 'none'),
+  });
 }

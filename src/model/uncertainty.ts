@@ -13,6 +13,7 @@ import { engineThreadsAvailable } from './engine/engine.js';
 import { planModel } from './engine/plan.js';
 import { withScoringEngine } from './engine/shared.js';
 import { DEFAULT_PREDICT_OPTIONS, predict, withThreads, type PredictOptions } from './predict.js';
+import { dihedralTransform, ttaTransforms, type TestTimeAugmentation } from './tta.js';
 
 /**
  * How the spread of a score is found:
@@ -32,6 +33,14 @@ export interface UncertaintyOptions extends PredictOptions {
   seed: number;
   /** Return every sample's score as well (`samples` in the result). Default false. */
   returnSamples: boolean;
+  /**
+   * Test-time augmentation: each sample's score is the mean over these symmetries of the image
+   * (`flips`: the four axis flips, `dihedral`: all eight), each scored with the same dropout
+   * seed, so the mean over the samples estimates the averaged score a model with
+   * `ModelMeta.tta` gives and the spread is that score's. Costs one run per symmetry.
+   * Default `'none'`.
+   */
+  tta: TestTimeAugmentation;
 }
 
 /** Defaults of {@link UncertaintyOptions}: MC dropout, 20 passes, seed 1, `predict`'s defaults. */
@@ -41,6 +50,7 @@ export const DEFAULT_UNCERTAINTY_OPTIONS: UncertaintyOptions = {
   samples: 20,
   seed: 1,
   returnSamples: false,
+  tta: 'none',
 };
 
 /** What {@link predictWithUncertainty} returns, one entry per image in input order. */
@@ -176,6 +186,33 @@ export async function predictWithUncertainty(
 ): Promise<UncertaintyResult> {
   const o: UncertaintyOptions = withThreads(DEFAULT_UNCERTAINTY_OPTIONS, opts);
   await currentBackend();
+  const transforms = ttaTransforms(o.tta);
+  if (transforms.length > 1) {
+    const first = Array.isArray(model) ? (model as readonly tf.LayersModel[])[0] : model;
+    if (first === undefined) throw new ModelError('an ensemble needs at least one model');
+    const { pixels, shape } = checkImages(first as tf.LayersModel, images);
+    if (shape[1] !== shape[2]) {
+      throw new ModelError(
+        `test-time augmentation needs square images, got ${shape[1]}x${shape[2]}`,
+      );
+    }
+    let sum: Float32Array | undefined;
+    let S = 0;
+    for (const t of transforms) {
+      const moved = t === 'identity' ? pixels : dihedralTransform(pixels, shape, t);
+      const one = await predictWithUncertainty(model, moved, {
+        ...opts,
+        tta: 'none',
+        returnSamples: true,
+      });
+      const samples = one.samples!;
+      S = samples.length / Math.max(1, shape[0]);
+      if (sum === undefined) sum = samples;
+      else for (let j = 0; j < samples.length; j++) sum[j] += samples[j];
+    }
+    for (let j = 0; j < sum!.length; j++) sum![j] /= transforms.length;
+    return summarise(sum!, S, shape[0], o.returnSamples);
+  }
   if (o.method === 'ensemble') {
     const models: readonly tf.LayersModel[] = Array.isArray(model) ? model : [model];
     if (models.length === 0) throw new ModelError('an ensemble needs at least one model');

@@ -15,7 +15,7 @@ import {
   type TargetProfileInput,
 } from '../dataset/profile.js';
 import type { LoadedModel } from '../model/io.js';
-import { predict } from '../model/predict.js';
+import { scoreWithModel } from '../model/tta.js';
 import { applyTemperature } from '../model/calibration.js';
 import { centralLevel, compareToInputRange } from '../model/input-range.js';
 import type { ImageSkyScale } from '../dataset/sky-scale.js';
@@ -423,8 +423,9 @@ export async function classifyImages(
   if (inputs.length === 0) return [];
   const pixels = new Float32Array(inputs.length * size * size);
   inputs.forEach((img, i) => pixels.set(toContiguous(img), i * size * size));
-  const raw = await predict(
-    loaded.model,
+  // Averaged over the symmetries the model's threshold was fitted with (meta.tta).
+  const raw = await scoreWithModel(
+    loaded,
     {
       images: pixels,
       shape: [inputs.length, size, size, 1],

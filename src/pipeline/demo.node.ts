@@ -38,6 +38,7 @@ import { loadModel } from '../model/io.node.js';
 import type { LoadedModel } from '../model/io.js';
 import { bootstrapMetrics, computeMetrics } from '../model/metrics.js';
 import { predict } from '../model/predict.js';
+import { describeTta, scoreWithModel, type TestTimeAugmentation } from '../model/tta.js';
 import { occlusionSaliency } from '../model/saliency.js';
 import { describeTrainer } from '../model/train.js';
 import { predictWithUncertainty } from '../model/uncertainty.js';
@@ -190,8 +191,16 @@ export interface DemoRealImage {
   knownLabel: 'positive' | 'negative';
   /** The transform scored: `none`, `flip-lr`, `flip-ud` or `flip-both`. */
   transform: string;
-  /** Calibrated score. */
+  /**
+   * Calibrated score, made as the model scores every image: averaged over the symmetries its
+   * `meta.tta` names (with the default's four flips, the four flips of one image score alike).
+   */
   score: number;
+  /**
+   * With test-time augmentation: the calibrated score of one pass over this transform of the
+   * image alone, to show how much the network itself still depends on orientation.
+   */
+  onePass?: number;
   /** The model's threshold (chosen on validation). */
   threshold: number;
   /** Whether the call (score ≥ threshold) agrees with the known class. */
@@ -372,12 +381,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const saved = await loadDataset(datasetDir);
     // A dataset another run prepared (with an earlier version's preparation, or from another
     // number of sources) is prepared again, and the model trained again, rather than mixed
-    // with this run. The training settings are left out of the comparison: a run with other
-    // epochs reuses the dataset, as it always did.
+    // with this run. The training and scoring settings are left out of the comparison: a run
+    // with other epochs reuses the dataset, as it always did.
     const settings = saved.profile?.settings;
     const alike =
       settings !== undefined &&
-      profileHash({ ...settings, name: profile.name, train: profile.train }) ===
+      profileHash({ ...settings, name: profile.name, train: profile.train, tta: profile.tta }) ===
         profileHash(profile);
     if (alike && saved.labels.length === total) {
       dataset = saved;
@@ -437,16 +446,26 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const modelDir = join(out, 'model');
   const trainingPath = join(out, 'training.json');
   let record: TrainingRecord;
-  if (
-    !fresh &&
-    !rebuilt &&
-    (await pathExists(join(modelDir, 'meta.json'))) &&
-    (await pathExists(trainingPath))
-  ) {
+  const savedMeta = join(modelDir, 'meta.json');
+  // A model an earlier version trained with other scoring (one pass where the profile now
+  // averages over flips) has its threshold fitted on other scores: trained again.
+  const savedTta = await readFile(savedMeta, 'utf8')
+    .then(
+      (text) => ((JSON.parse(text) as { tta?: string } | null)?.tta ?? 'none') as string,
+      () => undefined,
+    )
+    .catch(() => undefined);
+  const sameScoring = savedTta === (profile.tta ?? 'none');
+  if (!fresh && !rebuilt && sameScoring && (await pathExists(trainingPath))) {
     log(`[3/6] model: resumed from ${modelDir}`);
     record = JSON.parse(await readFile(trainingPath, 'utf8')) as TrainingRecord;
   } else {
     const epochs = profile.train.epochs ?? 1;
+    if (!fresh && !rebuilt && savedTta !== undefined && !sameScoring) {
+      log(
+        `[3/6] model: the one in ${modelDir} scores with test-time augmentation '${savedTta}', this run's profile with '${profile.tta ?? 'none'}': training again`,
+      );
+    }
     log(
       `[3/6] training the default CNN (up to ${epochs} epochs, batch ${profile.train.batchSize}, early stopping on validation loss) → ${modelDir}`,
     );
@@ -499,6 +518,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`      actual +      ${String(c.tp).padStart(11)}   ${String(c.fn).padStart(11)}`);
     log(`      actual -      ${String(c.fp).padStart(11)}   ${String(c.tn).padStart(11)}`);
     log(`      ${formatSourceEvaluation(evaluation)}`);
+    log(`      scores: ${describeTta(profile.tta ?? 'none')}`);
     if (record.baseline) {
       log(
         `      model-free baseline (${record.baseline.name}): ROC AUC ${record.baseline.rocAuc.toFixed(3)} [${record.baseline.lower.toFixed(3)}, ${record.baseline.upper.toFixed(3)}]`,
@@ -532,8 +552,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       const prepared = await preprocessFile(r.path, profile);
       const transforms = r.role === 'train' ? FLIPS : FLIPS.slice(0, 1);
       const inputs = transforms.map(([, f]) => f(prepared.input));
-      const raw = await predict(loaded.model, stack(inputs, S));
-      const scores = applyTemperature(raw, temperature);
+      const pixels = stack(inputs, S);
+      const scores = applyTemperature(await scoreWithModel(loaded, pixels), temperature);
+      const onePass =
+        (loaded.meta.tta ?? 'none') === 'none'
+          ? undefined
+          : applyTemperature(await predict(loaded.model, pixels), temperature);
       transforms.forEach(([name], i) => {
         const score = scores[i];
         const entry: DemoRealImage = {
@@ -542,6 +566,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
           knownLabel: r.label,
           transform: name,
           score,
+          ...(onePass ? { onePass: onePass[i] } : {}),
           threshold,
           right: score >= threshold === (r.label === 'positive'),
         };
@@ -551,11 +576,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
           role: entry.role,
           knownLabel: r.label,
           score,
+          ...(entry.onePass !== undefined ? { onePass: entry.onePass } : {}),
           threshold,
           image: inputs[i],
         });
         log(
-          `      ${score.toFixed(3)} ${score >= threshold ? '≥' : '<'} ${threshold.toFixed(3)}  ${r.label.padEnd(8)} ${entry.role.padEnd(10)} ${name.padEnd(9)} ${entry.file.slice(0, 48)}  ${entry.right ? 'right' : 'WRONG'}`,
+          `      ${score.toFixed(3)} ${score >= threshold ? '≥' : '<'} ${threshold.toFixed(3)}  ${r.label.padEnd(8)} ${entry.role.padEnd(10)} ${name.padEnd(9)} ${entry.file.slice(0, 48)}  ${entry.right ? 'right' : 'WRONG'}` +
+            (entry.onePass !== undefined ? ` (one pass ${entry.onePass.toFixed(3)})` : ''),
         );
       });
     } catch (err) {
@@ -607,6 +634,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     known,
     rel,
     realThumbs,
+    tta: loaded.meta.tta ?? 'none',
     files: files.length,
     samples: dataset.labels.length,
     seed,
@@ -675,6 +703,7 @@ async function candidateExtras(
       samples: 20,
       seed,
       returnSamples: true,
+      tta: loaded.meta.tta ?? 'none',
     },
   );
   const m = withInput.length;
@@ -710,6 +739,7 @@ function reportData(r: {
   known: ReadonlyMap<string, string>;
   rel: (p: string) => string;
   realThumbs: ReportRealImage[];
+  tta: TestTimeAugmentation;
   files: number;
   samples: number;
   seed: number;
@@ -743,6 +773,7 @@ function reportData(r: {
         ...toReportEvaluation(r.record.evaluation),
         dataset: `Held-out synthetic sources (test part, ${r.record.evaluation.metrics.n} sources, one score per source file)`,
         thresholdFrom: `${v.rule === 'recall' ? 'a recall target' : 'maximum F1'} on the validation sources`,
+        scoring: describeTta(r.tta),
         calibration: {
           temperature: v.temperature,
           ...(v.logLossBefore !== undefined ? { logLossBefore: v.logLossBefore } : {}),
@@ -774,7 +805,7 @@ function reportData(r: {
     provenanceNote:
       `Every figure and image on this page comes from one run of \`npm run demo\` (seed ${r.seed}, ${r.record.trainer}). ` +
       'The synthetic scenes are made by synthesizeScene, not observed; the real images are ALMA archive data. ' +
-      'Scores are calibrated on the validation sources; ± is the spread over 20 MC-dropout passes.',
+      `Each score is ${describeTta(r.tta)}, calibrated on the validation sources; ± is its spread over 20 MC-dropout passes.`,
   };
 }
 

@@ -12,7 +12,7 @@ import type { LabelDecision, LabelObject } from '../dataset/labels.js';
 import { applyTemperature } from '../model/calibration.js';
 import { createModel } from '../model/factory.js';
 import type { LoadedModel } from '../model/io.js';
-import { predict } from '../model/predict.js';
+import { scoreWithModel } from '../model/tta.js';
 import {
   fineTune,
   modelConfigOf,
@@ -178,7 +178,8 @@ export function payloadTrainingData(
 /**
  * Retrain the payload's model on the decisions so far ({@link payloadTrainingData}, `fineTune`
  * from the payload's weights with its epochs and seed, one thread) and score every payload
- * input with the result (calibrated with the model's temperature). Always from the page's
+ * input with the result as the model scores (`scoreWithModel`: averaged over its `meta.tta`
+ * symmetries, calibrated with its temperature). Always from the page's
  * model, never from an earlier retrain, so the result depends on the decisions and the seed
  * alone.
  *
@@ -200,11 +201,15 @@ export async function retrainFromPayload(
   const S = payload.size;
   const inputs = decodeFloat32(payload.inputs);
   const n = inputs.length / (S * S);
-  const raw = await predict(tuned.model, {
-    images: inputs,
-    shape: [n, S, S, 1],
-    labels: new Int32Array(n),
-  });
+  // Scored as the page's model scores (averaged over its meta.tta symmetries).
+  const raw = await scoreWithModel(
+    { model: tuned.model, meta: payload.meta },
+    {
+      images: inputs,
+      shape: [n, S, S, 1],
+      labels: new Int32Array(n),
+    },
+  );
   return {
     model: tuned.model,
     scores: applyTemperature(raw, payload.meta.calibration?.temperature ?? 1),

@@ -19,7 +19,7 @@ import type { TargetProfile } from '../dataset/profile.js';
 import { applyTemperature } from '../model/calibration.js';
 import { centralLevel, compareToInputRange } from '../model/input-range.js';
 import type { LoadedModel } from '../model/io.js';
-import { predict } from '../model/predict.js';
+import { scoreWithModel } from '../model/tta.js';
 import { occlusionSaliency } from '../model/saliency.js';
 import { predictWithUncertainty } from '../model/uncertainty.js';
 import { toBase64 } from '../report/html.js';
@@ -249,7 +249,7 @@ export async function rescoreCandidates(
   const [h, w] = candidates[withInput[0]].input!.shape;
   const pixels = new Float32Array(withInput.length * h * w);
   withInput.forEach((i, k) => pixels.set(toContiguous(candidates[i].input!), k * h * w));
-  const raw = await predict(loaded.model, {
+  const raw = await scoreWithModel(loaded, {
     images: pixels,
     shape: [withInput.length, h, w, 1],
     labels: new Int32Array(withInput.length),
@@ -367,6 +367,7 @@ export async function writeRunReview(
       samples: T,
       seed: 1,
       returnSamples: true,
+      tta: loaded.meta.tta ?? 'none',
     });
     const temperature = loaded.meta.calibration?.temperature ?? 1;
     shortlist.forEach((i, k) => {

@@ -17,7 +17,7 @@ import { createModel } from '../model/factory.js';
 import type { ModelMeta } from '../model/meta.js';
 import { measureInputRange, type InputRange } from '../model/input-range.js';
 import { chooseThreshold, type ThresholdChoice, type ThresholdOptions } from '../model/metrics.js';
-import { predict } from '../model/predict.js';
+import { predictTTA, ttaTransforms } from '../model/tta.js';
 import { sourceScores } from '../model/source-metrics.js';
 import { trainModel, type TrainHistory } from '../model/train.js';
 import {
@@ -203,6 +203,10 @@ export async function trainAndCalibrate(
   const [, h, w, c] = ds.shape;
   const val = parts.validation;
   const restarts = opts.restarts ?? 2;
+  // Every score of the model averages over the profile's symmetries (test-time augmentation),
+  // so the threshold and temperature are fitted on such scores.
+  const tta = profile.tta ?? 'none';
+  const transforms = ttaTransforms(tta);
   const sampleWeight = sampleWeightsOf(parts.train);
   let model: tf.LayersModel | undefined;
   let history: TrainHistory | undefined;
@@ -240,7 +244,10 @@ export async function trainAndCalibrate(
       ...(opts.onEpochEnd ? { onEpochEnd: opts.onEpochEnd } : {}),
     });
     const probe = val.labels.length > 0 ? val : parts.train;
-    valScores = probe.labels.length > 0 ? await predict(model, probe) : new Float32Array(0);
+    valScores =
+      probe.labels.length > 0
+        ? await predictTTA(model, probe, { transforms })
+        : new Float32Array(0);
     collapsed = probe.labels.length > 1 && spread(valScores) < COLLAPSE_SPREAD;
     if (!collapsed) break;
     warn(
@@ -272,6 +279,7 @@ export async function trainAndCalibrate(
       );
     }
     validation.evaluation = sourceEvaluationFromScores(valScores, val, {
+      tta: tta === 'none' ? false : transforms,
       ...opts.evaluation,
       threshold,
       temperature,
@@ -284,6 +292,7 @@ export async function trainAndCalibrate(
     parts.test.labels.length > 0
       ? await evaluateSources(model, parts.test, {
           seed,
+          tta: tta === 'none' ? false : transforms,
           ...opts.evaluation,
           threshold,
           temperature,
@@ -297,6 +306,7 @@ export async function trainAndCalibrate(
     normalisation: { method: profile.preprocess.normalize, nan: 0 },
     threshold,
     calibration: { temperature },
+    tta,
     ...(m
       ? {
           metrics: {

@@ -409,9 +409,10 @@ function evaluationBlock(ev: ReportEvaluation): string {
           .join('')}</table>`
       : '';
   const title = ev.dataset ? `<h3>${escapeHtml(ev.dataset)}</h3>` : '';
+  const scoring = ev.scoring ? `<p>Scores: ${escapeHtml(ev.scoring)}.</p>` : '';
   return `<div class="eval-block">${title}<div class="eval"><div>${confusion}</div><div>${metrics}${note}</div>${
     baselines ? `<div>${baselines}</div>` : ''
-  }</div>${calText}${
+  }</div>${scoring}${calText}${
     charts.length > 0 ? `<div class="charts" style="margin-top:16px">${charts.join('')}</div>` : ''
   }</div>`;
 }
@@ -421,15 +422,22 @@ function realImagesSection(
   size: number,
   render: RenderOptions | undefined,
 ): string {
+  const anyOnePass = real.some((r) => r.onePass !== undefined);
   const rows = real.map((r) => {
     const called = r.score >= r.threshold;
     const right = called === (r.knownLabel !== 'negative');
     const thumb = r.image
       ? `<img class="thumb" src="${escapeHtml(pngDataUri(r.image, `real-${r.file}`, render))}" width="${size}" height="${size}" alt="${escapeHtml(r.file)}">`
       : '';
-    return `<tr><td>${thumb}</td><td class="file">${escapeHtml(r.file)}</td><td>${escapeHtml(r.role)}</td><td>${escapeHtml(r.knownLabel)}</td><td class="score">${fmt(r.score)}</td><td>${fmt(r.threshold)}</td><td class="${right ? 'ok' : 'wrong'}">${called ? 'called positive' : 'called negative'} (${right ? 'right' : 'wrong'})</td></tr>`;
+    const onePass = anyOnePass
+      ? `<td class="score muted">${r.onePass !== undefined ? fmt(r.onePass) : ''}</td>`
+      : '';
+    return `<tr><td>${thumb}</td><td class="file">${escapeHtml(r.file)}</td><td>${escapeHtml(r.role)}</td><td>${escapeHtml(r.knownLabel)}</td><td class="score">${fmt(r.score)}</td>${onePass}<td>${fmt(r.threshold)}</td><td class="${right ? 'ok' : 'wrong'}">${called ? 'called positive' : 'called negative'} (${right ? 'right' : 'wrong'})</td></tr>`;
   });
-  return `<section id="real"><h2>Real images</h2><p class="muted">Real ALMA images of known class, scored apart from the synthetic ones and never mixed into their figures.</p><table class="real"><thead><tr><th>Input</th><th>File</th><th>Role</th><th>Known</th><th>Score</th><th>Threshold</th><th>Verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  const onePassNote = anyOnePass
+    ? ' Score: the mean over symmetries of the input (test-time augmentation), as the model scores every image, so the flips of one image score alike; one pass: the network on this orientation alone, for comparison.'
+    : '';
+  return `<section id="real"><h2>Real images</h2><p class="muted">Real ALMA images of known class, scored apart from the synthetic ones and never mixed into their figures.${onePassNote}</p><table class="real"><thead><tr><th>Input</th><th>File</th><th>Role</th><th>Known</th><th>Score</th>${anyOnePass ? '<th>One pass</th>' : ''}<th>Threshold</th><th>Verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
 /** A reliability diagram: observed positive fraction against mean predicted score per bin. */

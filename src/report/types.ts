@@ -182,6 +182,11 @@ export interface ReportEvaluation {
   };
   /** How the threshold was chosen, e.g. `'maximum F1 on the validation sources'`. */
   thresholdFrom?: string;
+  /**
+   * How each score was made, e.g. `'the mean over the four axis flips of each input
+   * (test-time augmentation)'`; shown under the figures.
+   */
+  scoring?: string;
   /** Calibration of the scores (fitted on validation data). */
   calibration?: ReportCalibration;
   /** Model-free scorers on the same sources, the figures every model must beat. */
@@ -244,6 +249,11 @@ export interface ReportRealImage {
   knownLabel: string;
   /** Its (calibrated) score. */
   score: number;
+  /**
+   * When `score` averages over symmetries of the input (test-time augmentation): the calibrated
+   * score of one pass over this orientation alone, shown beside it.
+   */
+  onePass?: number;
   /** The threshold it is compared with. */
   threshold: number;
   /** Thumbnail of the model input. */

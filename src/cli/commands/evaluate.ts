@@ -1,8 +1,13 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadDataset } from '../../dataset/persist.node.js';
 import { resolveSavedProfile } from '../../dataset/profile.js';
 import { loadModel } from '../../model/io.node.js';
 import type { Evaluation } from '../../model/metrics.js';
+import {
+  TEST_TIME_AUGMENTATIONS,
+  ttaTransforms,
+  type TestTimeAugmentation,
+} from '../../model/tta.js';
 import { crossValidate, formatCrossValidation } from '../../pipeline/cross-validate.js';
 import { evaluateSources, formatSourceEvaluation } from '../../pipeline/evaluation.js';
 import { datasetParts } from '../../pipeline/train.node.js';
@@ -22,13 +27,18 @@ export function printEvaluation(e: Evaluation): void {
   );
 }
 
+/** `evaluateSources`' `tta` for a named set: `false` for one pass. */
+function ttaOption(tta: TestTimeAugmentation): false | ReturnType<typeof ttaTransforms> {
+  return tta === 'none' ? false : ttaTransforms(tta);
+}
+
 interface EvaluateFlags {
   model: string;
   data: string;
   threshold?: number;
   all: boolean;
   json: boolean;
-  tta: boolean;
+  tta?: TestTimeAugmentation;
   cv?: number;
   seed?: number;
 }
@@ -54,7 +64,23 @@ export function register(program: Command): void {
       ),
     )
     .option('--all', 'evaluate on every source, not only the test part (the model saw most)', false)
-    .option('--tta', "average each image's score over its eight flips and 90° rotations", false)
+    .addOption(
+      new Option(
+        '--tta [set]',
+        "average each image's score over these symmetries: none, flips (the four axis flips) " +
+          "or dihedral (the eight flips and 90° rotations; --tta alone) (default: the model's " +
+          'own, fitted with its threshold)',
+      )
+        .argParser((text: string): TestTimeAugmentation => {
+          if (!(TEST_TIME_AUGMENTATIONS as readonly string[]).includes(text)) {
+            throw new RangeError(
+              `--tta must be one of ${TEST_TIME_AUGMENTATIONS.join(', ')}, got ${JSON.stringify(text)}`,
+            );
+          }
+          return text as TestTimeAugmentation;
+        })
+        .preset('dihedral'),
+    )
     .addOption(
       numberOption('--cv <k>', 'grouped k-fold cross-validation with k folds (trains k models)', {
         integer: true,
@@ -73,7 +99,7 @@ export function register(program: Command): void {
           k: o.cv,
           seed: o.seed ?? 0,
           ...(loaded.meta.modelConfig ? { model: loaded.meta.modelConfig } : {}),
-          evaluation: { tta: o.tta },
+          ...(o.tta !== undefined ? { evaluation: { tta: ttaOption(o.tta) } } : {}),
           onFold: (f) =>
             process.stderr.write(
               `fold ${f.fold + 1}/${o.cv}: ${f.evaluation ? formatSourceEvaluation(f.evaluation) : 'no test sources'}\n`,
@@ -96,7 +122,7 @@ export function register(program: Command): void {
       const e = await evaluateSources(loaded.model, data, {
         threshold: o.threshold ?? loaded.meta.threshold ?? profileThreshold ?? 0.5,
         temperature: loaded.meta.calibration?.temperature ?? 1,
-        tta: o.tta,
+        tta: ttaOption(o.tta ?? loaded.meta.tta ?? 'none'),
         seed: o.seed ?? 0,
       });
       for (const w of e.warnings) process.stderr.write(`warning: ${w}\n`);
