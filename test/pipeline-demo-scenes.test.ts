@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,46 @@ describe('writeScenes (the demo’s scenes on two threads)', () => {
     expect(seen[0]).toBe(5);
     expect(statSync(kept).mtimeMs).toBe(before);
     expect(statSync(first.positives[0]).isFile()).toBe(true);
+  });
+
+  it('draws every scene again, the old ones deleted, when the seed changed', async () => {
+    const pos = join(dir, 'e', 'pos');
+    const neg = join(dir, 'e', 'neg');
+    const first = await writeScenes(pos, neg, 6, 4, options, () => undefined);
+    expect(first.redrawn).toBe(false);
+    // Fewer scenes with another seed: none of seed 4's may stay behind.
+    const second = await writeScenes(pos, neg, 4, 5, options, () => undefined);
+    expect(second.redrawn).toBe(true);
+    expect(readdirSync(pos).sort()).toEqual(['scene-0001.fits', 'scene-0003.fits']);
+    expect(readdirSync(neg).sort()).toEqual(['scene-0000.fits', 'scene-0002.fits']);
+    for (const path of [...second.positives, ...second.negatives]) {
+      expect(readFileSync(path, 'latin1')).toContain('(seed 5)');
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'e', 'scenes.json'), 'utf8')).seed).toBe(5);
+  });
+
+  it('keeps the scenes of the same seed when only their number changes', async () => {
+    const pos = join(dir, 'f', 'pos');
+    const neg = join(dir, 'f', 'neg');
+    const first = await writeScenes(pos, neg, 4, 7, options, () => undefined);
+    const before = statSync(first.negatives[0]).mtimeMs;
+    const more = await writeScenes(pos, neg, 8, 7, options, () => undefined);
+    expect(more.redrawn).toBe(false);
+    expect(statSync(first.negatives[0]).mtimeMs).toBe(before);
+    expect(readdirSync(pos)).toHaveLength(4);
+  });
+
+  it('draws again the scenes of a folder with no record (an earlier version) or other options', async () => {
+    const pos = join(dir, 'g', 'pos');
+    const neg = join(dir, 'g', 'neg');
+    await writeScenes(pos, neg, 4, 8, options, () => undefined);
+    rmSync(join(dir, 'g', 'scenes.json'));
+    expect((await writeScenes(pos, neg, 4, 8, options, () => undefined)).redrawn).toBe(true);
+    const other = { ...options, size: 40 };
+    const again = await writeScenes(pos, neg, 4, 8, other, () => undefined);
+    expect(again.redrawn).toBe(true);
+    expect(requireImage(await readFits(again.positives[0])).shape).toEqual([40, 40]);
+    expect((await writeScenes(pos, neg, 4, 8, other, () => undefined)).redrawn).toBe(false);
   });
 
   it('fails with an error naming the file when a scene cannot be written', async () => {

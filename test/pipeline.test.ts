@@ -78,6 +78,44 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect(again.candidates.map((c) => c.score)).toEqual(first.candidates.map((c) => c.score));
   });
 
+  it('another seed in the same folder draws its own scenes and trains again; other epochs retrain only', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'alma-demo-seed-'));
+    try {
+      await runDemo({ ...small, out: other, syntheticSources: 20 });
+      const lines: string[] = [];
+      await runDemo({
+        ...small,
+        out: other,
+        syntheticSources: 20,
+        seed: 2,
+        log: (l) => lines.push(l),
+      });
+      expect(lines.some((l) => l.includes('drawn again with seed 2'))).toBe(true);
+      expect(lines.some((l) => l.includes('prepared from other scenes'))).toBe(true);
+      expect(lines.some((l) => l.startsWith('[3/6] training'))).toBe(true);
+      const scene = join(other, 'data', 'synthetic', 'positive', 'scene-0001.fits');
+      expect(readFileSync(scene, 'latin1')).toContain('(seed 2)');
+      const record = JSON.parse(readFileSync(join(other, 'training.json'), 'utf8'));
+      expect(record.requested).toEqual({ seed: 2, epochs: 1 });
+
+      const more: string[] = [];
+      await runDemo({
+        ...small,
+        out: other,
+        syntheticSources: 20,
+        seed: 2,
+        epochs: 2,
+        log: (l) => more.push(l),
+      });
+      expect(more.some((l) => l.includes('drawn again'))).toBe(false);
+      expect(more.some((l) => l.includes('dataset: resumed'))).toBe(true);
+      expect(more.some((l) => l.includes('trained with seed 2 for up to 1 epochs'))).toBe(true);
+      expect(more.some((l) => l.startsWith('[3/6] training'))).toBe(true);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('trains again over a model that scores another way (saved before the flips were averaged)', async () => {
     const other = mkdtempSync(join(tmpdir(), 'alma-demo-tta-'));
     try {

@@ -5,8 +5,9 @@
  * index), whichever thread draws it and however many ran.
  */
 import { availableParallelism } from 'node:os';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic.node.js';
 import type { Worker } from 'node:worker_threads';
 import { PipelineError } from '../core/errors.js';
 import { createRng } from '../core/random.js';
@@ -87,11 +88,44 @@ function runOnWorker(
   return { done, stop: () => worker.terminate() };
 }
 
+/** File beside the scene folders naming the seed and options their scenes were drawn with. */
+export const SCENES_MANIFEST = 'scenes.json';
+
+/** What {@link SCENES_MANIFEST} holds. */
+interface ScenesManifest {
+  seed: number;
+  options: string;
+}
+
+/** `value` as JSON with object keys sorted, so equal options give equal text. */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
+      : v,
+  );
+}
+
+/** The scene files directly in `dir` (none when it does not exist). */
+async function sceneFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => /^scene-\d+\.fits(\.part)?$/.test(n)).map((n) => join(dir, n));
+}
+
 /**
  * Writes the synthetic scenes as FITS files (only those missing): scene `i` is a positive when
  * `i` is odd, drawn from its own fork of the seeded generator, so each file depends only on
  * (seed, index) and a resumed run rewrites nothing. With two or more CPUs a worker thread draws
  * every other missing scene.
+ *
+ * The seed and options are recorded beside the folders ({@link SCENES_MANIFEST}) before any
+ * scene is drawn. Scenes found there that were drawn with another seed or other options, or by
+ * a version that kept no record, are deleted and drawn again (`redrawn` in the result), so a
+ * folder never mixes two runs' scenes; the number of scenes may change freely.
  *
  * @param progress - called with the number of scenes present so far
  */
@@ -102,9 +136,25 @@ export async function writeScenes(
   seed: number,
   options: SynthesizeSceneOptions,
   progress: (done: number) => void,
-): Promise<{ positives: string[]; negatives: string[] }> {
+): Promise<{ positives: string[]; negatives: string[]; redrawn: boolean }> {
+  const manifestPath = join(dirname(posDir), SCENES_MANIFEST);
+  const want: ScenesManifest = { seed, options: sortedJson(options) };
+  const have = await readFile(manifestPath, 'utf8')
+    .then((text) => JSON.parse(text) as Partial<ScenesManifest> | null)
+    .catch(() => undefined);
+  const same = have?.seed === want.seed && have?.options === want.options;
+  let redrawn = false;
+  if (!same) {
+    const old = [...(await sceneFiles(posDir)), ...(await sceneFiles(negDir))];
+    redrawn = old.length > 0;
+    // Scenes of another draw go before the new record is written, so a run stopped half way
+    // leaves either the old record or none beside the old scenes, never the new one.
+    await rm(manifestPath, { force: true });
+    for (const f of old) await rm(f, { force: true });
+  }
   await mkdir(posDir, { recursive: true });
   await mkdir(negDir, { recursive: true });
+  if (!same) await writeFileAtomic(manifestPath, JSON.stringify(want, null, 2));
   const rng = createRng(seed * 7919 + 1);
   const positives: string[] = [];
   const negatives: string[] = [];
@@ -141,5 +191,5 @@ export async function writeScenes(
     await writeScene(task, options, seed);
     onScene();
   }
-  return { positives, negatives };
+  return { positives, negatives, redrawn };
 }

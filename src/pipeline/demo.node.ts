@@ -7,7 +7,9 @@
  * thresholded on validation, and evaluated per source on the test part beside a model-free
  * baseline; the real images are scored apart from the synthetic ones; and the held-out files are
  * classified into an HTML report with uncertainties and saliency maps. Each step writes its
- * output folder and is skipped when that output is already there, so a second run resumes.
+ * output folder and is skipped when that output is already there and was made for the same run
+ * (scenes of the same seed and options, a dataset of the same preparation, a model of the same
+ * seed, epochs and scoring), so a second run resumes; a step made for another run is redone.
  */
 import type { Progress } from '../core/progress.js';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
@@ -160,7 +162,10 @@ export interface DemoOptions {
   holdOut?: number;
   /** Candidates of the report that get an occlusion saliency map. Default 24. */
   saliency?: number;
-  /** Redo every step even when its output exists. Default false. */
+  /**
+   * Redo every step even when its output exists (scenes are kept when drawn with the same seed
+   * and options: they would come out the same). Default false.
+   */
   fresh?: boolean;
   /**
    * Classify images from a live archive query (streamed: download, classify, delete) instead of
@@ -241,6 +246,8 @@ export interface DemoResult {
 
 /** What `training.json` keeps, so a resumed run reports the same figures. */
 interface TrainingRecord {
+  /** The run's seed and most epochs, which a resumed run must share. */
+  requested?: { seed: number; epochs: number };
   history: EpochLog[];
   evaluation?: SourceEvaluation;
   baseline?: DemoBaseline;
@@ -366,6 +373,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     { ...DEMO_SCENE_OPTIONS, size },
     (d) => progress('data', d, count),
   );
+  if (synth.redrawn) {
+    log(
+      `      the scenes in ${join(dataDir, 'synthetic')} were drawn with another seed, other options or by an earlier version: drawn again with seed ${seed}`,
+    );
+  }
   log(
     `      ${count} synthetic scenes (${synth.positives.length} with a wind, ${synth.negatives.length} without: plain, edge-on, binary, ringed, spiral, enveloped disks, jet knots, sidelobes, pbcor edges, point sources, noise), ${size}x${size}`,
   );
@@ -377,7 +389,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const total = count + realTrain.length;
   let dataset: Dataset | undefined;
   let stale = false;
-  if (!fresh && (await pathExists(join(datasetDir, 'manifest.json')))) {
+  if (synth.redrawn && (await pathExists(join(datasetDir, 'manifest.json')))) {
+    // Prepared from the scenes just replaced.
+    stale = true;
+    log(
+      `[2/6] dataset → ${datasetDir}: the one there was prepared from other scenes: preparing it again`,
+    );
+  } else if (!fresh && (await pathExists(join(datasetDir, 'manifest.json')))) {
     const saved = await loadDataset(datasetDir);
     // A dataset another run prepared (with an earlier version's preparation, or from another
     // number of sources) is prepared again, and the model trained again, rather than mixed
@@ -456,14 +474,23 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     )
     .catch(() => undefined);
   const sameScoring = savedTta === (profile.tta ?? 'none');
-  if (!fresh && !rebuilt && sameScoring && (await pathExists(trainingPath))) {
+  const epochs = profile.train.epochs ?? 1;
+  const saved = await readFile(trainingPath, 'utf8')
+    .then((text) => JSON.parse(text) as TrainingRecord)
+    .catch(() => undefined);
+  const sameRun = saved?.requested?.seed === seed && saved.requested.epochs === epochs;
+  if (!fresh && !rebuilt && sameScoring && sameRun && (await pathExists(savedMeta))) {
     log(`[3/6] model: resumed from ${modelDir}`);
-    record = JSON.parse(await readFile(trainingPath, 'utf8')) as TrainingRecord;
+    record = saved;
   } else {
-    const epochs = profile.train.epochs ?? 1;
     if (!fresh && !rebuilt && savedTta !== undefined && !sameScoring) {
       log(
         `[3/6] model: the one in ${modelDir} scores with test-time augmentation '${savedTta}', this run's profile with '${profile.tta ?? 'none'}': training again`,
+      );
+    } else if (!fresh && !rebuilt && saved !== undefined && !sameRun) {
+      const was = saved.requested;
+      log(
+        `[3/6] model: the one in ${modelDir} was trained ${was ? `with seed ${was.seed} for up to ${was.epochs} epochs` : 'by an earlier version'}; this run: seed ${seed}, ${epochs} epochs: training again`,
       );
     }
     log(
@@ -487,6 +514,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     });
     const v = result.validation;
     record = {
+      requested: { seed, epochs },
       history: result.history.epochs,
       ...(result.evaluation ? { evaluation: result.evaluation } : {}),
       trainer: `${describeTrainer(result.history)}, ${result.history.imagesPerSecond.toFixed(0)} images/s`,
