@@ -219,3 +219,48 @@ describe('renderSaliencyOverlay', () => {
     expect(() => renderSaliencyOverlay(img, createImage2D(8, 9))).toThrow(RangeError);
   });
 });
+
+describe('occlusion saliency of a score averaged over flips (tta)', () => {
+  it("equals the mean of the flips' maps, each turned back", async () => {
+    const S = 24;
+    const model = await createModel({
+      inputShape: [S, S, 1],
+      convBlocks: [{ filters: 8, kernelSize: 3, poolSize: 2, activation: 'relu' }],
+      denseUnits: 16,
+      seed: 3,
+    });
+    const x = noiseImage(S, S, 11);
+    const opts = { patch: 8, stride: 4 } as const;
+    const tta = await occlusionSaliency(model, x, { ...opts, tta: 'flips' });
+    // The four axis flips as (row, col) maps; each is its own inverse.
+    const flips: ((r: number, c: number) => [number, number])[] = [
+      (r, c) => [r, c],
+      (r, c) => [r, S - 1 - c],
+      (r, c) => [S - 1 - r, c],
+      (r, c) => [S - 1 - r, S - 1 - c],
+    ];
+    const mean = new Float64Array(S * S);
+    for (const g of flips) {
+      const moved = createImage2D(S, S);
+      for (let r = 0; r < S; r++) {
+        for (let c = 0; c < S; c++) moved.set(r, c, x.get(...g(r, c)));
+      }
+      const map = await occlusionSaliency(model, moved, opts);
+      for (let r = 0; r < S; r++) {
+        for (let c = 0; c < S; c++) {
+          const [gr, gc] = g(r, c);
+          mean[r * S + c] += map.get(gr, gc) / 4;
+        }
+      }
+    }
+    let largest = 0;
+    for (let r = 0; r < S; r++) {
+      for (let c = 0; c < S; c++) {
+        expect(tta.get(r, c)).toBeCloseTo(mean[r * S + c], 5);
+        largest = Math.max(largest, Math.abs(mean[r * S + c]));
+      }
+    }
+    expect(largest).toBeGreaterThan(1e-4);
+    model.dispose();
+  });
+});

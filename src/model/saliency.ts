@@ -9,7 +9,8 @@ import { ModelError } from '../core/errors.js';
 import { createImage2D, toContiguous, type Image2D } from '../core/image2d.js';
 import { currentBackend } from './backend.js';
 import { modelInputShape } from './data.js';
-import { DEFAULT_PREDICT_OPTIONS, predict, withThreads, type PredictOptions } from './predict.js';
+import { DEFAULT_PREDICT_OPTIONS, withThreads, type PredictOptions } from './predict.js';
+import { predictTTA, ttaTransforms, type TestTimeAugmentation } from './tta.js';
 
 /** Options of {@link occlusionSaliency}. Defaults in {@link DEFAULT_OCCLUSION_OPTIONS}. */
 export interface OcclusionOptions extends PredictOptions {
@@ -24,6 +25,12 @@ export interface OcclusionOptions extends PredictOptions {
   fill: 'mean' | number;
   /** Occluded copies made and scored together (bounds memory for large inputs). Default 256. */
   chunk: number;
+  /**
+   * Score each occluded copy as a model with this `meta.tta` scores (`'flips'`: the mean over
+   * the copy's four axis flips), so the map explains the score the model reports. Costs one
+   * prediction per symmetry. Default `'none'`: one pass.
+   */
+  tta: TestTimeAugmentation;
 }
 
 /** Defaults of {@link OcclusionOptions}: 10-pixel patches every 5 pixels, filled with the mean. */
@@ -33,6 +40,7 @@ export const DEFAULT_OCCLUSION_OPTIONS: OcclusionOptions = {
   stride: 5,
   fill: 'mean',
   chunk: 256,
+  tta: 'none',
 };
 
 /** Patch origins along an axis of `n` pixels: every `stride`, the last flush with the edge. */
@@ -71,7 +79,8 @@ function modelPixels(model: tf.LayersModel, input: Image2D, what: string): Float
  * hiding the pixel lowers the score (it supports the positive class); negative: hiding it
  * raises the score. Units are score (probability) differences.
  *
- * Cost: one `predict` of `(1 + positions²)` images, 362 for 100x100 with the defaults.
+ * Cost: one `predict` of `(1 + positions²)` images, 362 for 100x100 with the defaults (times the
+ * symmetries of `tta`).
  *
  * @param model - a model of single-channel input whose rows and columns are `input`'s
  * @param input - the prepared image `[rows, cols]` as the model takes it (no NaN)
@@ -112,7 +121,10 @@ export async function occlusionSaliency(
   const xs = origins(w, patch, stride);
   const positions = ys.flatMap((y) => xs.map((x) => [y, x] as const));
   const per = h * w;
-  const base = (await predict(model, px, o))[0];
+  const transforms = ttaTransforms(o.tta);
+  const score = (images: Float32Array): Promise<Float32Array> =>
+    predictTTA(model, images, { ...o, transforms });
+  const base = (await score(px))[0];
   const sum = new Float64Array(per);
   const count = new Uint32Array(per);
   const chunk = Math.max(1, Math.floor(o.chunk));
@@ -125,7 +137,7 @@ export async function occlusionSaliency(
       img.set(px);
       for (let y = y0; y < y0 + patch; y++) img.fill(fill, y * w + x0, y * w + x0 + patch);
     }
-    const scores = await predict(model, buf.subarray(0, m * per), o);
+    const scores = await score(buf.subarray(0, m * per));
     for (let j = 0; j < m; j++) {
       const [y0, x0] = positions[s + j];
       const drop = base - scores[j];

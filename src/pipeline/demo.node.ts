@@ -752,7 +752,11 @@ async function candidateExtras(
   for (let i = 0; i < Math.min(top, candidates.length); i++) {
     const input = candidates[i].input;
     if (!input) continue;
-    const map = await occlusionSaliency(loaded.model, input, { patch: 8, stride: 4 });
+    const map = await occlusionSaliency(loaded.model, input, {
+      patch: 8,
+      stride: 4,
+      tta: loaded.meta.tta ?? 'none',
+    });
     saliency.set(i, renderSaliencyOverlay(input, map));
   }
   return { std, saliency };

@@ -412,7 +412,11 @@ export async function writeRunReview(
     if (c.input !== undefined) item.thumbnail = c.input;
     else if (c.thumbnail !== undefined) item.thumbnail = c.thumbnail;
     if (salient.has(i) && c.input !== undefined) {
-      const map = await occlusionSaliency(loaded.model, c.input, { patch: 8, stride: 4 });
+      const map = await occlusionSaliency(loaded.model, c.input, {
+        patch: 8,
+        stride: 4,
+        tta: loaded.meta.tta ?? 'none',
+      });
       item.saliency = renderSaliencyOverlay(c.input, map);
     }
     if (c.position !== undefined) item.position = c.position;
