@@ -127,6 +127,9 @@ describe('CLI train / evaluate / classify', () => {
     );
     expect(onePass.code).toBe(0);
     expect(JSON.parse(onePass.out).tta).toBe(false);
+    expect(onePass.err).toContain(
+      "warning: the model's threshold and calibration were fitted on scores made as the mean over the four axis flips",
+    );
   });
 
   it('classify writes candidates.json, copies positives, and exits 1 naming an unreadable file', async () => {

@@ -5,6 +5,7 @@ import { loadModel } from '../../model/io.node.js';
 import type { Evaluation } from '../../model/metrics.js';
 import {
   TEST_TIME_AUGMENTATIONS,
+  describeTta,
   ttaTransforms,
   type TestTimeAugmentation,
 } from '../../model/tta.js';
@@ -119,17 +120,25 @@ export function register(program: Command): void {
       }
       const profileThreshold = (loaded.meta.profile as { threshold?: number } | undefined)
         ?.threshold;
+      const own = loaded.meta.tta ?? 'none';
+      const tta = o.tta ?? own;
       const e = await evaluateSources(loaded.model, data, {
         threshold: o.threshold ?? loaded.meta.threshold ?? profileThreshold ?? 0.5,
         temperature: loaded.meta.calibration?.temperature ?? 1,
-        tta: ttaOption(o.tta ?? loaded.meta.tta ?? 'none'),
+        tta: ttaOption(tta),
         seed: o.seed ?? 0,
       });
       for (const w of e.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (tta !== own && loaded.meta.threshold !== undefined) {
+        process.stderr.write(
+          `warning: the model's threshold and calibration were fitted on scores made as ${describeTta(own)}; these are ${describeTta(tta)}\n`,
+        );
+      }
       if (o.json) console.log(JSON.stringify(e));
       else {
         printEvaluation(e.metrics);
         console.log(formatSourceEvaluation(e));
+        console.log(`scores: ${describeTta(tta)}`);
       }
     });
 }
