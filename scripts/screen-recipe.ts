@@ -63,6 +63,7 @@ function trainingScene(i: number, rng: ReturnType<typeof createRng>): SourceImag
   if (env.TRAINGEN === 'second') {
     const s = generateSecondScene(rng.fork(), { label: positive ? 1 : 0, size: 256, index: i });
     [image, cards, name] = [s.image, s.cards, s.kind];
+    windSnr.set(`scene-${i}-${name}`, Number(s.params.windPeakSigma ?? NaN));
   } else {
     const s = synthesizeScene(rng.fork(), { ...scene, label: positive ? 'positive' : 'negative' });
     [image, cards, name] = [s.image, s.cards, s.kind];
@@ -72,7 +73,7 @@ function trainingScene(i: number, rng: ReturnType<typeof createRng>): SourceImag
   return { image, source: `scene-${i}-${name}`, ...(sky ? { sky } : {}) };
 }
 
-/** The wind's peak S/N of each training-generator scene, by source name. */
+/** The wind's peak S/N of each training scene (either generator's), by source name. */
 const windSnr = new Map<string, number>();
 const rng = createRng(1000 + SEED);
 const pos: SourceImage[] = [];
