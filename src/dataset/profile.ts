@@ -600,8 +600,13 @@ export function profileRef(profile: TargetProfile): ProfileRef {
   return { name: profile.name, hash: profileHash(profile), settings: profile };
 }
 
-/** JSON with object keys sorted at every level, and `Infinity` written as a string. */
-function canonicalJson(value: unknown): string {
+/**
+ * JSON with object keys sorted at every level (undefined values left out), and `Infinity`
+ * written as a string: equal content, equal text.
+ *
+ * @internal
+ */
+export function canonicalJson(value: unknown): string {
   if (typeof value === 'number')
     return Number.isFinite(value) ? JSON.stringify(value) : JSON.stringify(String(value));
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

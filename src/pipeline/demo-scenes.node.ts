@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.node.js';
 import type { Worker } from 'node:worker_threads';
 import { PipelineError } from '../core/errors.js';
+import { canonicalJson } from '../dataset/profile.js';
 import { createRng } from '../core/random.js';
 import { spawnModuleWorker } from '../core/threads.node.js';
 import { synthesizeScene, type SynthesizeSceneOptions } from '../dataset/synthesize-scene.js';
@@ -97,19 +98,6 @@ interface ScenesManifest {
   options: string;
 }
 
-/** `value` as JSON with object keys sorted, so equal options give equal text. */
-function sortedJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
-            a < b ? -1 : a > b ? 1 : 0,
-          ),
-        )
-      : v,
-  );
-}
-
 /** The scene files directly in `dir` (none when it does not exist). */
 async function sceneFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -138,7 +126,7 @@ export async function writeScenes(
   progress: (done: number) => void,
 ): Promise<{ positives: string[]; negatives: string[]; redrawn: boolean }> {
   const manifestPath = join(dirname(posDir), SCENES_MANIFEST);
-  const want: ScenesManifest = { seed, options: sortedJson(options) };
+  const want: ScenesManifest = { seed, options: canonicalJson(options) };
   const have = await readFile(manifestPath, 'utf8')
     .then((text) => JSON.parse(text) as Partial<ScenesManifest> | null)
     .catch(() => undefined);

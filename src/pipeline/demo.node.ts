@@ -479,7 +479,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     .then((text) => JSON.parse(text) as TrainingRecord)
     .catch(() => undefined);
   const sameRun = saved?.requested?.seed === seed && saved.requested.epochs === epochs;
-  if (!fresh && !rebuilt && sameScoring && sameRun && (await pathExists(savedMeta))) {
+  // sameScoring implies the model's meta.json was read.
+  if (!fresh && !rebuilt && sameScoring && sameRun) {
     log(`[3/6] model: resumed from ${modelDir}`);
     record = saved;
   } else {
