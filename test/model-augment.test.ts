@@ -6,6 +6,7 @@ import {
   NO_TRAIN_AUGMENT,
   augmentBatch,
   createModel,
+  createNoiseField,
   imageLevels,
   predict,
   trainModel,
@@ -222,10 +223,10 @@ describe('augmentBatch', () => {
     expect(Array.from(b)).toEqual(Array.from(a));
   });
 
-  it("draws and resamples the default profile's augmentation bit for bit as the recipe's figures were measured with", () => {
+  it("without a noise field, draws and resamples the default profile's augmentation bit for bit as before", () => {
     // FNV-1a of the float bits of 300 batches, recorded with the code before shift and zoom
     // existed: a change of draws or of rounding (even the order of a sum) changes the weights
-    // the default recipe trains to, and with them every figure in docs/model.md.
+    // a recipe trains to. (trainModel cuts its noise from a field since the field existed.)
     const h = 64;
     const w = 64;
     const m = 8;
@@ -258,6 +259,104 @@ describe('augmentBatch', () => {
         createRng(0),
       ),
     ).toThrow(ModelError);
+  });
+});
+
+describe('createNoiseField and augmentBatch with a field', () => {
+  it('draws a field of unit, beam-correlated noise whose windows match fresh smoothed draws', () => {
+    const field = createNoiseField(48, 48, 1, createRng(11));
+    expect(field.size).toBe(768);
+    expect(field.correlation).toBe(1);
+    const f = field.values;
+    let sq = 0;
+    let lag1 = 0;
+    let lag3 = 0;
+    const s = field.size;
+    for (let y = 0; y < s; y++)
+      for (let x = 0; x < s - 3; x++) {
+        const v = f[y * s + x];
+        sq += v * v;
+        lag1 += v * f[y * s + x + 1];
+        lag3 += v * f[y * s + x + 3];
+      }
+    const count = s * (s - 3);
+    expect(Math.sqrt(sq / count)).toBeGreaterThan(0.98);
+    expect(Math.sqrt(sq / count)).toBeLessThan(1.02);
+    // Smoothed with sigma 1: correlation exp(-d^2/4) at lag d (0.78 at 1, 0.105 at 3).
+    expect(lag1 / sq).toBeCloseTo(Math.exp(-0.25), 1);
+    expect(lag3 / sq).toBeCloseTo(Math.exp(-9 / 4), 1);
+    // The same generator state gives the same field; white noise is not smoothed.
+    expect(createNoiseField(48, 48, 1, createRng(11)).values).toEqual(f);
+    const white = createNoiseField(16, 16, 0, createRng(3));
+    let w1 = 0;
+    let w0 = 0;
+    for (let k = 0; k < white.values.length - 1; k++) {
+      w0 += white.values[k] ** 2;
+      w1 += white.values[k] * white.values[k + 1];
+    }
+    expect(Math.abs(w1 / w0)).toBeLessThan(0.02);
+  });
+
+  it("adds windows of the field at a multiple of the image's own noise, at varying offsets", () => {
+    const per = 64 * 64;
+    const x = new Float32Array(per);
+    const out = new Float32Array(per);
+    const opts = { ...NO_TRAIN_AUGMENT, noise: 1, noiseCorrelation: 1.5 };
+    const field = createNoiseField(64, 64, 1.5, createRng(2));
+    const rng = createRng(5);
+    let ratio = 0;
+    const draws = 200;
+    const firsts = new Set<number>();
+    for (let t = 0; t < draws; t++) {
+      out.fill(0);
+      augmentBatch(x, out, 1, 64, 64, { median: [0], std: [0.2] }, opts, rng, field);
+      let sq = 0;
+      for (let k = 0; k < per; k++) sq += out[k] * out[k];
+      ratio += Math.sqrt(sq / per) / 0.2;
+      // Windows at other offsets (and amplitudes) start with other values.
+      firsts.add(Math.round(out[0] * 1e6));
+    }
+    expect(ratio / draws).toBeGreaterThan(0.44);
+    expect(ratio / draws).toBeLessThan(0.56);
+    expect(firsts.size).toBeGreaterThan(190);
+    // The window is the field's pixels times one amplitude, at one offset.
+    augmentBatch(x, out, 1, 64, 64, { median: [0], std: [0.2] }, opts, createRng(8), field);
+    const s = field.size;
+    let found = false;
+    for (let oy = 0; oy <= s - 64 && !found; oy++)
+      for (let ox = 0; ox <= s - 64 && !found; ox++) {
+        const a = out[0] / field.values[oy * s + ox];
+        if (!(Math.abs(a) > 0)) continue;
+        found = [1, 64, 65, 200, 4095].every(
+          (k) =>
+            Math.abs(out[k] - a * field.values[(oy + Math.floor(k / 64)) * s + ox + (k % 64)]) <
+            1e-6 * Math.abs(a) + 1e-9,
+        );
+      }
+    expect(found).toBe(true);
+  });
+
+  it('refuses a field drawn with another correlation, or smaller than the images', () => {
+    const opts = { ...NO_TRAIN_AUGMENT, noise: 0.5, noiseCorrelation: 1 };
+    const x = new Float32Array(16 * 16);
+    const lv = { median: [0], std: [1] };
+    expect(() =>
+      augmentBatch(
+        x,
+        x.slice(),
+        1,
+        16,
+        16,
+        lv,
+        opts,
+        createRng(1),
+        createNoiseField(16, 16, 2, createRng(1)),
+      ),
+    ).toThrow(/noise field/);
+    const small = { size: 8, correlation: 1, values: new Float32Array(64) };
+    expect(() => augmentBatch(x, x.slice(), 1, 16, 16, lv, opts, createRng(1), small)).toThrow(
+      ModelError,
+    );
   });
 });
 

@@ -73,7 +73,9 @@ export {
   DEFAULT_TRAIN_AUGMENT_OPTIONS,
   NO_TRAIN_AUGMENT,
   augmentBatch,
+  createNoiseField,
   imageLevels,
+  type NoiseField,
   type TrainAugmentOptions,
 } from './augment-batch.js';
 export {
