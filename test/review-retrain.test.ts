@@ -130,6 +130,8 @@ describe('alma-classifier review', () => {
       /score <span class="score-value">[\d.]+<\/span><span class="std"> ± [\d.]+/,
     );
     expect(html).toContain('retraining in the page is off');
+    // The page says how its scores were made (the model's meta.tta).
+    expect(html).toMatch(/each score (one pass per image|the mean over the (four|eight))/);
     // --out naming the page itself writes that file, not a folder of that name.
     const named = await cli(registerReview, [
       'review',

@@ -19,7 +19,7 @@ import type { TargetProfile } from '../dataset/profile.js';
 import { applyTemperature } from '../model/calibration.js';
 import { centralLevel, compareToInputRange } from '../model/input-range.js';
 import type { LoadedModel } from '../model/io.js';
-import { scoreWithModel } from '../model/tta.js';
+import { describeTta, scoreWithModel } from '../model/tta.js';
 import { occlusionSaliency } from '../model/saliency.js';
 import { predictWithUncertainty } from '../model/uncertainty.js';
 import { toBase64 } from '../report/html.js';
@@ -481,7 +481,8 @@ export async function writeRunReview(
     description:
       `${run.candidates.length} candidates in ${run.path}` +
       (decidedIds.size > 0 ? `, ${run.candidates.length - open.length} decided already` : '') +
-      `; scored by the model (threshold ${threshold.toFixed(3)}); ${picks.length} to review next ` +
+      `; scored by the model (threshold ${threshold.toFixed(3)}; each score ` +
+      `${describeTta(loaded.meta.tta ?? 'none')}); ${picks.length} to review next ` +
       `(${selection.top} top, ${selection.uncertain} uncertain, ${selection.random} random)`,
     threshold,
     candidates: items,
