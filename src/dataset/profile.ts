@@ -259,7 +259,7 @@ export const originalDustInWind: TargetProfile = {
  *   restored.
  * - **Many independent sources**: the recipe is limited by how many independent scenes it
  *   learns from more than by anything else measured, so the demo trains on 6,400 of 8,000
- *   (was 2,400 of 4,000 at 64x64, and 900 of 1,500 before that) for 14 epochs, to stay within
+ *   (was 2,400 of 4,000 at 64x64, and 900 of 1,500 before that) for 18 epochs, to stay within
  *   its three minutes.
  * - **Scores averaged over the four flips** (`tta: 'flips'`): +0.006 held-out ROC AUC and
  *   +0.009 F1 on average over three demo seeds, with the threshold and calibration fitted on
