@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDemo, type DemoResult } from '../src/pipeline/demo.node.js';
+import { DEMO_REAL_WEIGHT, runDemo, type DemoResult } from '../src/pipeline/demo.node.js';
 import { classify } from '../src/pipeline/classify.node.js';
 import { loadModel } from '../src/model/io.node.js';
 import { loadDataset } from '../src/dataset/persist.node.js';
@@ -145,7 +145,20 @@ describe('runDemo (the whole flow on bundled data)', () => {
       expect(lines.some((l) => l.includes('model: resumed'))).toBe(false);
       expect(lines.some((l) => l.startsWith('[3/6] training'))).toBe(true);
       // 40 synthetic sources and B335, as a fresh run of these settings would have.
-      expect((await loadDataset(join(other, 'dataset'))).labels).toHaveLength(41);
+      const ds = await loadDataset(join(other, 'dataset'));
+      expect(ds.labels).toHaveLength(41);
+      // B335, the one real training image, weighs DEMO_REAL_WEIGHT in the loss; the rest 1.
+      const weights = ds.samples.map((sm) => `${sm.source.includes('b335')} ${sm.weight ?? 1}`);
+      expect(weights.filter((w) => w.startsWith('true'))).toEqual([`true ${DEMO_REAL_WEIGHT}`]);
+      expect(weights.filter((w) => w !== 'false 1')).toHaveLength(1);
+      // Another weight prepares the dataset and trains again.
+      const reweighed: string[] = [];
+      await runDemo({ ...small, out: other, realWeight: 2, log: (l) => reweighed.push(l) });
+      expect(reweighed.some((l) => l.includes('real images not weighted 2'))).toBe(true);
+      expect(reweighed.some((l) => l.startsWith('[3/6] training'))).toBe(true);
+      const again = await loadDataset(join(other, 'dataset'));
+      expect(again.samples.filter((sm) => sm.weight === 2)).toHaveLength(1);
+      await expect(runDemo({ ...small, out: other, realWeight: 0 })).rejects.toThrow(/realWeight/);
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
