@@ -353,6 +353,8 @@ describe('createNoiseField and augmentBatch with a field', () => {
         createNoiseField(16, 16, 2, createRng(1)),
       ),
     ).toThrow(/noise field/);
+    // Wider than the largest field: trainModel draws fresh noise for such images instead.
+    expect(() => createNoiseField(2049, 16, 1, createRng(1))).toThrow(/too large/);
     const small = { size: 8, correlation: 1, values: new Float32Array(64) };
     expect(() => augmentBatch(x, x.slice(), 1, 16, 16, lv, opts, createRng(1), small)).toThrow(
       ModelError,

@@ -254,8 +254,8 @@ export interface NoiseField {
   readonly values: Float32Array;
 }
 
-/** Largest number of values {@link createNoiseField} draws (16 MB of float32). */
-const MAX_FIELD_VALUES = 1 << 22;
+/** Largest side of a {@link NoiseField} (4M float32 values, 16 MB); larger images draw fresh noise. */
+export const MAX_NOISE_FIELD_SIDE = 2048;
 
 /**
  * Draws a {@link NoiseField} for images of `h x w` pixels: a square of side 16 times the larger
@@ -267,8 +267,8 @@ const MAX_FIELD_VALUES = 1 << 22;
  * @throws ModelError when an image is larger than the field can hold
  */
 export function createNoiseField(h: number, w: number, correlation: number, rng: Rng): NoiseField {
-  const size = Math.min(2048, Math.max(256, 16 * Math.max(h, w)));
-  if (h > size || w > size || size * size > MAX_FIELD_VALUES) {
+  const size = Math.min(MAX_NOISE_FIELD_SIDE, Math.max(256, 16 * Math.max(h, w)));
+  if (h > size || w > size) {
     throw new ModelError(`augment: images of ${h}x${w} are too large for a noise field`);
   }
   const r = correlation > 0 ? Math.max(1, Math.ceil(3 * correlation)) : 0;

@@ -26,6 +26,7 @@ import {
   augmentsAnything,
   createNoiseField,
   imageLevels,
+  MAX_NOISE_FIELD_SIDE,
   resolveTrainAugment,
 } from './augment-batch.js';
 
@@ -171,9 +172,10 @@ export async function trainModel(
   const levels = augmenting ? imageLevels(pixels, n, per) : undefined;
   const augRng = createRng(mix32(cfg.seed, 0xa06));
   // The added noise is cut from one field drawn up front from its own stream (five times
-  // cheaper than smoothing fresh noise for every image at every step).
+  // cheaper than smoothing fresh noise for every image at every step); images too large for a
+  // field draw fresh noise.
   const field =
-    augmenting && aug.noise > 0
+    augmenting && aug.noise > 0 && Math.max(h, w) <= MAX_NOISE_FIELD_SIDE
       ? createNoiseField(h, w, aug.noiseCorrelation, createRng(mix32(cfg.seed, 0xf1e1d)))
       : undefined;
   // Checked once (NaN, shape), not every epoch.
