@@ -68,6 +68,8 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect(html).toContain('sources');
     expect(html).toContain('<th>One pass</th>');
     expect(html).toContain('Scores: the mean over the four axis flips of each input');
+    // B335's loss weight is on the page.
+    expect(html).toContain(`one real ALMA image, which weighs ${DEMO_REAL_WEIGHT} in the loss`);
   });
 
   it('resumes: a second run reuses the dataset and the model', async () => {

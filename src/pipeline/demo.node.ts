@@ -489,7 +489,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const n = (name: string): number => built.samples.filter((s) => s.split === name).length;
     log(
       `      ${built.labels.length} samples, one per source, split by source: ${n('train')} train ` +
-        `(with ${realTrain.length} real), ${n('validation')} validation, ${n('test')} test`,
+        `(with ${realTrain.length} real${realWeight === 1 ? '' : `, weighing ${realWeight} each`}), ${n('validation')} validation, ${n('test')} test`,
     );
   }
   lap('dataset');
@@ -701,6 +701,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     files: files.length,
     samples: dataset.labels.length,
     seed,
+    realWeight,
   });
   const report = await writeReport(data, join(out, 'report'));
   lap('classify');
@@ -810,11 +811,13 @@ function reportData(r: {
   files: number;
   samples: number;
   seed: number;
+  realWeight: number;
 }): ReportData {
   const base = toReportData({
     title: 'alma-classifier demo: dust in winds',
     description:
-      `The default CNN trained on ${r.record.sizes.train ?? '?'} sources (synthetic scenes and one real ALMA image), ` +
+      `The default CNN trained on ${r.record.sizes.train ?? '?'} sources (synthetic scenes and one real ALMA image` +
+      `${r.realWeight === 1 ? '' : `, which weighs ${r.realWeight} in the loss`}), ` +
       `threshold and calibration fitted on ${r.record.sizes.validation ?? '?'} validation sources, ` +
       `candidates from ${r.files} held-out files.`,
     candidates: r.candidates.map((c) => ({ ...c, file: r.rel(c.file) })),
