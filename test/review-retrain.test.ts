@@ -132,6 +132,8 @@ describe('alma-classifier review', () => {
     expect(html).toContain('retraining in the page is off');
     // The page says how its scores were made (the model's meta.tta).
     expect(html).toMatch(/each score (one pass per image|the mean over the (four|eight))/);
+    // and what was picked for each reason
+    expect(html).toContain('6 to review next (3 top, 2 uncertain, 1 random)');
     // --out naming the page itself writes that file, not a folder of that name.
     const named = await cli(registerReview, [
       'review',

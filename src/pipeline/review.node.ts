@@ -41,6 +41,7 @@ import {
   replayIndices,
   selectForReview,
   type ReviewPick,
+  type ReviewReason,
   type ReviewSelectionOptions,
 } from './retrain.js';
 import type { ReviewPayload } from './review-payload.js';
@@ -476,14 +477,16 @@ export async function writeRunReview(
     };
     retrain = { script: r.script, payload };
   }
+  // What was picked for each reason (fewer than asked for when the run has fewer candidates).
+  const pickedFor = (why: ReviewReason): number => picks.filter((p) => p.reason === why).length;
   const html = buildRunReviewHtml({
     title: opts.title ?? `Review: ${basename(run.path)}`,
     description:
       `${run.candidates.length} candidates in ${run.path}` +
       (decidedIds.size > 0 ? `, ${run.candidates.length - open.length} decided already` : '') +
-      `; scored by the model (threshold ${threshold.toFixed(3)}; each score ` +
-      `${describeTta(loaded.meta.tta ?? 'none')}); ${picks.length} to review next ` +
-      `(${selection.top} top, ${selection.uncertain} uncertain, ${selection.random} random)`,
+      `; scored by the model, threshold ${threshold.toFixed(3)}, each score ` +
+      `${describeTta(loaded.meta.tta ?? 'none')}; ${picks.length} to review next ` +
+      `(${pickedFor('top')} top, ${pickedFor('uncertain')} uncertain, ${pickedFor('random')} random)`,
     threshold,
     candidates: items,
     ...(retrain ? { retrain } : {}),
