@@ -296,7 +296,7 @@ export function createNoiseField(h: number, w: number, correlation: number, rng:
  * @param levels - background median and noise of each batch image (from {@link imageLevels})
  * @param field - where the added noise comes from: windows of this field (from
  *   {@link createNoiseField} with `o.noiseCorrelation`; what `trainModel` passes), or, when
- *   absent, a fresh draw smoothed per image (about five times slower)
+ *   absent, a fresh draw smoothed per image (a batch takes about four times as long)
  * @throws ModelError for non-square images with `dihedral: true`, or a field drawn with
  *   another correlation or smaller than the images
  */
