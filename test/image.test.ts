@@ -714,3 +714,50 @@ describe('cropAround', () => {
     expect(() => cropAround(img, [10, 0], { size: 5 })).toThrow(/center \[10, 0\]/);
   });
 });
+
+describe('nanArgmax', () => {
+  /** numpy's nanargmax, one pixel at a time in row-major order. */
+  function reference(img: Image2D): [number, number] | undefined {
+    let best: [number, number] | undefined;
+    let bestV = NaN;
+    for (let r = 0; r < img.shape[0]; r++) {
+      for (let c = 0; c < img.shape[1]; c++) {
+        const v = img.get(r, c);
+        if (Number.isNaN(v)) continue;
+        if (best === undefined || v > bestV) {
+          best = [r, c];
+          bestV = v;
+        }
+      }
+    }
+    return best;
+  }
+
+  it('finds the first largest non-NaN pixel of any view, as numpy does', async () => {
+    const { nanArgmax } = await import('../src/image/internal.js');
+    const rng = createRng(41);
+    for (let trial = 0; trial < 400; trial++) {
+      const rows = 1 + rng.int(0, 12);
+      const cols = 1 + rng.int(0, 13);
+      const img = createImage2D(rows, cols);
+      // Few distinct values, so ties are common; NaN, ±Infinity and -0 among them.
+      const values = [NaN, -Infinity, Infinity, -0, 0, 1, 2, -3];
+      const kind = rng.int(0, 3);
+      for (let i = 0; i < img.data.length; i++) {
+        img.data[i] =
+          kind === 0
+            ? values[rng.int(0, values.length - 1)]
+            : kind === 1
+              ? rng.next() < 0.5
+                ? NaN
+                : -Infinity
+              : kind === 2
+                ? NaN
+                : rng.int(-2, 2);
+      }
+      const views: Image2D[] = [img, img.transpose(1, 0), img.step(-1, 1), img.step(1, 2)];
+      if (rows > 2 && cols > 2) views.push(img.hi(rows - 1, cols - 1).lo(1, 1));
+      for (const v of views) expect(nanArgmax(v)).toEqual(reference(v));
+    }
+  });
+});

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_REAL_WEIGHT, runDemo, type DemoResult } from '../src/pipeline/demo.node.js';
 import { classify } from '../src/pipeline/classify.node.js';
+import { readCandidateFile, readCandidateInputs } from '../src/pipeline/candidate-files.node.js';
 import { loadModel } from '../src/model/io.node.js';
 import { loadDataset } from '../src/dataset/persist.node.js';
-import { createImage2D } from '../src/core/image2d.js';
+import { createImage2D, toContiguous } from '../src/core/image2d.js';
 import { startReplayServer } from './helpers/replay-server.js';
 import { serveProducts } from './helpers/products.js';
 
@@ -58,8 +59,26 @@ describe('runDemo (the whole flow on bundled data)', () => {
     expect([...files].some((f) => f?.includes('COS850'))).toBe(true);
     const scores = first.candidates.map((c) => c.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
-    const written = JSON.parse(readFileSync(join(out, 'candidates.json'), 'utf8')) as unknown[];
+    // candidates.json as `classify` writes it: records without pixels (the inputs in
+    // inputs.npy, for `review`), with the catalogues beside it
+    const written = JSON.parse(readFileSync(join(out, 'candidates.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
     expect(written).toHaveLength(first.candidates.length);
+    expect(written.every((c) => !('skyCutout' in c) && !('input' in c))).toBe(true);
+    expect(written.map((c) => c.inputIndex)).toEqual(written.map((_, i) => i));
+    expect(written.filter((c) => c.positive === true).length).toBe(
+      first.candidates.filter((c) => c.label === 'positive').length,
+    );
+    for (const f of ['inputs.npy', 'candidates.csv', 'candidates.vot', 'candidates.reg'])
+      expect(existsSync(join(out, f))).toBe(true);
+    const records = await readCandidateFile(join(out, 'candidates.json'));
+    const runInputs = await readCandidateInputs(records, out);
+    expect(runInputs.size).toBe(records.length);
+    expect(Array.from(toContiguous(runInputs.get(records[0])!))).toEqual(
+      Array.from(toContiguous(first.candidates[0].input!)),
+    );
     const html = readFileSync(first.reportPath, 'utf8');
     expect(html).toContain('serpenssouthc7_2019_band6_0.fits');
     // the page says where its figures come from, reports the real images apart, per source

@@ -10,6 +10,7 @@ import { readFitsFile, writeFitsFile } from '../src/fits/index.node.js';
 import {
   contourSegments,
   noiseContourLevels,
+  buildReportHtml,
   skyFigureSvg,
   type ReportSkyView,
 } from '../src/report/index.js';
@@ -184,6 +185,33 @@ describe('skyFigureSvg', () => {
     expect(skyFigureSvg(view(), () => 'x', { contours: false })).not.toContain('class="contour"');
     expect(skyFigureSvg(view({ resampled: true }), () => 'x')).toContain('resampled N up');
   });
+
+  it('a report draws the crop on the sky for the highest scores only (maxSkyFigures)', () => {
+    const candidates = [0.2, 0.9, 0.5, 0.7].map((score, i) => ({
+      id: `c${i}`,
+      file: `f${i}.fits`,
+      score,
+      label: 'positive',
+      sky: view(),
+    }));
+    const figures = (html: string): number => html.match(/<svg class="sky-figure"/g)?.length ?? 0;
+    const data = { title: 't', candidates };
+    expect(figures(buildReportHtml(data))).toBe(4);
+    const two = buildReportHtml(data, { maxSkyFigures: 2 });
+    expect(figures(two)).toBe(2);
+    expect(two).toContain('drawn for the 2 highest-scoring candidates; 2 below them');
+    // the two drawn are the two highest scores (ranks 1 and 2: 0.9 and 0.7)
+    const rows = two.split('<tr class="candidate"').slice(1);
+    expect(rows.map((r) => r.includes('sky-figure'))).toEqual([true, true, false, false]);
+    expect(rows.map((r) => /data-score="([\d.]+)"/.exec(r)?.[1])).toEqual([
+      '0.9',
+      '0.7',
+      '0.5',
+      '0.2',
+    ]);
+    expect(figures(buildReportHtml(data, { maxSkyFigures: 0 }))).toBe(0);
+    expect(buildReportHtml(data)).not.toContain('highest-scoring candidates;');
+  });
 });
 
 describe('`report` reads what `classify` writes', () => {
@@ -232,6 +260,25 @@ describe('`report` reads what `classify` writes', () => {
     expect(code).toBe(0);
     const html = readFileSync(join(tmp, 'report', 'index.html'), 'utf8');
     expect(html.match(/<svg class="sky-figure"/g)).toHaveLength(2);
+    try {
+      console.log = () => undefined;
+      code = await main([
+        'node',
+        'alma-classifier',
+        'report',
+        join(tmp, 'run'),
+        '--out',
+        join(tmp, 'report-1'),
+        '--sky-figures',
+        '1',
+      ]);
+    } finally {
+      console.log = log;
+      process.exitCode = undefined;
+    }
+    expect(code).toBe(0);
+    const one = readFileSync(join(tmp, 'report-1', 'index.html'), 'utf8');
+    expect(one.match(/<svg class="sky-figure"/g)).toHaveLength(1);
     expect(html).toContain('<ellipse class="beam"');
     expect(html).toContain(candidates[0].raHms!);
     expect(html).toContain('Serpens_South_C7');

@@ -233,34 +233,60 @@ function copyBlock(
 
 /** `[row, col]` of the largest non-NaN value, first in row-major order on ties (numpy `nanargmax`); `undefined` when every pixel is NaN. */
 export function nanArgmax(img: Image2D): [number, number] | undefined {
-  const [R, C] = img.shape as [number, number];
-  const [s0, s1] = img.stride as [number, number];
+  const R = img.shape[0];
+  const C = img.shape[1];
+  const s0 = img.stride[0];
+  const s1 = img.stride[1];
   const d = img.data;
   let best = -Infinity;
   let br = -1;
   let bc = -1;
   for (let r = 0; r < R; r++) {
     const p0 = img.offset + r * s0;
-    // The row's first value above the best so far (NaN never compares above anything).
-    let rowBest = best;
-    let rowCol = -1;
-    for (let c = 0, p = p0; c < C; c++, p += s1) {
-      const v = d[p];
-      if (v > rowBest) {
-        rowBest = v;
-        rowCol = c;
+    // The row's largest value above the best so far (NaN never compares above anything), in
+    // four running maxima: the comparisons do not wait on each other (twice as fast as one).
+    let m0 = best;
+    let m1 = best;
+    let m2 = best;
+    let m3 = best;
+    let c = 0;
+    if (s1 === 1) {
+      for (; c + 4 <= C; c += 4) {
+        const p = p0 + c;
+        const a = d[p];
+        const b = d[p + 1];
+        const e = d[p + 2];
+        const f = d[p + 3];
+        if (a > m0) m0 = a;
+        if (b > m1) m1 = b;
+        if (e > m2) m2 = e;
+        if (f > m3) m3 = f;
       }
     }
-    if (rowCol >= 0) {
-      best = rowBest;
+    for (let p = p0 + c * s1; c < C; c++, p += s1) {
+      const v = d[p];
+      if (v > m0) m0 = v;
+    }
+    let m = m0;
+    if (m1 > m) m = m1;
+    if (m2 > m) m = m2;
+    if (m3 > m) m = m3;
+    if (m > best) {
+      // The first pixel of the row with that value.
+      best = m;
       br = r;
-      bc = rowCol;
+      for (let k = 0, p = p0; k < C; k++, p += s1) {
+        if (d[p] === m) {
+          bc = k;
+          break;
+        }
+      }
     } else if (br < 0) {
       // Nothing above -Infinity yet: the first -Infinity pixel is the peak so far.
-      for (let c = 0, p = p0; c < C; c++, p += s1) {
+      for (let k = 0, p = p0; k < C; k++, p += s1) {
         if (d[p] === -Infinity) {
           br = r;
-          bc = c;
+          bc = k;
           break;
         }
       }

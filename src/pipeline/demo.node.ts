@@ -51,6 +51,7 @@ import { classify } from './classify.node.js';
 import { classifyArchive } from './classify-archive.node.js';
 import type { Candidate } from './classify.js';
 import { formatSourceEvaluation, type SourceEvaluation } from './evaluation.js';
+import { writeCandidateFiles } from './candidate-files.node.js';
 import { mergeResults, productReportData } from './merge.node.js';
 import { toReportData, toReportEvaluation } from './report-data.js';
 import { trainFromDataset } from './train.node.js';
@@ -681,14 +682,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `      ${c.score.toFixed(3)}  ${c.label.padEnd(8)}  known ${known.get(c.file) ?? '?'}  ${rel(c.file)}  object ${c.sourceIndex} at [${c.peak.join(', ')}]`,
     );
   }
-  await writeFileAtomic(
-    join(out, 'candidates.json'),
-    JSON.stringify(
-      candidates.map(({ input: _input, ...c }) => c),
-      null,
-      2,
-    ),
-  );
+  // As `classify` writes them (without the pixels: the report draws the pictures), so that
+  // `report`, `review` and the catalogue tools read the demo's run like any other.
+  const written = await writeCandidateFiles(candidates, join(out, 'candidates.json'), {
+    thumbnails: false,
+    positiveLabel: loaded.meta.classNames[loaded.meta.classNames.length - 1],
+    meta: { info: { model: join(out, 'model'), threshold: String(threshold) } },
+  });
+  for (const w of written.warnings) log(`      ${w}`);
   const data = reportData({
     profile,
     record,

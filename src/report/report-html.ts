@@ -36,12 +36,19 @@ export interface ReportHtmlOptions {
   imageSrc?: (image: ReportImage, candidate: ReportCandidate) => string;
   /** How a candidate's crop on the sky ({@link ReportCandidate.sky}) is drawn. Default: {@link DEFAULT_SKY_FIGURE_OPTIONS}. */
   skyFigure?: SkyFigureOptions;
+  /**
+   * Draw the crop on the sky ({@link ReportCandidate.sky}) for at most this many candidates, the
+   * highest scores; the rest keep their model input, position and figures, and the page says so.
+   * Each sky figure is about 20 kB of the page (its image and contours), so the default keeps a
+   * report of a thousand candidates near 5 MB instead of 25. Default 100.
+   */
+  maxSkyFigures?: number;
 }
 
 /** Defaults of {@link ReportHtmlOptions}. */
 export const DEFAULT_REPORT_HTML_OPTIONS: Readonly<
-  Required<Pick<ReportHtmlOptions, 'maxCandidates' | 'thumbnailSize'>>
-> = Object.freeze({ maxCandidates: 1000, thumbnailSize: 96 });
+  Required<Pick<ReportHtmlOptions, 'maxCandidates' | 'thumbnailSize' | 'maxSkyFigures'>>
+> = Object.freeze({ maxCandidates: 1000, thumbnailSize: 96, maxSkyFigures: 100 });
 
 /**
  * The ALMA Science Archive query page listing one member OUS, the link astronomers share
@@ -144,7 +151,15 @@ export function buildReportHtml(data: ReportData, opts: ReportHtmlOptions = {}):
 
   toc.push('<a href="#candidates">Candidates</a>');
   sections.push(
-    candidatesSection(shown, ranked.length, o.thumbnailSize, archiveUrl, imageSrc, o.skyFigure),
+    candidatesSection(
+      shown,
+      ranked.length,
+      o.thumbnailSize,
+      archiveUrl,
+      imageSrc,
+      o.skyFigure,
+      Math.max(0, o.maxSkyFigures),
+    ),
   );
   if (data.history && data.history.length > 0) {
     toc.push('<a href="#training">Training</a>');
@@ -200,6 +215,7 @@ function candidatesSection(
   archiveUrl: (mous: string) => string,
   imageSrc: (image: ReportImage, c: ReportCandidate) => string,
   skyFigure: SkyFigureOptions | undefined,
+  maxSkyFigures: number,
 ): string {
   const rows = shown.map((c, i) => {
     const angle = c.inputAngle !== undefined && Math.abs(c.inputAngle) > 1e-9 ? c.inputAngle : 0;
@@ -207,13 +223,14 @@ function candidatesSection(
     const input = c.image
       ? `<img class="thumb" src="${escapeHtml(imageSrc(c.image, c))}" width="${size}" height="${size}" alt="${escapeHtml(c.file)}" loading="lazy">`
       : `<div class="thumb placeholder" style="width:${size}px;height:${size}px">no image</div>`;
-    const sky = c.sky
-      ? `<figure class="sky-view">${skyFigureSvg(
-          c.sky,
-          (png, part) => imageSrc(png, { ...c, id: `${c.id}#sky-${part}` }),
-          { ...skyFigure, id: `${i}` },
-        )}</figure>`
-      : '';
+    const sky =
+      c.sky && i < maxSkyFigures
+        ? `<figure class="sky-view">${skyFigureSvg(
+            c.sky,
+            (png, part) => imageSrc(png, { ...c, id: `${c.id}#sky-${part}` }),
+            { ...skyFigure, id: `${i}` },
+          )}</figure>`
+        : '';
     const thumb = `<figure class="input">${input}<figcaption>${caption}</figcaption></figure>`;
     const sal = c.saliency
       ? `<figure class="saliency"><img class="thumb saliency" src="${escapeHtml(imageSrc(c.saliency, { ...c, id: `${c.id}#saliency` }))}" width="${size}" height="${size}" alt="saliency of ${escapeHtml(c.file)}" title="what drove the score (occlusion saliency)" loading="lazy"><figcaption>saliency</figcaption></figure>`
@@ -254,10 +271,14 @@ function candidatesSection(
 <td class="mous">${mous}</td>
 </tr>`;
   });
+  const withoutSky = shown.slice(maxSkyFigures).filter((c) => c.sky !== undefined).length;
   const note =
-    total > shown.length
+    (total > shown.length
       ? `<p class="muted">Showing the ${shown.length} highest-scoring of ${total} candidates.</p>`
-      : '';
+      : '') +
+    (withoutSky > 0
+      ? `<p class="muted">The crop on the sky is drawn for the ${maxSkyFigures} highest-scoring candidates; ${withoutSky} below them show their model input only.</p>`
+      : '');
   const body =
     shown.length > 0
       ? `<div class="table-scroll"><table class="candidates"><thead><tr><th>#</th><th>Image</th><th>Score</th><th>Label</th><th>RA</th><th>Dec</th><th>Object</th><th title="peak intensity">Peak (mJy/beam)</th><th title="integrated flux density ± 1σ noise">Flux (mJy)</th><th title="peak signal-to-noise">S/N</th><th>File</th><th>Project</th><th>Member OUS</th></tr></thead><tbody>

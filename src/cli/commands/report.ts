@@ -18,6 +18,7 @@ interface ReportFlags {
   title?: string;
   positivesOnly?: boolean;
   max: number;
+  skyFigures: number;
   images: string;
   review: boolean;
 }
@@ -71,6 +72,14 @@ export function register(program: Command): void {
         'candidates listed in the HTML page (all are in candidates.json)',
         { integer: true, min: 1 },
         1000,
+      ),
+    )
+    .addOption(
+      numberOption(
+        '--sky-figures <n>',
+        'candidates, highest scores first, drawn with their crop on the sky (about 20 kB each)',
+        { integer: true, min: 0 },
+        100,
       ),
     )
     .option(
@@ -174,7 +183,12 @@ export function register(program: Command): void {
           candidates: listed,
         },
         flags.out,
-        { images: flags.images, review: flags.review, maxCandidates: max },
+        {
+          images: flags.images,
+          review: flags.review,
+          maxCandidates: max,
+          maxSkyFigures: flags.skyFigures,
+        },
       );
       written.push(...Object.values(catalogues.paths), report.index);
       process.stdout.write([...lines, `Wrote ${written.join(', ')}`].join('\n') + '\n');
