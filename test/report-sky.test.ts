@@ -241,42 +241,29 @@ describe('`report` reads what `classify` writes', () => {
       positiveLabel: 'positive',
     });
     expect(written.thumbnails.filter((p) => p.endsWith('-sky.fits'))).toHaveLength(2);
-    const log = console.log;
-    let code: number;
-    try {
-      console.log = () => undefined;
-      code = await main([
-        'node',
-        'alma-classifier',
-        'report',
-        join(tmp, 'run'),
-        '--out',
-        join(tmp, 'report'),
-      ]);
-    } finally {
-      console.log = log;
-      process.exitCode = undefined;
-    }
-    expect(code).toBe(0);
+    /** `alma-classifier report run/ --out <out> ...more`, quietly; its exit code. */
+    const report = async (out: string, ...more: string[]): Promise<number> => {
+      const log = console.log;
+      try {
+        console.log = () => undefined;
+        return await main([
+          'node',
+          'alma-classifier',
+          'report',
+          join(tmp, 'run'),
+          '--out',
+          out,
+          ...more,
+        ]);
+      } finally {
+        console.log = log;
+        process.exitCode = undefined;
+      }
+    };
+    expect(await report(join(tmp, 'report'))).toBe(0);
     const html = readFileSync(join(tmp, 'report', 'index.html'), 'utf8');
     expect(html.match(/<svg class="sky-figure"/g)).toHaveLength(2);
-    try {
-      console.log = () => undefined;
-      code = await main([
-        'node',
-        'alma-classifier',
-        'report',
-        join(tmp, 'run'),
-        '--out',
-        join(tmp, 'report-1'),
-        '--sky-figures',
-        '1',
-      ]);
-    } finally {
-      console.log = log;
-      process.exitCode = undefined;
-    }
-    expect(code).toBe(0);
+    expect(await report(join(tmp, 'report-1'), '--sky-figures', '1')).toBe(0);
     const one = readFileSync(join(tmp, 'report-1', 'index.html'), 'utf8');
     expect(one.match(/<svg class="sky-figure"/g)).toHaveLength(1);
     expect(html).toContain('<ellipse class="beam"');

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { currentBackend } from './backend.js';
 import type { TensorData } from './config.js';
 import { checkImages } from './data.js';
-import { engineThreadsAvailable, TrainingEngine } from './engine/engine.js';
+import { engineThreadsAvailable } from './engine/engine.js';
+import { withScoringEngine } from './engine/shared.js';
 import { planModel } from './engine/plan.js';
 
 /** Options of {@link predict}. */
@@ -61,21 +62,10 @@ export function predictLocal(
 }
 
 /**
- * The engine that scores with the weights of the model last predicted with (one per process: it
- * holds threads and a copy of the weights). Rebuilt for another model, thread count or batch
- * size; the weights are copied again when the model's weight tensors changed (training replaces
- * them).
+ * Scores with the engine, or `undefined` when it does not run this model. The engine is the one
+ * `withScoringEngine` keeps for the model last scored (one per process, shared with Monte Carlo
+ * dropout: it holds threads and a copy of the weights).
  */
-let cached:
-  | { model: WeakRef<tf.LayersModel>; key: string; ids: object[]; engine: TrainingEngine }
-  | undefined;
-let engineQueue: Promise<unknown> = Promise.resolve();
-
-function weightIds(model: tf.LayersModel): object[] {
-  return model.trainableWeights.map((w) => w.read().dataId);
-}
-
-/** Scores with the engine, or `undefined` when it does not run this model. */
 async function predictWithEngine(
   model: tf.LayersModel,
   pixels: Float32Array,
@@ -86,34 +76,13 @@ async function predictWithEngine(
   const threads =
     opts.threads === 'auto' ? engineThreadsAvailable() : Math.max(1, Math.floor(opts.threads));
   const maxBatch = Math.max(1, Math.floor(opts.batchSize));
-  const key = `${threads}/${maxBatch}`;
-  const run = engineQueue.then(async () => {
-    if (cached === undefined || cached.model.deref() !== model || cached.key !== key) {
-      await cached?.engine.close();
-      cached = undefined;
-      const made = await TrainingEngine.create(model, {
-        threads,
-        maxBatch,
-        optimizer: 'sgd',
-        learningRate: 0,
-        seed: 0,
-      });
-      if (typeof made === 'string') return undefined;
-      cached = { model: new WeakRef(model), key, ids: weightIds(model), engine: made };
-    }
-    const ids = weightIds(model);
-    if (ids.some((id, i) => id !== cached?.ids[i])) {
-      cached.engine.readWeights(model);
-      cached.ids = ids;
-    }
-    const probs = await cached.engine.forward(pixels, n);
+  return withScoringEngine(model, threads, maxBatch, async (engine) => {
+    const probs = await engine.forward(pixels, n);
     const units = probs.length / Math.max(1, n);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = probs[i * units + (units === 1 ? 0 : 1)];
     return out;
   });
-  engineQueue = run.catch(() => undefined);
-  return run;
 }
 
 /**
