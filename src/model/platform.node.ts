@@ -5,12 +5,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { loadNative, wasmBinaryDirectory } from './backend.node.js';
-import { startEngineTeam } from './engine/team.node.js';
+import { startEngineTeam, startScoringPool } from './engine/team.node.js';
 import type { ModelPlatform } from './platform.js';
 
 /** Node's platform: one engine thread per CPU core. */
 export const modelPlatform: ModelPlatform = {
   startEngineTeam,
+  startScoringPool,
   cores: availableParallelism(),
   loadNative,
   wasmPrefix: wasmBinaryDirectory,

@@ -3,7 +3,7 @@ import { currentBackend } from './backend.js';
 import type { TensorData } from './config.js';
 import { checkImages } from './data.js';
 import { engineThreadsAvailable } from './engine/engine.js';
-import { withScoringEngine } from './engine/shared.js';
+import { scoreOnEngines } from './engine/shared.js';
 import { planModel } from './engine/plan.js';
 
 /** Options of {@link predict}. */
@@ -62,9 +62,9 @@ export function predictLocal(
 }
 
 /**
- * Scores with the engine, or `undefined` when it does not run this model. The engine is the one
- * `withScoringEngine` keeps for the model last scored (one per process, shared with Monte Carlo
- * dropout: it holds threads and a copy of the weights).
+ * Scores with the engine, or `undefined` when it does not run this model: a one-thread engine
+ * on the calling thread and, in Node, scoring workers with private copies of it, each taking a
+ * contiguous run of the images (`scoreOnEngines`; kept between calls).
  */
 async function predictWithEngine(
   model: tf.LayersModel,
@@ -76,13 +76,12 @@ async function predictWithEngine(
   const threads =
     opts.threads === 'auto' ? engineThreadsAvailable() : Math.max(1, Math.floor(opts.threads));
   const maxBatch = Math.max(1, Math.floor(opts.batchSize));
-  return withScoringEngine(model, threads, maxBatch, async (engine) => {
-    const probs = await engine.forward(pixels, n);
-    const units = probs.length / Math.max(1, n);
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = probs[i * units + (units === 1 ? 0 : 1)];
-    return out;
-  });
+  const probs = await scoreOnEngines(model, threads, maxBatch, pixels, n);
+  if (probs === undefined) return undefined;
+  const units = probs.length / Math.max(1, n);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = probs[i * units + (units === 1 ? 0 : 1)];
+  return out;
 }
 
 /**

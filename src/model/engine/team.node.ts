@@ -2,20 +2,24 @@
  * Worker threads for the training engine in Node: `threads - 1` workers share the engine's
  * memory with the calling thread, which is thread 0. A step sends each worker one message, runs
  * the calling thread's share, meets the workers at the barrier between the two phases, runs its
- * share of the update and waits for every worker's answer.
+ * share of the update and waits for every worker's answer. A scoring pool's workers instead
+ * hold private copies of a one-thread engine and score whole runs of images.
  */
 import type { Worker } from 'node:worker_threads';
 import { ModelError } from '../../core/errors.js';
 import { spawnModuleWorker } from '../../core/threads.node.js';
 import { arrive, waitAsync } from './barrier.js';
 import { imageShare } from './core.js';
-import type { EngineTeam, TeamContext } from './engine.js';
+import type { EngineSnapshot, EngineTeam, ScoringPool, TeamContext } from './engine.js';
 import type { EngineWorkerReply, EngineWorkerRequest } from './worker.node.js';
 
 /** One engine worker and the answers it owes. */
 class EngineWorker {
   private readonly worker: Worker;
-  private readonly waiting: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly waiting: {
+    resolve: (reply: EngineWorkerReply) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   private dead: Error | undefined;
 
   constructor() {
@@ -25,7 +29,7 @@ class EngineWorker {
       if (this.waiting.length === 0) this.worker.unref();
       if (reply.type === 'error')
         w?.reject(new ModelError(`training engine worker: ${reply.message}`));
-      else w?.resolve();
+      else w?.resolve(reply);
     });
     const fail = (e: Error): void => {
       this.dead ??= e;
@@ -40,12 +44,12 @@ class EngineWorker {
     this.worker.unref();
   }
 
-  request(msg: EngineWorkerRequest): Promise<void> {
+  request(msg: EngineWorkerRequest, transfer: ArrayBuffer[] = []): Promise<EngineWorkerReply> {
     if (this.dead !== undefined) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
       if (this.waiting.length === 0) this.worker.ref();
       this.waiting.push({ resolve, reject });
-      this.worker.postMessage(msg);
+      this.worker.postMessage(msg, transfer);
     });
   }
 
@@ -102,6 +106,46 @@ export async function startEngineTeam(ctx: TeamContext): Promise<EngineTeam> {
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/**
+ * Starts `workers` scoring workers, each with its own copy of the one-thread engine `snapshot`
+ * describes (see {@link ScoringPool}).
+ */
+export async function startScoringPool(
+  workers: number,
+  snapshot: EngineSnapshot,
+): Promise<ScoringPool> {
+  const team = Array.from({ length: workers }, () => new EngineWorker());
+  const load = async (snap: EngineSnapshot): Promise<void> => {
+    await Promise.all(
+      team.map((w) => {
+        const copy = snap.bytes.slice();
+        return w.request({ type: 'load', snapshot: { ...snap, bytes: copy } }, [copy.buffer]);
+      }),
+    );
+  };
+  try {
+    await load(snapshot);
+  } catch (e) {
+    await Promise.all(team.map((w) => w.terminate()));
+    throw e;
+  }
+  return {
+    workers,
+    load,
+    async forward(w, pixels, n) {
+      const copy = pixels.slice();
+      const reply = await team[w].request({ type: 'score', pixels: copy, n }, [copy.buffer]);
+      if (reply.type !== 'done' || reply.probabilities === undefined) {
+        throw new ModelError('scoring worker: no probabilities in its answer');
+      }
+      return reply.probabilities;
+    },
+    async close() {
+      await Promise.all(team.map((w) => w.terminate()));
     },
   };
 }
