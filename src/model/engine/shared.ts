@@ -151,7 +151,15 @@ export function scoreOnEngines(
     const units = mine.length / Math.max(1, bounds[1]);
     const out = new Float32Array(n * units);
     out.set(mine);
-    const rest = await Promise.all(theirs);
+    let rest: Float32Array[];
+    try {
+      rest = await Promise.all(theirs);
+    } catch (e) {
+      // A worker that failed is not asked again: the next call starts a new pool.
+      entry.pool = undefined;
+      await pool.close().catch(() => undefined);
+      throw e;
+    }
     rest.forEach((probs, k) => out.set(probs, bounds[k + 1] * units));
     return out;
   });
