@@ -79,8 +79,8 @@ export interface EngineSnapshot {
 /**
  * Worker threads that each hold a private copy of a one-thread inference engine (Node; absent
  * in browsers). Scoring on private memories outruns one engine whose threads share a memory and
- * meet after every batch: two such engines scored 20 to 45 % more images per second than a
- * two-thread engine on the same two cores (docs/performance.md).
+ * meet after every batch: 12 % more images per second on two cores, splitting each call between
+ * the calling thread and a worker (docs/performance.md, "Scoring on private copies").
  */
 export interface ScoringPool {
   /** Worker threads in the pool. */
