@@ -79,8 +79,8 @@ export interface EngineSnapshot {
 /**
  * Worker threads that each hold a private copy of a one-thread inference engine (Node; absent
  * in browsers). Scoring on private memories outruns one engine whose threads share a memory and
- * meet after every batch: 12 % more images per second on two cores, splitting each call between
- * the calling thread and a worker (docs/performance.md, "Scoring on private copies").
+ * meet after every batch: 1 to 10 % more images per second on two cores in paired runs
+ * (docs/performance.md, "Scoring on private copies").
  */
 export interface ScoringPool {
   /** Worker threads in the pool. */
@@ -89,6 +89,11 @@ export interface ScoringPool {
   load(snapshot: EngineSnapshot): Promise<void>;
   /** Output probabilities `[n, units]` of `n` images on worker `w`, in batches of the layout's. */
   forward(w: number, pixels: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * Resolves once the calling thread's event loop has delivered the workers' pending answers
+   * (between two runs it scores itself, so that the workers get their next run in time).
+   */
+  settle(): Promise<void>;
   /** Stops the workers. */
   close(): Promise<void>;
 }

@@ -104,7 +104,7 @@ export function withScoringEngine<T>(
 /**
  * Output probabilities `[n, units]` of `n` images (inference) on `threads` threads: a
  * one-thread engine on the calling thread and, in Node, `threads - 1` scoring workers with
- * private copies of it, each scoring its own contiguous run of the images. Every image is scored
+ * private copies of it, each taking runs of half a batch as it comes free. Every image is scored
  * by the same kernels in the same order whichever thread takes it, so the result does not depend
  * on `threads`. `undefined` when the engine does not run the model.
  */
@@ -135,32 +135,50 @@ export function scoreOnEngines(
     const pool = entry.pool;
     const [h, w, c] = engine.plan.input;
     const per = h * w * c;
-    // Contiguous runs of about equal size; the calling thread takes the first.
-    const T = workers + 1;
-    const bounds = Array.from({ length: T + 1 }, (_, t) => Math.round((t * n) / T));
-    const theirs = Array.from({ length: workers }, (_, k) =>
-      pool.forward(
-        k,
-        pixels.subarray(bounds[k + 1] * per, bounds[k + 2] * per),
-        bounds[k + 2] - bounds[k + 1],
-      ),
-    );
-    // A failed worker must not leave an unhandled rejection while the calling thread scores.
-    for (const p of theirs) p.catch(() => undefined);
-    const mine = await engine.forward(pixels.subarray(0, bounds[1] * per), bounds[1]);
-    const units = mine.length / Math.max(1, bounds[1]);
+    const units = engine.plan.dense[engine.plan.dense.length - 1].units;
     const out = new Float32Array(n * units);
-    out.set(mine);
-    let rest: Float32Array[];
+    // Runs of half a batch handed out as threads come free: the two cores of a virtual machine
+    // often run at different speeds, and equal shares would leave the faster one waiting.
+    const run = Math.max(1, Math.ceil(maxBatch / 2));
+    let next = 0;
+    let error: unknown;
+    const take = (): [number, number] | undefined => {
+      if (next >= n || error !== undefined) return undefined;
+      const lo = next;
+      next = Math.min(n, next + run);
+      return [lo, next];
+    };
+    // Two runs in flight per worker, so that it never waits for the calling thread to send one.
+    const lane = async (k: number): Promise<void> => {
+      for (let r = take(); r !== undefined; r = take()) {
+        const [lo, hi] = r;
+        try {
+          out.set(await pool.forward(k, pixels.subarray(lo * per, hi * per), hi - lo), lo * units);
+        } catch (e) {
+          error ??= e;
+        }
+      }
+    };
+    // The calling thread takes the first run, so that a small call is still split.
+    const first = take();
+    const lanes = Array.from({ length: 2 * workers }, (_, j) => lane(j % workers));
     try {
-      rest = await Promise.all(theirs);
+      for (let r = first; r !== undefined; r = take()) {
+        const [lo, hi] = r;
+        out.set(await engine.forward(pixels.subarray(lo * per, hi * per), hi - lo), lo * units);
+        // Let the workers' answers in (awaits alone resume before them) and send their next runs.
+        await pool.settle();
+      }
     } catch (e) {
-      // A worker that failed is not asked again: the next call starts a new pool.
+      error ??= e;
+    }
+    await Promise.all(lanes);
+    if (error !== undefined) {
+      // After a failure the pool is not asked again: the next call starts a new one.
       entry.pool = undefined;
       await pool.close().catch(() => undefined);
-      throw e;
+      throw error;
     }
-    rest.forEach((probs, k) => out.set(probs, bounds[k + 1] * units));
     return out;
   });
 }

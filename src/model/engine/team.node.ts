@@ -144,6 +144,9 @@ export async function startScoringPool(
       }
       return reply.probabilities;
     },
+    settle() {
+      return new Promise((resolve) => setImmediate(resolve));
+    },
     async close() {
       await Promise.all(team.map((w) => w.terminate()));
     },
